@@ -1,0 +1,1 @@
+"""The Flask application: CDS Hooks services, security, feedback, SMART app, command line."""

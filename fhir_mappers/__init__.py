@@ -1,0 +1,1 @@
+"""FHIR R4 resources to score inputs, and surveillance plans to draft FHIR orders."""

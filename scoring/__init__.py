@@ -1,0 +1,1 @@
+"""Pure recurrence-risk scoring: score definitions, evaluation, WHO grade, surveillance plans."""

@@ -1,0 +1,114 @@
+"""The machine-readable assessment: what `pannet-cds score` prints and what each card carries
+under the extension key `org.pannet-cds.assessment` (cds-api.md "Cards").
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Tier(StrEnum):
+    VERY_LOW = "very-low"
+    LOW = "low"
+    INTERMEDIATE = "intermediate"
+    HIGH = "high"
+
+
+TIER_ORDER: tuple[Tier, ...] = (Tier.VERY_LOW, Tier.LOW, Tier.INTERMEDIATE, Tier.HIGH)
+
+
+def tier_rank(tier: Tier) -> int:
+    return TIER_ORDER.index(tier)
+
+
+def sorted_tiers(tiers: set[Tier] | frozenset[Tier]) -> list[Tier]:
+    return sorted(tiers, key=tier_rank)
+
+
+class ScoreStatus(StrEnum):
+    SCORED = "scored"
+    PARTIAL = "partial"
+    FACTORS_ONLY = "factors-only"
+    NOT_APPLICABLE = "not-applicable"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FactorResult(_Model):
+    """One factor of one score. `value` is true, false or null (unknown)."""
+
+    id: str
+    label: str
+    value: bool | None
+    weight: int | None = Field(description="points when present; null for factors-only scores")
+    points: int | None = Field(description="points awarded; null when unknown or unweighted")
+    source: str | None = Field(description="the FHIR reference (Type/id) the value came from")
+    sources: list[str] = Field(default_factory=list)
+    detail: str | None = None
+
+
+class ScoreResult(_Model):
+    id: str
+    title: str
+    citation: str
+    citation_url: str
+    status: ScoreStatus
+    weights_origin: str | None = Field(
+        default=None, description="'published' or 'site-configured'; null when unweighted"
+    )
+    points: int | None = None
+    points_range: list[int] | None = None
+    max_points: int | None = None
+    tier: Tier | None = None
+    possible_tiers: list[Tier] = Field(default_factory=list)
+    factors: list[FactorResult] = Field(default_factory=list)
+    present: int = 0
+    unknown: int = 0
+    missing: list[str] = Field(default_factory=list)
+    reason: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class InputResult(_Model):
+    """An input as read from the record, for the card's and the app's "where from" column."""
+
+    id: str
+    label: str
+    value: str | float | int | bool | None
+    sources: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class SurveillancePlan(_Model):
+    tier: Tier | None
+    basis: str
+    anchor_date: str | None = Field(description="resection date the schedule counts from")
+    schedule_months: list[int] = Field(default_factory=list)
+    schedule_dates: list[str] = Field(default_factory=list)
+    next_due: str | None = None
+    due_now: bool = False
+    overdue: bool = False
+    last_imaging: str | None = None
+    imaging_sources: list[str] = Field(default_factory=list)
+    suggest_chromogranin: bool = False
+    lighter_if_known: list[str] = Field(
+        default_factory=list, description="missing data that could allow a lighter schedule"
+    )
+
+
+class Assessment(_Model):
+    overall_tier: Tier | None
+    possible_tiers: list[Tier]
+    in_scope: bool
+    scope_reason: str | None = None
+    scores: list[ScoreResult]
+    guideline_flags: list[str] = Field(default_factory=list)
+    surveillance: SurveillancePlan | None
+    inputs: list[InputResult] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    patient: str | None = None
+    today: str
