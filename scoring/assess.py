@@ -1,0 +1,151 @@
+"""From clinical inputs to the full assessment: every applicable score, the overall tier and the
+surveillance plan. The one entry point the CLI, the CDS service and the SMART app call."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scoring.assessment import Assessment, InputResult, ScoreResult, Tier, sorted_tiers, tier_rank
+from scoring.combine import (
+    GuidelineFlag,
+    describe,
+    guideline_flags,
+    is_very_low,
+    overall_tiers,
+    surveillance_tiers,
+)
+from scoring.evaluate import evaluate
+from scoring.grade import derive_grade
+from scoring.inputs import ClinicalInputs, Fact
+from scoring.scope import check_scope
+from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
+from scoring.surveillance import plan_surveillance
+
+
+def assess(
+    inputs: ClinicalInputs, *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
+) -> Assessment:
+    scope = check_scope(inputs)
+    common = {
+        "patient": inputs.patient,
+        "today": today.isoformat(),
+        "inputs": input_results(inputs),
+        "warnings": list(inputs.warnings),
+    }
+    if not scope.in_scope:
+        return Assessment(
+            **common,
+            overall_tier=None,
+            possible_tiers=[],
+            in_scope=False,
+            scope_reason=scope.reason,
+            scores=[],
+            surveillance=None,
+        )
+
+    scores = [evaluate(d, inputs, weights_origin=origin) for d, origin in site.definitions()]
+    overall = overall_tiers(scores)
+    flags = guideline_flags(inputs)
+    needed = surveillance_tiers(overall, flags)
+    scheduled = max(needed, key=tier_rank)
+    if is_very_low(inputs, needed):
+        scheduled, basis = Tier.VERY_LOW, "very low: G1, N0, < 2 cm and low risk"
+    elif len(needed) == 1 and overall == needed:
+        basis = f"overall tier {scheduled.value}"
+    elif not overall:
+        basis = f"no score could assign a tier; scheduled as {scheduled.value} until data allow"
+    else:
+        basis = f"possible tiers {describe(needed)}; scheduled by the highest"
+
+    resection = inputs.resection
+    plan = plan_surveillance(
+        tier=scheduled,
+        basis=basis,
+        schedule=site.schedules()[scheduled],
+        anchor=resection.performed if resection else None,
+        today=today,
+        imaging=inputs.imaging,
+        suggest_chromogranin=bool(
+            inputs.preop_chromogranin_elevated.value or inputs.functional.value
+        ),
+        lighter_if_known=_lighter_if_known(scores, flags, needed),
+    )
+    return Assessment(
+        **common,
+        overall_tier=next(iter(overall)) if len(overall) == 1 else None,
+        possible_tiers=sorted_tiers(overall),
+        in_scope=True,
+        scores=scores,
+        guideline_flags=[f.text for f in flags],
+        surveillance=plan,
+    )
+
+
+def _lighter_if_known(
+    scores: list[ScoreResult], flags: list[GuidelineFlag], needed: set[Tier]
+) -> list[str]:
+    if len(needed) <= 1:
+        return []
+    out: list[str] = []
+    for score in scores:
+        if len(score.possible_tiers) > 1:
+            out.extend(m for m in score.missing if m not in out)
+    out.extend(f.settled_by for f in flags if f.value is None and f.settled_by not in out)
+    return out
+
+
+_INPUT_LABELS: tuple[tuple[str, str], ...] = (
+    ("sex", "Sex"),
+    ("tumor_size_cm", "Tumour greatest dimension (cm)"),
+    ("grade_reported", "Reported WHO grade"),
+    ("ki67_percent", "Ki-67 index (%)"),
+    ("mitoses_per_2mm2", "Mitotic count (per 2 mm²)"),
+    ("lymphovascular_invasion", "Lymphovascular invasion"),
+    ("nodes_examined", "Regional lymph nodes examined"),
+    ("nodes_positive", "Regional lymph nodes positive"),
+    ("pn_positive", "pN category positive (pN1)"),
+    ("perineural_invasion", "Perineural invasion (context only)"),
+    ("symptomatic", "Symptomatic at presentation"),
+    ("functional", "Functional tumour"),
+    ("adjuvant_therapy", "Adjuvant therapy after surgery"),
+    ("primary_site", "Primary site"),
+    ("preop_chromogranin_elevated", "Pre-operative chromogranin A above range"),
+)
+
+
+def input_results(inputs: ClinicalInputs) -> list[InputResult]:
+    out = []
+    for field_name, label in _INPUT_LABELS:
+        fact: Fact = getattr(inputs, field_name)
+        value = fact.value.value if hasattr(fact.value, "value") else fact.value
+        out.append(
+            InputResult(
+                id=field_name, label=label, value=value, sources=list(fact.sources), note=fact.note
+            )
+        )
+    grade = derive_grade(inputs)
+    out.append(
+        InputResult(
+            id="who_grade",
+            label="WHO grade (§3.1)",
+            value=" or ".join(sorted(g.value for g in grade.possible)),
+            sources=list(grade.sources),
+            note=grade.basis,
+        )
+    )
+    if inputs.resection is not None:
+        performed = inputs.resection.performed
+        out.append(
+            InputResult(
+                id="resection",
+                label="Resection",
+                value=performed.isoformat() if performed else None,
+                sources=[inputs.resection.source],
+                note=inputs.resection.description or None,
+            )
+        )
+    if inputs.diagnosis:
+        out.append(
+            InputResult(id="diagnosis", label="Diagnosis", value=None, sources=[inputs.diagnosis])
+        )
+    return out

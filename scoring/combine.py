@@ -1,0 +1,91 @@
+"""Combining scores into the overall tier and the surveillance tier (clinical.md §2.4, §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring.assessment import ScoreResult, Tier, sorted_tiers, tier_rank
+from scoring.factors import FACTOR_MISSING_DATA, FactorValue, node_positive
+from scoring.grade import derive_grade
+from scoring.inputs import ClinicalInputs, Grade
+
+# clinical.md §2.4/§4 (CommNETS/NANETS): node-positive or Ki-67 > 5 % → at least
+# intermediate-intensity surveillance.
+GUIDELINE_KI67_ABOVE = 5.0
+GUIDELINE_FLOOR = Tier.INTERMEDIATE
+# clinical.md §4: very low = G1, N0, < 2 cm, no higher tier.
+VERY_LOW_SIZE_BELOW_CM = 2.0
+_SCORABLE = frozenset({Tier.LOW, Tier.INTERMEDIATE, Tier.HIGH})
+
+
+def overall_tiers(scores: list[ScoreResult]) -> set[Tier]:
+    """Tiers the overall (highest) tier can still take; empty when no score produced a tier."""
+    sets = [set(s.possible_tiers) for s in scores if s.possible_tiers]
+    if not sets:
+        return set()
+    floor = max(min(tier_rank(t) for t in tiers) for tiers in sets)
+    return {t for tiers in sets for t in tiers if tier_rank(t) >= floor}
+
+
+@dataclass(frozen=True)
+class GuidelineFlag:
+    text: str
+    value: bool | None
+    settled_by: str
+
+
+def guideline_flags(inputs: ClinicalInputs) -> list[GuidelineFlag]:
+    nodes = node_positive(inputs)
+    ki67 = inputs.ki67_percent
+    ki67_flag = FactorValue(
+        None if ki67.value is None else ki67.value > GUIDELINE_KI67_ABOVE, ki67.sources
+    )
+    return [
+        GuidelineFlag(
+            _flag_text("Lymph-node positive", nodes),
+            nodes.value,
+            FACTOR_MISSING_DATA["node_positive"],
+        ),
+        GuidelineFlag(
+            _flag_text("Ki-67 > 5 %", ki67_flag), ki67_flag.value, FACTOR_MISSING_DATA["ki67_gt_20"]
+        ),
+    ]
+
+
+def _flag_text(name: str, value: FactorValue) -> str:
+    where = f" ({', '.join(value.sources)})" if value.sources else ""
+    if value.value is None:
+        return f"{name}: unknown{where}; if so, at least intermediate-intensity surveillance"
+    state = "yes" if value.value else "no"
+    return f"{name}: {state}{where}" + (
+        " → at least intermediate-intensity surveillance (CommNETS/NANETS)" if value.value else ""
+    )
+
+
+def surveillance_tiers(overall: set[Tier], flags: list[GuidelineFlag]) -> set[Tier]:
+    """Tiers surveillance may need, after the guideline floor. With no scored tier at all, every
+    tier stays possible: nothing shows the patient is low risk."""
+    base = overall or set(_SCORABLE)
+    if any(f.value is True for f in flags):
+        floors = {GUIDELINE_FLOOR}
+    elif any(f.value is None for f in flags):
+        floors = {Tier.LOW, GUIDELINE_FLOOR}
+    else:
+        floors = {Tier.LOW}
+    return {max(t, floor, key=tier_rank) for t in base for floor in floors}
+
+
+def is_very_low(inputs: ClinicalInputs, surveillance: set[Tier]) -> bool:
+    """G1, N0 and < 2 cm, when low is the only tier left (clinical.md §4)."""
+    size = inputs.tumor_size_cm.value
+    return (
+        surveillance == {Tier.LOW}
+        and derive_grade(inputs).possible == {Grade.G1}
+        and node_positive(inputs).value is False
+        and size is not None
+        and size < VERY_LOW_SIZE_BELOW_CM
+    )
+
+
+def describe(tiers: set[Tier]) -> str:
+    return " / ".join(t.value for t in sorted_tiers(tiers))

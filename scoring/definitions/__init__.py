@@ -1,0 +1,1 @@
+"""One module per published score, each a frozen `ScoreDefinition` with its citation."""

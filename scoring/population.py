@@ -1,0 +1,89 @@
+"""Whether a patient is in a score's derivation population (clinical.md §1, §2).
+
+Three answers: in, out (with the reason), or uncertain (with the data that would decide it).
+Scope-wide exclusions (no resection, NEC, metastatic at surgery) are decided in `scope.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scoring.definition import Population
+from scoring.factors import node_positive
+from scoring.inputs import ClinicalInputs, PrimarySite
+
+# clinical.md §2.2: pN0 with at least 8 regional lymph nodes examined.
+VENTIN_MIN_NODES_EXAMINED = 8
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool | None
+    reason: str | None = None
+    missing: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _pancreatic(inputs: ClinicalInputs) -> Eligibility:
+    site = inputs.primary_site.value
+    if site == PrimarySite.PANCREAS:
+        return Eligibility(True)
+    if site == PrimarySite.OTHER_GEP:
+        return Eligibility(False, "primary tumour is not in the pancreas")
+    return Eligibility(None, missing=("primary tumour site (eligibility: pancreas)",))
+
+
+def _nonfunctioning(inputs: ClinicalInputs) -> Eligibility:
+    if inputs.functional.value is True:
+        return Eligibility(
+            False, "functional tumour (the score was derived in non-functioning PanNETs)"
+        )
+    if inputs.functional.value is None:
+        # A hormonal syndrome is a diagnosis the record would carry; none recorded is read as
+        # non-functioning, and the card says so.
+        return Eligibility(
+            True, notes=("No functional syndrome recorded: scored as non-functioning.",)
+        )
+    return Eligibility(True)
+
+
+def _pn0_with_enough_nodes(inputs: ClinicalInputs) -> Eligibility:
+    nodes = node_positive(inputs)
+    examined = inputs.nodes_examined.value
+    if nodes.value is True:
+        return Eligibility(False, "lymph-node positive (the score is for pN0)")
+    if examined is not None and examined < VENTIN_MIN_NODES_EXAMINED:
+        return Eligibility(
+            False, f"{examined} regional nodes examined (the score needs at least 8)"
+        )
+    missing: list[str] = []
+    if nodes.value is None:
+        missing.append("regional lymph nodes positive (eligibility: pN0)")
+    if examined is None:
+        missing.append("regional lymph nodes examined (eligibility: at least 8)")
+    return Eligibility(None, missing=tuple(missing)) if missing else Eligibility(True)
+
+
+def _combine(*checks: Eligibility) -> Eligibility:
+    for check in checks:
+        if check.eligible is False:
+            return check
+    missing = tuple(m for c in checks for m in c.missing)
+    notes = tuple(n for c in checks for n in c.notes)
+    return Eligibility(None if missing else True, missing=missing, notes=notes)
+
+
+def _gep(inputs: ClinicalInputs) -> Eligibility:
+    if inputs.primary_site.value is None:
+        return Eligibility(None, missing=("primary tumour site (eligibility: GEP site)",))
+    return Eligibility(True)
+
+
+def check_population(population: Population, inputs: ClinicalInputs) -> Eligibility:
+    match population:
+        case Population.PANNET_NONFUNCTIONING:
+            return _combine(_pancreatic(inputs), _nonfunctioning(inputs))
+        case Population.PANNET_PN0_8_NODES:
+            return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs))
+        case Population.GEP_NET:
+            return _gep(inputs)

@@ -1,0 +1,55 @@
+"""Surveillance schedules (clinical.md §4) as data, and the dates they give from a resection."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from scoring.assessment import Tier
+
+
+@dataclass(frozen=True)
+class SchedulePhase:
+    every_months: int
+    until_month: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    first_month: int
+    phases: tuple[SchedulePhase, ...]
+    afterwards: str
+
+    def months(self) -> list[int]:
+        months = [self.first_month]
+        for phase in self.phases:
+            while months[-1] + phase.every_months <= phase.until_month:
+                months.append(months[-1] + phase.every_months)
+        return months
+
+
+_AFTER_120 = "as clinically indicated after month 120"
+
+# clinical.md §4 default schedule (months after resection). Evidence: CommNETS/NANETS consensus,
+# Singh S et al., JAMA Oncol 2018;4(11):1597-1604, doi 10.1001/jamaoncol.2018.2428; NCCN: first
+# multiphasic CT or MRI 3-12 months after resection.
+DEFAULT_SCHEDULES: dict[Tier, Schedule] = {
+    Tier.VERY_LOW: Schedule(12, (), "as clinically indicated"),
+    Tier.LOW: Schedule(12, (SchedulePhase(12, 36), SchedulePhase(24, 120)), _AFTER_120),
+    Tier.INTERMEDIATE: Schedule(6, (SchedulePhase(12, 120),), _AFTER_120),
+    Tier.HIGH: Schedule(6, (SchedulePhase(6, 36), SchedulePhase(12, 120)), _AFTER_120),
+}
+
+SCHEDULE_CITATION = (
+    "Singh S et al. CommNETS/NANETS consensus, JAMA Oncol 2018;4(11):1597-1604. "
+    "doi:10.1001/jamaoncol.2018.2428"
+)
+SCHEDULE_CITATION_URL = "https://doi.org/10.1001/jamaoncol.2018.2428"
+
+
+def add_months(start: date, months: int) -> date:
+    """Calendar months later; the day is clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
