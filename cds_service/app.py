@@ -1,0 +1,35 @@
+"""The Flask application factory: one blueprint per concern, resources set up per app."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_cors import CORS
+
+from cds_service.blueprints import feedback, hooks, ops
+from cds_service.errors import register_error_handlers
+from cds_service.settings import Settings
+from cds_service.state import init_app
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.basicConfig(level=logging.INFO)
+    init_app(app, settings)
+    register_error_handlers(app)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(hooks.bp)
+    app.register_blueprint(feedback.bp)
+    # Browser-based EHRs and the public CDS Hooks sandbox call the CDS endpoints cross-origin.
+    CORS(
+        app,
+        resources={r"/cds-services*": {"origins": "*"}},
+        allow_headers=["Authorization", "Content-Type"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=3600,
+    )
+    return app

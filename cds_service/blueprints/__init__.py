@@ -1,0 +1,1 @@
+"""Flask blueprints, one per concern: CDS services, feedback, operations, SMART app."""

@@ -1,0 +1,139 @@
+"""CDS Hooks discovery and service calls: request → gathered record → assessment → cards."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import date
+
+from flask import Blueprint, Response, jsonify, request
+
+from cds_service.blueprints.request_body import authenticate, json_body
+from cds_service.card_links import card_links
+from cds_service.cards.builder import build_assessment_card
+from cds_service.cards.models import Card
+from cds_service.cards.policy import HookKind, should_show_card
+from cds_service.errors import BadRequest, NotFound, PreconditionFailed
+from cds_service.feedback.store import IssuedCard, record_issued_cards
+from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable
+from cds_service.hooks.gather import gather_resources, make_fetcher
+from cds_service.hooks.request import HookRequest, parse_hook_request
+from cds_service.hooks.services import ContextKind, ServiceDefinition, discovery_document
+from cds_service.scoring_pipeline import assess_resources
+from cds_service.state import ServiceState, service_state
+from fhir_mappers.errors import FhirInputError
+from fhir_mappers.order_codes import ImagingModality
+from fhir_mappers.orders import surveillance_orders
+from scoring.assessment import Assessment
+
+log = logging.getLogger(__name__)
+bp = Blueprint("hooks", __name__)
+
+_HOOK_KINDS: dict[ContextKind, HookKind] = {
+    ContextKind.PATIENT_VIEW: HookKind.PATIENT_VIEW,
+    ContextKind.ORDER_SIGN: HookKind.ORDER_SIGN,
+    ContextKind.ENCOUNTER_DISCHARGE: HookKind.ENCOUNTER_DISCHARGE,
+    ContextKind.PATHOLOGY_SIGN: HookKind.PATHOLOGY_SIGN,
+}
+# Cards of one call keep their uuid when the EHR retries it, so feedback stays idempotent.
+_CARD_NAMESPACE = uuid.UUID("6f1c2d0e-8a4b-4c1e-9a53-2f7d7b1c0a11")
+
+
+@bp.get("/cds-services")
+def discovery() -> Response:
+    return jsonify(discovery_document(service_state().services))
+
+
+def lookup_service(state: ServiceState, service_id: str) -> ServiceDefinition:
+    service = state.services.get(service_id)
+    if service is None:
+        raise NotFound(f"no CDS service with id {service_id!r}; see GET /cds-services")
+    return service
+
+
+@bp.post("/cds-services/<service_id>")
+def call_service(service_id: str) -> Response:
+    state = service_state()
+    service = lookup_service(state, service_id)
+    authenticate(state)
+    try:
+        hook_request = parse_hook_request(json_body(), service)
+    except BadHookRequest as exc:
+        raise BadRequest(exc.message) from None
+    assessment = _assess(state, service, hook_request)
+    cards = _cards(state, service, hook_request, assessment)
+    log.info(
+        "hook %s instance %s: %d card(s), tier %s",
+        service.id,
+        hook_request.hook_instance,
+        len(cards),
+        assessment.overall_tier,
+    )
+    return jsonify({"cards": [card.model_dump(mode="json", by_alias=True, exclude_none=True)
+                              for card in cards]})
+
+
+def _assess(state: ServiceState, service: ServiceDefinition, hook: HookRequest) -> Assessment:
+    budget = state.settings.fhir_budget_seconds
+    fetcher = make_fetcher(hook, state.http, budget)
+    try:
+        gathered = gather_resources(hook, service, fetcher, budget)
+    except BadHookRequest as exc:
+        raise BadRequest(exc.message) from None
+    except RequiredDataUnavailable as exc:
+        raise PreconditionFailed(str(exc), expression=[m.split(" ", 1)[0] for m in exc.missing])
+    try:
+        assessment = assess_resources(gathered.resources, today=date.today(), site=state.site)
+    except FhirInputError as exc:
+        raise BadRequest(f"FHIR data not usable: {exc}") from None
+    if gathered.failed:
+        notes = [f"Not available from the FHIR server: {key} ({reason})"
+                 for key, reason in gathered.failed.items()]
+        assessment = assessment.model_copy(update={"warnings": [*assessment.warnings, *notes]})
+    return assessment
+
+
+def _cards(
+    state: ServiceState, service: ServiceDefinition, hook: HookRequest, assessment: Assessment
+) -> list[Card]:
+    if not should_show_card(_HOOK_KINDS[service.context_kind], assessment):
+        return []
+    patient_ref = f"Patient/{hook.context.patient_id}"
+    card_uuid = str(uuid.uuid5(_CARD_NAMESPACE, f"{service.id}|{hook.hook_instance}"))
+    orders = {}
+    if assessment.in_scope and assessment.surveillance is not None:
+        diagnosis = next((i.sources[0] for i in assessment.inputs
+                          if i.id == "diagnosis" and i.sources), None)
+        for modality in ImagingModality:
+            orders[modality] = surveillance_orders(
+                assessment.surveillance,
+                patient_ref=patient_ref,
+                reason_ref=diagnosis,
+                modality=modality,
+                today=date.fromisoformat(assessment.today),
+            )
+    links = card_links(state.settings, request.host_url, hook, card_uuid)
+    card = build_assessment_card(
+        assessment,
+        service_id=service.id,
+        ct_orders=orders.get(ImagingModality.CT, []),
+        mri_orders=orders.get(ImagingModality.MRI, []),
+        smart_launch_url=links.smart_launch_url,
+        absolute_url=links.absolute_url,
+        app_context=json.dumps(links.app_context, separators=(",", ":")),
+        card_uuid=card_uuid,
+    )
+    record_issued_cards(
+        state.engine,
+        service_id=service.id,
+        hook=hook.hook,
+        hook_instance=hook.hook_instance,
+        cards=[IssuedCard(uuid=card_uuid, tier=_tier_word(assessment),
+                          indicator=card.indicator.value)],
+    )
+    return [card]
+
+
+def _tier_word(assessment: Assessment) -> str | None:
+    return assessment.overall_tier.value if assessment.overall_tier else None

@@ -1,0 +1,45 @@
+"""Reading and authenticating a CDS call's body, shared by the service and feedback endpoints."""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request
+
+from cds_service.auth.errors import AuthenticationError
+from cds_service.errors import BadRequest, Unauthorized
+from cds_service.state import ServiceState
+
+
+def called_url(state: ServiceState) -> str:
+    """The URL the client called, for the JWT `aud` check; behind a proxy the configured public
+    base URL replaces scheme and host."""
+    base = state.settings.base_url
+    if base:
+        return base.rstrip("/") + request.path
+    return request.base_url
+
+
+def authenticate(state: ServiceState) -> None:
+    if state.verifier is None:
+        return
+    try:
+        state.verifier.verify(request.headers.get("Authorization"), called_url(state))
+    except AuthenticationError as exc:
+        # Logged without the token: the verifier's messages never quote it.
+        current_app.logger.info("CDS client rejected: %s", exc)
+        raise Unauthorized("unauthorized") from None
+
+
+def json_body() -> object:
+    raw = request.get_data(cache=False)
+    if not raw:
+        raise BadRequest("request body is empty; a JSON object is expected")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadRequest("request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"request body is not JSON ({exc.msg} at position {exc.pos})") from None
+    except RecursionError:
+        raise BadRequest("request body JSON is nested too deeply") from None

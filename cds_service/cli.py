@@ -1,0 +1,89 @@
+"""The `pannet-cds` command line (cds-api.md "Command line")."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from cds_service.scoring_pipeline import assess_payload
+from cds_service.settings import ConfigurationError, Settings
+from cds_service.site import load_site_config
+from fhir_mappers.errors import FhirInputError
+from scoring.site_config import SiteConfigError
+
+
+def _fail(message: str) -> None:
+    click.echo(f"pannet-cds: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """pannet-cds: recurrence-risk scores and surveillance after resection of a
+    neuroendocrine tumour, as a CDS Hooks service."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date to plan surveillance from (YYYY-MM-DD); default: today.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PANNET_CDS_CONFIG",
+    default=None,
+    help="Site configuration file (YAML/JSON); default: $PANNET_CDS_CONFIG.",
+)
+def score(file: str, today: object, config_path: Path | None) -> None:
+    """Score a FHIR R4 Bundle (any type) or a JSON array of resources read from FILE
+    ('-' for standard input) and print the assessment as JSON."""
+    try:
+        site = load_site_config(config_path)
+    except SiteConfigError as exc:
+        _fail(str(exc))
+    try:
+        if file == "-":
+            text = sys.stdin.buffer.read().decode("utf-8")
+        else:
+            text = Path(file).read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{file}: cannot be read ({exc.strerror})")
+    except UnicodeDecodeError:
+        _fail(f"{file}: not UTF-8 text")
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"{file}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+    except RecursionError:
+        _fail(f"{file}: JSON nested too deeply")
+    day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
+    try:
+        assessment = assess_payload(payload, today=day, site=site)
+    except FhirInputError as exc:
+        _fail(f"{file}: {exc}")
+    click.echo(assessment.model_dump_json(indent=2))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="Default: CPU cores.")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Run the CDS Hooks service under gunicorn (configuration from PANNET_CDS_* variables)."""
+    from cds_service.server import run_server
+
+    try:
+        settings = Settings.from_env()
+        load_site_config(settings.site_config_path)
+    except (ConfigurationError, SiteConfigError, ValueError) as exc:
+        _fail(str(exc))
+    run_server(settings, host=host, port=port, workers=workers)

@@ -1,0 +1,83 @@
+"""One exception family for the HTTP layer, mapped to status codes and OperationOutcome bodies
+once (cds-api.md "HTTP": never HTML, never a stack trace)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    status = 500
+    code = "exception"
+
+    def __init__(self, message: str, *, expression: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expression = expression or []
+
+
+class BadRequest(ServiceError):
+    status = 400
+    code = "invalid"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "login"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not-found"
+
+
+class PreconditionFailed(ServiceError):
+    """Data the service needs could not be had (CDS Hooks: 412)."""
+
+    status = 412
+    code = "not-found"
+
+
+def operation_outcome(message: str, *, code: str, expression: list[str] | None = None) -> dict:
+    issue: dict = {"severity": "error", "code": code, "diagnostics": message}
+    if expression:
+        issue["expression"] = expression
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+def outcome_response(status: int, message: str, *, code: str, **kw: list[str]) -> Response:
+    response = jsonify(operation_outcome(message, code=code, expression=kw.get("expression")))
+    response.status_code = status
+    response.mimetype = "application/fhir+json"
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError) -> Response:
+        if isinstance(exc, Unauthorized):
+            # A bare 401: nothing to help an attacker tell which check failed.
+            return Response(status=401)
+        return outcome_response(exc.status, exc.message, code=exc.code, expression=exc.expression)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        message = {
+            404: "no such endpoint",
+            405: "method not allowed for this endpoint",
+            413: "request body too large",
+        }.get(status, exc.name)
+        code = {404: "not-found", 405: "not-supported", 413: "too-costly"}.get(status, "invalid")
+        return outcome_response(status, message, code=code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # The type only: the message of an unexpected error may quote patient data.
+        log.error("unexpected error while handling a request: %s", type(exc).__name__)
+        return outcome_response(500, "internal error; the request was not processed", code="exception")

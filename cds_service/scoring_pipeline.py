@@ -1,0 +1,24 @@
+"""record → inputs → assessment: the one path the CLI, the hooks and the SMART app share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fhir_mappers.payload import resources_from_payload
+from fhir_mappers.record import inputs_from_resources
+from scoring.assess import assess
+from scoring.assessment import Assessment
+from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
+
+
+def assess_resources(
+    resources: list[dict], *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
+) -> Assessment:
+    return assess(inputs_from_resources(resources), today=today, site=site)
+
+
+def assess_payload(
+    payload: object, *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
+) -> Assessment:
+    """A Bundle of any type or a JSON array of resources → the assessment."""
+    return assess_resources(resources_from_payload(payload), today=today, site=site)

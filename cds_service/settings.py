@@ -1,0 +1,54 @@
+"""Service configuration from environment variables (cds-api.md "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cds_service.db import DEFAULT_DATABASE_URL
+
+DEFAULT_PATHOLOGY_HOOK = "org.pannet-cds.pathology-report-sign"
+
+
+class ConfigurationError(ValueError):
+    """A configuration value is invalid; the message names the variable."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trusted_issuers_json: str = "{}"
+    auth_enabled: bool = True
+    base_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    site_config_path: Path | None = None
+    smart_app_url: str | None = None
+    pathology_hook: str = DEFAULT_PATHOLOGY_HOOK
+    fhir_budget_seconds: float = Field(default=1.5, gt=0, le=30)
+    max_request_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        auth = env.get("PANNET_CDS_AUTH", "on").strip().lower()
+        if auth not in {"on", "off"}:
+            raise ConfigurationError("PANNET_CDS_AUTH must be 'on' or 'off'")
+        budget = env.get("PANNET_CDS_FHIR_BUDGET_SECONDS", "1.5")
+        try:
+            budget_s = float(budget)
+        except ValueError as exc:
+            raise ConfigurationError("PANNET_CDS_FHIR_BUDGET_SECONDS must be a number") from exc
+        config_path = env.get("PANNET_CDS_CONFIG")
+        return cls(
+            trusted_issuers_json=env.get("PANNET_CDS_TRUSTED_ISSUERS", "{}"),
+            auth_enabled=auth == "on",
+            base_url=env.get("PANNET_CDS_BASE_URL") or None,
+            database_url=env.get("PANNET_CDS_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            site_config_path=Path(config_path) if config_path else None,
+            smart_app_url=env.get("PANNET_CDS_SMART_APP_URL") or None,
+            pathology_hook=env.get("PANNET_CDS_PATHOLOGY_HOOK") or DEFAULT_PATHOLOGY_HOOK,
+            fhir_budget_seconds=budget_s,
+        )
