@@ -1,0 +1,241 @@
+"""Surveillance plan -> draft FHIR R4 orders (cds-api.md "Cards", `suggestions`).
+
+Pure functions: JSON-ready resources without `id` (the CDS client creates the drafts). What is
+drafted: one imaging ServiceRequest for the next due exam (CT or MRI, clinical.md §4), a serum
+chromogranin A ServiceRequest only when the plan suggests it, and a CarePlan listing the whole
+schedule. Every resource is checked against the `fhir.resources` R4B model before it leaves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+from fhir_mappers.order_codes import (
+    CHROMOGRANIN_A,
+    IMAGING_SERVICES,
+    ImagingModality,
+    OrderableService,
+)
+from scoring.assessment import SurveillancePlan
+
+__all__ = [
+    "DEFAULT_WINDOW",
+    "ImagingModality",
+    "OrderDraftError",
+    "OrderWindow",
+    "order_window",
+    "surveillance_orders",
+]
+
+# FHIR R4 id: [A-Za-z0-9\-\.]{1,64}
+_PATIENT_REF = re.compile(r"^Patient/[A-Za-z0-9\-.]{1,64}$")
+_CONDITION_REF = re.compile(r"^Condition/[A-Za-z0-9\-.]{1,64}$")
+
+
+class OrderDraftError(ValueError):
+    """A draft order cannot be built; the message names the argument or element at fault."""
+
+
+@dataclass(frozen=True)
+class OrderWindow:
+    """How far around the due date a drafted exam may be performed.
+
+    The spec gives due dates, not windows. Site-independent defaults: a month of lead time so
+    the exam can be booked before it is due, and a month of grace after it. Both are shorter
+    than the shortest interval of the default schedule (6 months), so consecutive windows never
+    overlap and an exam is never drafted for later than one month past its due date.
+    """
+
+    lead: timedelta = timedelta(days=30)
+    grace: timedelta = timedelta(days=30)
+
+
+DEFAULT_WINDOW = OrderWindow()
+
+
+def order_window(
+    next_due: date, *, today: date, overdue: bool, window: OrderWindow = DEFAULT_WINDOW
+) -> tuple[date, date]:
+    """(start, end) of the occurrence window. Overdue exams start today: a window in the past
+    could not be booked, and postponing to the next regular date would skip an exam."""
+    if overdue or next_due < today:
+        return today, today + window.grace
+    return max(today, next_due - window.lead), next_due + window.grace
+
+
+def _parse_date(value: str, where: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise OrderDraftError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _check_refs(patient_ref: str, reason_ref: str | None) -> None:
+    if not _PATIENT_REF.match(patient_ref):
+        raise OrderDraftError(f"patient_ref: {patient_ref!r} is not a Patient/<id> reference")
+    if reason_ref is not None and not _CONDITION_REF.match(reason_ref):
+        raise OrderDraftError(f"reason_ref: {reason_ref!r} is not a Condition/<id> reference")
+
+
+def _validated(resource: dict[str, Any]) -> dict[str, Any]:
+    model = get_fhir_model_class(resource["resourceType"])
+    try:
+        model.model_validate(resource)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        element = ".".join(str(p) for p in first["loc"])
+        raise OrderDraftError(
+            f"draft {resource['resourceType']}.{element} is not valid FHIR R4: {first['msg']}"
+        ) from exc
+    return resource
+
+
+def _note(plan: SurveillancePlan, next_due: date | None) -> str:
+    tier = plan.tier.value if plan.tier is not None else "undetermined"
+    due = f" Next imaging due {next_due.isoformat()}." if next_due is not None else ""
+    overdue = " Surveillance imaging is overdue." if plan.overdue else ""
+    return (
+        f"Default surveillance schedule for {tier} risk of recurrence ({plan.basis}).{due}"
+        f"{overdue} This is a default schedule to be confirmed by the treating team."
+    )
+
+
+def _service_request(
+    service: OrderableService,
+    *,
+    patient_ref: str,
+    reason_ref: str | None,
+    period: tuple[date, date],
+    today: date,
+    note: str,
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "order",
+        "category": service.category_as_fhir(),
+        "priority": "routine",
+        "code": service.code_as_fhir(),
+        "subject": {"reference": patient_ref},
+        "occurrencePeriod": {"start": period[0].isoformat(), "end": period[1].isoformat()},
+        "authoredOn": today.isoformat(),
+        "note": [{"text": note}],
+    }
+    if reason_ref is not None:
+        resource["reasonReference"] = [{"reference": reason_ref}]
+    return _validated(resource)
+
+
+def _care_plan(
+    plan: SurveillancePlan,
+    dates: list[date],
+    *,
+    service: OrderableService,
+    patient_ref: str,
+    reason_ref: str | None,
+    next_due: date | None,
+    today: date,
+    note: str,
+) -> dict[str, Any]:
+    # exams before the next due one may or may not have been done: say "unknown", not "done"
+    pending_from = next_due if next_due is not None else today
+    months = (
+        plan.schedule_months if len(plan.schedule_months) == len(dates) else [None] * len(dates)
+    )
+    activities = []
+    for planned, month in zip(dates, months, strict=True):
+        detail: dict[str, Any] = {
+            "kind": "ServiceRequest",
+            "code": service.code_as_fhir(),
+            "status": "not-started" if planned >= pending_from else "unknown",
+            "scheduledTiming": {"event": [planned.isoformat()]},
+            "description": f"{service.text}"
+            + (f", month {month} after resection" if month is not None else ""),
+        }
+        activities.append({"detail": detail})
+    start = (
+        _parse_date(plan.anchor_date, "SurveillancePlan.anchor_date") if plan.anchor_date else None
+    )
+    resource: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "status": "draft",
+        "intent": "plan",
+        "title": "Surveillance imaging after resection of a neuroendocrine tumour",
+        "description": note,
+        "subject": {"reference": patient_ref},
+        "period": {"start": (start or dates[0]).isoformat(), "end": dates[-1].isoformat()},
+        "created": today.isoformat(),
+        "activity": activities,
+        "note": [{"text": note}],
+    }
+    if reason_ref is not None:
+        resource["addresses"] = [{"reference": reason_ref}]
+    return _validated(resource)
+
+
+def surveillance_orders(
+    plan: SurveillancePlan,
+    *,
+    patient_ref: str,
+    reason_ref: str | None,
+    modality: ImagingModality,
+    today: date,
+    window: OrderWindow = DEFAULT_WINDOW,
+    include_care_plan: bool = True,
+) -> list[dict[str, Any]]:
+    """Draft resources for one surveillance alternative (CT or MRI), in this order: imaging
+    ServiceRequest (only when an exam is due), chromogranin A ServiceRequest (only with the
+    imaging request and when the plan suggests it), CarePlan (when the plan has a schedule).
+    """
+    _check_refs(patient_ref, reason_ref)
+    service = IMAGING_SERVICES[ImagingModality(modality)]
+    next_due = _parse_date(plan.next_due, "SurveillancePlan.next_due") if plan.next_due else None
+    dates = [
+        _parse_date(d, f"SurveillancePlan.schedule_dates[{i}]")
+        for i, d in enumerate(plan.schedule_dates)
+    ]
+    note = _note(plan, next_due)
+    drafts: list[dict[str, Any]] = []
+    if next_due is not None:
+        period = order_window(next_due, today=today, overdue=plan.overdue, window=window)
+        drafts.append(
+            _service_request(
+                service,
+                patient_ref=patient_ref,
+                reason_ref=reason_ref,
+                period=period,
+                today=today,
+                note=note,
+            )
+        )
+        if plan.suggest_chromogranin:
+            drafts.append(
+                _service_request(
+                    CHROMOGRANIN_A,
+                    patient_ref=patient_ref,
+                    reason_ref=reason_ref,
+                    period=period,
+                    today=today,
+                    note=note,
+                )
+            )
+    if include_care_plan and dates:
+        drafts.append(
+            _care_plan(
+                plan,
+                sorted(dates),
+                service=service,
+                patient_ref=patient_ref,
+                reason_ref=reason_ref,
+                next_due=next_due,
+                today=today,
+                note=note,
+            )
+        )
+    return drafts

@@ -1,0 +1,26 @@
+"""Shared fixtures. The FHIR server is started once per session: end-to-end tests share it and
+keep their data apart by using their own resource ids."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.fhir_server import FhirEndpoint, FhirServerProcess, wait_for_metadata
+
+EXTERNAL_FHIR_URL_ENV = "PANNET_CDS_TEST_FHIR_URL"
+
+
+@pytest.fixture(scope="session")
+def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirEndpoint]:
+    """A real FHIR R4 server: sekmet-fhir on 127.0.0.1, or the server named by
+    PANNET_CDS_TEST_FHIR_URL (e.g. a HAPI base such as http://127.0.0.1:8080/fhir)."""
+    external = os.environ.get(EXTERNAL_FHIR_URL_ENV, "").strip().rstrip("/")
+    if external:
+        wait_for_metadata(external, timeout=30.0)
+        yield FhirEndpoint(external)
+        return
+    with FhirServerProcess(tmp_path_factory.mktemp("fhir-server")) as server:
+        yield server.endpoint

@@ -1,0 +1,1 @@
+"""Test support: real servers and helpers that tests share (never imported by production code)."""
