@@ -76,12 +76,16 @@ def _require_text(name: str, value: str, max_length: int) -> None:
 def _insert_ignoring_duplicates(
     engine: Engine, table: Table, key: Sequence[str]
 ) -> sqlite.Insert | postgresql.Insert:
+    # RETURNING tells inserted from ignored rows on both databases (rowcount is -1 on psycopg
+    # when SQLAlchemy adds RETURNING for the primary key).
     dialect = engine.dialect.name
     if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
-    raise FeedbackStoreError(f"feedback storage supports SQLite and PostgreSQL, not {dialect}")
+        insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
+    elif dialect == "postgresql":
+        insert = postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
+    else:
+        raise FeedbackStoreError(f"feedback storage supports SQLite and PostgreSQL, not {dialect}")
+    return insert.returning(*(table.c[name] for name in key))
 
 
 def record_issued_cards(
@@ -108,7 +112,7 @@ def record_issued_cards(
     try:
         with engine.begin() as connection:
             for card in cards:
-                result = connection.execute(
+                inserted = connection.execute(
                     statement.values(
                         card_uuid=card.uuid,
                         service_id=service_id,
@@ -119,7 +123,7 @@ def record_issued_cards(
                         issued_at=when,
                     )
                 )
-                recorded += result.rowcount
+                recorded += len(inserted.all())
     except SQLAlchemyError as exc:
         raise FeedbackStoreError("could not record issued cards") from exc
     return recorded
@@ -159,7 +163,7 @@ def store_feedback(engine: Engine, service_id: str, request: FeedbackRequest) ->
         with engine.begin() as connection:
             for item in request.feedback:
                 row = _feedback_row(service_id, item, received_at)
-                new += connection.execute(statement.values(**row)).rowcount
+                new += len(connection.execute(statement.values(**row)).all())
     except SQLAlchemyError as exc:
         raise FeedbackStoreError("could not store feedback") from exc
     result = StoreResult(new=new, duplicate=len(request.feedback) - new)
