@@ -51,7 +51,7 @@ def postgres_url() -> Iterator[str]:
             connection.execute(text("SELECT 1"))
     except OperationalError:
         admin.dispose()
-        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432")
+        pytest.skip(f"PostgreSQL not reachable at {admin.url.host}:{admin.url.port}")
     schema = f"feedback_test_{uuid.uuid4().hex[:16]}"
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
