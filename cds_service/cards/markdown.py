@@ -11,12 +11,16 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can start
-# or end Markdown syntax (emphasis, links, images, headings, lists, tables, autolinks, code).
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:=^$\"'])")
+# Inline syntax that can start anywhere: escapes, code, emphasis, links/images, tables,
+# strikethrough. (CommonMark lets any ASCII punctuation be backslash-escaped.)
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# Block syntax only counts at the start of a line or list item: headings, lists, quotes, rules.
+_BLOCK_START = re.compile(r"^(?:([#+\-=])(?=\s|$|\1)|\d+(?=[.)](?:\s|$)))")
+# GFM extended autolinks ("https://...", "www.") turn bare text into links.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
 _HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _WHITESPACE = re.compile(r"\s+")
-_SAFE_URL = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'*+,;=%]+$")
+_SAFE_URL = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
 
 def escape_text(value: object) -> str:
@@ -25,7 +29,15 @@ def escape_text(value: object) -> str:
     # Entities (not backslashes) for HTML, so even a renderer that passes raw HTML through
     # shows `<script>` as text.
     text = "".join(_HTML_ENTITIES.get(ch, ch) for ch in text)
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    return _BLOCK_START.sub(_escape_block_start, text, count=1)
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    token = match.group(0)
+    # "1." / "1)" start an ordered list: escape the delimiter, not the digits.
+    return token + "\\" if token[0].isdigit() else "\\" + token
 
 
 def safe_url(url: str | None) -> str | None:
