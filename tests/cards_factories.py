@@ -84,7 +84,12 @@ def zaidi(
 def ventin(*, site_configured: bool = False, unknown_sex: bool = False) -> ScoreResult:
     weight = 4 if site_configured else None
     factors = [
-        factor("male_sex", None if unknown_sex else True, weight=weight, source=None if unknown_sex else "Patient/p1"),
+        factor(
+            "male_sex",
+            None if unknown_sex else True,
+            weight=weight,
+            source=None if unknown_sex else "Patient/p1",
+        ),
         factor("size_ge_3cm", False, weight=weight, source="Observation/size"),
         factor("grade_ge_2", True, weight=weight, source="Observation/grade"),
         factor("lvi", False, weight=weight, source="Observation/lvi"),
@@ -137,7 +142,7 @@ def assessment(
     *,
     scores: list[ScoreResult] | None = None,
     possible: list[Tier] | None = None,
-    surveillance: SurveillancePlan | None | str = "default",
+    surveillance: SurveillancePlan | str | None = "default",
     in_scope: bool = True,
     scope_reason: str | None = None,
     guideline_flags: list[str] | None = None,

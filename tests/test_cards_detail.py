@@ -77,7 +77,11 @@ def test_site_configured_weights_are_labelled():
 
 def test_not_applicable_score_gives_its_reason():
     na = zaidi(points=None, tier=None).model_copy(
-        update={"status": ScoreStatus.NOT_APPLICABLE, "reason": "functional tumour (insulinoma)", "factors": []}
+        update={
+            "status": ScoreStatus.NOT_APPLICABLE,
+            "reason": "functional tumour (insulinoma)",
+            "factors": [],
+        }
     )
     detail = build_detail(assessment(Tier.LOW, scores=[zaidi(points=1, tier=Tier.LOW), na]))
     assert "not applicable: functional tumour \\(insulinoma\\)" not in detail  # parens stay plain
@@ -131,7 +135,9 @@ def test_inputs_table_shows_values_and_sources():
 
 
 def test_out_of_scope_detail_says_why():
-    a = assessment(None, in_scope=False, scope_reason="poorly differentiated NEC", surveillance=None)
+    a = assessment(
+        None, in_scope=False, scope_reason="poorly differentiated NEC", surveillance=None
+    )
     detail = build_out_of_scope_detail(a)
     assert "**Not assessed:** poorly differentiated NEC" in detail
     assert "No surveillance schedule is suggested" in detail
@@ -154,7 +160,12 @@ INJECTIONS = [
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_record_text_cannot_inject_markdown_or_html(payload):
     evil_factor = factor(
-        "tumor_size_gt_2cm", True, weight=2, source=f"Observation/{payload}", label=payload, detail=payload
+        "tumor_size_gt_2cm",
+        True,
+        weight=2,
+        source=f"Observation/{payload}",
+        label=payload,
+        detail=payload,
     )
     a = assessment(
         Tier.INTERMEDIATE,
@@ -177,7 +188,9 @@ def test_record_text_cannot_inject_markdown_or_html(payload):
 
 
 def test_out_of_scope_reason_is_escaped():
-    a = assessment(None, in_scope=False, scope_reason="<script>x</script> [a](http://e)", surveillance=None)
+    a = assessment(
+        None, in_scope=False, scope_reason="<script>x</script> [a](http://e)", surveillance=None
+    )
     html = render(build_out_of_scope_detail(a))
     assert "<script" not in html and "<a " not in html
     assert "&lt;script&gt;" in html
@@ -186,12 +199,22 @@ def test_out_of_scope_reason_is_escaped():
 def test_escape_text_is_a_single_line_and_renders_back_to_the_original():
     text = "Ki-67 > 5 %: see [ref] | *note* \\ www.example.org https://x.example"
     rendered = render(escape_text(text))
-    assert rendered.strip() == "<p>Ki-67 &gt; 5 %: see [ref] | *note* \\ www.example.org https://x.example</p>"
+    assert (
+        rendered.strip()
+        == "<p>Ki-67 &gt; 5 %: see [ref] | *note* \\ www.example.org https://x.example</p>"
+    )
     assert "\n" not in escape_text("a\nb\r\nc")
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "data:text/html,x", "/relative", "https://a.example/x y", "https://a/<x>"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "/relative",
+        "https://a.example/x y",
+        "https://a/<x>",
+    ],
 )
 def test_unsafe_citation_urls_are_not_linked(url):
     assert safe_url(url) is None

@@ -112,7 +112,9 @@ def test_app_context_is_only_allowed_on_smart_links():
         )
 
 
-@pytest.mark.parametrize("url", ["/relative", "javascript:alert(1)", "ftp://x.example/", "https://a b"])
+@pytest.mark.parametrize(
+    "url", ["/relative", "javascript:alert(1)", "ftp://x.example/", "https://a b"]
+)
 def test_urls_must_be_absolute_http(url):
     with pytest.raises(ValidationError):
         Link.model_validate({"label": "App", "url": url, "type": "absolute"})
@@ -146,7 +148,9 @@ def test_wire_form_uses_camel_case_and_omits_absent_fields_but_keeps_extension_n
         summary="s",
         indicator="warning",
         source=Source(label="x", url="https://example.org/"),
-        suggestions=[Suggestion(label="A", uuid="a", is_recommended=False, actions=[Action(**CREATE)])],
+        suggestions=[
+            Suggestion(label="A", uuid="a", is_recommended=False, actions=[Action(**CREATE)])
+        ],
         selection_behavior="at-most-one",
         links=[Link(label="L", url="https://example.org/l", type="smart", app_context="ctx")],
         extension={"org.pannet-cds.assessment": {"overall_tier": None, "scores": []}},
