@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from cards_factories import card_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from cds_service.cards.builder import build_assessment_card
 from cds_service.cards.models import Card
+from cds_service.cards.source import SURVEILLANCE_CITATION_URL
 from scoring.assessment import (
     Assessment,
     FactorResult,
@@ -96,3 +100,20 @@ def test_any_assessment_gives_a_valid_card_with_summary_under_140(a):
         assert "incomplete data" in card.summary or "tier not determined" in card.summary
     if card.indicator == "critical":
         assert a.overall_tier is Tier.HIGH and a.surveillance is not None and a.surveillance.overdue
+
+
+GFM = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+ALLOWED_TAGS = {
+    "p", "h3", "h4", "ul", "li", "strong", "em", "table", "thead", "tbody", "tr", "th", "td", "a",
+}  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assessments)
+def test_detail_of_any_assessment_renders_only_our_own_markup(a):
+    card = build_assessment_card(a, **card_args())
+    html = GFM.render(card.detail)
+    tags = {m.lower() for m in re.findall(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)", html)}
+    assert tags <= ALLOWED_TAGS
+    allowed_links = {s.citation_url for s in a.scores} | {SURVEILLANCE_CITATION_URL}
+    assert set(re.findall(r'href="([^"]*)"', html)) <= allowed_links

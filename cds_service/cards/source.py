@@ -35,8 +35,14 @@ SURVEILLANCE_CITATION_URL = "https://doi.org/10.1001/jamaoncol.2018.2428"
 SURVEILLANCE_LABEL = "CommNETS/NANETS 2018"
 
 
-def short_name(score: ScoreResult) -> str:
-    return SCORE_SHORT_NAMES.get(score.id, score.title)
+def short_name(score: ScoreResult) -> str | None:
+    """The summary's name for a score; None for ids this module does not know, because the
+    summary carries no free text."""
+    return SCORE_SHORT_NAMES.get(score.id)
+
+
+def label_name(score: ScoreResult) -> str:
+    return SCORE_LABEL_NAMES.get(score.id) or " ".join(score.title.split())
 
 
 def applicable_scores(assessment: Assessment) -> list[ScoreResult]:
@@ -58,7 +64,7 @@ def driving_score(assessment: Assessment) -> ScoreResult | None:
 
 
 def build_source(assessment: Assessment) -> Source:
-    names = [SCORE_LABEL_NAMES.get(s.id, s.title) for s in applicable_scores(assessment)]
+    names = [n for n in (label_name(s) for s in applicable_scores(assessment)) if n]
     if assessment.surveillance is not None:
         names.append(SURVEILLANCE_LABEL)
     label = f"pannet-cds ({'; '.join(names)})" if names else "pannet-cds"

@@ -41,6 +41,8 @@ def score_phrase(score: ScoreResult | None) -> str | None:
     if score is None:
         return None
     name = short_name(score)
+    if name is None:
+        return None
     if (
         score.points_range
         and len(score.points_range) == 2
