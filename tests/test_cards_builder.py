@@ -261,3 +261,18 @@ def test_bad_inputs_raise_card_build_error(overrides):
     with pytest.raises(CardBuildError) as info:
         build_assessment_card(assessment(Tier.LOW), **card_args(**overrides))
     assert isinstance(info.value, CardError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("possible", "phrase"),
+    [
+        ([Tier.LOW, Tier.INTERMEDIATE], "incomplete data — low or intermediate possible"),
+        ([Tier.LOW, Tier.HIGH], "incomplete data — low or high possible"),
+        ([Tier.VERY_LOW, Tier.LOW, Tier.HIGH], "incomplete data — very low, low or high possible"),
+        ([Tier.HIGH, Tier.LOW, Tier.INTERMEDIATE], "incomplete data — low to high possible"),
+        ([], "tier not determined"),
+    ],
+)
+def test_undetermined_summary_names_exactly_the_possible_tiers(possible, phrase):
+    a = assessment(None, scores=[], possible=possible, surveillance=None)
+    assert build(a).summary == f"NET recurrence risk: {phrase}"

@@ -10,7 +10,14 @@ import re
 
 from cds_service.cards.models import SUMMARY_LIMIT
 from cds_service.cards.source import driving_score, short_name
-from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, sorted_tiers
+from scoring.assessment import (
+    Assessment,
+    ScoreResult,
+    SurveillancePlan,
+    Tier,
+    sorted_tiers,
+    tier_rank,
+)
 
 PREFIX = "NET recurrence risk: "
 OUT_OF_SCOPE_SUMMARY = (
@@ -30,11 +37,15 @@ def tier_phrase(assessment: Assessment) -> str:
     if assessment.overall_tier is not None:
         return TIER_WORDS[assessment.overall_tier]
     possible = sorted_tiers(set(assessment.possible_tiers))
+    if not possible:
+        return "tier not determined"
+    words = [TIER_WORDS[t] for t in possible]
+    ranks = [tier_rank(t) for t in possible]
+    if len(possible) > 2 and ranks == list(range(ranks[0], ranks[-1] + 1)):
+        return f"incomplete data — {words[0]} to {words[-1]} possible"
     if len(possible) > 1:
-        return f"incomplete data — {TIER_WORDS[possible[0]]} to {TIER_WORDS[possible[-1]]} possible"
-    if len(possible) == 1:
-        return f"incomplete data — {TIER_WORDS[possible[0]]} possible"
-    return "tier not determined"
+        return f"incomplete data — {', '.join(words[:-1])} or {words[-1]} possible"
+    return f"incomplete data — {words[0]} possible"
 
 
 def score_phrase(score: ScoreResult | None) -> str | None:
