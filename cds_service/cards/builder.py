@@ -1,0 +1,189 @@
+"""One assessment → one CDS Hooks card (cds-api.md "Cards", clinical.md §5).
+
+The draft orders arrive ready-made (built by `fhir_mappers.orders`); this module only wraps them
+in suggestions. Whether the card is shown at all is `policy.should_show_card`'s decision.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cds_service.cards.detail import build_detail, build_out_of_scope_detail
+from cds_service.cards.errors import CardBuildError
+from cds_service.cards.indicator import choose_indicator
+from cds_service.cards.models import (
+    Action,
+    ActionType,
+    Card,
+    Link,
+    LinkType,
+    SelectionBehavior,
+    Suggestion,
+)
+from cds_service.cards.override_reasons import override_reason_codings
+from cds_service.cards.source import build_source
+from cds_service.cards.summary import build_summary
+from scoring.assessment import Assessment
+
+EXTENSION_KEY = "org.pannet-cds.assessment"
+SMART_LINK_LABEL = "Open the NET surveillance app"
+ABSOLUTE_LINK_LABEL = "Open the NET surveillance app (without EHR launch)"
+
+# (key, label): the key seeds the suggestion uuid, so feedback can tell CT from MRI.
+_MODALITIES: tuple[tuple[str, str], ...] = (
+    ("ct", "Schedule surveillance with CT"),
+    ("mri", "Schedule surveillance with MRI"),
+)
+
+
+def suggestion_uuid(card_uuid: str, modality: str) -> str:
+    """Stable per card and modality, so a repeated call yields the same suggestion ids."""
+    return str(uuid_lib.uuid5(uuid_lib.UUID(card_uuid), f"suggestion/{modality}"))
+
+
+def _describe(resource: dict[str, Any]) -> str:
+    kind = resource["resourceType"]
+    code = resource.get("code")
+    text = None
+    if isinstance(code, dict):
+        text = code.get("text")
+        codings = code.get("coding")
+        if not text and isinstance(codings, list) and codings and isinstance(codings[0], dict):
+            text = codings[0].get("display")
+    return (
+        f"Create draft {kind}: {text}" if isinstance(text, str) and text else f"Create draft {kind}"
+    )
+
+
+def _actions(resources: Sequence[dict[str, Any]], modality: str) -> list[Action]:
+    actions = []
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            raise CardBuildError(
+                f"{modality} order #{index} is not a FHIR resource (no resourceType)"
+            )
+        actions.append(
+            Action(type=ActionType.CREATE, description=_describe(resource), resource=resource)
+        )
+    return actions
+
+
+def build_suggestions(
+    card_uuid: str, ct_orders: Sequence[dict[str, Any]], mri_orders: Sequence[dict[str, Any]]
+) -> list[Suggestion]:
+    """CT and MRI are alternatives (clinical.md §4): one suggestion each, none recommended."""
+    suggestions = []
+    for (key, label), orders in zip(_MODALITIES, (ct_orders, mri_orders), strict=True):
+        if orders:
+            suggestions.append(
+                Suggestion(
+                    label=label, uuid=suggestion_uuid(card_uuid, key), actions=_actions(orders, key)
+                )
+            )
+    return suggestions
+
+
+def build_links(smart_launch_url: str, absolute_url: str, app_context: str) -> list[Link]:
+    return [
+        Link(
+            label=SMART_LINK_LABEL,
+            url=smart_launch_url,
+            type=LinkType.SMART,
+            app_context=app_context,
+        ),
+        Link(label=ABSOLUTE_LINK_LABEL, url=absolute_url, type=LinkType.ABSOLUTE),
+    ]
+
+
+def _check_uuid(card_uuid: str) -> None:
+    try:
+        uuid_lib.UUID(card_uuid)
+    except CardBuildError:
+        raise
+    except ValueError as exc:
+        raise CardBuildError(f"card_uuid is not a UUID: {card_uuid!r}") from exc
+
+
+def build_assessment_card(
+    assessment: Assessment,
+    *,
+    service_id: str,
+    ct_orders: list[dict],
+    mri_orders: list[dict],
+    smart_launch_url: str,
+    absolute_url: str,
+    app_context: str,
+    card_uuid: str,
+) -> Card:
+    """The assessment card. An out-of-scope assessment gives the brief "not assessed" card
+    (no suggestions, whatever orders were passed)."""
+    _check_uuid(card_uuid)
+    if not assessment.in_scope:
+        return build_out_of_scope_card(
+            assessment,
+            service_id=service_id,
+            smart_launch_url=smart_launch_url,
+            absolute_url=absolute_url,
+            app_context=app_context,
+            card_uuid=card_uuid,
+        )
+    return _card(
+        assessment,
+        service_id=service_id,
+        card_uuid=card_uuid,
+        detail=build_detail(assessment),
+        suggestions=lambda: build_suggestions(card_uuid, ct_orders, mri_orders),
+        links=lambda: build_links(smart_launch_url, absolute_url, app_context),
+    )
+
+
+def build_out_of_scope_card(
+    assessment: Assessment,
+    *,
+    service_id: str,
+    smart_launch_url: str,
+    absolute_url: str,
+    app_context: str,
+    card_uuid: str,
+) -> Card:
+    _check_uuid(card_uuid)
+    return _card(
+        assessment,
+        service_id=service_id,
+        card_uuid=card_uuid,
+        detail=build_out_of_scope_detail(assessment),
+        suggestions=list,
+        links=lambda: build_links(smart_launch_url, absolute_url, app_context),
+    )
+
+
+def _card(
+    assessment: Assessment,
+    *,
+    service_id: str,
+    card_uuid: str,
+    detail: str,
+    suggestions: Callable[[], list[Suggestion]],
+    links: Callable[[], list[Link]],
+) -> Card:
+    # The parts are built inside the try so every validation failure names the service.
+    try:
+        built = suggestions()
+        return Card(
+            uuid=card_uuid,
+            summary=build_summary(assessment),
+            detail=detail,
+            indicator=choose_indicator(assessment),
+            source=build_source(assessment),
+            suggestions=built or None,
+            selection_behavior=SelectionBehavior.AT_MOST_ONE if built else None,
+            override_reasons=override_reason_codings(),
+            links=links(),
+            extension={EXTENSION_KEY: assessment.model_dump(mode="json")},
+        )
+    except CardBuildError:
+        raise
+    except ValueError as exc:
+        raise CardBuildError(f"card for service {service_id!r} is invalid: {exc}") from exc

@@ -1,0 +1,75 @@
+"""Safe GitHub-Flavored Markdown pieces for card details.
+
+Anything that came from a patient record (labels, notes, free text, references) goes through
+`escape_text`, so Markdown or HTML in it renders as literal text in the EHR and cannot inject
+links, images, scripts or table structure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+# Inline syntax that can start anywhere: escapes, code, emphasis, links/images, tables,
+# strikethrough. (CommonMark lets any ASCII punctuation be backslash-escaped.)
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# Block syntax only counts at the start of a line or list item: headings, lists, quotes, rules.
+_BLOCK_START = re.compile(r"^(?:([#+\-=])(?=\s|$|\1)|\d+(?=[.)](?:\s|$)))")
+# GFM extended autolinks ("https://...", "www.") turn bare text into links.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_WHITESPACE = re.compile(r"\s+")
+_SAFE_URL = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+
+
+def escape_text(value: object) -> str:
+    """Render any value as inert inline Markdown text on a single line."""
+    text = _WHITESPACE.sub(" ", str(value)).strip()
+    # Entities (not backslashes) for HTML, so even a renderer that passes raw HTML through
+    # shows `<script>` as text.
+    text = "".join(_HTML_ENTITIES.get(ch, ch) for ch in text)
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    return _BLOCK_START.sub(_escape_block_start, text, count=1)
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    token = match.group(0)
+    # "1." / "1)" start an ordered list: escape the delimiter, not the digits.
+    return token + "\\" if token[0].isdigit() else "\\" + token
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) URL made only of plain URL characters, else None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    if not _SAFE_URL.match(url):
+        return None
+    return url
+
+
+def link(label: str, url: str | None) -> str:
+    """`[label](url)` when the URL is safe; otherwise the label and URL as plain text."""
+    target = safe_url(url)
+    if target is None:
+        return escape_text(label) if not url else f"{escape_text(label)} ({escape_text(url)})"
+    return f"[{escape_text(label)}](<{target}>)"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A GFM table. Cells must already be escaped (escape_text escapes `|`)."""
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+    ]
+    lines.extend("| " + " | ".join(cell or " " for cell in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def bullets(items: Iterable[str]) -> str:
+    """A bullet list. Items must already be escaped."""
+    return "\n".join(f"- {item}" for item in items)

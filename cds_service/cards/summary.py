@@ -1,0 +1,103 @@
+"""The card's one-line summary: the tier (or "incomplete data"), the leading score and the next
+imaging date, shortened until it fits the CDS Hooks limit (< 140 characters).
+
+Only enum values, integers and ISO dates go into the summary, never record text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cds_service.cards.models import SUMMARY_LIMIT
+from cds_service.cards.source import driving_score, short_name
+from scoring.assessment import (
+    Assessment,
+    ScoreResult,
+    SurveillancePlan,
+    Tier,
+    sorted_tiers,
+    tier_rank,
+)
+
+PREFIX = "NET recurrence risk: "
+OUT_OF_SCOPE_SUMMARY = (
+    "NET recurrence risk not assessed: outside the scores' populations (see details)"
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+TIER_WORDS: dict[Tier, str] = {
+    Tier.VERY_LOW: "very low",
+    Tier.LOW: "low",
+    Tier.INTERMEDIATE: "intermediate",
+    Tier.HIGH: "high",
+}
+
+
+def tier_phrase(assessment: Assessment) -> str:
+    if assessment.overall_tier is not None:
+        return TIER_WORDS[assessment.overall_tier]
+    possible = sorted_tiers(set(assessment.possible_tiers))
+    if not possible:
+        return "tier not determined"
+    words = [TIER_WORDS[t] for t in possible]
+    ranks = [tier_rank(t) for t in possible]
+    if len(possible) > 2 and ranks == list(range(ranks[0], ranks[-1] + 1)):
+        return f"incomplete data — {words[0]} to {words[-1]} possible"
+    if len(possible) > 1:
+        return f"incomplete data — {', '.join(words[:-1])} or {words[-1]} possible"
+    return f"incomplete data — {words[0]} possible"
+
+
+def score_phrase(score: ScoreResult | None) -> str | None:
+    if score is None:
+        return None
+    name = short_name(score)
+    if name is None:
+        return None
+    if (
+        score.points_range
+        and len(score.points_range) == 2
+        and score.points_range[0] != score.points_range[1]
+    ):
+        points = f"{score.points_range[0]}–{score.points_range[1]}"
+    elif score.points is not None:
+        points = str(score.points)
+    elif score.points_range:
+        points = str(score.points_range[0])
+    else:
+        return None
+    scale = f"/{score.max_points}" if score.max_points is not None else " points"
+    return f"({name} {points}{scale})"
+
+
+def surveillance_phrase(plan: SurveillancePlan | None) -> str | None:
+    if plan is None:
+        return None
+    due = plan.next_due if plan.next_due and _ISO_DATE.match(plan.next_due) else None
+    if plan.overdue:
+        return f"abdominal CT/MRI overdue since {due}" if due else "abdominal CT/MRI overdue"
+    if plan.due_now:
+        return f"abdominal CT/MRI due now ({due})" if due else "abdominal CT/MRI due now"
+    if due:
+        return f"next abdominal CT/MRI due {due}"
+    if plan.schedule_months:
+        return "further imaging as clinically indicated"
+    return None
+
+
+def build_summary(assessment: Assessment) -> str:
+    if not assessment.in_scope:
+        return OUT_OF_SCOPE_SUMMARY
+    head = PREFIX + tier_phrase(assessment)
+    score = score_phrase(driving_score(assessment))
+    surveillance = surveillance_phrase(assessment.surveillance)
+    separator = " — " if assessment.overall_tier is not None else "; "
+    candidates = []
+    if score and surveillance:
+        candidates.append(f"{head} {score}{separator}{surveillance}")
+    if surveillance:
+        candidates.append(f"{head}{separator}{surveillance}")
+    if score:
+        candidates.append(f"{head} {score}")
+    candidates.append(head)  # bounded: built from enum words only
+    return next(c for c in candidates if len(c) < SUMMARY_LIMIT)
