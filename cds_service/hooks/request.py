@@ -124,7 +124,8 @@ def _check_same_patient(resources: list[Resource], patient_id: str, where: str) 
     for index, resource in enumerate(resources):
         other = patient_of(resource)
         if other is not None and other != patient_id:
-            raise ValueError(f"{where}[{index}] is about another patient than context.patientId")
+            label = where if len(resources) == 1 and "entry" not in where else f"{where}[{index}]"
+            raise ValueError(f"{label} is about another patient than context.patientId")
 
 
 class PatientViewContext(HookContext):
