@@ -7,12 +7,9 @@ import logging
 
 import pytest
 
+from cds_service.hooks.context import OrderSignContext, PathologySignContext
 from cds_service.hooks.errors import BadHookRequest
-from cds_service.hooks.request import (
-    OrderSignContext,
-    PathologySignContext,
-    parse_hook_request,
-)
+from cds_service.hooks.request import parse_hook_request
 from cds_service.hooks.services import service_definitions
 
 SERVICES = service_definitions()
@@ -221,6 +218,10 @@ def test_pathology_context_carries_report_and_results():
             "context.diagnosticReport: must be",
         ),
         ({"diagnosticReport": report("p2")}, "context: diagnosticReport is about another patient"),
+        (
+            {"diagnosticReport": {**report(), "contained": [report("p2")]}},
+            "context: diagnosticReport.contained[0] is about another patient",
+        ),
         (
             {"diagnosticReport": report(), "results": report()},
             "context.results: must be a FHIR Bundle",

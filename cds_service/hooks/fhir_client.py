@@ -25,7 +25,7 @@ DEFAULT_BUDGET_S = 1.5
 MAX_PAGES = 20
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 SEARCH_PAGE_SIZE = 100
-DEFAULT_WORKERS = 4
+DEFAULT_WORKERS = 5
 FHIR_JSON = "application/fhir+json"
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,11 @@ from typing import Any
 
 import requests
 
+from cds_service.hooks.context import patient_of
 from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable
 from cds_service.hooks.fhir_client import DEFAULT_BUDGET_S, FhirFetcher
 from cds_service.hooks.prefetch import PrefetchState, read_prefetch, render_prefetch
-from cds_service.hooks.request import HookRequest, patient_of
+from cds_service.hooks.request import HookRequest
 from cds_service.hooks.services import PrefetchTemplate, Requirement, ServiceDefinition
 
 Resource = dict[str, Any]
