@@ -222,6 +222,13 @@ def test_cross_origin_next_link_is_not_followed(fhir, session):
     assert len(fhir.paths("Observation")) == 1
 
 
+def test_next_link_with_a_broken_url_is_a_failure(fhir, session):
+    broken = "http://127.0.0.1:99999/fhir/Observation?page=2"
+    fhir.routes["Observation"] = lambda q: Reply(body=searchset(next_url=broken))
+    result = gather(fhir, session)
+    assert "invalid URL" in result.failed["observations"]
+
+
 def test_endless_paging_stops_at_the_page_limit(fhir, session):
     def page(query):
         number = int(query.get("page", ["0"])[0])

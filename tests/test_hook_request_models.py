@@ -99,6 +99,8 @@ def test_minimal_patient_view_request_is_read():
         (lambda b: b["context"].update(encounterId=["e"]), "context.encounterId:"),
         (lambda b: b.update(fhirServer="not a url"), "fhirServer:"),
         (lambda b: b.update(fhirServer="ftp://example.org/fhir"), "fhirServer:"),
+        (lambda b: b.update(fhirServer="http://example.org:99999/fhir"), "fhirServer:"),
+        (lambda b: b.update(fhirServer="https://example.org/fhir?x=1"), "fhirServer:"),
         (lambda b: b.update(prefetch=["x"]), "prefetch: must be a JSON object"),
         (lambda b: b.update(prefetch={"patient": "123"}), "prefetch.patient:"),
         (lambda b: b.update(prefetch={"patient": {"id": "p1"}}), "prefetch:"),

@@ -68,7 +68,11 @@ class _Failed(Exception):
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+    try:
+        port = parts.port or default
+    except ValueError:
+        raise _Failed("invalid URL in a next link") from None
+    return parts.scheme, (parts.hostname or "").lower(), port
 
 
 class FhirFetcher:

@@ -61,6 +61,7 @@ class _Envelope(BaseModel):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an absolute http(s) URL")
+        _ = parts.port  # raises ValueError for a port that is not a number in range
         if parts.query or parts.fragment:
             raise ValueError("must be a base URL without query or fragment")
         return value.rstrip("/")
@@ -133,10 +134,7 @@ def _describe(exc: ValidationError, prefix: str) -> str:
         path = ".".join(str(part) for part in error["loc"])
         message = _MESSAGES.get(error["type"], error["msg"])
         message = message.removeprefix("Value error, ")
-        if error["type"] == "value_error" and message.startswith("fhirServer:"):
-            problems.append(message)
-            continue
-        problems.append(
-            f"{prefix}{path}: {message}" if path else f"{prefix.rstrip('.')}: {message}"
-        )
+        # A cross-field check reports at the model level and names its fields itself.
+        where = f"{prefix}{path}".rstrip(".")
+        problems.append(f"{where}: {message}" if where else message)
     return "; ".join(problems)
