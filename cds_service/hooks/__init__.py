@@ -1,0 +1,1 @@
+"""CDS Hooks requests: wire models, service definitions, prefetch rendering and data gathering."""

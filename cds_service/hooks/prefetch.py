@@ -1,0 +1,103 @@
+"""Prefetch templates: filling `{{tokens}}` and reading what a client sent for a key.
+
+Spec: https://cds-hooks.hl7.org/2.0/#prefetch-template and #prefetch-tokens. A client MUST omit
+a key it did not satisfy or failed to fetch, and MUST send `null` when it has no data for it;
+a CDS 2.0 client may also report a prefetch error with an OperationOutcome.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
+
+from cds_service.hooks.services import PrefetchTemplate, ServiceDefinition
+
+_TOKEN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")
+
+Resource = dict[str, Any]
+
+
+def render_template(template: str, tokens: Mapping[str, str]) -> str | None:
+    """The relative FHIR URL for `template`, or None when a token has no value in this call
+    (for example `{{context.encounterId}}` when the hook was called without an encounter)."""
+    missing = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal missing
+        value = tokens.get(match.group(1))
+        if value is None:
+            missing = True
+            return ""
+        return quote(value, safe="/")
+
+    rendered = _TOKEN.sub(fill, template)
+    return None if missing else rendered
+
+
+def render_prefetch(service: ServiceDefinition, tokens: Mapping[str, str]) -> dict[str, str]:
+    """Relative FHIR URLs for each of the service's prefetch keys that can be rendered."""
+    rendered = {}
+    for key, spec in service.prefetch.items():
+        url = render_template(spec.template, tokens)
+        if url is not None:
+            rendered[key] = url
+    return rendered
+
+
+class PrefetchState(StrEnum):
+    """What the client told us about one prefetch key."""
+
+    PROVIDED = "provided"  # data to use
+    NO_DATA = "no-data"  # null: the client has no data for it
+    MISSING = "missing"  # omitted, or an OperationOutcome in place of data: fetch it
+
+
+@dataclass(frozen=True)
+class PrefetchReading:
+    state: PrefetchState
+    resources: tuple[Resource, ...] = ()
+    note: str = ""
+
+
+def _is_outcome(resource: Resource) -> bool:
+    return resource.get("resourceType") == "OperationOutcome"
+
+
+def read_prefetch(
+    prefetch: Mapping[str, Resource | None], spec: PrefetchTemplate
+) -> PrefetchReading:
+    """Classify the prefetch value for `spec.key`; raises ValueError if it is the wrong kind
+    of resource for its template (the caller names the key in a 400)."""
+    if spec.key not in prefetch:
+        return PrefetchReading(PrefetchState.MISSING, note="not prefetched")
+    value = prefetch[spec.key]
+    if value is None:
+        return PrefetchReading(PrefetchState.NO_DATA, note="client has no data (null)")
+    if _is_outcome(value):
+        return PrefetchReading(PrefetchState.MISSING, note="client reported an OperationOutcome")
+    if spec.is_read:
+        if value.get("resourceType") != spec.resource_type:
+            raise ValueError(f"must be a {spec.resource_type}, got {value.get('resourceType')}")
+        return PrefetchReading(PrefetchState.PROVIDED, (value,))
+    if value.get("resourceType") != "Bundle":
+        raise ValueError(f"must be a searchset Bundle, got {value.get('resourceType')}")
+    entries = value.get("entry", [])
+    if not isinstance(entries, list):
+        raise ValueError("Bundle.entry must be an array")
+    resources = []
+    outcomes = 0
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            raise ValueError(f"entry[{index}].resource must be a FHIR resource")
+        if _is_outcome(resource):
+            outcomes += 1
+        else:
+            resources.append(resource)
+    if outcomes and not resources:
+        return PrefetchReading(PrefetchState.MISSING, note="client reported an OperationOutcome")
+    return PrefetchReading(PrefetchState.PROVIDED, tuple(resources))

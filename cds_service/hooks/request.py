@@ -1,0 +1,140 @@
+"""Wire models of a CDS Hooks 2.0 service call and the one function that reads them.
+
+Spec: https://cds-hooks.hl7.org/2.0/#http-request (request fields),
+https://cds-hooks.hl7.org/2.0/#passing-the-access-token-to-the-cds-service (fhirAuthorization),
+the `context` models are in `cds_service.hooks.context`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from cds_service.hooks.context import CONTEXT_MODELS, FHIR_ID, HookContext, Resource
+from cds_service.hooks.errors import BadHookRequest
+from cds_service.hooks.services import ServiceDefinition
+
+
+class FhirAuthorization(BaseModel):
+    """`fhirAuthorization`: an OAuth 2.0 bearer token for the client's FHIR server (spec §
+    "Passing the Access Token"). The token is a SecretStr so no repr, log or error shows it."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+    access_token: SecretStr = Field(min_length=1, max_length=16384)
+    token_type: Literal["Bearer", "bearer"]
+    expires_in: int = Field(ge=0)
+    scope: str = Field(min_length=1, max_length=8192)
+    subject: str = Field(min_length=1, max_length=1024)
+    patient: str | None = Field(default=None, pattern=rf"^{FHIR_ID}$")
+
+
+class _Envelope(BaseModel):
+    """The request with `context` still raw: its model depends on the service called."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    hook: str = Field(min_length=1, max_length=256)
+    # The spec asks for a UUID; clients in the wild send other unique strings, so accept any
+    # printable token of sane length rather than reject the call.
+    hook_instance: str = Field(alias="hookInstance", pattern=r"^[\x21-\x7e]{1,128}$")
+    fhir_server: str | None = Field(default=None, alias="fhirServer", max_length=2048)
+    fhir_authorization: FhirAuthorization | None = Field(default=None, alias="fhirAuthorization")
+    context: dict[str, Any]
+    prefetch: dict[str, dict[str, Any] | None] | None = None
+
+    @field_validator("fhir_server")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL")
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+        if parts.query or parts.fragment:
+            raise ValueError("must be a base URL without query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("prefetch")
+    @classmethod
+    def _resources(
+        cls, value: dict[str, Resource | None] | None
+    ) -> dict[str, Resource | None] | None:
+        for key, resource in (value or {}).items():
+            if resource is not None and not isinstance(resource.get("resourceType"), str):
+                raise ValueError(f"value of key {key!r} must be a FHIR resource or null")
+        return value
+
+    @model_validator(mode="after")
+    def _server_for_token(self) -> _Envelope:
+        if self.fhir_authorization is not None and self.fhir_server is None:
+            raise ValueError("fhirServer: required when fhirAuthorization is given")
+        return self
+
+
+class HookRequest(BaseModel):
+    """A validated CDS Hooks request for one service. `prefetch` keeps the difference between
+    an omitted key (absent from the dict) and a key sent as null (present, value None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    hook: str
+    hook_instance: str
+    fhir_server: str | None
+    fhir_authorization: FhirAuthorization | None
+    context: HookContext
+    prefetch: dict[str, Resource | None]
+
+
+def parse_hook_request(body: object, service: ServiceDefinition) -> HookRequest:
+    """Validate a decoded JSON body as a call of `service`; `BadHookRequest` names the field."""
+    if not isinstance(body, dict):
+        raise BadHookRequest("request body must be a JSON object")
+    try:
+        envelope = _Envelope.model_validate(body)
+    except ValidationError as exc:
+        raise BadHookRequest(_describe(exc, prefix="")) from None
+    if envelope.hook != service.hook:
+        raise BadHookRequest(
+            f"hook: {envelope.hook!r} does not match service {service.id!r}, "
+            f"which serves {service.hook!r}"
+        )
+    try:
+        context = CONTEXT_MODELS[service.context_kind].model_validate(envelope.context)
+    except ValidationError as exc:
+        raise BadHookRequest(_describe(exc, prefix="context.")) from None
+    return HookRequest(
+        hook=envelope.hook,
+        hook_instance=envelope.hook_instance,
+        fhir_server=envelope.fhir_server,
+        fhir_authorization=envelope.fhir_authorization,
+        context=context,
+        prefetch=dict(envelope.prefetch or {}),
+    )
+
+
+_MESSAGES = {"missing": "field required", "dict_type": "must be a JSON object"}
+
+
+def _describe(exc: ValidationError, prefix: str) -> str:
+    """'field.path: problem' for each error; never the offending input (it may be a token)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        path = ".".join(str(part) for part in error["loc"])
+        message = _MESSAGES.get(error["type"], error["msg"])
+        message = message.removeprefix("Value error, ")
+        # A cross-field check reports at the model level and names its fields itself.
+        where = f"{prefix}{path}".rstrip(".")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
