@@ -21,6 +21,9 @@ def card_links(settings: Settings, host_url: str, hook: HookRequest, card_uuid: 
     base = (settings.base_url or host_url).rstrip("/")
     launch = settings.smart_app_url or f"{base}/smart/launch"
     context = {"patientId": hook.context.patient_id, "card": card_uuid}
-    absolute = f"{base}/smart/launch?{urlencode({'iss': hook.fhir_server})}" if hook.fhir_server \
+    absolute = (
+        f"{base}/smart/launch?{urlencode({'iss': hook.fhir_server})}"
+        if hook.fhir_server
         else f"{base}/smart/"
+    )
     return CardLinks(smart_launch_url=launch, absolute_url=absolute, app_context=context)

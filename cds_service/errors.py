@@ -80,4 +80,6 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         # The type only: the message of an unexpected error may quote patient data.
         log.error("unexpected error while handling a request: %s", type(exc).__name__)
-        return outcome_response(500, "internal error; the request was not processed", code="exception")
+        return outcome_response(
+            500, "internal error; the request was not processed", code="exception"
+        )

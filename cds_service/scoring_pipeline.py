@@ -6,6 +6,7 @@ from datetime import date
 
 from fhir_mappers.payload import resources_from_payload
 from fhir_mappers.record import inputs_from_resources
+
 from scoring.assess import assess
 from scoring.assessment import Assessment
 from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig

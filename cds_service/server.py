@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from cds_service.app import create_app
@@ -25,7 +26,7 @@ class _Gunicorn(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):  # noqa: ANN201 - gunicorn's interface
+    def load(self) -> Flask:
         return create_app(self.settings)
 
 

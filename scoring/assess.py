@@ -38,6 +38,7 @@ def assess(
             overall_tier=None,
             possible_tiers=[],
             in_scope=False,
+            scope_code=scope.code.value if scope.code else None,
             scope_reason=scope.reason,
             scores=[],
             surveillance=None,

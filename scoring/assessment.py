@@ -104,6 +104,10 @@ class Assessment(_Model):
     overall_tier: Tier | None
     possible_tiers: list[Tier]
     in_scope: bool
+    scope_code: str | None = Field(
+        default=None,
+        description="why out of scope: see scoring.scope.OutOfScope",
+    )
     scope_reason: str | None = None
     scores: list[ScoreResult]
     guideline_flags: list[str] = Field(default_factory=list)

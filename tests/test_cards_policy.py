@@ -49,7 +49,7 @@ def test_shows_when_tier_is_undetermined(hook):
 
 
 @pytest.mark.parametrize("hook", ACTIONABLE_HOOKS)
-def test_shows_when_an_applicable_score_has_unknown_factors(hook):
+def test_unknown_factor_that_cannot_change_the_tier_stays_quiet(hook):
     factors = [
         factor("symptomatic", None, weight=1),
         factor("tumor_size_gt_2cm", True, weight=2, source="Observation/size"),
@@ -58,19 +58,50 @@ def test_shows_when_an_applicable_score_has_unknown_factors(hook):
         factor("node_positive", False, weight=1, source="Observation/nodes"),
     ]
     score = zaidi(points=None, tier=Tier.INTERMEDIATE, points_range=[3, 4], factors=factors)
-    assert should_show_card(hook, assessment(Tier.INTERMEDIATE, scores=[score])) is True
+    assert should_show_card(hook, assessment(Tier.INTERMEDIATE, scores=[score])) is False
 
 
 @pytest.mark.parametrize("hook", ACTIONABLE_HOOKS)
-def test_shows_when_a_factors_only_score_has_unknown_factors(hook):
-    a = assessment(Tier.LOW, scores=[zaidi(points=1, tier=Tier.LOW), ventin(unknown_sex=True)])
+def test_shows_when_a_score_tier_is_unsettled(hook):
+    factors = [factor("symptomatic", None, weight=1)]
+    score = zaidi(
+        points=None,
+        tier=None,
+        points_range=[2, 3],
+        possible=[Tier.LOW, Tier.INTERMEDIATE],
+        factors=factors,
+    )
+    a = assessment(Tier.INTERMEDIATE, scores=[score])
     assert should_show_card(hook, a) is True
 
 
 @pytest.mark.parametrize("hook", ACTIONABLE_HOOKS)
+def test_shows_when_known_data_could_lighten_the_schedule(hook):
+    a = assessment(Tier.LOW, surveillance=plan(Tier.LOW, lighter=["Ki-67 index"]))
+    assert should_show_card(hook, a) is True
+
+
+@pytest.mark.parametrize("hook", ACTIONABLE_HOOKS)
+def test_unknown_factors_of_an_unweighted_score_stay_quiet(hook):
+    a = assessment(Tier.LOW, scores=[zaidi(points=1, tier=Tier.LOW), ventin(unknown_sex=True)])
+    assert should_show_card(hook, a) is False
+
+
+@pytest.mark.parametrize("hook", ACTIONABLE_HOOKS)
 def test_shows_when_eligibility_input_is_missing(hook):
-    score = zaidi(points=1, tier=Tier.LOW, missing=["functional status"])
+    score = zaidi(points=1, tier=Tier.LOW, missing=["primary tumour site (eligibility: pancreas)"])
     assert should_show_card(hook, assessment(Tier.LOW, scores=[score])) is True
+
+
+@pytest.mark.parametrize("hook", [*ACTIONABLE_HOOKS, HookKind.PATHOLOGY_SIGN])
+def test_no_card_for_a_patient_without_a_net_diagnosis(hook):
+    not_net = assessment(
+        None,
+        in_scope=False,
+        scope_reason="no neuroendocrine tumour diagnosis on record",
+        surveillance=None,
+    ).model_copy(update={"scope_code": "no-net-diagnosis"})
+    assert should_show_card(hook, not_net) is False
 
 
 @pytest.mark.parametrize("hook", ACTIONABLE_HOOKS)

@@ -7,6 +7,7 @@ import logging
 import uuid
 from datetime import date
 
+from fhir_mappers.errors import FhirInputError
 from flask import Blueprint, Response, jsonify, request
 
 from cds_service.blueprints.request_body import authenticate, json_body
@@ -22,7 +23,6 @@ from cds_service.hooks.request import HookRequest, parse_hook_request
 from cds_service.hooks.services import ContextKind, ServiceDefinition, discovery_document
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.state import ServiceState, service_state
-from fhir_mappers.errors import FhirInputError
 from fhir_mappers.order_codes import ImagingModality
 from fhir_mappers.orders import surveillance_orders
 from scoring.assessment import Assessment
@@ -70,8 +70,7 @@ def call_service(service_id: str) -> Response:
         len(cards),
         assessment.overall_tier,
     )
-    return jsonify({"cards": [card.model_dump(mode="json", by_alias=True, exclude_none=True)
-                              for card in cards]})
+    return jsonify({"cards": [card.to_wire() for card in cards]})
 
 
 def _assess(state: ServiceState, service: ServiceDefinition, hook: HookRequest) -> Assessment:
@@ -82,14 +81,17 @@ def _assess(state: ServiceState, service: ServiceDefinition, hook: HookRequest) 
     except BadHookRequest as exc:
         raise BadRequest(exc.message) from None
     except RequiredDataUnavailable as exc:
-        raise PreconditionFailed(str(exc), expression=[m.split(" ", 1)[0] for m in exc.missing])
+        keys = [line.split(" ", 1)[0] for line in exc.missing]
+        raise PreconditionFailed(str(exc), expression=keys) from None
     try:
         assessment = assess_resources(gathered.resources, today=date.today(), site=state.site)
     except FhirInputError as exc:
         raise BadRequest(f"FHIR data not usable: {exc}") from None
     if gathered.failed:
-        notes = [f"Not available from the FHIR server: {key} ({reason})"
-                 for key, reason in gathered.failed.items()]
+        notes = [
+            f"Not available from the FHIR server: {key} ({reason})"
+            for key, reason in gathered.failed.items()
+        ]
         assessment = assessment.model_copy(update={"warnings": [*assessment.warnings, *notes]})
     return assessment
 
@@ -103,8 +105,9 @@ def _cards(
     card_uuid = str(uuid.uuid5(_CARD_NAMESPACE, f"{service.id}|{hook.hook_instance}"))
     orders = {}
     if assessment.in_scope and assessment.surveillance is not None:
-        diagnosis = next((i.sources[0] for i in assessment.inputs
-                          if i.id == "diagnosis" and i.sources), None)
+        diagnosis = next(
+            (i.sources[0] for i in assessment.inputs if i.id == "diagnosis" and i.sources), None
+        )
         for modality in ImagingModality:
             orders[modality] = surveillance_orders(
                 assessment.surveillance,
@@ -129,8 +132,9 @@ def _cards(
         service_id=service.id,
         hook=hook.hook,
         hook_instance=hook.hook_instance,
-        cards=[IssuedCard(uuid=card_uuid, tier=_tier_word(assessment),
-                          indicator=card.indicator.value)],
+        cards=[
+            IssuedCard(uuid=card_uuid, tier=_tier_word(assessment), indicator=card.indicator.value)
+        ],
     )
     return [card]
 

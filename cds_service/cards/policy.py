@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from scoring.assessment import Assessment, ScoreResult, ScoreStatus
+from scoring.assessment import Assessment, ScoreResult
+from scoring.scope import OutOfScope
+
+NO_NET_DIAGNOSIS = OutOfScope.NO_NET_DIAGNOSIS.value
 
 
 class HookKind(StrEnum):
@@ -44,26 +47,33 @@ def surveillance_due(assessment: Assessment) -> bool:
     return plan is not None and (plan.due_now or plan.overdue)
 
 
-def _score_lacks_data(score: ScoreResult) -> bool:
-    if score.status is ScoreStatus.NOT_APPLICABLE:
+def _tier_unsettled(score: ScoreResult) -> bool:
+    """A weighted score whose tier is open, or whose eligibility is not established."""
+    if not score.possible_tiers:
         return False
-    unknown_factor = any(f.value is None for f in score.factors)
-    return score.unknown > 0 or unknown_factor or bool(score.missing)
+    eligibility_open = any("(eligibility" in item for item in score.missing)
+    return len(score.possible_tiers) > 1 or eligibility_open
 
 
 def scoring_data_missing(assessment: Assessment) -> bool:
-    """Any applicable score with unknown factors or missing inputs (which includes eligibility
-    inputs), an undetermined overall tier, or no surveillance anchor to schedule from."""
-    if any(_score_lacks_data(s) for s in assessment.scores):
+    """Missing data that changes what is done: a weighted score whose tier is not settled, an
+    undetermined overall tier, a surveillance schedule that known data could lighten, or no
+    resection date to schedule from. Unknown inputs that cannot change the tier (a symptom
+    history when the tier is already settled, or factors of unweighted scores) do not raise a
+    card at every chart opening: they are listed on the card when one is shown."""
+    if any(_tier_unsettled(s) for s in assessment.scores):
         return True
-    if assessment.overall_tier is None and len(assessment.possible_tiers) > 1:
+    if assessment.overall_tier is None:
         return True
     plan = assessment.surveillance
-    return plan is None or plan.anchor_date is None
+    return plan is None or plan.anchor_date is None or bool(plan.lighter_if_known)
 
 
 def should_show_card(hook_kind: HookKind, assessment: Assessment) -> bool:
     rule = SHOW_RULES[hook_kind]
+    if assessment.scope_code == NO_NET_DIAGNOSIS:
+        # Not a NET patient (e.g. any other pathology report): nothing for this service to say.
+        return False
     if rule is ShowRule.ALWAYS:
         return True
     if not assessment.in_scope:
