@@ -59,8 +59,14 @@ MORPHOLOGY_NET = MORPHOLOGY_WELL_DIFFERENTIATED | MORPHOLOGY_NEC | {
     f"{m}/3" for m in MORPHOLOGY_FUNCTIONAL
 }
 
-NET_TEXT = r"neuroendocrine|carcinoid|islet cell|\bp?an?net\b|insulinoma|gastrinoma|glucagonoma|somatostatinoma|vipoma"
-NEC_TEXT = r"poorly[- ]differentiated|small[- ]cell carcinoma|large[- ]cell neuroendocrine|\bnec\b|neuroendocrine carcinoma"
+NET_TEXT = (
+    r"neuroendocrine|carcinoid|islet cell|\bp?an?net\b|insulinoma|gastrinoma|glucagonoma|"
+    r"somatostatinoma|vipoma"
+)
+NEC_TEXT = (
+    r"poorly[- ]differentiated|small[- ]cell carcinoma|large[- ]cell neuroendocrine|\bnec\b|"
+    r"neuroendocrine carcinoma"
+)
 WELL_DIFFERENTIATED_TEXT = r"well[- ]differentiated|\bnet\b|carcinoid|neuroendocrine tumou?r"
 PANCREAS_TEXT = r"pancrea|islet cell"
 OTHER_GEP_TEXT = (
@@ -78,7 +84,8 @@ FUNCTIONAL = keys(
 )
 FUNCTIONAL_TEXT = (
     r"insulinoma|gastrinoma|glucagonoma|somatostatinoma|vipoma|zollinger|carcinoid syndrome|"
-    r"(?<!non)(?<!non-)(?<!non )\bfunctioning\b|(?<!non)(?<!non-)(?<!non )\bfunctional (net|tumou?r|pannet)"
+    r"(?<!non)(?<!non-)(?<!non )\bfunctioning\b|"
+    r"(?<!non)(?<!non-)(?<!non )\bfunctional (net|tumou?r|pannet)"
 )
 # No SNOMED code for "non-functioning" could be confirmed: text only.
 NON_FUNCTIONING_TEXT = r"non[- ]?function(ing|al)"
@@ -94,14 +101,16 @@ SYMPTOMS = keys(
 SYMPTOM_ICD10_PREFIXES = ("R17", "R10.0", "R10.1", "R10.3", "R10.8", "R10.9", "K92.0", "K92.1",
                           "K92.2")
 SYMPTOM_TEXT = (
-    r"jaundice|icterus|abdominal pain|epigastric pain|\bgi bleed|gastrointestinal (bleed|h(a)?emorrh)|"
-    r"mel(a)?ena|h(a)?ematochezia|h(a)?ematemesis"
+    r"jaundice|icterus|abdominal pain|epigastric pain|\bgi bleed|"
+    r"gastrointestinal (bleed|h(a)?emorrh)|mel(a)?ena|h(a)?ematochezia|h(a)?ematemesis"
 )
 ASYMPTOMATIC = keys(
     Code(SNOMED, "84387000", "Asymptomatic (finding)"),  # confirmed in several value sets
 )
 # No SNOMED "incidental finding" code could be confirmed: text only.
-ASYMPTOMATIC_TEXT = r"asymptomatic|incidental(ly)? (finding|found|discovered|detected)|incidentaloma"
+ASYMPTOMATIC_TEXT = (
+    r"asymptomatic|incidental(ly)? (finding|found|discovered|detected)|incidentaloma"
+)
 
 # Distant metastasis (out of scope at surgery): ICD-10-CM C7B.0x secondary carcinoid (C7B.02
 # liver), C7B.8 other secondary NET, C78.7 secondary malignant neoplasm of liver.
@@ -125,7 +134,8 @@ RESECTION = keys(
 )
 RESECTION_TEXT = (
     r"pancreatectomy|pancreat(ic)?oduodenectomy|whipple|enucleation|"
-    r"(pancrea\w*|gastric|bowel|intestin\w*|ileal|jejunal|duodenal|rectal|colonic|segmental) resection|"
+    r"(pancrea\w*|gastric|bowel|intestin\w*|ileal|jejunal|duodenal|rectal|colonic|segmental) "
+    r"resection|"
     r"resection of (the )?(pancrea|stomach|small|ileum|jejunum|duoden|colon|rectum|append)|"
     r"gastrectomy|enterectomy|ileectomy|jejunectomy|duodenectomy|ileoc(a)?ecectomy|hemicolectomy|"
     r"colectomy|append(e|i)ctomy|anterior resection|proctectomy|transanal excision|"
@@ -145,7 +155,9 @@ DRUG_CLASSES: dict[str, tuple[frozenset[tuple[str, str]], str]] = {
     "everolimus": (keys(Code(RXNORM, "141704", "everolimus")), r"everolimus|afinitor"),
     "sunitinib": (keys(Code(RXNORM, "357977", "sunitinib")), r"sunitinib|sutent"),
     "capecitabine": (keys(Code(RXNORM, "194000", "capecitabine")), r"capecitabine|xeloda"),
-    "temozolomide": (keys(Code(RXNORM, "37776", "temozolomide")), r"temozolomide|temodar|temodal"),
+    "temozolomide": (
+        keys(Code(RXNORM, "37776", "temozolomide")), r"temozolomide|temodar|temodal"
+    ),
     "PRRT": (
         frozenset(),
         r"lutetium|lu[- ]?177|177[- ]?lu|dotatate|lutathera|\bprrt\b|peptide receptor radionuclide",

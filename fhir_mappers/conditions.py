@@ -79,7 +79,9 @@ def diagnoses(index: RecordIndex, conditions: list[tuple[Entry, Concept]]) -> li
     return found
 
 
-def _site(entry: Entry, code: Concept, rule: cc.DiagnosisRule | None) -> tuple[PrimarySite | None, str]:
+def _site(
+    entry: Entry, code: Concept, rule: cc.DiagnosisRule | None
+) -> tuple[PrimarySite | None, str]:
     if rule is not None and rule.site is not None:
         return rule.site, ""
     if rule is not None and rule.note:
@@ -98,7 +100,8 @@ def _nec(code: Concept, rule: cc.DiagnosisRule | None, morphology: set[str]) -> 
         return True
     if code.says(cc.NEC_TEXT) and not well:
         return True
-    if morphology & cc.MORPHOLOGY_WELL_DIFFERENTIATED or (rule and rule.poorly_differentiated is False):
+    well_coded = morphology & cc.MORPHOLOGY_WELL_DIFFERENTIATED
+    if well_coded or (rule and rule.poorly_differentiated is False):
         return False
     return False if well else None
 

@@ -123,7 +123,10 @@ def grade(holder: Any) -> Parsed:
 
 
 _ABSENT_TEXT = r"not identified|not seen|not present|not detected|absent|negative|\bno\b|\bnone\b"
-_UNSURE_TEXT = r"indeterminate|cannot be (determined|assessed|evaluated)|equivocal|suspicious|ambiguous|unknown"
+_UNSURE_TEXT = (
+    r"indeterminate|cannot be (determined|assessed|evaluated)|equivocal|suspicious|ambiguous|"
+    r"unknown"
+)
 _PRESENT_TEXT = r"present|identified|positive|\bseen\b|detected|\byes\b"
 
 
