@@ -39,7 +39,7 @@ def imaging_events(index: RecordIndex, warnings: list[str]) -> tuple[ImagingEven
             warnings.append(f"{entry.ref}: abdominal {modality} with status "
                             f"'{entry.raw.get('status')}' not counted")
             continue
-        when = _when(index.model(entry))
+        when = _when(index.model(entry), entry.rtype)
         if when is None:
             warnings.append(f"{entry.ref}: abdominal {modality} without a date; not counted")
             continue
@@ -75,8 +75,7 @@ def _modality(described: Concept) -> str | None:
     return "CT/MRI" if is_ct else None
 
 
-def _when(model: Any) -> date | None:
-    rtype = model.resource_type
+def _when(model: Any, rtype: str) -> date | None:
     if rtype == "ServiceRequest":
         timing = model.occurrenceTiming
         events = (timing.event or []) if timing else []

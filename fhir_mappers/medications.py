@@ -43,7 +43,7 @@ def adjuvant_therapy(
             continue
         if entry.rtype == "MedicationRequest" and entry.raw.get("intent") == "proposal":
             continue
-        start = _start(index.model(entry))
+        start = _start(index.model(entry), entry.rtype)
         if surgery is None or start is None:
             warnings.append(f"{entry.ref}: {classes[0]} start not comparable to the resection date")
             continue
@@ -83,8 +83,7 @@ def _drug_concept(index: RecordIndex, entry: Entry) -> Concept:
     return found | Concept(text=display.lower()) if isinstance(display, str) else found
 
 
-def _start(model: Any) -> Span | None:
-    rtype = model.resource_type
+def _start(model: Any, rtype: str) -> Span | None:
     if rtype == "MedicationRequest":
         bounds = [getattr(getattr(d.timing, "repeat", None), "boundsPeriod", None)
                   for d in (model.dosageInstruction or []) if d.timing]

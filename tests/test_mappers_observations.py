@@ -51,7 +51,8 @@ def test_size_without_usable_unit_or_value_is_unknown_with_warning(q, why):
 
 
 def test_size_upper_bound_is_used_as_value_with_note():
-    fact = record(loinc_obs("s", "33728-7", valueQuantity=qty(1, "cm", comparator="<"))).tumor_size_cm
+    o = loinc_obs("s", "33728-7", valueQuantity=qty(1, "cm", comparator="<"))
+    fact = record(o).tumor_size_cm
     assert fact.value == 1.0 and "reported as <1" in (fact.note or "")
 
 
