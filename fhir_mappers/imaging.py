@@ -18,6 +18,8 @@ from scoring.inputs import ImagingEvent, ImagingState
 _ABDOMEN = r"abdom|\babd\b|liver|hepat|pancrea"
 _CT = r"\bct\b|computed tomograph|\bcat scan"
 _MRI = r"\bmri?\b|magnetic resonance|\bmr[ia]?\b"
+# SSTR/FDG PET is not surveillance imaging (clinical.md §4), even as PET/CT of the abdomen
+_NOT_SURVEILLANCE = r"\bpet\b|dotatate|dotatoc|\bfdg\b|octreoscan|scintigra|angiogra|\bcta\b"
 _STATES: dict[str, dict[str, ImagingState]] = {
     "ServiceRequest": {"active": ImagingState.ORDERED, "draft": ImagingState.ORDERED,
                        "on-hold": ImagingState.ORDERED, "completed": ImagingState.DONE},
@@ -64,7 +66,7 @@ def _modality(described: Concept) -> str | None:
     coded = described.first_in(IMAGING_MODALITY)
     if coded is not None:
         return str(coded)
-    if not described.says(_ABDOMEN):
+    if not described.says(_ABDOMEN) or described.says(_NOT_SURVEILLANCE):
         return None
     dicom = described.first_in(DICOM_MODALITY)
     if dicom is not None:

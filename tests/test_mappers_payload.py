@@ -121,3 +121,33 @@ def _junk_resource(draw):
 def test_random_junk_only_ever_raises_fhir_input_error(payload):
     with contextlib.suppress(FhirInputError):
         inputs_from_resources(resources_from_payload(payload))
+
+
+_codes = st.sampled_from(["33728-7", "29593-1", "33732-9", "33761-8", "21894-1", "21893-3",
+                          "21900-6", "92837-4", "9811-1", "79103-8", "21901-4", "85319-2"])
+
+
+@st.composite
+def _plausible_record(draw):
+    """Well-shaped resources with known codes and junk values: exercises the readers."""
+    out = [{"resourceType": "Patient", "id": "pt", "gender": draw(_json)}]
+    for i in range(draw(st.integers(0, 4))):
+        out.append({"resourceType": "Observation", "id": f"o{i}",
+                    "status": draw(st.sampled_from(["final", "amended", "preliminary", 3])),
+                    "code": {"coding": [{"system": LOINC, "code": draw(_codes)}]},
+                    draw(st.sampled_from(["valueQuantity", "valueString", "valueInteger",
+                                          "valueCodeableConcept", "component",
+                                          "effectiveDateTime", "specimen"])): draw(_json)})
+    out.append({"resourceType": draw(st.sampled_from(["Procedure", "Condition",
+                                                      "MedicationRequest", "ServiceRequest"])),
+                "id": "x", "status": "completed", "code": cc(text="Whipple jaundice"),
+                draw(st.sampled_from(["performedDateTime", "onsetDateTime", "authoredOn",
+                                      "medicationCodeableConcept"])): draw(_json)})
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plausible_record())
+def test_plausible_junk_only_ever_raises_fhir_input_error(resources):
+    with contextlib.suppress(FhirInputError):
+        inputs_from_resources(resources_from_payload(resources))
