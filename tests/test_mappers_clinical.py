@@ -6,18 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from fhir_mappers.errors import FhirInputError
-from fhir_mappers.payload import resources_from_payload
-from fhir_mappers.record import inputs_from_resources
-from scoring.inputs import PrimarySite, Sex
 from test_mappers_factories import (
     ICD10,
     ICDO3,
     LOINC,
     RXNORM,
     SNOMED,
-    bundle,
     cc,
     condition,
     diagnosis,
@@ -28,6 +22,10 @@ from test_mappers_factories import (
     qty,
     record,
 )
+
+from fhir_mappers.errors import FhirInputError
+from fhir_mappers.record import inputs_from_resources
+from scoring.inputs import PrimarySite, Sex
 
 
 @pytest.mark.parametrize(("gender", "expected"), [
@@ -123,7 +121,8 @@ def test_site_from_text_and_body_site():
 
 
 def test_refuted_and_entered_in_error_conditions_are_ignored():
-    out = record(diagnosis(verification="refuted"), diagnosis("dx2", verification="entered-in-error"))
+    out = record(diagnosis(verification="refuted"),
+                 diagnosis("dx2", verification="entered-in-error"))
     assert out.diagnosis is None and out.primary_site.value is None
     assert sum("not used" in w for w in out.warnings) == 2
 

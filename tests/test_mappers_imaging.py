@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from test_mappers_factories import LOINC, cc, record
 
 from fhir_mappers.payload import resources_from_payload
 from fhir_mappers.record import inputs_from_resources
 from scoring.inputs import Grade, ImagingState, PrimarySite, Sex
-from test_mappers_factories import LOINC, cc, record
 
 CASES = Path("/work/shared/testdata/cases")
 
