@@ -1,0 +1,92 @@
+"""Abdominal CT/MRI already ordered or done (clinical.md §4, §5: alerts only when none is in the
+surveillance window). Orders: ServiceRequest active/draft/on-hold → ORDERED, completed → DONE.
+Done: ImagingStudy available, DiagnosticReport final/amended/corrected/appended, Procedure
+completed. Revoked, cancelled, entered-in-error and undated records are ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fhir_mappers.codes import DICOM_MODALITY, IMAGING_MODALITY
+from fhir_mappers.concepts import Concept, concept, items
+from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.timing import first_span
+from scoring.inputs import ImagingEvent, ImagingState
+
+_ABDOMEN = r"abdom|\babd\b|liver|hepat|pancrea"
+_CT = r"\bct\b|computed tomograph|\bcat scan"
+_MRI = r"\bmri?\b|magnetic resonance|\bmr[ia]?\b"
+# SSTR/FDG PET is not surveillance imaging (clinical.md §4), even as PET/CT of the abdomen
+_NOT_SURVEILLANCE = r"\bpet\b|dotatate|dotatoc|\bfdg\b|octreoscan|scintigra|angiogra|\bcta\b"
+_STATES: dict[str, dict[str, ImagingState]] = {
+    "ServiceRequest": {"active": ImagingState.ORDERED, "draft": ImagingState.ORDERED,
+                       "on-hold": ImagingState.ORDERED, "completed": ImagingState.DONE},
+    "ImagingStudy": {"available": ImagingState.DONE},
+    "DiagnosticReport": {s: ImagingState.DONE for s in ("final", "amended", "corrected",
+                                                         "appended")},
+    "Procedure": {"completed": ImagingState.DONE},
+}
+
+
+def imaging_events(index: RecordIndex, warnings: list[str]) -> tuple[ImagingEvent, ...]:
+    events: list[ImagingEvent] = []
+    for entry in index.of_type(*_STATES):
+        modality = _modality(_described(entry))
+        if modality is None:
+            continue
+        state = _STATES[entry.rtype].get(str(entry.raw.get("status")))
+        if state is None:
+            warnings.append(f"{entry.ref}: abdominal {modality} with status "
+                            f"'{entry.raw.get('status')}' not counted")
+            continue
+        when = _when(index.model(entry), entry.rtype)
+        if when is None:
+            warnings.append(f"{entry.ref}: abdominal {modality} without a date; not counted")
+            continue
+        events.append(ImagingEvent(when, state, entry.ref, modality))
+    return tuple(sorted(events, key=lambda e: (e.when, e.source)))
+
+
+def _described(entry: Entry) -> Concept:
+    raw = entry.raw
+    if entry.rtype != "ImagingStudy":
+        return concept(raw.get("code"))
+    found = concept(raw.get("procedureCode")) | concept(raw.get("modality"))
+    found = found | Concept(text=str(raw.get("description") or "").lower())
+    for series in items(raw, "series"):
+        if isinstance(series, dict):
+            found = found | concept(series.get("modality")) | concept(series.get("bodySite"))
+            found = found | Concept(text=str(series.get("description") or "").lower())
+    return found
+
+
+def _modality(described: Concept) -> str | None:
+    coded = described.first_in(IMAGING_MODALITY)
+    if coded is not None:
+        return str(coded)
+    if not described.says(_ABDOMEN) or described.says(_NOT_SURVEILLANCE):
+        return None
+    dicom = described.first_in(DICOM_MODALITY)
+    if dicom is not None:
+        return str(dicom)
+    is_ct, is_mri = described.says(_CT), described.says(_MRI)
+    if is_ct != is_mri:
+        return "CT" if is_ct else "MRI"
+    return "CT/MRI" if is_ct else None
+
+
+def _when(model: Any, rtype: str) -> date | None:
+    if rtype == "ServiceRequest":
+        timing = model.occurrenceTiming
+        events = (timing.event or []) if timing else []
+        found = first_span(model.occurrenceDateTime, model.occurrencePeriod, *events,
+                           model.authoredOn)
+    elif rtype == "ImagingStudy":
+        found = first_span(model.started)
+    elif rtype == "DiagnosticReport":
+        found = first_span(model.effectiveDateTime, model.effectivePeriod, model.issued)
+    else:
+        found = first_span(model.performedDateTime, model.performedPeriod)
+    return found.first if found else None

@@ -1,0 +1,119 @@
+"""State at surgery: symptoms at presentation (Zaidi RRS) and distant metastasis (out of scope).
+
+Symptomatic: True when a jaundice / abdominal pain / GI bleeding Condition or Observation began
+before the resection date; False only when a record made on or before surgery says
+"asymptomatic" / "incidental finding"; otherwise unknown (clinical.md §3: absent record → unknown).
+Metastatic: True only when a Condition dated on/before surgery or an M1 category (pathological
+from the resection, or dated on/before surgery) shows it; M0 on the same terms gives False.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fhir_mappers import clinical_codes as cc
+from fhir_mappers import values
+from fhir_mappers.codes import M_CATEGORY
+from fhir_mappers.concepts import Concept, concept, field, items, text_of
+from fhir_mappers.conditions import condition_onset, has_icd10_prefix
+from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.observations import FINAL, observation_time
+from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.timing import Span
+from scoring.inputs import Fact
+
+
+def _is_symptom(code: Concept) -> bool:
+    return (code.has_any(cc.SYMPTOMS) or has_icd10_prefix(code, cc.SYMPTOM_ICD10_PREFIXES)
+            or code.says(cc.SYMPTOM_TEXT))
+
+
+def _is_asymptomatic(code: Concept) -> bool:
+    return code.has_any(cc.ASYMPTOMATIC) or code.says(cc.ASYMPTOMATIC_TEXT)
+
+
+def symptomatic(
+    index: RecordIndex,
+    conditions: list[tuple[Entry, Concept]],
+    surgery: date | None,
+    warnings: list[str],
+) -> Fact[bool]:
+    symptoms: list[str] = []
+    quiet: list[str] = []
+    dated: list[tuple[Entry, Span | None, bool]] = []
+    for entry, code in conditions:
+        notes = " ".join(text_of(field(n, "text")) for n in items(entry.raw, "note"))
+        if _is_symptom(code):
+            dated.append((entry, condition_onset(index, entry), True))
+        elif _is_asymptomatic(code | Concept(text=notes)):
+            dated.append((entry, condition_onset(index, entry), False))
+    for entry in index.of_type("Observation"):
+        code = concept(entry.raw.get("code"))
+        kind = True if _is_symptom(code) else False if _is_asymptomatic(code) else None
+        if kind is None:
+            continue
+        if entry.raw.get("status") not in FINAL:
+            warnings.append(f"{entry.ref}: symptom record with status "
+                            f"'{entry.raw.get('status')}' not used")
+            continue
+        model = index.model(entry)
+        if kind and values.presence(model)[0] is False:
+            continue  # a symptom recorded as absent is not a symptom
+        dated.append((entry, observation_time(model), kind))
+    if dated and surgery is None:
+        warnings.append("symptoms: no resection date on record, so 'before surgery' is unknown")
+        return Fact()
+    for entry, when, is_symptom in dated:
+        if when is None:
+            warnings.append(f"{entry.ref}: symptom record without a date; not used")
+        elif is_symptom and surgery is not None and when.before(surgery):
+            symptoms.append(entry.ref)
+        elif not is_symptom and surgery is not None and when.on_or_before(surgery):
+            quiet.append(entry.ref)
+    if symptoms:
+        note = f"also recorded as asymptomatic: {', '.join(quiet)}" if quiet else None
+        return Fact(True, tuple(symptoms), note)
+    if quiet:
+        return Fact(False, tuple(quiet), "recorded as asymptomatic / incidental finding")
+    return Fact()
+
+
+def metastatic_at_surgery(
+    index: RecordIndex,
+    conditions: list[tuple[Entry, Concept]],
+    evidence: ResectionEvidence,
+    surgery: date | None,
+    warnings: list[str],
+) -> Fact[bool]:
+    present: list[str] = []
+    absent: list[str] = []
+    for entry, code in conditions:
+        if not (has_icd10_prefix(code, cc.METASTASIS_ICD10_PREFIXES) or (
+            code.says(cc.METASTASIS_TEXT) and not code.says(cc.NEGATION_TEXT)
+        )):
+            continue
+        onset = condition_onset(index, entry)
+        if onset is None or surgery is None:
+            warnings.append(f"{entry.ref}: metastasis without a date comparable to surgery")
+        elif onset.on_or_before(surgery):
+            present.append(entry.ref)
+    for entry in index.of_type("Observation"):
+        if not concept(entry.raw.get("code")).has_any(M_CATEGORY):
+            continue
+        if entry.raw.get("status") not in FINAL:
+            warnings.append(f"{entry.ref}: M category with status "
+                            f"'{entry.raw.get('status')}' not used")
+            continue
+        model = index.model(entry)
+        value, problem = values.tnm(model, "m")
+        when = observation_time(model)
+        at_surgery = evidence.observation(entry) or (
+            when is not None and surgery is not None and when.on_or_before(surgery)
+        )
+        if value is None:
+            warnings.append(f"{entry.ref}: M category unknown: {problem}")
+        elif at_surgery:
+            (present if value else absent).append(entry.ref)
+    if present:
+        return Fact(True, tuple(present), "distant metastasis recorded at or before surgery")
+    return Fact(False, tuple(absent), "M0 recorded") if absent else Fact()

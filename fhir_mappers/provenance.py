@@ -1,0 +1,87 @@
+"""Is a pathology Observation from the resection specimen? (clinical.md §3: prefer it.)
+
+An Observation counts as from the resection specimen when any of these holds:
+- Observation.specimen points to a Specimen whose type, collection method or body site text says
+  resection / excision / "-ectomy" (e.g. "Pancreas, distal pancreatectomy specimen");
+- Observation.partOf points to the resection Procedure;
+- a DiagnosticReport that lists it in `result` (or contains it) has such a Specimen, or its code /
+  conclusion text names a resection.
+"""
+
+from __future__ import annotations
+
+from fhir_mappers.clinical_codes import SPECIMEN_RESECTION_TEXT
+from fhir_mappers.concepts import concept, field, items, text_of
+from fhir_mappers.index import Entry, RecordIndex
+
+
+class ResectionEvidence:
+    def __init__(self, index: RecordIndex, resection_refs: frozenset[str]) -> None:
+        self._index = index
+        self._resections = resection_refs
+        self._specimen_cache: dict[str, bool] = {}
+        self._from_reports: set[str] = set()
+        self._reports: set[str] = set()
+        for report in index.of_type("DiagnosticReport"):
+            if self._report_is_resection(report):
+                self._reports.add(report.ref)
+                for result in items(report.raw, "result"):
+                    target = index.resolve(field(result, "reference"), report)
+                    if target is not None:
+                        self._from_reports.add(target.ref)
+                self._from_reports.update(e.ref for e in report.contained.values())
+
+    def is_resection_report(self, entry: Entry) -> bool:
+        return entry.ref in self._reports
+
+    def observation(self, entry: Entry) -> bool:
+        if entry.ref in self._from_reports:
+            return True
+        for part in items(entry.raw, "partOf"):
+            target = self._index.resolve(field(part, "reference"), entry)
+            if target is not None and target.ref in self._resections:
+                return True
+        return any(self._specimen(s, entry) for s in self._specimens(entry))
+
+    def specimen_of(self, entry: Entry) -> Entry | None:
+        """The first resection Specimen of a report, if any (for its collection date)."""
+        for ref in self._specimens(entry):
+            target = self._index.resolve(ref, entry)
+            if target is not None and self._specimen(ref, entry):
+                return target
+        return None
+
+    def _specimens(self, entry: Entry) -> list[object]:
+        raw = entry.raw.get("specimen")
+        listed = raw if isinstance(raw, list) else [raw]
+        return [field(s, "reference") for s in listed if isinstance(s, dict)]
+
+    def _specimen(self, reference: object, context: Entry) -> bool:
+        target = self._index.resolve(reference, context)
+        if target is None or target.rtype != "Specimen":
+            return False
+        if target.ref not in self._specimen_cache:
+            self._index.model(target)
+            raw = target.raw
+            described = (
+                concept(raw.get("type"))
+                | concept(field(raw, "collection", "method"))
+                | concept(field(raw, "collection", "bodySite"))
+            )
+            notes = " ".join(text_of(field(n, "text")) for n in items(raw, "note"))
+            self._specimen_cache[target.ref] = described.says(SPECIMEN_RESECTION_TEXT) or bool(
+                notes and concept({"text": notes}).says(SPECIMEN_RESECTION_TEXT)
+            )
+        return self._specimen_cache[target.ref]
+
+    def _report_is_resection(self, report: Entry) -> bool:
+        raw = report.raw
+        if raw.get("status") not in ("final", "amended", "corrected", "appended"):
+            return False
+        described = concept(raw.get("code")) | concept({"text": text_of(raw.get("conclusion"))})
+        if described.says(SPECIMEN_RESECTION_TEXT) or any(
+            self._specimen(s, report) for s in self._specimens(report)
+        ):
+            self._index.model(report)
+            return True
+        return False

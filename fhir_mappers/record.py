@@ -1,0 +1,101 @@
+"""`inputs_from_resources`: a patient's FHIR R4 resources → `scoring.inputs.ClinicalInputs`.
+
+Reads clinical.md §3 inputs; grade derivation (§3.1) is left to `scoring`. Every Fact keeps the
+`Type/id` references it came from; anything seen but not usable is listed in `warnings`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir_mappers import conditions, presentation
+from fhir_mappers.concepts import field, items
+from fhir_mappers.imaging import imaging_events
+from fhir_mappers.index import RecordIndex
+from fhir_mappers.labs import preop_chromogranin_elevated
+from fhir_mappers.medications import adjuvant_therapy
+from fhir_mappers.observations import pathology_facts
+from fhir_mappers.procedures import report_standing_in, resection_procedures
+from fhir_mappers.provenance import ResectionEvidence
+from scoring.inputs import ClinicalInputs, Fact, Grade, Resection, Sex
+
+
+def inputs_from_resources(resources: list[dict[str, Any]]) -> ClinicalInputs:
+    """Map one patient's resources (as from `resources_from_payload`) to ClinicalInputs.
+
+    Raises FhirInputError for a resource that is used but invalid, or several Patients."""
+    index = RecordIndex(resources)
+    warnings: list[str] = []
+    procedures = resection_procedures(index, warnings)
+    evidence = ResectionEvidence(index, frozenset(r.source for r in procedures))
+    resection = procedures[0] if procedures else _report_resection(index, evidence)
+    surgery = resection.performed if resection else None
+    if resection is None:
+        warnings.append("no completed resection on record")
+
+    usable = conditions.usable_conditions(index, warnings)
+    found = conditions.diagnoses(index, usable)
+    chosen = conditions.choose_diagnosis(found, _reasons(index, resection))
+    pathology = pathology_facts(index, evidence, warnings)
+
+    return ClinicalInputs(
+        patient=index.patient.ref if index.patient else None,
+        sex=_sex(index),
+        tumor_size_cm=pathology["tumor_size_cm"],
+        grade_reported=_as(pathology["grade_reported"], Grade),
+        ki67_percent=pathology["ki67_percent"],
+        mitoses_per_2mm2=pathology["mitoses_per_2mm2"],
+        lymphovascular_invasion=pathology["lymphovascular_invasion"],
+        nodes_examined=pathology["nodes_examined"],
+        nodes_positive=pathology["nodes_positive"],
+        pn_positive=pathology["pn_positive"],
+        perineural_invasion=pathology["perineural_invasion"],
+        symptomatic=presentation.symptomatic(index, usable, surgery, warnings),
+        functional=conditions.functional(usable),
+        adjuvant_therapy=adjuvant_therapy(index, surgery, {d.ref for d in found}, warnings),
+        primary_site=conditions.primary_site(chosen, found),
+        poorly_differentiated=conditions.poorly_differentiated(found),
+        metastatic_at_surgery=presentation.metastatic_at_surgery(
+            index, usable, evidence, surgery, warnings
+        ),
+        diagnosis=chosen.ref if chosen else None,
+        resection=resection,
+        preop_chromogranin_elevated=preop_chromogranin_elevated(index, surgery, warnings),
+        imaging=imaging_events(index, warnings),
+        warnings=tuple(dict.fromkeys(index.warnings + warnings)),
+    )
+
+
+def _sex(index: RecordIndex) -> Fact[Sex]:
+    if index.patient is None:
+        return Fact()
+    gender = index.patient.raw.get("gender")
+    if gender in ("male", "female"):
+        return Fact(Sex(gender), (index.patient.ref,))
+    note = f"Patient.gender is '{gender}'" if gender else "Patient.gender not recorded"
+    return Fact(None, (index.patient.ref,), note)
+
+
+def _report_resection(index: RecordIndex, evidence: ResectionEvidence) -> Resection | None:
+    for report in index.of_type("DiagnosticReport"):
+        if evidence.is_resection_report(report):
+            return report_standing_in(index, report, evidence.specimen_of(report))
+    return None
+
+
+def _reasons(index: RecordIndex, resection: Resection | None) -> set[str]:
+    if resection is None:
+        return set()
+    entry = index.resolve(resection.source)
+    if entry is None:
+        return set()
+    found = set()
+    for reason in items(entry.raw, "reasonReference"):
+        target = index.resolve(field(reason, "reference"), entry)
+        if target is not None:
+            found.add(target.ref)
+    return found
+
+
+def _as(fact: Fact[Any], kind: type) -> Fact[Any]:
+    return fact if fact.value is None or isinstance(fact.value, kind) else Fact()

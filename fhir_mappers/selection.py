@@ -1,0 +1,81 @@
+"""Choosing one value per input when the record holds several (clinical.md §3, §3.2).
+
+Policy, in order: a value from the resection specimen beats any other; then the latest by
+effective time (unknown time counts as oldest); values tied on both that disagree are resolved
+to the higher-risk one, and the Fact's note says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import reduce
+from typing import Generic, TypeVar
+
+from fhir_mappers.timing import Span
+from scoring.inputs import Fact
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Candidate(Generic[T]):
+    value: T
+    source: str
+    from_resection: bool = False
+    when: Span | None = None
+    note: str | None = None
+
+
+def _rank(c: Candidate[T]) -> tuple[bool, date, date]:
+    if c.when is None:
+        return (c.from_resection, date.min, date.min)
+    return (c.from_resection, c.when.last, c.when.first)
+
+
+def select(candidates: list[Candidate[T]], worse: Callable[[T, T], T], label: str) -> Fact[T]:
+    if not candidates:
+        return Fact()
+    best = max(_rank(c) for c in candidates)
+    top = [c for c in candidates if _rank(c) == best]
+    value = reduce(worse, (c.value for c in top))
+    chosen = [c for c in top if c.value == value]
+    others = [c for c in top if c.value != value]
+    sources = _unique([c.source for c in chosen] + [c.source for c in others])
+    notes = _unique([c.note for c in chosen if c.note])
+    if others:
+        listing = ", ".join(f"{c.source}: {_show(c.value)}" for c in top)
+        notes.append(
+            f"conflicting {label} from equally final sources ({listing}); "
+            f"used the higher-risk value {_show(value)}"
+        )
+    elif len(top) < len(candidates):
+        notes.append(_why_chosen(top[0], len(candidates)))
+    return Fact(value=value, sources=tuple(sources), note="; ".join(notes) or None)
+
+
+def _why_chosen(c: Candidate[T], total: int) -> str:
+    reason = "from the resection specimen" if c.from_resection else "the latest"
+    return f"{total} values on record; used the one {reason}"
+
+
+def _show(value: object) -> str:
+    return str(value.value) if hasattr(value, "value") else str(value)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# --- "worse" (higher-risk) orders per input -------------------------------------------------
+def higher(a: T, b: T) -> T:
+    return a if a >= b else b  # type: ignore[operator]
+
+
+def lower(a: T, b: T) -> T:
+    return a if a <= b else b  # type: ignore[operator]
+
+
+def true_wins(a: bool, b: bool) -> bool:
+    return a or b
