@@ -53,11 +53,18 @@ DIAGNOSIS_RULES: tuple[DiagnosisRule, ...] = (
 # 8246/3 "Neuroendocrine carcinoma, NOS" confirmed in a FHIR generator; the others are spec-listed
 # or from ICD-O-3.2 and not separately confirmed here.
 MORPHOLOGY_WELL_DIFFERENTIATED = frozenset({"8240/3", "8249/3", "8150/3"})
-MORPHOLOGY_NEC = frozenset({"8246/3", "8041/3", "8013/3"})  # NEC NOS, small cell, large cell NEC
+MORPHOLOGY_NEC = frozenset({"8041/3", "8013/3"})  # small cell, large cell NEC
+# 8246/3 "Neuroendocrine carcinoma, NOS": clinical.md §3 lists it among accepted NET diagnoses,
+# and records coded before WHO 2010 used it for well-differentiated tumours too. It settles
+# neither differentiation: excluding the patient as NEC would silence surveillance advice.
+MORPHOLOGY_DIFFERENTIATION_UNSTATED = frozenset({"8246/3"})
 MORPHOLOGY_FUNCTIONAL = frozenset({"8151", "8152", "8153", "8155", "8156"})  # any behaviour
-MORPHOLOGY_NET = MORPHOLOGY_WELL_DIFFERENTIATED | MORPHOLOGY_NEC | {
-    f"{m}/3" for m in MORPHOLOGY_FUNCTIONAL
-}
+MORPHOLOGY_NET = (
+    MORPHOLOGY_WELL_DIFFERENTIATED
+    | MORPHOLOGY_NEC
+    | MORPHOLOGY_DIFFERENTIATION_UNSTATED
+    | {f"{m}/3" for m in MORPHOLOGY_FUNCTIONAL}
+)
 
 NET_TEXT = (
     r"neuroendocrine|carcinoid|islet cell|\bp?an?net\b|insulinoma|gastrinoma|glucagonoma|"
@@ -98,8 +105,17 @@ SYMPTOMS = keys(
     Code(SNOMED, "405729008", "Hematochezia"),  # same symptom table as 18165001
 )
 # ICD-10-CM: R17 jaundice; R10.x abdominal pain except R10.2 pelvic/perineal; K92.0-K92.2 bleeding
-SYMPTOM_ICD10_PREFIXES = ("R17", "R10.0", "R10.1", "R10.3", "R10.8", "R10.9", "K92.0", "K92.1",
-                          "K92.2")
+SYMPTOM_ICD10_PREFIXES = (
+    "R17",
+    "R10.0",
+    "R10.1",
+    "R10.3",
+    "R10.8",
+    "R10.9",
+    "K92.0",
+    "K92.1",
+    "K92.2",
+)
 SYMPTOM_TEXT = (
     r"jaundice|icterus|abdominal pain|epigastric pain|\bgi bleed|"
     r"gastrointestinal (bleed|h(a)?emorrh)|mel(a)?ena|h(a)?ematochezia|h(a)?ematemesis"
@@ -155,9 +171,7 @@ DRUG_CLASSES: dict[str, tuple[frozenset[tuple[str, str]], str]] = {
     "everolimus": (keys(Code(RXNORM, "141704", "everolimus")), r"everolimus|afinitor"),
     "sunitinib": (keys(Code(RXNORM, "357977", "sunitinib")), r"sunitinib|sutent"),
     "capecitabine": (keys(Code(RXNORM, "194000", "capecitabine")), r"capecitabine|xeloda"),
-    "temozolomide": (
-        keys(Code(RXNORM, "37776", "temozolomide")), r"temozolomide|temodar|temodal"
-    ),
+    "temozolomide": (keys(Code(RXNORM, "37776", "temozolomide")), r"temozolomide|temodar|temodal"),
     "PRRT": (
         frozenset(),
         r"lutetium|lu[- ]?177|177[- ]?lu|dotatate|lutathera|\bprrt\b|peptide receptor radionuclide",

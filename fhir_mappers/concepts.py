@@ -58,7 +58,7 @@ def concept(raw: object) -> Concept:
     codings: list[tuple[str, str]] = []
     texts: list[str] = []
     items = raw.get("coding")
-    for coding in (items if isinstance(items, list) else [raw]):
+    for coding in items if isinstance(items, list) else [raw]:
         if not isinstance(coding, dict):
             continue
         system, code, display = coding.get("system"), coding.get("code"), coding.get("display")

@@ -50,8 +50,7 @@ def condition_concept(raw: dict[str, object]) -> Concept:
 def condition_onset(index: RecordIndex, entry: Entry) -> Span | None:
     model = index.model(entry)
     # onset <= recordedDate, so recordedDate bounds the onset from above when onset is absent
-    return first_span(model.onsetDateTime, model.onsetPeriod, model.onsetString,
-                      model.recordedDate)
+    return first_span(model.onsetDateTime, model.onsetPeriod, model.onsetString, model.recordedDate)
 
 
 def _icd10_rule(code: Concept) -> cc.DiagnosisRule | None:
@@ -74,8 +73,11 @@ def diagnoses(index: RecordIndex, conditions: list[tuple[Entry, Concept]]) -> li
             continue
         index.model(entry)
         site, note = _site(entry, code, rule)
-        found.append(Diagnosis(entry.ref, site, note, _nec(code, rule, morphology),
-                               condition_onset(index, entry)))
+        found.append(
+            Diagnosis(
+                entry.ref, site, note, _nec(code, rule, morphology), condition_onset(index, entry)
+            )
+        )
     return found
 
 
@@ -110,8 +112,11 @@ def choose_diagnosis(found: list[Diagnosis], resection_reasons: set[str]) -> Dia
     """The diagnosis the resection was for, else the earliest by onset."""
     linked = [d for d in found if d.ref in resection_reasons]
     pool = linked or found
-    return min(pool, key=lambda d: (d.onset is None, d.onset or Span(date.max, date.max), d.ref),
-               default=None)
+    return min(
+        pool,
+        key=lambda d: (d.onset is None, d.onset or Span(date.max, date.max), d.ref),
+        default=None,
+    )
 
 
 def primary_site(chosen: Diagnosis | None, found: list[Diagnosis]) -> Fact[PrimarySite]:

@@ -21,11 +21,16 @@ _MRI = r"\bmri?\b|magnetic resonance|\bmr[ia]?\b"
 # SSTR/FDG PET is not surveillance imaging (clinical.md §4), even as PET/CT of the abdomen
 _NOT_SURVEILLANCE = r"\bpet\b|dotatate|dotatoc|\bfdg\b|octreoscan|scintigra|angiogra|\bcta\b"
 _STATES: dict[str, dict[str, ImagingState]] = {
-    "ServiceRequest": {"active": ImagingState.ORDERED, "draft": ImagingState.ORDERED,
-                       "on-hold": ImagingState.ORDERED, "completed": ImagingState.DONE},
+    "ServiceRequest": {
+        "active": ImagingState.ORDERED,
+        "draft": ImagingState.ORDERED,
+        "on-hold": ImagingState.ORDERED,
+        "completed": ImagingState.DONE,
+    },
     "ImagingStudy": {"available": ImagingState.DONE},
-    "DiagnosticReport": {s: ImagingState.DONE for s in ("final", "amended", "corrected",
-                                                         "appended")},
+    "DiagnosticReport": {
+        s: ImagingState.DONE for s in ("final", "amended", "corrected", "appended")
+    },
     "Procedure": {"completed": ImagingState.DONE},
 }
 
@@ -38,8 +43,10 @@ def imaging_events(index: RecordIndex, warnings: list[str]) -> tuple[ImagingEven
             continue
         state = _STATES[entry.rtype].get(str(entry.raw.get("status")))
         if state is None:
-            warnings.append(f"{entry.ref}: abdominal {modality} with status "
-                            f"'{entry.raw.get('status')}' not counted")
+            warnings.append(
+                f"{entry.ref}: abdominal {modality} with status "
+                f"'{entry.raw.get('status')}' not counted"
+            )
             continue
         when = _when(index.model(entry), entry.rtype)
         if when is None:
@@ -81,8 +88,9 @@ def _when(model: Any, rtype: str) -> date | None:
     if rtype == "ServiceRequest":
         timing = model.occurrenceTiming
         events = (timing.event or []) if timing else []
-        found = first_span(model.occurrenceDateTime, model.occurrencePeriod, *events,
-                           model.authoredOn)
+        found = first_span(
+            model.occurrenceDateTime, model.occurrencePeriod, *events, model.authoredOn
+        )
     elif rtype == "ImagingStudy":
         found = first_span(model.started)
     elif rtype == "DiagnosticReport":

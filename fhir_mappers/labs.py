@@ -26,8 +26,9 @@ def preop_chromogranin_elevated(
         if not concept(entry.raw.get("code")).has_any(CHROMOGRANIN_A):
             continue
         if entry.raw.get("status") not in FINAL:
-            warnings.append(f"{entry.ref}: chromogranin A with status "
-                            f"'{entry.raw.get('status')}' not used")
+            warnings.append(
+                f"{entry.ref}: chromogranin A with status '{entry.raw.get('status')}' not used"
+            )
             continue
         model = index.model(entry)
         when = observation_time(model)

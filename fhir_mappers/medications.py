@@ -33,8 +33,11 @@ def adjuvant_therapy(
     by_class: dict[str, list[str]] = {}
     for entry in index.of_type(*_GIVEN):
         drug = _drug_concept(index, entry)
-        classes = [name for name, (codes, text) in cc.DRUG_CLASSES.items()
-                   if drug.has_any(codes) or drug.says(text)]
+        classes = [
+            name
+            for name, (codes, text) in cc.DRUG_CLASSES.items()
+            if drug.has_any(codes) or drug.says(text)
+        ]
         if not classes:
             continue
         status = entry.raw.get("status")
@@ -49,24 +52,30 @@ def adjuvant_therapy(
             continue
         if not start.after(surgery):
             continue
-        if classes == ["somatostatin analogue"] and not _counts_as_ssa(index, entry, drug,
-                                                                       diagnosis_refs):
-            warnings.append(f"{entry.ref}: short-acting somatostatin analogue after surgery "
-                            "without a tumour indication; may be fistula prophylaxis, not counted")
+        if classes == ["somatostatin analogue"] and not _counts_as_ssa(
+            index, entry, drug, diagnosis_refs
+        ):
+            warnings.append(
+                f"{entry.ref}: short-acting somatostatin analogue after surgery "
+                "without a tumour indication; may be fistula prophylaxis, not counted"
+            )
             continue
         for name in classes:
             by_class.setdefault(name, []).append(entry.ref)
     pair = cc.ORAL_PAIR
     if bool(by_class.get(pair[0])) != bool(by_class.get(pair[1])):
         alone = pair[0] if by_class.get(pair[0]) else pair[1]
-        warnings.append(f"{alone} without {pair[1] if alone == pair[0] else pair[0]}: "
-                        "not counted as adjuvant therapy (CAPTEM counts as a pair)")
+        warnings.append(
+            f"{alone} without {pair[1] if alone == pair[0] else pair[0]}: "
+            "not counted as adjuvant therapy (CAPTEM counts as a pair)"
+        )
         by_class.pop(alone)
     sources = [ref for refs in by_class.values() for ref in refs]
     if not sources:
         return Fact()
-    return Fact(True, tuple(dict.fromkeys(sources)),
-                "started after surgery: " + ", ".join(sorted(by_class)))
+    return Fact(
+        True, tuple(dict.fromkeys(sources)), "started after surgery: " + ", ".join(sorted(by_class))
+    )
 
 
 def _drug_concept(index: RecordIndex, entry: Entry) -> Concept:
@@ -85,8 +94,11 @@ def _drug_concept(index: RecordIndex, entry: Entry) -> Concept:
 
 def _start(model: Any, rtype: str) -> Span | None:
     if rtype == "MedicationRequest":
-        bounds = [getattr(getattr(d.timing, "repeat", None), "boundsPeriod", None)
-                  for d in (model.dosageInstruction or []) if d.timing]
+        bounds = [
+            getattr(getattr(d.timing, "repeat", None), "boundsPeriod", None)
+            for d in (model.dosageInstruction or [])
+            if d.timing
+        ]
         validity = getattr(model.dispenseRequest, "validityPeriod", None)
         return first_span(*bounds, validity, model.authoredOn)
     if rtype == "MedicationStatement":

@@ -24,8 +24,11 @@ from scoring.inputs import Fact
 
 
 def _is_symptom(code: Concept) -> bool:
-    return (code.has_any(cc.SYMPTOMS) or has_icd10_prefix(code, cc.SYMPTOM_ICD10_PREFIXES)
-            or code.says(cc.SYMPTOM_TEXT))
+    return (
+        code.has_any(cc.SYMPTOMS)
+        or has_icd10_prefix(code, cc.SYMPTOM_ICD10_PREFIXES)
+        or code.says(cc.SYMPTOM_TEXT)
+    )
 
 
 def _is_asymptomatic(code: Concept) -> bool:
@@ -53,8 +56,9 @@ def symptomatic(
         if kind is None:
             continue
         if entry.raw.get("status") not in FINAL:
-            warnings.append(f"{entry.ref}: symptom record with status "
-                            f"'{entry.raw.get('status')}' not used")
+            warnings.append(
+                f"{entry.ref}: symptom record with status '{entry.raw.get('status')}' not used"
+            )
             continue
         model = index.model(entry)
         if kind and values.presence(model)[0] is False:
@@ -88,9 +92,10 @@ def metastatic_at_surgery(
     present: list[str] = []
     absent: list[str] = []
     for entry, code in conditions:
-        if not (has_icd10_prefix(code, cc.METASTASIS_ICD10_PREFIXES) or (
-            code.says(cc.METASTASIS_TEXT) and not code.says(cc.NEGATION_TEXT)
-        )):
+        if not (
+            has_icd10_prefix(code, cc.METASTASIS_ICD10_PREFIXES)
+            or (code.says(cc.METASTASIS_TEXT) and not code.says(cc.NEGATION_TEXT))
+        ):
             continue
         onset = condition_onset(index, entry)
         if onset is None or surgery is None:
@@ -101,8 +106,9 @@ def metastatic_at_surgery(
         if not concept(entry.raw.get("code")).has_any(M_CATEGORY):
             continue
         if entry.raw.get("status") not in FINAL:
-            warnings.append(f"{entry.ref}: M category with status "
-                            f"'{entry.raw.get('status')}' not used")
+            warnings.append(
+                f"{entry.ref}: M category with status '{entry.raw.get('status')}' not used"
+            )
             continue
         model = index.model(entry)
         value, problem = values.tnm(model, "m")

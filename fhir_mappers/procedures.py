@@ -36,8 +36,9 @@ def resection_procedures(index: RecordIndex, warnings: list[str]) -> list[Resect
 
 
 def _performed(model: object, entry: Entry, warnings: list[str]) -> date | None:
-    when = first_span(getattr(model, "performedDateTime", None),
-                      getattr(model, "performedPeriod", None))
+    when = first_span(
+        getattr(model, "performedDateTime", None), getattr(model, "performedPeriod", None)
+    )
     if when is None:
         warnings.append(f"{entry.ref}: resection without a performed date")
         return None
@@ -52,8 +53,14 @@ def report_standing_in(index: RecordIndex, entry: Entry, specimen: Entry | None)
     if specimen is not None:
         model = index.model(specimen)
         collection = getattr(model, "collection", None)
-        when = first_span(getattr(collection, "collectedDateTime", None),
-                          getattr(collection, "collectedPeriod", None)) if collection else None
+        when = (
+            first_span(
+                getattr(collection, "collectedDateTime", None),
+                getattr(collection, "collectedPeriod", None),
+            )
+            if collection
+            else None
+        )
         performed = when.first if when else None
     description = label(entry.raw.get("code")) or "resection specimen report"
     return Resection(performed, entry.ref, description)
