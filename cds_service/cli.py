@@ -8,11 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import click
-from fhir_mappers.errors import FhirInputError
 
 from cds_service.scoring_pipeline import assess_payload
 from cds_service.settings import ConfigurationError, Settings
 from cds_service.site import load_site_config
+from fhir_mappers.errors import FhirInputError
 from scoring.site_config import SiteConfigError
 
 
@@ -87,3 +87,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
     except (ConfigurationError, SiteConfigError, ValueError) as exc:
         _fail(str(exc))
     run_server(settings, host=host, port=port, workers=workers)
+
+
+if __name__ == "__main__":
+    main()

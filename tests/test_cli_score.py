@@ -1,0 +1,187 @@
+"""`pannet-cds score` as a user runs it: a real process, the shared cases, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CASES = Path(__file__).parent / "data" / "cases"
+CASE_IDS = sorted(p.name.split(".")[0] for p in CASES.glob("*.bundle.json"))
+
+
+def run_score(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cds_service.cli", "score", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def scored() -> dict[str, dict]:
+    out = {}
+    for case in CASE_IDS:
+        result = run_score(str(CASES / f"{case}.bundle.json"), "--today", "2026-11-21")
+        assert result.returncode == 0, result.stderr
+        out[case] = json.loads(result.stdout)
+    return out
+
+
+def test_every_shared_case_is_scored(scored):
+    assert set(scored) == {"p01", "p02", "p03", "p04"}
+
+
+@pytest.mark.parametrize("case", CASE_IDS)
+def test_shared_case_matches_its_expected_facts(scored, case):
+    assessment = scored[case]
+    expected = json.loads((CASES / f"{case}.expected.json").read_text())
+    scores = {s["id"]: s for s in assessment["scores"]}
+    for key, facts in expected.items():
+        if key == "overall":
+            assert assessment["overall_tier"] == facts
+        elif key == "surveillance":
+            assert assessment["surveillance"]["tier"] == facts
+        else:
+            score = scores[key]
+            if "status" in facts:
+                assert score["status"] == facts["status"]
+            if "points_range" in facts:
+                assert score["points_range"] == facts["points_range"]
+            if "tier" in facts:
+                assert score["tier"] == facts["tier"]
+            if "possible" in facts:
+                assert sorted(score["possible_tiers"]) == sorted(facts["possible"])
+            if "present" in facts:
+                assert score["present"] == facts["present"]
+            if "unknown" in facts:
+                assert score["unknown"] == facts["unknown"]
+
+
+def test_every_factor_names_its_source_resource(scored):
+    for assessment in scored.values():
+        for score in assessment["scores"]:
+            for factor in score["factors"]:
+                if factor["value"] is not None:
+                    assert factor["source"], (score["id"], factor["id"])
+                    kind = factor["source"].split("/")[0]
+                    assert kind in {"Patient", "Observation", "Condition", "Procedure",
+                                    "DiagnosticReport", "MedicationRequest",
+                                    "MedicationStatement"}
+
+
+def test_shape_follows_the_contract(scored):
+    a = scored["p01"]
+    assert set(a) >= {"overall_tier", "possible_tiers", "scores", "surveillance"}
+    assert set(a["surveillance"]) >= {"tier", "next_due", "schedule_months", "overdue"}
+    for score in a["scores"]:
+        assert set(score) >= {"id", "status", "points", "points_range", "max_points", "tier",
+                              "possible_tiers", "factors", "missing", "reason"}
+        for factor in score["factors"]:
+            assert set(factor) >= {"id", "value", "points", "source"}
+
+
+def test_p04_never_claims_a_tier_and_schedules_by_the_highest(scored):
+    a = scored["p04"]
+    assert a["overall_tier"] is None
+    assert a["surveillance"]["tier"] == "high"
+    assert "Ki-67 index (LOINC 29593-1)" in a["surveillance"]["lighter_if_known"]
+
+
+def test_reads_standard_input():
+    text = (CASES / "p02.bundle.json").read_text()
+    result = run_score("-", "--today", "2026-11-21", stdin=text)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["overall_tier"] == "low"
+
+
+def test_bare_resource_array_is_accepted():
+    bundle = json.loads((CASES / "p03.bundle.json").read_text())
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    result = run_score("-", "--today", "2026-11-21", stdin=json.dumps(resources))
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["overall_tier"] == "high"
+
+
+def test_bundle_type_does_not_matter():
+    bundle = json.loads((CASES / "p01.bundle.json").read_text())
+    bundle["type"] = "searchset"
+    result = run_score("-", "--today", "2026-11-21", stdin=json.dumps(bundle))
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["overall_tier"] == "intermediate"
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        ("this is not json", "not JSON"),
+        ("", "not JSON"),
+        ('"a string"', ""),
+        ("42", ""),
+        ('{"no": "resourceType"}', "resourceType"),
+        ('{"resourceType": "Bundle", "type": "collection", "entry": {"a": 1}}', "entry"),
+        ('{"resourceType": "Bundle", "type": "collection", "entry": [1]}', "entry"),
+        ('[{"resourceType": "Observation", "id": "x", "status": "final", '
+         '"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, '
+         '"valueQuantity": {"value": "big", "unit": "cm"}}]', "Observation/x"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(payload, says):
+    result = run_score("-", stdin=payload)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert says in lines[0]
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    result = run_score(str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "nope.json" in result.stderr
+
+
+def test_invalid_site_config_is_refused(tmp_path):
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        "scores:\n  ventin-2025:\n    weights: {male_sex: 1, tumor_size_ge_3cm: 1, "
+        "who_grade_ge_2: 1, lvi_present: 1}\n    tiers: [{tier: low, min: 0, max: 4}]\n"
+    )
+    result = run_score(str(CASES / "p01.bundle.json"), "--config", str(config))
+    assert result.returncode == 2
+    assert "13" in result.stderr
+    assert result.stdout == ""
+
+
+def test_site_weights_give_ventin_a_tier(tmp_path):
+    # Illustrative weights that satisfy clinical.md §6's checks; not clinical values.
+    config = tmp_path / "site.yaml"
+    config.write_text(
+        "scores:\n  ventin-2025:\n    weights: {male_sex: 3, tumor_size_ge_3cm: 4, "
+        "who_grade_ge_2: 3, lvi_present: 3}\n    tiers:\n"
+        "      - {tier: low, min: 0, max: 3}\n      - {tier: intermediate, min: 4, max: 7}\n"
+        "      - {tier: high, min: 8, max: 13}\n"
+    )
+    result = run_score(str(CASES / "p01.bundle.json"), "--config", str(config),
+                       "--today", "2026-11-21")
+    assert result.returncode == 0, result.stderr
+    ventin = next(s for s in json.loads(result.stdout)["scores"] if s["id"] == "ventin-2025")
+    assert ventin["status"] == "scored"
+    assert ventin["weights_origin"] == "site-configured"
+    assert ventin["points"] == 6  # male 3 + grade >= 2 3
+    assert ventin["tier"] == "intermediate"
+
+
+@pytest.mark.parametrize("command", [["--help"], ["score", "--help"], ["serve", "--help"]])
+def test_help_on_every_command(command):
+    result = subprocess.run([sys.executable, "-m", "cds_service.cli", *command],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "Usage" in result.stdout
