@@ -150,19 +150,29 @@ class UrlKeySource:
         self._session = session
         self._clock = clock
         self._snapshot: _Snapshot | None = None
-        self._last_attempt: float | None = None
+        self._last_forced: float | None = None  # last refetch for an unknown kid
+        self._last_failure: float | None = None
         self._fetch_lock = threading.Lock()
 
     def current(self) -> PublicKeySet:
         snapshot = self._snapshot
-        if snapshot is not None and self._clock() - snapshot.fetched_at < self._policy.ttl_seconds:
+        if snapshot is not None and self._is_fresh(snapshot):
             return snapshot.keys
-        return self._refresh()
+        return self._refresh(forced=False)
 
     def refresh_for_unknown_kid(self) -> PublicKeySet:
-        return self._refresh()
+        if self._is_recent(self._last_forced):
+            return self.current()
+        return self._refresh(forced=True)
 
-    def _refresh(self) -> PublicKeySet:
+    def _is_fresh(self, snapshot: _Snapshot) -> bool:
+        return self._clock() - snapshot.fetched_at < self._policy.ttl_seconds
+
+    def _is_recent(self, moment: float | None) -> bool:
+        interval = self._policy.min_refetch_interval_seconds
+        return moment is not None and self._clock() - moment < interval
+
+    def _refresh(self, *, forced: bool) -> PublicKeySet:
         if self._snapshot is not None:
             # Someone else is fetching: the cached set serves meanwhile.
             if not self._fetch_lock.acquire(blocking=False):
@@ -170,41 +180,41 @@ class UrlKeySource:
         else:
             self._fetch_lock.acquire()
         try:
-            return self._refresh_locked()
+            return self._refresh_locked(forced)
         finally:
             self._fetch_lock.release()
 
-    def _refresh_locked(self) -> PublicKeySet:
-        now = self._clock()
+    def _refresh_locked(self, forced: bool) -> PublicKeySet:
         snapshot = self._snapshot
-        recently_tried = (
-            self._last_attempt is not None
-            and now - self._last_attempt < self._policy.min_refetch_interval_seconds
-        )
-        if recently_tried:
-            if snapshot is not None:
-                return snapshot.keys
-            raise AuthUnavailableError(
-                f"JWKS of issuer {self.issuer!r} at {self._url} unavailable (retry pending)"
-            )
-        self._last_attempt = now
+        if snapshot is not None and not forced and self._is_fresh(snapshot):
+            return snapshot.keys  # fetched by another thread while this one waited
+        if self._is_recent(self._last_failure) or (forced and self._is_recent(self._last_forced)):
+            return self._cached_or_unavailable("retry pending")
+        if forced:
+            self._last_forced = self._clock()
         try:
             keys = self._fetch()
         except JwksFetchError as error:
-            if snapshot is None:
-                raise AuthUnavailableError(
-                    f"JWKS of issuer {self.issuer!r} at {self._url} unavailable: {error}"
-                ) from None
-            logger.warning(
-                "JWKS refresh of issuer %r from %s failed (%s); keeping keys fetched %.0f s ago",
-                self.issuer,
-                self._url,
-                error,
-                now - snapshot.fetched_at,
-            )
-            return snapshot.keys
+            self._last_failure = self._clock()
+            if snapshot is not None:
+                logger.warning(
+                    "JWKS refresh of issuer %r from %s failed (%s); keeping keys from %.0f s ago",
+                    self.issuer,
+                    self._url,
+                    error,
+                    self._clock() - snapshot.fetched_at,
+                )
+            return self._cached_or_unavailable(str(error))
+        self._last_failure = None
         self._snapshot = _Snapshot(keys, self._clock())
         return keys
+
+    def _cached_or_unavailable(self, reason: str) -> PublicKeySet:
+        if self._snapshot is not None:
+            return self._snapshot.keys
+        raise AuthUnavailableError(
+            f"JWKS of issuer {self.issuer!r} at {self._url} unavailable: {reason}"
+        )
 
     def _fetch(self) -> PublicKeySet:
         try:
