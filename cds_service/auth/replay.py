@@ -140,8 +140,10 @@ class SqlReplayCache:
                 set_={"expires_at": statement.excluded.expires_at},
                 where=replay_table.c.expires_at <= now,
             )
+            # RETURNING, not rowcount: drivers report -1 for statements that return rows.
+            statement = statement.returning(replay_table.c.id)
             with self._engine.begin() as connection:
-                return connection.execute(statement).rowcount == 1
+                return connection.execute(statement).first() is not None
         return self._record_portably(insert(replay_table).values(values), values, now)
 
     def _record_portably(self, statement: Insert, values: dict[str, object], now: datetime) -> bool:
