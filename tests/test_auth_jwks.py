@@ -210,3 +210,18 @@ def test_parse_jwks_keeps_only_public_signature_keys(issuer):
     keys = parse_jwks(document)
     assert keys.kids() == {"key-1"}
     assert "d" not in keys.jwks[0]
+
+
+def test_requests_do_not_wait_for_a_slow_refresh(issuer, server, clock):
+    verifier = make_verifier(issuer, server.url(PATH), clock, timeout=30)
+    accept(verifier, issuer)
+    server.mode = "slow"
+    clock.advance(301)  # stale: the next call refreshes, and the fetch hangs
+    refreshing = threading.Thread(target=accept, args=(verifier, issuer))
+    refreshing.start()
+    assert server.slow_request_waiting.wait(timeout=10)
+    accept(verifier, issuer)  # served from the cache while the refresh is in flight
+    assert refreshing.is_alive()
+    server.release()
+    refreshing.join()
+    assert server.hits[PATH] == 2

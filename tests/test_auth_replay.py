@@ -157,9 +157,9 @@ class TestSql:
     def test_offsets_are_normalised(self, engine, issuer_id):
         clock = UtcClock()
         cache = SqlReplayCache(engine, clock=clock)
-        plus_two = timezone(timedelta(hours=2))
-        # 12:30 UTC written as 14:30+02:00: still unexpired at 12:10 UTC.
-        cache.seen_before(issuer_id, "tz", datetime(2030, 1, 1, 14, 30, tzinfo=plus_two))
+        minus_two = timezone(timedelta(hours=-2))
+        # 12:30 UTC written as 10:30-02:00: still unexpired at 12:10 UTC.
+        cache.seen_before(issuer_id, "tz", datetime(2030, 1, 1, 10, 30, tzinfo=minus_two))
         clock.now = later(10)
         assert cache.seen_before(issuer_id, "tz", later(40)) is True
 

@@ -2,8 +2,9 @@
 
 server = JwksServer({"/jwks.json": issuer.jwks}).start()   # a callable: served live
 server.url("/jwks.json")   -> "http://127.0.0.1:<port>/jwks.json"
-server.mode = "down"       # answers 503; "slow" holds the answer until stop(); "up"
+server.mode = "down"       # answers 503; "slow" holds answers until release()/stop(); "up"
 server.hits                # how many times each path was fetched
+server.slow_request_waiting.wait()   # set once a "slow" request is being held
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class JwksServer:
         self.mode: Mode = "up"
         self.hits: Counter[str] = Counter()
         self._released = threading.Event()
+        self.slow_request_waiting = threading.Event()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -38,6 +40,9 @@ class JwksServer:
     def url(self, path: str) -> str:
         assert self._server is not None, "start() first"
         return f"http://127.0.0.1:{self._server.server_port}{path}"
+
+    def release(self) -> None:
+        self._released.set()
 
     def stop(self) -> None:
         """Closes the port: later fetches get 'connection refused'."""
@@ -52,6 +57,7 @@ class JwksServer:
         path = environ.get("PATH_INFO", "")
         self.hits[path] += 1
         if self.mode == "slow":
+            self.slow_request_waiting.set()
             self._released.wait(timeout=10)
         if self.mode == "down":
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
