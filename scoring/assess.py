@@ -147,6 +147,8 @@ def input_results(inputs: ClinicalInputs) -> list[InputResult]:
         )
     if inputs.diagnosis:
         out.append(
-            InputResult(id="diagnosis", label="Diagnosis", value=None, sources=[inputs.diagnosis])
+            InputResult(
+                id="diagnosis", label="Diagnosis", value="recorded", sources=[inputs.diagnosis]
+            )
         )
     return out

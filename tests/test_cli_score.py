@@ -70,9 +70,15 @@ def test_every_factor_names_its_source_resource(scored):
                 if factor["value"] is not None:
                     assert factor["source"], (score["id"], factor["id"])
                     kind = factor["source"].split("/")[0]
-                    assert kind in {"Patient", "Observation", "Condition", "Procedure",
-                                    "DiagnosticReport", "MedicationRequest",
-                                    "MedicationStatement"}
+                    assert kind in {
+                        "Patient",
+                        "Observation",
+                        "Condition",
+                        "Procedure",
+                        "DiagnosticReport",
+                        "MedicationRequest",
+                        "MedicationStatement",
+                    }
 
 
 def test_shape_follows_the_contract(scored):
@@ -80,8 +86,18 @@ def test_shape_follows_the_contract(scored):
     assert set(a) >= {"overall_tier", "possible_tiers", "scores", "surveillance"}
     assert set(a["surveillance"]) >= {"tier", "next_due", "schedule_months", "overdue"}
     for score in a["scores"]:
-        assert set(score) >= {"id", "status", "points", "points_range", "max_points", "tier",
-                              "possible_tiers", "factors", "missing", "reason"}
+        assert set(score) >= {
+            "id",
+            "status",
+            "points",
+            "points_range",
+            "max_points",
+            "tier",
+            "possible_tiers",
+            "factors",
+            "missing",
+            "reason",
+        }
         for factor in score["factors"]:
             assert set(factor) >= {"id", "value", "points", "source"}
 
@@ -126,9 +142,12 @@ def test_bundle_type_does_not_matter():
         ('{"no": "resourceType"}', "resourceType"),
         ('{"resourceType": "Bundle", "type": "collection", "entry": {"a": 1}}', "entry"),
         ('{"resourceType": "Bundle", "type": "collection", "entry": [1]}', "entry"),
-        ('[{"resourceType": "Observation", "id": "x", "status": "final", '
-         '"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, '
-         '"valueQuantity": {"value": "big", "unit": "cm"}}]', "Observation/x"),
+        (
+            '[{"resourceType": "Observation", "id": "x", "status": "final", '
+            '"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, '
+            '"valueQuantity": {"value": "big", "unit": "cm"}}]',
+            "Observation/x",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(payload, says):
@@ -169,8 +188,9 @@ def test_site_weights_give_ventin_a_tier(tmp_path):
         "      - {tier: low, min: 0, max: 3}\n      - {tier: intermediate, min: 4, max: 7}\n"
         "      - {tier: high, min: 8, max: 13}\n"
     )
-    result = run_score(str(CASES / "p01.bundle.json"), "--config", str(config),
-                       "--today", "2026-11-21")
+    result = run_score(
+        str(CASES / "p01.bundle.json"), "--config", str(config), "--today", "2026-11-21"
+    )
     assert result.returncode == 0, result.stderr
     ventin = next(s for s in json.loads(result.stdout)["scores"] if s["id"] == "ventin-2025")
     assert ventin["status"] == "scored"
@@ -181,7 +201,11 @@ def test_site_weights_give_ventin_a_tier(tmp_path):
 
 @pytest.mark.parametrize("command", [["--help"], ["score", "--help"], ["serve", "--help"]])
 def test_help_on_every_command(command):
-    result = subprocess.run([sys.executable, "-m", "cds_service.cli", *command],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "cds_service.cli", *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0
     assert "Usage" in result.stdout

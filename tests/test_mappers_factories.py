@@ -20,8 +20,12 @@ SURGERY_DAY = "2024-03-04"
 Json = dict[str, Any]
 
 
-def cc(system: str | None = None, code: str | None = None, text: str | None = None,
-       display: str | None = None) -> Json:
+def cc(
+    system: str | None = None,
+    code: str | None = None,
+    text: str | None = None,
+    display: str | None = None,
+) -> Json:
     out: Json = {}
     if code is not None:
         coding: Json = {"code": code}
@@ -35,8 +39,13 @@ def cc(system: str | None = None, code: str | None = None, text: str | None = No
     return out
 
 
-def qty(value: float | int | None, unit: str | None = None, *, comparator: str | None = None,
-        ucum: bool = True) -> Json:
+def qty(
+    value: float | int | None,
+    unit: str | None = None,
+    *,
+    comparator: str | None = None,
+    ucum: bool = True,
+) -> Json:
     out: Json = {}
     if value is not None:
         out["value"] = value
@@ -57,10 +66,22 @@ def patient(gender: str | None = "female", pid: str = "pt") -> Json:
     return out
 
 
-def obs(oid: str, code: Json, *, status: str = "final", when: str | None = "2024-03-08",
-        subject: str = "Patient/pt", **value: Any) -> Json:
-    out: Json = {"resourceType": "Observation", "id": oid, "status": status, "code": code,
-                 "subject": {"reference": subject}}
+def obs(
+    oid: str,
+    code: Json,
+    *,
+    status: str = "final",
+    when: str | None = "2024-03-08",
+    subject: str = "Patient/pt",
+    **value: Any,
+) -> Json:
+    out: Json = {
+        "resourceType": "Observation",
+        "id": oid,
+        "status": status,
+        "code": code,
+        "subject": {"reference": subject},
+    }
     if when is not None:
         out["effectiveDateTime"] = when
     out.update(value)
@@ -71,15 +92,26 @@ def loinc_obs(oid: str, loinc: str, **kw: Any) -> Json:
     return obs(oid, cc(LOINC, loinc), **kw)
 
 
-def condition(cid: str, code: Json, *, onset: str | None = "2024-01-20",
-              verification: str | None = "confirmed", **extra: Any) -> Json:
-    out: Json = {"resourceType": "Condition", "id": cid, "code": code,
-                 "subject": {"reference": "Patient/pt"}}
+def condition(
+    cid: str,
+    code: Json,
+    *,
+    onset: str | None = "2024-01-20",
+    verification: str | None = "confirmed",
+    **extra: Any,
+) -> Json:
+    out: Json = {
+        "resourceType": "Condition",
+        "id": cid,
+        "code": code,
+        "subject": {"reference": "Patient/pt"},
+    }
     if onset is not None:
         out["onsetDateTime"] = onset
     if verification is not None:
         out["verificationStatus"] = cc(
-            "http://terminology.hl7.org/CodeSystem/condition-ver-status", verification)
+            "http://terminology.hl7.org/CodeSystem/condition-ver-status", verification
+        )
     out.update(extra)
     return out
 
@@ -88,11 +120,21 @@ def diagnosis(cid: str = "dx", icd: str = "C25.4", **kw: Any) -> Json:
     return condition(cid, cc(ICD10, icd, text="neuroendocrine tumour"), **kw)
 
 
-def procedure(pid: str = "surgery", code: Json | None = None, *, status: str = "completed",
-              performed: str | None = SURGERY_DAY, **extra: Any) -> Json:
-    out: Json = {"resourceType": "Procedure", "id": pid, "status": status,
-                 "code": code or cc(CPT, "48140", text="Pancreatectomy, distal subtotal"),
-                 "subject": {"reference": "Patient/pt"}}
+def procedure(
+    pid: str = "surgery",
+    code: Json | None = None,
+    *,
+    status: str = "completed",
+    performed: str | None = SURGERY_DAY,
+    **extra: Any,
+) -> Json:
+    out: Json = {
+        "resourceType": "Procedure",
+        "id": pid,
+        "status": status,
+        "code": code or cc(CPT, "48140", text="Pancreatectomy, distal subtotal"),
+        "subject": {"reference": "Patient/pt"},
+    }
     if performed is not None:
         out["performedDateTime"] = performed
     out.update(extra)
@@ -100,13 +142,17 @@ def procedure(pid: str = "surgery", code: Json | None = None, *, status: str = "
 
 
 def bundle(*resources: Json, btype: str = "collection") -> Json:
-    return {"resourceType": "Bundle", "id": "b", "type": btype,
-            "entry": [{"fullUrl": f"urn:uuid:{i}", "resource": r}
-                      for i, r in enumerate(resources)]}
+    return {
+        "resourceType": "Bundle",
+        "id": "b",
+        "type": btype,
+        "entry": [{"fullUrl": f"urn:uuid:{i}", "resource": r} for i, r in enumerate(resources)],
+    }
 
 
-def record(*resources: Json, with_surgery: bool = True, gender: str | None = "female"
-           ) -> ClinicalInputs:
+def record(
+    *resources: Json, with_surgery: bool = True, gender: str | None = "female"
+) -> ClinicalInputs:
     """Map a Patient (+ a completed resection on SURGERY_DAY) + `resources` via a Bundle."""
     base = [patient(gender)] + ([procedure()] if with_surgery else [])
     return inputs_from_resources(resources_from_payload(bundle(*base, *resources)))

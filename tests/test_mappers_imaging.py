@@ -17,27 +17,44 @@ CASES = Path("/work/shared/testdata/cases")
 
 
 def service_request(sid, code, status="active", **extra):
-    base = {"resourceType": "ServiceRequest", "id": sid, "status": status, "intent": "order",
-            "code": code, "subject": {"reference": "Patient/pt"}, "authoredOn": "2024-08-01"}
+    base = {
+        "resourceType": "ServiceRequest",
+        "id": sid,
+        "status": status,
+        "intent": "order",
+        "code": code,
+        "subject": {"reference": "Patient/pt"},
+        "authoredOn": "2024-08-01",
+    }
     return base | extra
 
 
-@pytest.mark.parametrize(("status", "state"), [
-    ("active", ImagingState.ORDERED), ("draft", ImagingState.ORDERED),
-    ("on-hold", ImagingState.ORDERED), ("completed", ImagingState.DONE),
-    ("revoked", None), ("entered-in-error", None),
-])
+@pytest.mark.parametrize(
+    ("status", "state"),
+    [
+        ("active", ImagingState.ORDERED),
+        ("draft", ImagingState.ORDERED),
+        ("on-hold", ImagingState.ORDERED),
+        ("completed", ImagingState.DONE),
+        ("revoked", None),
+        ("entered-in-error", None),
+    ],
+)
 def test_service_request_states(status, state):
     events = record(service_request("sr", cc(LOINC, "79103-8"), status)).imaging
     assert [e.state for e in events] == ([state] if state else [])
 
 
 def test_service_request_date_prefers_occurrence():
-    sr = service_request("sr", cc(LOINC, "24557-1"),
-                         occurrencePeriod={"start": "2024-09-01", "end": "2024-10-01"})
+    sr = service_request(
+        "sr", cc(LOINC, "24557-1"), occurrencePeriod={"start": "2024-09-01", "end": "2024-10-01"}
+    )
     (event,) = record(sr).imaging
-    assert (event.when, event.modality, event.source) == (date(2024, 9, 1), "MRI",
-                                                          "ServiceRequest/sr")
+    assert (event.when, event.modality, event.source) == (
+        date(2024, 9, 1),
+        "MRI",
+        "ServiceRequest/sr",
+    )
     (event,) = record(service_request("sr", cc(LOINC, "24557-1"))).imaging
     assert event.when == date(2024, 8, 1)
 
@@ -51,18 +68,33 @@ def test_text_coded_orders_and_non_abdominal_imaging():
 
 
 def test_imaging_study_and_report_and_procedure():
-    study = {"resourceType": "ImagingStudy", "id": "is", "status": "available",
-             "subject": {"reference": "Patient/pt"}, "started": "2024-09-10T10:00:00Z",
-             "modality": [{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "MR"}],
-             "description": "MRI abdomen (liver protocol)"}
+    study = {
+        "resourceType": "ImagingStudy",
+        "id": "is",
+        "status": "available",
+        "subject": {"reference": "Patient/pt"},
+        "started": "2024-09-10T10:00:00Z",
+        "modality": [{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "MR"}],
+        "description": "MRI abdomen (liver protocol)",
+    }
     cancelled = study | {"id": "is2", "status": "cancelled"}
-    report = {"resourceType": "DiagnosticReport", "id": "dr", "status": "final",
-              "code": cc(LOINC, "36813-4"), "subject": {"reference": "Patient/pt"},
-              "effectiveDateTime": "2024-10-01"}
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "dr",
+        "status": "final",
+        "code": cc(LOINC, "36813-4"),
+        "subject": {"reference": "Patient/pt"},
+        "effectiveDateTime": "2024-10-01",
+    }
     prelim = report | {"id": "dr2", "status": "preliminary"}
-    proc = {"resourceType": "Procedure", "id": "p", "status": "completed",
-            "code": cc(text="CT abdomen"), "subject": {"reference": "Patient/pt"},
-            "performedDateTime": "2024-11-01"}
+    proc = {
+        "resourceType": "Procedure",
+        "id": "p",
+        "status": "completed",
+        "code": cc(text="CT abdomen"),
+        "subject": {"reference": "Patient/pt"},
+        "performedDateTime": "2024-11-01",
+    }
     events = record(study, cancelled, report, prelim, proc).imaging
     assert [(e.source, e.state, e.modality) for e in events] == [
         ("ImagingStudy/is", ImagingState.DONE, "MRI"),

@@ -15,8 +15,10 @@ from fhir_mappers.payload import resources_from_payload
 from fhir_mappers.record import inputs_from_resources
 
 
-@pytest.mark.parametrize("btype", ["collection", "searchset", "transaction", "batch-response",
-                                   "document", "message", "history"])
+@pytest.mark.parametrize(
+    "btype",
+    ["collection", "searchset", "transaction", "batch-response", "document", "message", "history"],
+)
 def test_any_bundle_type_is_unpacked(btype):
     out = resources_from_payload(bundle(patient(), loinc_obs("o", "33728-7"), btype=btype))
     assert [r["resourceType"] for r in out] == ["Patient", "Observation"]
@@ -34,9 +36,14 @@ def test_empty_bundle_and_null_entry_give_nothing():
 
 def test_contained_results_of_a_report_are_flattened_after_it():
     contained = loinc_obs("k", "29593-1", valueQuantity=qty(5, "%"))
-    report = {"resourceType": "DiagnosticReport", "id": "dr", "status": "final",
-              "code": cc(LOINC, "60568-3"), "contained": [contained],
-              "result": [{"reference": "#k"}]}
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "dr",
+        "status": "final",
+        "code": cc(LOINC, "60568-3"),
+        "contained": [contained],
+        "result": [{"reference": "#k"}],
+    }
     out = resources_from_payload(bundle(patient(), report))
     assert out[-1] is contained
 
@@ -48,8 +55,11 @@ def test_nested_results_bundle_is_unpacked():
 
 
 def test_entries_without_resource_in_responses_are_skipped():
-    payload = {"resourceType": "Bundle", "type": "batch-response",
-               "entry": [{"response": {"status": "404"}}, {"resource": patient()}]}
+    payload = {
+        "resourceType": "Bundle",
+        "type": "batch-response",
+        "entry": [{"response": {"status": "404"}}, {"resource": patient()}],
+    }
     assert len(resources_from_payload(payload)) == 1
 
 
@@ -63,13 +73,19 @@ def test_entries_without_resource_in_responses_are_skipped():
         ({"resourceType": 5}, "resourceType must be a non-empty string"),
         ({"resourceType": "Bundle", "id": "b1", "entry": {}}, "Bundle/b1: entry must be an array"),
         ({"resourceType": "Bundle", "id": "b1", "entry": [5]}, "Bundle/b1 entry[0] is not a JSON"),
-        ({"resourceType": "Bundle", "id": "b1", "entry": [{"fullUrl": "x"}]},
-         "Bundle/b1 entry[0] has no resource object"),
-        ({"resourceType": "Bundle", "id": "b1", "entry": [{"resource": {"id": "p"}}]},
-         "Bundle/b1 entry[0] resource has no resourceType"),
+        (
+            {"resourceType": "Bundle", "id": "b1", "entry": [{"fullUrl": "x"}]},
+            "Bundle/b1 entry[0] has no resource object",
+        ),
+        (
+            {"resourceType": "Bundle", "id": "b1", "entry": [{"resource": {"id": "p"}}]},
+            "Bundle/b1 entry[0] resource has no resourceType",
+        ),
         ([patient(), "x"], "item [1] is not a JSON object"),
-        ({"resourceType": "DiagnosticReport", "id": "d", "contained": {}},
-         "DiagnosticReport/d: contained must be an array"),
+        (
+            {"resourceType": "DiagnosticReport", "id": "d", "contained": {}},
+            "DiagnosticReport/d: contained must be an array",
+        ),
     ],
 )
 def test_bad_payloads_name_the_culprit(payload, message):
@@ -95,23 +111,74 @@ def test_real_r4_shaped_bundle_from_json_text_parses():
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["resourceType", "entry", "resource", "id", "code", "status", "contained",
-                         "valueQuantity", "gender", "coding", "subject", "text", "x"]),
-        inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "resourceType",
+                    "entry",
+                    "resource",
+                    "id",
+                    "code",
+                    "status",
+                    "contained",
+                    "valueQuantity",
+                    "gender",
+                    "coding",
+                    "subject",
+                    "text",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
-_resource_types = st.sampled_from(["Patient", "Observation", "Condition", "Procedure", "Bundle",
-                                   "DiagnosticReport", "MedicationRequest", "ServiceRequest",
-                                   "ImagingStudy", "Specimen", "Foo"])
+_resource_types = st.sampled_from(
+    [
+        "Patient",
+        "Observation",
+        "Condition",
+        "Procedure",
+        "Bundle",
+        "DiagnosticReport",
+        "MedicationRequest",
+        "ServiceRequest",
+        "ImagingStudy",
+        "Specimen",
+        "Foo",
+    ]
+)
 
 
 @st.composite
 def _junk_resource(draw):
-    body = draw(st.dictionaries(st.sampled_from(
-        ["id", "status", "code", "valueQuantity", "gender", "subject", "entry", "contained",
-         "effectiveDateTime", "performedDateTime", "component", "result", "specimen"]),
-        _json, max_size=6))
+    body = draw(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "status",
+                    "code",
+                    "valueQuantity",
+                    "gender",
+                    "subject",
+                    "entry",
+                    "contained",
+                    "effectiveDateTime",
+                    "performedDateTime",
+                    "component",
+                    "result",
+                    "specimen",
+                ]
+            ),
+            _json,
+            max_size=6,
+        )
+    )
     body["resourceType"] = draw(_resource_types)
     return body
 
@@ -123,8 +190,22 @@ def test_random_junk_only_ever_raises_fhir_input_error(payload):
         inputs_from_resources(resources_from_payload(payload))
 
 
-_codes = st.sampled_from(["33728-7", "29593-1", "33732-9", "33761-8", "21894-1", "21893-3",
-                          "21900-6", "92837-4", "9811-1", "79103-8", "21901-4", "85319-2"])
+_codes = st.sampled_from(
+    [
+        "33728-7",
+        "29593-1",
+        "33732-9",
+        "33761-8",
+        "21894-1",
+        "21893-3",
+        "21900-6",
+        "92837-4",
+        "9811-1",
+        "79103-8",
+        "21901-4",
+        "85319-2",
+    ]
+)
 
 
 @st.composite
@@ -132,17 +213,47 @@ def _plausible_record(draw):
     """Well-shaped resources with known codes and junk values: exercises the readers."""
     out = [{"resourceType": "Patient", "id": "pt", "gender": draw(_json)}]
     for i in range(draw(st.integers(0, 4))):
-        out.append({"resourceType": "Observation", "id": f"o{i}",
-                    "status": draw(st.sampled_from(["final", "amended", "preliminary", 3])),
-                    "code": {"coding": [{"system": LOINC, "code": draw(_codes)}]},
-                    draw(st.sampled_from(["valueQuantity", "valueString", "valueInteger",
-                                          "valueCodeableConcept", "component",
-                                          "effectiveDateTime", "specimen"])): draw(_json)})
-    out.append({"resourceType": draw(st.sampled_from(["Procedure", "Condition",
-                                                      "MedicationRequest", "ServiceRequest"])),
-                "id": "x", "status": "completed", "code": cc(text="Whipple jaundice"),
-                draw(st.sampled_from(["performedDateTime", "onsetDateTime", "authoredOn",
-                                      "medicationCodeableConcept"])): draw(_json)})
+        out.append(
+            {
+                "resourceType": "Observation",
+                "id": f"o{i}",
+                "status": draw(st.sampled_from(["final", "amended", "preliminary", 3])),
+                "code": {"coding": [{"system": LOINC, "code": draw(_codes)}]},
+                draw(
+                    st.sampled_from(
+                        [
+                            "valueQuantity",
+                            "valueString",
+                            "valueInteger",
+                            "valueCodeableConcept",
+                            "component",
+                            "effectiveDateTime",
+                            "specimen",
+                        ]
+                    )
+                ): draw(_json),
+            }
+        )
+    out.append(
+        {
+            "resourceType": draw(
+                st.sampled_from(["Procedure", "Condition", "MedicationRequest", "ServiceRequest"])
+            ),
+            "id": "x",
+            "status": "completed",
+            "code": cc(text="Whipple jaundice"),
+            draw(
+                st.sampled_from(
+                    [
+                        "performedDateTime",
+                        "onsetDateTime",
+                        "authoredOn",
+                        "medicationCodeableConcept",
+                    ]
+                )
+            ): draw(_json),
+        }
+    )
     return out
 
 
