@@ -6,7 +6,6 @@ from datetime import date
 
 from fhir_mappers.payload import resources_from_payload
 from fhir_mappers.record import inputs_from_resources
-
 from scoring.assess import assess
 from scoring.assessment import Assessment
 from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
@@ -15,7 +14,8 @@ from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
 def assess_resources(
     resources: list[dict], *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
 ) -> Assessment:
-    return assess(inputs_from_resources(resources), today=today, site=site)
+    inputs = inputs_from_resources(resources, extra_codes=site.extra_code_keys())
+    return assess(inputs, today=today, site=site)
 
 
 def assess_payload(

@@ -46,6 +46,7 @@ def init_app(app: Flask, settings: Settings) -> ServiceState:
     engine = make_engine(settings.database_url)
     create_schema(engine)
     http = _http_session()
+    site = load_site_config(settings.site_config_path)
     verifier = verifier_from_environ(
         engine,
         environ={
@@ -57,8 +58,11 @@ def init_app(app: Flask, settings: Settings) -> ServiceState:
     state = ServiceState(
         settings=settings,
         engine=engine,
-        site=load_site_config(settings.site_config_path),
-        services=service_definitions(settings.pathology_hook),
+        site=site,
+        services=service_definitions(
+            settings.pathology_hook,
+            extra_observation_codes=[c for cs in site.extra_code_keys().values() for c in cs],
+        ),
         verifier=verifier,
         http=http,
     )

@@ -4,8 +4,8 @@ invasion (clinical.md §3 table). Selection between several values is `selection
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fhir_mappers import codes, values
@@ -104,37 +104,53 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         higher,
     ),
 )
-_ALL_CODES = frozenset().union(*(i.codes for i in PATHOLOGY_INPUTS)) | codes.NOT_KI67
+ExtraCodes = Mapping[str, frozenset[tuple[str, str]]]
+
+
+def with_site_codes(extra_codes: ExtraCodes | None) -> tuple[PathologyInput, ...]:
+    """The input table with a site's local codes added (clinical.md §6c)."""
+    if not extra_codes:
+        return PATHOLOGY_INPUTS
+    return tuple(
+        replace(i, codes=i.codes | extra_codes.get(i.name, frozenset())) for i in PATHOLOGY_INPUTS
+    )
 
 
 def pathology_facts(
-    index: RecordIndex, evidence: ResectionEvidence, warnings: list[str]
+    index: RecordIndex,
+    evidence: ResectionEvidence,
+    warnings: list[str],
+    extra_codes: ExtraCodes | None = None,
 ) -> dict[str, Fact[Any]]:
-    found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in PATHOLOGY_INPUTS}
+    inputs = with_site_codes(extra_codes)
+    known = frozenset().union(*(i.codes for i in inputs)) | codes.NOT_KI67
+    found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
     for entry in index.of_type("Observation"):
-        for item, holder_path in _carried_inputs(entry):
+        for item, holder_path in _carried_inputs(entry, inputs, known):
             candidate = _read(index, evidence, entry, item, holder_path, warnings)
             if candidate is not None:
                 found[item.name].append(candidate)
-    return {i.name: select(found[i.name], i.worse, i.label) for i in PATHOLOGY_INPUTS}
+    return {i.name: select(found[i.name], i.worse, i.label) for i in inputs}
 
 
-def _carried_inputs(entry: Entry) -> list[tuple[PathologyInput, int | None]]:
+def _carried_inputs(
+    entry: Entry, inputs: tuple[PathologyInput, ...], known: frozenset[tuple[str, str]]
+) -> list[tuple[PathologyInput, int | None]]:
     """Which inputs this Observation carries: (input, component index or None for the value)."""
     code = concept(entry.raw.get("code"))
     out: list[tuple[PathologyInput, int | None]] = []
     if code.has_any(codes.NOT_KI67):
         return out
-    for item in PATHOLOGY_INPUTS:
+    for item in inputs:
         if item.codes and code.has_any(item.codes) and not code.has_any(codes.TUMOR_SIZE_PANEL):
             out.append((item, None))
     for i, component in enumerate(items(entry.raw, "component")):
         component_code = concept(component.get("code") if isinstance(component, dict) else None)
-        for item in PATHOLOGY_INPUTS:
+        for item in inputs:
             if item.codes and component_code.has_any(item.codes - codes.TUMOR_SIZE_PANEL):
                 out.append((item, i))
-    if not out and not code.has_any(_ALL_CODES):
-        for item in PATHOLOGY_INPUTS:
+    if not out and not code.has_any(known):
+        for item in inputs:
             if code.says(item.text):
                 out.append((item, None))
                 break

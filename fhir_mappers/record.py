@@ -14,14 +14,17 @@ from fhir_mappers.imaging import imaging_events
 from fhir_mappers.index import RecordIndex
 from fhir_mappers.labs import preop_chromogranin_elevated
 from fhir_mappers.medications import adjuvant_therapy
-from fhir_mappers.observations import pathology_facts
+from fhir_mappers.observations import ExtraCodes, pathology_facts
 from fhir_mappers.procedures import report_standing_in, resection_procedures
 from fhir_mappers.provenance import ResectionEvidence
 from scoring.inputs import ClinicalInputs, Fact, Grade, Resection, Sex
 
 
-def inputs_from_resources(resources: list[dict[str, Any]]) -> ClinicalInputs:
-    """Map one patient's resources (as from `resources_from_payload`) to ClinicalInputs.
+def inputs_from_resources(
+    resources: list[dict[str, Any]], *, extra_codes: ExtraCodes | None = None
+) -> ClinicalInputs:
+    """Map one patient's resources (as from `resources_from_payload`) to ClinicalInputs;
+    `extra_codes` adds a site's local Observation codes per input (clinical.md §6c).
 
     Raises FhirInputError for a resource that is used but invalid, or several Patients."""
     index = RecordIndex(resources)
@@ -36,7 +39,7 @@ def inputs_from_resources(resources: list[dict[str, Any]]) -> ClinicalInputs:
     usable = conditions.usable_conditions(index, warnings)
     found = conditions.diagnoses(index, usable)
     chosen = conditions.choose_diagnosis(found, _reasons(index, resection))
-    pathology = pathology_facts(index, evidence, warnings)
+    pathology = pathology_facts(index, evidence, warnings, extra_codes)
 
     return ClinicalInputs(
         patient=index.patient.ref if index.patient else None,

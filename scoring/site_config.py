@@ -74,6 +74,21 @@ class CodingConfig(_Strict):
     display: str | None = Field(default=None, max_length=200)
 
 
+# Inputs read from Observations whose code list a site may extend with its local codes
+# (clinical.md §6c; the mitotic count has no standard code in §3).
+EXTRA_CODE_INPUTS = (
+    "tumor_size_cm",
+    "grade_reported",
+    "ki67_percent",
+    "mitoses_per_2mm2",
+    "lymphovascular_invasion",
+    "nodes_examined",
+    "nodes_positive",
+    "pn_positive",
+    "perineural_invasion",
+)
+
+
 class SiteConfig(_Strict):
     """The validated file. Only factors-only scores may receive weights."""
 
@@ -102,6 +117,22 @@ class SiteConfig(_Strict):
                 entry.afterwards,
             )
         return table
+
+    def extra_code_keys(self) -> dict[str, frozenset[tuple[str, str]]]:
+        """Per input, the (system, code) pairs the site adds to the published ones."""
+        return {
+            name: frozenset((c.system, c.code) for c in codings)
+            for name, codings in self.extra_codes.items()
+        }
+
+    @model_validator(mode="after")
+    def _check_extra_codes(self) -> SiteConfig:
+        for name in self.extra_codes:
+            if name not in EXTRA_CODE_INPUTS:
+                raise ValueError(
+                    f"extra_codes.{name}: unknown input (known: {', '.join(EXTRA_CODE_INPUTS)})"
+                )
+        return self
 
     @model_validator(mode="after")
     def _check_scores(self) -> SiteConfig:

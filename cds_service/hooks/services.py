@@ -6,7 +6,7 @@ handle the calls, so what a client is told to prefetch is what the gatherer look
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -152,13 +152,26 @@ _SERVICES: tuple[tuple[str, str | None, ContextKind, str, str], ...] = (
 )
 
 
+def _observation_template(extra_codes: Iterable[tuple[str, str]]) -> PrefetchTemplate:
+    tokens = [f"http://loinc.org|{code}" for code in OBSERVATION_LOINC]
+    tokens += sorted({f"{system}|{code}" for system, code in extra_codes} - set(tokens))
+    return PrefetchTemplate(
+        "observations", f"Observation?patient={_PATIENT}&code={','.join(tokens)}"
+    )
+
+
 def service_definitions(
     pathology_hook_name: str = DEFAULT_PATHOLOGY_HOOK,
+    extra_observation_codes: Iterable[tuple[str, str]] = (),
 ) -> dict[str, ServiceDefinition]:
-    """All services keyed by id; built per app so the pathology hook name can be configured."""
+    """All services keyed by id; built per app so the pathology hook name and a site's local
+    Observation codes (clinical.md §6c) can be configured."""
     if not pathology_hook_name.strip() or any(c.isspace() for c in pathology_hook_name):
         raise ValueError("pathology hook name must be a non-empty token without spaces")
     prefetch = {p.key: p for p in PREFETCH_TEMPLATES}
+    extra = list(extra_observation_codes)
+    if extra:
+        prefetch["observations"] = _observation_template(extra)
     return {
         service_id: ServiceDefinition(
             id=service_id,
