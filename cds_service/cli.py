@@ -89,5 +89,40 @@ def serve(host: str, port: int, workers: int | None) -> None:
     run_server(settings, host=host, port=port, workers=workers)
 
 
+@main.command("feedback-stats")
+@click.option("--service", "service_id", default=None, help="Only this CDS service id.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+def feedback_stats_command(service_id: str | None, as_json: bool) -> None:
+    """Acceptance and override rates of the cards, per service and tier, from the database
+    named by PANNET_CDS_DATABASE_URL."""
+    from cds_service.db import create_schema, make_engine
+    from cds_service.feedback.errors import FeedbackStoreError
+    from cds_service.feedback.stats import feedback_stats
+
+    try:
+        engine = make_engine(Settings.from_env().database_url)
+        create_schema(engine)
+        rows = feedback_stats(engine, service_id)
+    except (ConfigurationError, FeedbackStoreError) as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
+        return
+    click.echo(
+        f"{'service':<36} {'tier':<13} {'issued':>6} {'accepted':>8} {'overridden':>10}"
+        f" {'accept %':>8} {'override %':>10}"
+    )
+    for row in rows:
+        click.echo(
+            f"{row.service_id:<36} {(row.tier or '-') if row.card_known else 'unknown card':<13}"
+            f" {row.cards_issued:>6} {row.accepted:>8} {row.overridden:>10}"
+            f" {_percent(row.acceptance_rate):>8} {_percent(row.override_rate):>10}"
+        )
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.0f}"
+
+
 if __name__ == "__main__":
     main()

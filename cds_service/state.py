@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
 from sqlalchemy import Engine
 
+import cds_service.feedback.tables  # noqa: F401 - declares its tables on db.metadata
 from cds_service.auth.setup import verifier_from_environ
 from cds_service.auth.verifier import ClientJwtVerifier
 from cds_service.db import create_schema, make_engine

@@ -22,9 +22,12 @@ SITE = parse_site_config(
 
 def local_observation(code: str, value: float, unit: str) -> dict:
     return {
-        "resourceType": "Observation", "id": f"local-{code.lower()}", "status": "final",
+        "resourceType": "Observation",
+        "id": f"local-{code.lower()}",
+        "status": "final",
         "code": {"coding": [{"system": LOCAL, "code": code}]},
-        "subject": {"reference": "Patient/p04"}, "effectiveDateTime": "2024-03-08",
+        "subject": {"reference": "Patient/p04"},
+        "effectiveDateTime": "2024-03-08",
         "valueQuantity": {"value": value, "unit": unit},
     }
 
