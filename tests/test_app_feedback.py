@@ -26,12 +26,16 @@ def a_card(cds) -> dict:
 
 
 def accepted(card: dict) -> dict:
-    return {"feedback": [{
-        "card": card["uuid"],
-        "outcome": "accepted",
-        "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
-        "outcomeTimestamp": "2026-11-21T10:00:00Z",
-    }]}
+    return {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
+                "outcomeTimestamp": "2026-11-21T10:00:00Z",
+            }
+        ]
+    }
 
 
 def test_feedback_is_stored_once(cds):
@@ -47,11 +51,16 @@ def test_feedback_is_stored_once(cds):
 def test_override_with_a_coded_reason(cds):
     card = a_card(cds)
     reason = card["overrideReasons"][0]
-    body = {"feedback": [{
-        "card": card["uuid"], "outcome": "overridden",
-        "overrideReason": {"reason": reason, "userComment": "imaging done elsewhere"},
-        "outcomeTimestamp": "2026-11-21T10:00:00Z",
-    }]}
+    body = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "overridden",
+                "overrideReason": {"reason": reason, "userComment": "imaging done elsewhere"},
+                "outcomeTimestamp": "2026-11-21T10:00:00Z",
+            }
+        ]
+    }
     assert cds.post(f"{PATH}/feedback", body).status_code == 200
 
 
@@ -60,10 +69,24 @@ def test_override_with_a_coded_reason(cds):
     [
         {},
         {"feedback": "yes"},
-        {"feedback": [{"card": "not-a-uuid", "outcome": "accepted",
-                       "outcomeTimestamp": "2026-11-21T10:00:00Z"}]},
-        {"feedback": [{"card": "6f1c2d0e-8a4b-4c1e-9a53-2f7d7b1c0a11", "outcome": "maybe",
-                       "outcomeTimestamp": "2026-11-21T10:00:00Z"}]},
+        {
+            "feedback": [
+                {
+                    "card": "not-a-uuid",
+                    "outcome": "accepted",
+                    "outcomeTimestamp": "2026-11-21T10:00:00Z",
+                }
+            ]
+        },
+        {
+            "feedback": [
+                {
+                    "card": "6f1c2d0e-8a4b-4c1e-9a53-2f7d7b1c0a11",
+                    "outcome": "maybe",
+                    "outcomeTimestamp": "2026-11-21T10:00:00Z",
+                }
+            ]
+        },
         {"feedback": [{"card": "6f1c2d0e-8a4b-4c1e-9a53-2f7d7b1c0a11", "outcome": "overridden"}]},
     ],
 )
@@ -72,8 +95,10 @@ def test_malformed_feedback_is_400(cds, body):
     assert response.status_code == 400
     outcome = response.get_json()
     assert outcome["resourceType"] == "OperationOutcome"
-    assert "feedback" in outcome["issue"][0]["diagnostics"] or "body" in outcome["issue"][0][
-        "diagnostics"]
+    assert (
+        "feedback" in outcome["issue"][0]["diagnostics"]
+        or "body" in outcome["issue"][0]["diagnostics"]
+    )
 
 
 def test_feedback_needs_a_valid_jwt(cds):
@@ -91,7 +116,10 @@ def test_stats_command_reports_acceptance_per_tier(cds, tmp_path):
     env = {**os.environ, "PANNET_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'cds.sqlite3'}"}
     result = subprocess.run(
         [sys.executable, "-m", "cds_service.cli", "feedback-stats", "--json"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
@@ -101,6 +129,9 @@ def test_stats_command_reports_acceptance_per_tier(cds, tmp_path):
     assert row["acceptanceRate"] == 1.0
     table = subprocess.run(
         [sys.executable, "-m", "cds_service.cli", "feedback-stats"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert SERVICE_IDS["patient-view"] in table.stdout

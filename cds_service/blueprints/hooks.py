@@ -7,7 +7,6 @@ import logging
 import uuid
 from datetime import date
 
-from fhir_mappers.errors import FhirInputError
 from flask import Blueprint, Response, jsonify, request
 
 from cds_service.blueprints.request_body import authenticate, json_body
@@ -16,6 +15,7 @@ from cds_service.cards.builder import build_assessment_card
 from cds_service.cards.models import Card
 from cds_service.cards.policy import HookKind, should_show_card
 from cds_service.errors import BadRequest, NotFound, PreconditionFailed
+from cds_service.feedback.errors import FeedbackStoreError
 from cds_service.feedback.store import IssuedCard, record_issued_cards
 from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable
 from cds_service.hooks.gather import gather_resources, make_fetcher
@@ -23,8 +23,9 @@ from cds_service.hooks.request import HookRequest, parse_hook_request
 from cds_service.hooks.services import ContextKind, ServiceDefinition, discovery_document
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.state import ServiceState, service_state
+from cds_service.suggested_orders import suggested_orders
+from fhir_mappers.errors import FhirInputError
 from fhir_mappers.order_codes import ImagingModality
-from fhir_mappers.orders import surveillance_orders
 from scoring.assessment import Assessment
 
 log = logging.getLogger(__name__)
@@ -101,21 +102,8 @@ def _cards(
 ) -> list[Card]:
     if not should_show_card(_HOOK_KINDS[service.context_kind], assessment):
         return []
-    patient_ref = f"Patient/{hook.context.patient_id}"
     card_uuid = str(uuid.uuid5(_CARD_NAMESPACE, f"{service.id}|{hook.hook_instance}"))
-    orders = {}
-    if assessment.in_scope and assessment.surveillance is not None:
-        diagnosis = next(
-            (i.sources[0] for i in assessment.inputs if i.id == "diagnosis" and i.sources), None
-        )
-        for modality in ImagingModality:
-            orders[modality] = surveillance_orders(
-                assessment.surveillance,
-                patient_ref=patient_ref,
-                reason_ref=diagnosis,
-                modality=modality,
-                today=date.fromisoformat(assessment.today),
-            )
+    orders = suggested_orders(assessment, hook.context.patient_id)
     links = card_links(state.settings, request.host_url, hook, card_uuid)
     card = build_assessment_card(
         assessment,
@@ -127,15 +115,21 @@ def _cards(
         app_context=json.dumps(links.app_context, separators=(",", ":")),
         card_uuid=card_uuid,
     )
-    record_issued_cards(
-        state.engine,
-        service_id=service.id,
-        hook=hook.hook,
-        hook_instance=hook.hook_instance,
-        cards=[
-            IssuedCard(uuid=card_uuid, tier=_tier_word(assessment), indicator=card.indicator.value)
-        ],
-    )
+    try:
+        record_issued_cards(
+            state.engine,
+            service_id=service.id,
+            hook=hook.hook,
+            hook_instance=hook.hook_instance,
+            cards=[
+                IssuedCard(
+                    uuid=card_uuid, tier=_tier_word(assessment), indicator=card.indicator.value
+                )
+            ],
+        )
+    except FeedbackStoreError:
+        # The clinician still gets the card; only the acceptance statistics miss it.
+        log.warning("hook %s: issued card not recorded (database unavailable)", service.id)
     return [card]
 
 
