@@ -79,13 +79,20 @@ def score(file: str, today: object, config_path: Path | None) -> None:
 @click.option("--workers", default=None, type=click.IntRange(1, 64), help="Default: CPU cores.")
 def serve(host: str, port: int, workers: int | None) -> None:
     """Run the CDS Hooks service under gunicorn (configuration from PANNET_CDS_* variables)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cds_service.app import create_app
     from cds_service.server import run_server
 
     try:
         settings = Settings.from_env()
-        load_site_config(settings.site_config_path)
+        # Built once before forking so a bad configuration stops start-up with one clear line
+        # (site configuration, trusted issuers, database) instead of failing in every worker.
+        create_app(settings)
     except (ConfigurationError, SiteConfigError, ValueError) as exc:
         _fail(str(exc))
+    except SQLAlchemyError as exc:
+        _fail(f"database {settings.database_url.split('@')[-1]!r} unusable ({type(exc).__name__})")
     run_server(settings, host=host, port=port, workers=workers)
 
 
