@@ -3,6 +3,7 @@ guideline floor, highest possible tier while undetermined, and the very-low rule
 
 from __future__ import annotations
 
+import json
 from itertools import chain, combinations, product
 
 import pytest
@@ -11,6 +12,7 @@ from scoring.assess import assess
 from scoring.assessment import ScoreResult, ScoreStatus, Tier, tier_rank
 from scoring.combine import GuidelineFlag, overall_tiers, surveillance_tiers
 from scoring.inputs import Fact, Grade, Sex
+from scoring.site_config import parse_site_config
 from tests.scoring_support import TODAY, make_inputs
 
 LOW, MID, HIGH, VERY_LOW = Tier.LOW, Tier.INTERMEDIATE, Tier.HIGH, Tier.VERY_LOW
@@ -44,6 +46,38 @@ def test_no_score_with_a_tier_gives_no_overall_tier():
 def test_overall_is_the_highest_tier_over_every_possible_outcome(first, second):
     expected = {_highest(a, b) for a, b in product(first, second)}
     assert overall_tiers([_result(first), _result(second), _result(set())]) == expected
+
+
+@pytest.mark.parametrize(("certain", "uncertain"), list(product(TIER_SETS, TIER_SETS)))
+def test_a_score_of_uncertain_eligibility_may_drop_out(certain, uncertain):
+    # The uncertain score contributes one of its tiers, or nothing if the patient is not in its
+    # population after all.
+    expected = {_highest(a, *b) for a, b in product(certain, [*([u] for u in uncertain), []])}
+    scores = [_result(certain), _result(uncertain).model_copy(update={"id": "maybe"})]
+    assert overall_tiers(scores, established={"s"}) == expected
+
+
+def test_uncertain_eligibility_does_not_establish_a_higher_overall_tier():
+    # Regression: with nodes examined unknown, a site-configured Ventin tier (intermediate) was
+    # stated as the overall tier although Ventin needs >= 8 nodes and Zaidi alone says low.
+    site = parse_site_config(
+        json.dumps({"scores": {"ventin-2025": {
+            "weights": {"male_sex": 1, "tumor_size_ge_3cm": 4, "who_grade_ge_2": 4,
+                        "lvi_present": 4},
+            "tiers": [{"tier": "low", "min": 0, "max": 3},
+                      {"tier": "intermediate", "min": 4, "max": 8},
+                      {"tier": "high", "min": 9, "max": 13}],
+        }}})
+    )
+    inputs = make_inputs(grade_reported=Grade.G2, sex=Sex.MALE, nodes_examined=None)
+    assessment = assess(inputs, today=TODAY, site=site)
+    assert assessment.overall_tier is None
+    assert assessment.possible_tiers == [LOW, MID]
+    plan = assessment.surveillance
+    assert plan is not None and plan.tier is MID  # still scheduled by the highest
+    assert plan.lighter_if_known == ["regional lymph nodes examined (eligibility: at least 8)"]
+    known = assess(make_inputs(grade_reported=Grade.G2, sex=Sex.MALE), today=TODAY, site=site)
+    assert (known.overall_tier, known.possible_tiers) == (MID, [MID])
 
 
 def test_three_scores():
