@@ -51,7 +51,8 @@ def assess(
     }
     overall = overall_tiers(scores, established=established)
     flags = guideline_flags(inputs)
-    needed = surveillance_tiers(overall, flags)
+    maybe_untiered = not any(s.possible_tiers for s in scores if s.id in established)
+    needed = surveillance_tiers(overall, flags, maybe_untiered=maybe_untiered)
     scheduled = max(needed, key=tier_rank)
     if is_very_low(inputs, needed):
         scheduled, basis = Tier.VERY_LOW, "very low: G1, N0, < 2 cm and low risk"

@@ -74,10 +74,13 @@ def _flag_text(name: str, value: FactorValue) -> str:
     )
 
 
-def surveillance_tiers(overall: set[Tier], flags: list[GuidelineFlag]) -> set[Tier]:
+def surveillance_tiers(
+    overall: set[Tier], flags: list[GuidelineFlag], *, maybe_untiered: bool = False
+) -> set[Tier]:
     """Tiers surveillance may need, after the guideline floor. With no scored tier at all, every
-    tier stays possible: nothing shows the patient is low risk."""
-    base = overall or set(_SCORABLE)
+    tier stays possible: nothing shows the patient is low risk. The same holds when every tier
+    comes from scores whose eligibility is uncertain (`maybe_untiered`): they may all drop out."""
+    base = overall if overall and not maybe_untiered else overall | set(_SCORABLE)
     if any(f.value is True for f in flags):
         floors = {GUIDELINE_FLOOR}
     elif any(f.value is None for f in flags):

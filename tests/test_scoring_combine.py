@@ -11,7 +11,7 @@ import pytest
 from scoring.assess import assess
 from scoring.assessment import ScoreResult, ScoreStatus, Tier, tier_rank
 from scoring.combine import GuidelineFlag, overall_tiers, surveillance_tiers
-from scoring.inputs import Fact, Grade, Sex
+from scoring.inputs import Fact, Grade, PrimarySite, Sex
 from scoring.site_config import parse_site_config
 from tests.scoring_support import TODAY, make_inputs
 
@@ -80,6 +80,18 @@ def test_uncertain_eligibility_does_not_establish_a_higher_overall_tier():
     assert (known.overall_tier, known.possible_tiers) == (MID, [MID])
 
 
+def test_unknown_primary_site_is_scheduled_as_if_no_score_applied():
+    # Regression: an unknown site was scheduled by Zaidi's tier (very low here) although a
+    # non-pancreatic site, where no score gives a tier, is scheduled high.
+    assessment = _assess(primary_site=None)
+    assert assessment.possible_tiers == [LOW]
+    plan = assessment.surveillance
+    assert plan is not None and plan.tier is HIGH
+    assert "primary tumour site (eligibility: pancreas)" in plan.lighter_if_known
+    assert _assess(primary_site=PrimarySite.OTHER_GEP).surveillance.tier is HIGH
+    assert _assess(primary_site=PrimarySite.PANCREAS).surveillance.tier is VERY_LOW
+
+
 def test_three_scores():
     scores = [_result({LOW, HIGH}), _result({MID}), _result({LOW, MID})]
     assert overall_tiers(scores) == {MID, HIGH}
@@ -101,6 +113,11 @@ def test_guideline_floor_over_every_outcome(overall, flags):
         floors = {LOW}
     expected = {_highest(t, f) for t, f in product(base, floors)}
     assert surveillance_tiers(overall, [_flag(v) for v in flags]) == expected
+
+
+@pytest.mark.parametrize("overall", TIER_SETS)
+def test_tiers_that_may_all_drop_out_leave_every_tier_possible(overall):
+    assert surveillance_tiers(overall, [_flag(False)], maybe_untiered=True) == set(SCORABLE)
 
 
 def _assess(**overrides):
