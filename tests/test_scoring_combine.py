@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from itertools import chain, combinations, product
+from math import nextafter
 
 import pytest
 
@@ -138,6 +139,7 @@ def test_low_risk_pnet_is_very_low():
     ("overrides", "tier"),
     [
         ({"tumor_size_cm": 1.99}, VERY_LOW),
+        ({"tumor_size_cm": nextafter(2.0, 0)}, VERY_LOW),
         ({"tumor_size_cm": 2.0}, LOW),  # < 2 cm is strict; Zaidi still 0 points
         ({"tumor_size_cm": None}, LOW),  # size unknown: not shown to be < 2 cm
         ({"symptomatic": True}, VERY_LOW),  # 1 point is still low with G1, N0, < 2 cm

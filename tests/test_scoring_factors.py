@@ -1,6 +1,9 @@
-"""Each factor at its published boundary (clinical.md §2, §3): one value either side."""
+"""Each factor at its published boundary (clinical.md §2, §3): one value either side, including
+the nearest floats to the cut-off, so that moving a cut-off by any amount fails a test."""
 
 from __future__ import annotations
+
+from math import inf, nextafter
 
 import pytest
 
@@ -12,7 +15,7 @@ from tests.scoring_support import make_inputs
 
 @pytest.mark.parametrize(
     ("size_cm", "expected"),
-    [(1.0, False), (2.0, False), (2.001, True), (2.01, True), (2.99, True), (3.0, True)],
+    [(1.0, False), (2.0, False), (nextafter(2.0, inf), True), (2.01, True), (2.99, True)],
 )
 def test_zaidi_size_is_strictly_greater_than_2_cm(size_cm, expected):
     assert factors.tumor_size_gt_2cm(make_inputs(tumor_size_cm=size_cm)).value is expected
@@ -20,7 +23,7 @@ def test_zaidi_size_is_strictly_greater_than_2_cm(size_cm, expected):
 
 @pytest.mark.parametrize(
     ("size_cm", "expected"),
-    [(2.0, False), (2.99, False), (2.999, False), (3.0, True), (3.01, True), (7.5, True)],
+    [(2.0, False), (2.99, False), (nextafter(3.0, 0), False), (3.0, True), (3.01, True)],
 )
 def test_ventin_size_is_3_cm_or_more(size_cm, expected):
     assert factors.tumor_size_ge_3cm(make_inputs(tumor_size_cm=size_cm)).value is expected
@@ -31,10 +34,12 @@ def test_ventin_size_is_3_cm_or_more(size_cm, expected):
     [
         (0.0, False, False),
         (2.99, False, False),
+        (nextafter(3.0, 0), False, False),
         (3.0, True, False),
         (3.01, True, False),
         (19.99, True, False),
         (20.0, True, False),
+        (nextafter(20.0, inf), False, True),
         (20.01, False, True),
         (20.1, False, True),
         (80.0, False, True),
@@ -130,7 +135,7 @@ def _guideline(inputs):
 
 @pytest.mark.parametrize(
     ("ki67", "expected"),
-    [(1.0, False), (4.99, False), (5.0, False), (5.01, True), (6.0, True), (None, None)],
+    [(4.99, False), (5.0, False), (nextafter(5.0, inf), True), (5.01, True), (None, None)],
 )
 def test_guideline_ki67_flag_is_strictly_above_5_percent(ki67, expected):
     assert _guideline(make_inputs(ki67_percent=ki67))[1] is expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import inf, nextafter
+
 import pytest
 
 from scoring.factors import who_grade_ge_2
@@ -14,7 +16,15 @@ G1, G2, G3 = Grade.G1, Grade.G2, Grade.G3
 
 @pytest.mark.parametrize(
     ("ki67", "grade"),
-    [(0.0, G1), (2.99, G1), (3.0, G2), (10.0, G2), (20.0, G2), (20.01, G3), (20.1, G3)],
+    [
+        (0.0, G1),
+        (2.99, G1),
+        (nextafter(3.0, 0), G1),
+        (3.0, G2),
+        (20.0, G2),
+        (nextafter(20.0, inf), G3),
+        (20.1, G3),
+    ],
 )
 def test_grade_from_ki67(ki67, grade):
     assert grade_from_ki67(ki67) is grade
@@ -22,7 +32,14 @@ def test_grade_from_ki67(ki67, grade):
 
 @pytest.mark.parametrize(
     ("mitoses", "grade"),
-    [(0.0, G1), (1.9, G1), (1.99, G1), (2.0, G2), (20.0, G2), (20.1, G3), (50.0, G3)],
+    [
+        (1.9, G1),
+        (nextafter(2.0, 0), G1),
+        (2.0, G2),
+        (20.0, G2),
+        (nextafter(20.0, inf), G3),
+        (20.1, G3),
+    ],
 )
 def test_grade_from_mitoses(mitoses, grade):
     assert grade_from_mitoses(mitoses) is grade

@@ -133,6 +133,29 @@ def test_imaging_early_in_the_window_covers_an_exam_not_yet_due():
     )
 
 
+def test_imaging_on_the_first_day_of_the_window_counts():
+    assert _status(_plan(date(2024, 6, 20), _done(date(2024, 4, 15)))) == (
+        "2025-01-15",
+        False,
+        False,
+    )
+    assert _status(_plan(date(2024, 6, 20), _done(date(2024, 4, 14)))) == (
+        "2024-07-15",
+        True,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("when", "next_due"),
+    # Half-way between the exams due 2024-07-15 and 2025-01-15 is 2024-10-15.
+    [(date(2024, 10, 14), "2025-01-15"), (date(2024, 10, 15), "2025-07-15")],
+)
+def test_windows_meet_half_way_between_exams(when, next_due):
+    plan = _plan(date(2024, 12, 20), _done(when))
+    assert (plan.next_due, plan.overdue) == (next_due, False)
+
+
 def test_imaging_before_the_window_does_not_count():
     plan = _plan(date(2024, 7, 20), _done(date(2024, 4, 14)))
     assert _status(plan) == ("2024-07-15", True, True)

@@ -10,6 +10,10 @@ import pytest
 
 from scoring.assess import assess
 from scoring.assessment import ScoreStatus, Tier
+from scoring.definition import max_points
+from scoring.definitions.zaidi_rrs_2019 import ZAIDI_RRS_2019
+from scoring.evaluate import achievable_totals
+from scoring.site_config import DEFAULT_SITE_CONFIG
 from tests.scoring_support import TODAY, make_inputs, score
 
 ZAIDI = "zaidi-rrs-2019"
@@ -175,3 +179,19 @@ def test_today_does_not_change_the_score():
     first = score(assess(inputs, today=date(2024, 6, 1)), ZAIDI)
     later = score(assess(inputs, today=date(2034, 6, 1)), ZAIDI)
     assert first == later
+
+
+def test_both_ki67_bands_present_count_the_worse_once():
+    # Not reachable from one Ki-67 value; guards the exclusive group against a data error.
+    values = {"symptomatic": False, "tumor_size_gt_2cm": False, "ki67_3_to_20": True,
+              "ki67_gt_20": True, "node_positive": False}
+    assert achievable_totals(ZAIDI_RRS_2019.factors, values) == {6}
+
+
+def test_every_weighted_definition_has_tiers_partitioning_zero_to_its_maximum():
+    for definition, _ in DEFAULT_SITE_CONFIG.definitions():
+        if not definition.weighted:
+            continue
+        covered = [p for band in definition.tiers for p in range(band.min_points,
+                                                                  band.max_points + 1)]
+        assert covered == list(range(max_points(definition.factors) + 1)), definition.id
