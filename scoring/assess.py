@@ -17,6 +17,7 @@ from scoring.combine import (
 from scoring.evaluate import evaluate
 from scoring.grade import derive_grade
 from scoring.inputs import ClinicalInputs, Fact
+from scoring.population import check_population
 from scoring.scope import check_scope
 from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
 from scoring.surveillance import plan_surveillance
@@ -44,10 +45,15 @@ def assess(
             surveillance=None,
         )
 
-    scores = [evaluate(d, inputs, weights_origin=origin) for d, origin in site.definitions()]
-    overall = overall_tiers(scores)
+    definitions = site.definitions()
+    scores = [evaluate(d, inputs, weights_origin=origin) for d, origin in definitions]
+    established = {
+        d.id for d, _ in definitions if check_population(d.population, inputs).eligible is True
+    }
+    overall = overall_tiers(scores, established=established)
     flags = guideline_flags(inputs)
-    needed = surveillance_tiers(overall, flags)
+    maybe_untiered = not any(s.possible_tiers for s in scores if s.id in established)
+    needed = surveillance_tiers(overall, flags, maybe_untiered=maybe_untiered)
     scheduled = max(needed, key=tier_rank)
     if is_very_low(inputs, needed):
         scheduled, basis = Tier.VERY_LOW, "very low: G1, N0, < 2 cm and low risk"
@@ -69,7 +75,7 @@ def assess(
         suggest_chromogranin=bool(
             inputs.preop_chromogranin_elevated.value or inputs.functional.value
         ),
-        lighter_if_known=_lighter_if_known(scores, flags, needed),
+        lighter_if_known=_lighter_if_known(scores, flags, needed, established),
     )
     return Assessment(
         **common,
@@ -83,13 +89,17 @@ def assess(
 
 
 def _lighter_if_known(
-    scores: list[ScoreResult], flags: list[GuidelineFlag], needed: set[Tier]
+    scores: list[ScoreResult],
+    flags: list[GuidelineFlag],
+    needed: set[Tier],
+    established: set[str],
 ) -> list[str]:
     if len(needed) <= 1:
         return []
     out: list[str] = []
     for score in scores:
-        if len(score.possible_tiers) > 1:
+        uncertain = score.possible_tiers and score.id not in established
+        if len(score.possible_tiers) > 1 or uncertain:
             out.extend(m for m in score.missing if m not in out)
     out.extend(f.settled_by for f in flags if f.value is None and f.settled_by not in out)
     return out

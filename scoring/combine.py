@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from scoring.assessment import ScoreResult, Tier, sorted_tiers, tier_rank
@@ -18,13 +19,24 @@ VERY_LOW_SIZE_BELOW_CM = 2.0
 _SCORABLE = frozenset({Tier.LOW, Tier.INTERMEDIATE, Tier.HIGH})
 
 
-def overall_tiers(scores: list[ScoreResult]) -> set[Tier]:
-    """Tiers the overall (highest) tier can still take; empty when no score produced a tier."""
-    sets = [set(s.possible_tiers) for s in scores if s.possible_tiers]
-    if not sets:
+def overall_tiers(
+    scores: list[ScoreResult], *, established: Collection[str] | None = None
+) -> set[Tier]:
+    """Tiers the overall (highest) tier can still take; empty when no score produced a tier.
+
+    `established` names the scores whose population the patient is known to be in (default:
+    all). A score whose eligibility is still uncertain may yet drop out, so its tiers are
+    possible but do not raise the floor: the known data cannot establish them (§3.2)."""
+    tiered = [s for s in scores if s.possible_tiers]
+    if not tiered:
         return set()
-    floor = max(min(tier_rank(t) for t in tiers) for tiers in sets)
-    return {t for tiers in sets for t in tiers if tier_rank(t) >= floor}
+    floors = [
+        min(tier_rank(t) for t in s.possible_tiers)
+        for s in tiered
+        if established is None or s.id in established
+    ]
+    floor = max(floors, default=0)
+    return {t for s in tiered for t in s.possible_tiers if tier_rank(t) >= floor}
 
 
 @dataclass(frozen=True)
@@ -62,10 +74,13 @@ def _flag_text(name: str, value: FactorValue) -> str:
     )
 
 
-def surveillance_tiers(overall: set[Tier], flags: list[GuidelineFlag]) -> set[Tier]:
+def surveillance_tiers(
+    overall: set[Tier], flags: list[GuidelineFlag], *, maybe_untiered: bool = False
+) -> set[Tier]:
     """Tiers surveillance may need, after the guideline floor. With no scored tier at all, every
-    tier stays possible: nothing shows the patient is low risk."""
-    base = overall or set(_SCORABLE)
+    tier stays possible: nothing shows the patient is low risk. The same holds when every tier
+    comes from scores whose eligibility is uncertain (`maybe_untiered`): they may all drop out."""
+    base = overall if overall and not maybe_untiered else overall | set(_SCORABLE)
     if any(f.value is True for f in flags):
         floors = {GUIDELINE_FLOOR}
     elif any(f.value is None for f in flags):

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from scoring.assessment import Tier
 from scoring.definition import (
@@ -37,24 +37,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Points and months must be written as integers: lax parsing would read `true` or "2" as a number
+# and silently put a typo into a risk score or a schedule. Hence StrictInt below.
 class TierBandConfig(_Strict):
     tier: Tier
-    min: int = Field(ge=0)
-    max: int = Field(ge=0)
+    min: StrictInt = Field(ge=0)
+    max: StrictInt = Field(ge=0)
 
 
 class ScoreWeightsConfig(_Strict):
-    weights: dict[str, int]
+    weights: dict[str, StrictInt]
     tiers: list[TierBandConfig]
 
 
 class PhaseConfig(_Strict):
-    every_months: int = Field(gt=0, le=120)
-    until_month: int = Field(gt=0, le=600)
+    every_months: StrictInt = Field(gt=0, le=120)
+    until_month: StrictInt = Field(gt=0, le=600)
 
 
 class ScheduleConfig(_Strict):
-    first_month: int = Field(gt=0, le=120)
+    first_month: StrictInt = Field(gt=0, le=120)
     phases: list[PhaseConfig] = Field(default_factory=list)
     afterwards: str = Field(default="as clinically indicated", max_length=200)
 

@@ -64,13 +64,14 @@ def plan_surveillance(
 
     relevant = tuple(e for e in imaging if e.when > anchor)
     exams = _exams(anchor, months)
-    past = [exam for exam in exams if exam.due <= today]
+    # An exam is overdue from the day after its due date; on the due date it is due now.
+    past = [exam for exam in exams if exam.due < today]
     latest = max((e.when for e in relevant), default=None)
     overdue = bool(past) and not any(e.when >= past[-1].window_start for e in relevant)
     if overdue:
         next_due: date | None = past[-1].due
     else:
-        upcoming = [exam for exam in exams if exam.due > today and not _covered(exam, relevant)]
+        upcoming = [exam for exam in exams if exam.due >= today and not _covered(exam, relevant)]
         next_due = upcoming[0].due if upcoming else None
     due_now = overdue or (
         next_due is not None and today >= next_due - timedelta(days=DUE_SOON_DAYS)

@@ -1,0 +1,97 @@
+"""Builders shared by the `test_scoring_*` modules: clinical inputs written by hand, so each test
+states only the facts it is about."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from scoring.assessment import Assessment, ScoreResult
+from scoring.inputs import (
+    ClinicalInputs,
+    Fact,
+    PrimarySite,
+    Resection,
+    Sex,
+)
+
+RESECTION_DATE = date(2024, 3, 4)
+TODAY = date(2025, 1, 15)
+
+UNKNOWN = Fact()
+
+# An in-scope, fully known, lowest-risk pancreatic NET: every test changes only what it is about.
+_BASELINE: dict[str, Any] = {
+    "sex": Sex.FEMALE,
+    "tumor_size_cm": 1.5,
+    "ki67_percent": 1.0,
+    "mitoses_per_2mm2": 1.0,
+    "lymphovascular_invasion": False,
+    "nodes_examined": 12,
+    "nodes_positive": 0,
+    "symptomatic": False,
+    "functional": False,
+    "adjuvant_therapy": False,
+    "primary_site": PrimarySite.PANCREAS,
+    "poorly_differentiated": False,
+    "metastatic_at_surgery": False,
+}
+
+FACT_FIELDS = (
+    "sex",
+    "tumor_size_cm",
+    "grade_reported",
+    "ki67_percent",
+    "mitoses_per_2mm2",
+    "lymphovascular_invasion",
+    "nodes_examined",
+    "nodes_positive",
+    "pn_positive",
+    "perineural_invasion",
+    "symptomatic",
+    "functional",
+    "adjuvant_therapy",
+    "primary_site",
+    "poorly_differentiated",
+    "metastatic_at_surgery",
+    "preop_chromogranin_elevated",
+)
+
+
+def as_fact(field_name: str, value: Any) -> Fact:
+    """`None` is unknown; a `Fact` is used as given; anything else gets a made-up source."""
+    if isinstance(value, Fact):
+        return value
+    if value is None:
+        return Fact()
+    return Fact(value, (f"Observation/{field_name}",))
+
+
+def make_inputs(*, baseline: bool = True, **overrides: Any) -> ClinicalInputs:
+    """Clinical inputs from the low-risk baseline (or all unknown with `baseline=False`).
+
+    Fact fields take a raw value, `None` (unknown) or a `Fact`; other fields are passed through.
+    """
+    values: dict[str, Any] = dict(_BASELINE) if baseline else {}
+    values.update(overrides)
+    kwargs: dict[str, Any] = {
+        "patient": "Patient/test",
+        "diagnosis": "Condition/dx",
+        "resection": Resection(RESECTION_DATE, "Procedure/surgery"),
+    }
+    for name, value in values.items():
+        kwargs[name] = as_fact(name, value) if name in FACT_FIELDS else value
+    return ClinicalInputs(**kwargs)
+
+
+def score(assessment: Assessment, score_id: str) -> ScoreResult:
+    matches = [s for s in assessment.scores if s.id == score_id]
+    assert len(matches) == 1, f"{score_id} not in {[s.id for s in assessment.scores]}"
+    return matches[0]
+
+
+def factor_value(result: ScoreResult, factor_id: str) -> bool | None:
+    matches = [f for f in result.factors if f.id == factor_id]
+    assert len(matches) == 1, f"{factor_id} not in {result.id}"
+    return matches[0].value
+
