@@ -59,6 +59,11 @@ def assess(
         scheduled, basis = Tier.VERY_LOW, "very low: G1, N0, < 2 cm and low risk"
     elif len(needed) == 1 and overall == needed:
         basis = f"overall tier {scheduled.value}"
+    elif len(needed) == 1 and len(overall) == 1 and any(f.value for f in flags):
+        basis = (
+            f"overall tier {next(iter(overall)).value}, raised to {scheduled.value} by the "
+            "guideline floor (node-positive or Ki-67 > 5 %)"
+        )
     elif not overall:
         basis = f"no score could assign a tier; scheduled as {scheduled.value} until data allow"
     else:

@@ -205,3 +205,14 @@ def test_factors_only_scores_never_produce_a_tier():
         assert result.status is ScoreStatus.FACTORS_ONLY
         assert (result.tier, result.possible_tiers, result.points_range) == (None, [], None)
     assert assessment.possible_tiers == [LOW]  # from Zaidi alone: 2 points
+
+
+def test_basis_names_the_guideline_floor_when_it_raises_the_schedule():
+    # A small node-positive tumour: 1 point (N+) → Zaidi low; the node flag lifts the schedule.
+    assessment = assess(
+        make_inputs(nodes_positive=2, ki67_percent=1.0, tumor_size_cm=1.5, symptomatic=False),
+        today=TODAY,
+    )
+    assert assessment.overall_tier == Tier.LOW
+    assert assessment.surveillance.tier == Tier.INTERMEDIATE
+    assert "guideline floor" in assessment.surveillance.basis
