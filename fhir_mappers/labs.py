@@ -13,7 +13,7 @@ from typing import Any
 from fhir_mappers.codes import CHROMOGRANIN_A, INTERPRETATION_HIGH, INTERPRETATION_NOT_HIGH
 from fhir_mappers.concepts import concept
 from fhir_mappers.index import RecordIndex
-from fhir_mappers.observations import FINAL, observation_time
+from fhir_mappers.observations import is_final, observation_time
 from scoring.inputs import Fact
 
 
@@ -25,10 +25,7 @@ def preop_chromogranin_elevated(
     for entry in index.of_type("Observation"):
         if not concept(entry.raw.get("code")).has_any(CHROMOGRANIN_A):
             continue
-        if entry.raw.get("status") not in FINAL:
-            warnings.append(
-                f"{entry.ref}: chromogranin A with status '{entry.raw.get('status')}' not used"
-            )
+        if not is_final(entry, "chromogranin A", warnings):
             continue
         model = index.model(entry)
         when = observation_time(model)

@@ -19,6 +19,16 @@ from scoring.inputs import Fact
 FINAL = ("final", "amended", "corrected")
 
 
+def is_final(entry: Entry, label: str, warnings: list[str]) -> bool:
+    """Only final, amended or corrected Observations are read (clinical.md §3); a preliminary,
+    cancelled or entered-in-error one is named in the warnings."""
+    status = entry.raw.get("status")
+    if status in FINAL:
+        return True
+    warnings.append(f"{entry.ref}: {label} with status '{status}' not used")
+    return False
+
+
 @dataclass(frozen=True)
 class PathologyInput:
     name: str
@@ -165,9 +175,7 @@ def _read(
     component: int | None,
     warnings: list[str],
 ) -> Candidate[Any] | None:
-    status = entry.raw.get("status")
-    if status not in FINAL:
-        warnings.append(f"{entry.ref}: {item.label} with status '{status}' not used")
+    if not is_final(entry, item.label, warnings):
         return None
     model = index.model(entry)
     holder = model if component is None else model.component[component]

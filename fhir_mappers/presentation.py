@@ -17,7 +17,7 @@ from fhir_mappers.codes import M_CATEGORY
 from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix
 from fhir_mappers.index import Entry, RecordIndex
-from fhir_mappers.observations import FINAL, observation_time
+from fhir_mappers.observations import is_final, observation_time
 from fhir_mappers.provenance import ResectionEvidence
 from fhir_mappers.timing import Span
 from scoring.inputs import Fact
@@ -55,10 +55,7 @@ def symptomatic(
         kind = True if _is_symptom(code) else False if _is_asymptomatic(code) else None
         if kind is None:
             continue
-        if entry.raw.get("status") not in FINAL:
-            warnings.append(
-                f"{entry.ref}: symptom record with status '{entry.raw.get('status')}' not used"
-            )
+        if not is_final(entry, "symptom record", warnings):
             continue
         model = index.model(entry)
         if kind and values.presence(model)[0] is False:
@@ -105,10 +102,7 @@ def metastatic_at_surgery(
     for entry in index.of_type("Observation"):
         if not concept(entry.raw.get("code")).has_any(M_CATEGORY):
             continue
-        if entry.raw.get("status") not in FINAL:
-            warnings.append(
-                f"{entry.ref}: M category with status '{entry.raw.get('status')}' not used"
-            )
+        if not is_final(entry, "M category", warnings):
             continue
         model = index.model(entry)
         value, problem = values.tnm(model, "m")
