@@ -197,7 +197,9 @@ def test_no_silent_answer_from_an_unreadable_record(cds_process, fhir_faults, fa
     no NET diagnosis and answered 200 with no card, as for a patient it has nothing to say
     about. Silence must rest on the whole record: 412 naming what could not be had."""
     patient = next(r for r in case_resources("p01") if r["resourceType"] == "Patient")
-    response, elapsed = timed_post(cds_process, fetch_only_body(fhir_faults[fault], patient=patient))
+    response, elapsed = timed_post(
+        cds_process, fetch_only_body(fhir_faults[fault], patient=patient)
+    )
     assert response.status_code == 412, response.text[:500]
     assert elapsed < NO_HANG_S, f"{fault}: answered after {elapsed:.1f} s"
     issue = response.json()["issue"][0]
