@@ -11,16 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from healthchain.models import CDSResponse
+from healthchain.sandbox import SandboxClient
+from healthchain.sandbox.requestconstructors import CdsRequestConstructor
+from healthchain.sandbox.workflows import Workflow
 
 from tests.support.cds_calls import SERVICE_IDS, case_resources, prefetch_for
 from tests.support.service_process import ServiceProcess, unsigned_service_env
 
 pytestmark = pytest.mark.e2e
-
-sandbox = pytest.importorskip("healthchain.sandbox", reason="healthchain (test extra) not installed")
-from healthchain.models import CDSResponse  # noqa: E402
-from healthchain.sandbox.requestconstructors import CdsRequestConstructor  # noqa: E402
-from healthchain.sandbox.workflows import Workflow  # noqa: E402
 
 CASES = ("p01", "p02", "p03", "p04")
 
@@ -34,7 +33,7 @@ def open_service(tmp_path_factory) -> Iterator[ServiceProcess]:
 
 @pytest.fixture(scope="module")
 def responses(open_service) -> list[dict[str, Any]]:
-    client = sandbox.SandboxClient(
+    client = SandboxClient(
         url=open_service.url(f"/cds-services/{SERVICE_IDS['patient-view']}"),
         workflow="patient-view",
         timeout=30,
