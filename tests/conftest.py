@@ -35,4 +35,6 @@ def cds_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignedServ
     workdir = tmp_path_factory.mktemp("cds-service")
     issuer = JwtIssuer()
     with ServiceProcess(workdir, signed_service_env(issuer, workdir)) as process:
-        yield SignedService(process, issuer)
+        service = SignedService(process, issuer)
+        yield service
+        service.stop()
