@@ -21,7 +21,7 @@ from tests.support.e2e_patients import (
     expected_facts,
     fact_mismatches,
 )
-from tests.support.fhir_load import HEADERS, load_bundle
+from tests.support.fhir_load import HEADERS, load_bundle, search_all
 
 pytestmark = pytest.mark.e2e
 
@@ -183,21 +183,38 @@ def test_every_suggested_resource_is_created_by_the_fhir_server(call, fhir_serve
         return
     assert resources, "a card with a surveillance plan suggests orders"
     base = fhir_server.base_url
-    for resource in resources:
-        assert "id" not in resource, "a draft to create carries no id of its own"
-        created = requests.post(
-            f"{base}/{resource['resourceType']}", json=resource, headers=HEADERS, timeout=30
-        )
-        assert created.status_code == 201, (resource["resourceType"], created.text[:1000])
-        stored = requests.get(f"{base}/{created_reference(created)}", headers=HEADERS, timeout=30)
-        assert stored.status_code == 200
-        for key, value in resource.items():
-            assert stored.json()[key] == value, (resource["resourceType"], key)
-        # what the order points at exists on the server the EHR would write it to
-        for ref in (resource.get("subject"), *(resource.get("reasonReference") or [])):
-            if ref and "/" in ref.get("reference", ""):
-                target = requests.get(f"{base}/{ref['reference']}", headers=HEADERS, timeout=30)
-                assert target.status_code == 200, ref
+    created_refs: list[str] = []
+    try:
+        for resource in resources:
+            created_refs.append(create_and_read_back(base, resource))
+    finally:
+        # the drafts would count as ordered imaging in later calls that fetch from the server
+        for ref in created_refs:
+            deleted = requests.delete(f"{base}/{ref}", headers=HEADERS, timeout=30)
+            assert deleted.status_code in (200, 204), (ref, deleted.status_code)
+    remaining = {
+        f"ServiceRequest/{r['id']}" for r in search_all(base, f"ServiceRequest?patient={case}")
+    }
+    assert remaining.isdisjoint(created_refs)
+
+
+def create_and_read_back(base: str, resource: dict[str, Any]) -> str:
+    assert "id" not in resource, "a draft to create carries no id of its own"
+    created = requests.post(
+        f"{base}/{resource['resourceType']}", json=resource, headers=HEADERS, timeout=30
+    )
+    assert created.status_code == 201, (resource["resourceType"], created.text[:1000])
+    ref = created_reference(created)
+    stored = requests.get(f"{base}/{ref}", headers=HEADERS, timeout=30)
+    assert stored.status_code == 200
+    for key, value in resource.items():
+        assert stored.json()[key] == value, (resource["resourceType"], key)
+    # what the order points at exists on the server the EHR would write it to
+    for target in (resource.get("subject"), *(resource.get("reasonReference") or [])):
+        if target and "/" in target.get("reference", ""):
+            found = requests.get(f"{base}/{target['reference']}", headers=HEADERS, timeout=30)
+            assert found.status_code == 200, target
+    return ref
 
 
 def test_signing_a_suggested_order_settles_the_alert(cds_process, fhir_server, call):
