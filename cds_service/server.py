@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import Config
 
 from cds_service.app import create_app
 from cds_service.settings import Settings
@@ -45,4 +46,9 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int | None)
         # Each worker builds its own app (engine, JWKS cache, HTTP session) after the fork.
         "preload_app": False,
     }
+    if "control_socket_disable" in Config().settings:
+        # gunicorn >= 25.1 opens a control socket at $XDG_RUNTIME_DIR/gunicorn.ctl or
+        # ~/.gunicorn/gunicorn.ctl: one path for every instance of the user, so a second service
+        # takes it over and the first one's shutdown deletes it. Nothing here uses it.
+        options["control_socket_disable"] = True
     _Gunicorn(options, settings).run()

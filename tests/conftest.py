@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.fhir_server import FhirEndpoint, FhirServerProcess, wait_for_metadata
+from tests.support.jwt_issuer import JwtIssuer
+from tests.support.service_process import ServiceProcess, SignedService, signed_service_env
 
 EXTERNAL_FHIR_URL_ENV = "PANNET_CDS_TEST_FHIR_URL"
 
@@ -24,3 +26,15 @@ def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirEndpoi
         return
     with FhirServerProcess(tmp_path_factory.mktemp("fhir-server")) as server:
         yield server.endpoint
+
+
+@pytest.fixture(scope="session")
+def cds_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignedService]:
+    """The service as production runs it (`cds_service.cli serve`, gunicorn) on 127.0.0.1, with
+    JWT authentication trusting one test issuer and its own SQLite file."""
+    workdir = tmp_path_factory.mktemp("cds-service")
+    issuer = JwtIssuer()
+    with ServiceProcess(workdir, signed_service_env(issuer, workdir)) as process:
+        service = SignedService(process, issuer)
+        yield service
+        service.stop()

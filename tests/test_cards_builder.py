@@ -187,7 +187,8 @@ def test_suggestions_offer_ct_or_mri_creating_the_given_resources():
         ct_s["actions"][0]["description"] == "Create draft ServiceRequest: CT abdomen with contrast"
     )
     assert ct_s["uuid"] == suggestion_uuid(CARD_UUID, "ct") != mri_s["uuid"]
-    assert "isRecommended" not in ct_s  # CT and MRI are equal alternatives
+    # CT and MRI are equal alternatives; stated, since some clients require the field
+    assert ct_s["isRecommended"] is False and mri_s["isRecommended"] is False
 
 
 def test_no_suggestions_when_there_is_nothing_to_order():
@@ -212,7 +213,13 @@ def test_links_smart_with_app_context_and_absolute_fallback():
     links = build(assessment(Tier.LOW)).to_wire()["links"]
     assert links[0]["type"] == "smart" and links[0]["url"] == SMART_URL
     assert links[0]["appContext"] == APP_CONTEXT
-    assert links[1] == {"label": links[1]["label"], "url": ABSOLUTE_URL, "type": "absolute"}
+    assert links[1] == {
+        "label": links[1]["label"],
+        "url": ABSOLUTE_URL,
+        "type": "absolute",
+        "autoLaunchable": False,
+    }
+    assert links[0]["autoLaunchable"] is False
 
 
 def test_override_reasons_are_coded_with_display():

@@ -62,8 +62,16 @@ def call_service(service_id: str) -> Response:
         hook_request = parse_hook_request(json_body(), service)
     except BadHookRequest as exc:
         raise BadRequest(exc.message) from None
-    assessment = _assess(state, service, hook_request)
+    assessment, failed = _assess(state, service, hook_request)
     cards = _cards(state, service, hook_request, assessment)
+    if failed and not cards:
+        # Silence must rest on the whole record: the data that could not be fetched (e.g. the
+        # diagnosis or the resection) may be exactly what would have raised a card.
+        raise PreconditionFailed(
+            "no card can be ruled out: not available from the FHIR server: "
+            + "; ".join(f"{key} ({reason})" for key, reason in failed.items()),
+            expression=list(failed),
+        )
     log.info(
         "hook %s instance %s: %d card(s), tier %s",
         service.id,
@@ -74,7 +82,10 @@ def call_service(service_id: str) -> Response:
     return jsonify({"cards": [card.to_wire() for card in cards]})
 
 
-def _assess(state: ServiceState, service: ServiceDefinition, hook: HookRequest) -> Assessment:
+def _assess(
+    state: ServiceState, service: ServiceDefinition, hook: HookRequest
+) -> tuple[Assessment, dict[str, str]]:
+    """The assessment, and the prefetch keys whose data could not be had (key → why)."""
     budget = state.settings.fhir_budget_seconds
     fetcher = make_fetcher(hook, state.http, budget)
     try:
@@ -94,7 +105,7 @@ def _assess(state: ServiceState, service: ServiceDefinition, hook: HookRequest) 
             for key, reason in gathered.failed.items()
         ]
         assessment = assessment.model_copy(update={"warnings": [*assessment.warnings, *notes]})
-    return assessment
+    return assessment, gathered.failed
 
 
 def _cards(

@@ -73,27 +73,41 @@ def _actions(resources: Sequence[dict[str, Any]], modality: str) -> list[Action]
 def build_suggestions(
     card_uuid: str, ct_orders: Sequence[dict[str, Any]], mri_orders: Sequence[dict[str, Any]]
 ) -> list[Suggestion]:
-    """CT and MRI are alternatives (clinical.md §4): one suggestion each, none recommended."""
+    """CT and MRI are alternatives (clinical.md §4): one suggestion each, none recommended.
+
+    `isRecommended` is sent even though CDS Hooks 2.0 makes it optional: some clients'
+    response models require it (healthchain's `Suggestion`) and would reject the whole card."""
     suggestions = []
     for (key, label), orders in zip(_MODALITIES, (ct_orders, mri_orders), strict=True):
         if orders:
             suggestions.append(
                 Suggestion(
-                    label=label, uuid=suggestion_uuid(card_uuid, key), actions=_actions(orders, key)
+                    label=label,
+                    uuid=suggestion_uuid(card_uuid, key),
+                    is_recommended=False,
+                    actions=_actions(orders, key),
                 )
             )
     return suggestions
 
 
 def build_links(smart_launch_url: str, absolute_url: str, app_context: str) -> list[Link]:
+    # autoLaunchable stated, not left to the default: as with isRecommended, some clients'
+    # models require it; the app opens only when the clinician chooses to.
     return [
         Link(
             label=SMART_LINK_LABEL,
             url=smart_launch_url,
             type=LinkType.SMART,
             app_context=app_context,
+            auto_launchable=False,
         ),
-        Link(label=ABSOLUTE_LINK_LABEL, url=absolute_url, type=LinkType.ABSOLUTE),
+        Link(
+            label=ABSOLUTE_LINK_LABEL,
+            url=absolute_url,
+            type=LinkType.ABSOLUTE,
+            auto_launchable=False,
+        ),
     ]
 
 

@@ -135,6 +135,7 @@ class Link(_WireModel):
     url: str
     type: LinkType
     app_context: str | None = Field(default=None, alias="appContext")
+    auto_launchable: bool | None = Field(default=None, alias="autoLaunchable")
 
     @field_validator("url")
     @classmethod
