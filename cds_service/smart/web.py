@@ -23,14 +23,17 @@ def browser_secret(request: Request) -> str | None:
 def set_browser_cookie(
     response: Response, secret: str, config: SmartConfig, *, https: bool
 ) -> None:
-    # In a cross-site EHR frame the cookie is "third-party": only SameSite=None (which browsers
-    # accept only with Secure) is sent there. Alone, Lax keeps the OAuth redirect back working.
+    # In a cross-site EHR frame the cookie is "third-party": it needs SameSite=None (which
+    # browsers accept only with Secure), and Partitioned (CHIPS) so that browsers blocking
+    # third-party cookies keep it, keyed to the EHR's site. On its own, Lax keeps the OAuth
+    # redirect back working.
     response.set_cookie(
         COOKIE,
         secret,
         httponly=True,
         secure=config.framed or https,
         samesite="None" if config.framed else "Lax",
+        partitioned=config.framed,
         path="/smart/",
     )
 

@@ -46,7 +46,15 @@ def block_non_loopback(context: object) -> list[str]:
 
 
 def screenshot(page: object, name: str) -> Path:
+    """The whole page. The viewport is grown to the page's height for the shot, because
+    Chromium paints a frame's content only where the viewport is."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    size = page.viewport_size  # type: ignore[attr-defined]
+    height = page.evaluate("document.documentElement.scrollHeight")  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})  # type: ignore[attr-defined]
+    try:
+        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        page.set_viewport_size(size)  # type: ignore[attr-defined]
     return path

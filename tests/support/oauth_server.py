@@ -229,7 +229,7 @@ class LoopbackEhr:
             return (
                 "<!doctype html><title>Test EHR</title><h1 style='font:16px sans-serif'>Test EHR"
                 f" chart</h1><iframe id='app' title='PanNET app' src='{escape(src)}'"
-                " style='width:100%;height:1400px;border:1px solid #888'></iframe>"
+                " style='width:100%;height:3200px;border:1px solid #888'></iframe>"
             )
 
         @app.route("/fhir/<path:path>", methods=["GET", "POST"])
