@@ -4,12 +4,14 @@ failure page."""
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from cds_service.smart.placing import place_orders
 from tests.smart_fixtures import (
     CLIENT_SECRET,
     CONFIDENTIAL_CLIENT,
@@ -246,3 +248,32 @@ def test_standalone_launch_with_a_confidential_client(ehr, patient, tmp_path):
     token_request = ehr.state.token_requests[-1]
     assert token_request["code_verifier"] and token_request["basic_auth"] == "True"
     assert "client_secret" not in token_request  # client_secret_basic, not in the body
+
+
+def test_placing_reports_what_was_created_and_the_servers_error(live, ehr, patient, other_patient):
+    launched(live, ehr, patient)
+    token = next(t for t, info in reversed(ehr.state.tokens.items()) if info.patient == patient)
+    draft = {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "order",
+        "code": {"text": "Test order"},
+        "subject": {"reference": f"Patient/{patient}"},
+    }
+    foreign = {**draft, "subject": {"reference": f"Patient/{other_patient}"}}
+    ok, refused = place_orders(ehr.iss, token, [draft, foreign], requests.Session())
+    assert ok.error is None and ok.reference.startswith("ServiceRequest/")
+    assert refused.reference is None
+    assert refused.error.startswith("HTTP 403: error: a patient-scoped token may only create")
+
+
+def test_tokens_and_verifiers_never_reach_the_logs(live, ehr, patient, caplog):
+    with caplog.at_level(logging.DEBUG):
+        agent, page = launched(live, ehr, patient)
+        agent.get(page.url, timeout=30)
+    token = next(t for t, info in reversed(ehr.state.tokens.items()) if info.patient == patient)
+    verifier = ehr.state.token_requests[-1]["code_verifier"]
+    # the test EHR's own Authlib server logs what it issues; the app's side must not
+    ours = [r.getMessage() for r in caplog.records if not r.name.startswith("authlib")]
+    assert ours, "expected some log records from the app's side"
+    assert not [m for m in ours if token in m or verifier in m]

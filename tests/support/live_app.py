@@ -12,7 +12,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from tests.support.fhir_server import free_loopback_port
 
 
-class _Quiet(WSGIRequestHandler):
+class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass  # request lines carry OAuth codes and launch ids
 
@@ -26,7 +26,7 @@ class LiveApp:
 
     def __enter__(self) -> LiveApp:
         self._server = make_server(
-            "127.0.0.1", self.port, self.app, threaded=True, request_handler=_Quiet
+            "127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler
         )
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self

@@ -9,24 +9,24 @@ cross-site, as it is in production.
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-import requests
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
+from tests.support.fhir_proxy import Token, proxy
 from tests.support.fhir_server import free_loopback_port
+from tests.support.live_app import QuietHandler
 
 FHIR_JSON = "application/fhir+json"
 USER = "Practitioner/test-clinician"
@@ -89,13 +89,6 @@ class Code:
         return self.scope
 
 
-@dataclass
-class Token:
-    scope: set[str]
-    patient: str
-    expires_at: float
-
-
 class StrictPkce(CodeChallenge):
     """RFC 7636 with S256 required of every client, confidential ones included."""
 
@@ -119,11 +112,6 @@ class EhrState:
     tokens: dict[str, Token] = field(default_factory=dict)
     standalone_patient: str | None = None
     token_requests: list[dict[str, str]] = field(default_factory=list)
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass  # callback URLs carry codes; keep them out of test output
 
 
 class LoopbackEhr:
@@ -234,7 +222,7 @@ class LoopbackEhr:
 
         @app.route("/fhir/<path:path>", methods=["GET", "POST"])
         def fhir(path: str) -> Response:
-            return ehr._proxy(path)
+            return proxy(path, ehr.state.tokens, ehr.upstream, ehr.iss)
 
         return app
 
@@ -310,48 +298,9 @@ class LoopbackEhr:
             expires_at=time.time() + float(token.get("expires_in", 3600)),
         )
 
-    # --- the FHIR side: bearer tokens and scopes enforced, then forwarded ------------------
-    def _proxy(self, path: str) -> Response:
-        if path == "metadata":
-            return self._forward(path)
-        auth = request.headers.get("Authorization", "")
-        token = self.state.tokens.get(auth.removeprefix("Bearer ")) if auth else None
-        if token is None or token.expires_at < time.time():
-            return _outcome(401, "login", "missing, unknown or expired bearer token")
-        denied = _scope_problem(path, token)
-        if denied:
-            return _outcome(403, "forbidden", denied)
-        return self._forward(path)
-
-    def _forward(self, path: str) -> Response:
-        url = f"{self.upstream}/{path}"
-        try:
-            upstream = requests.request(
-                request.method,
-                url,
-                params=request.args,
-                data=request.get_data(),
-                headers={"Content-Type": request.content_type or FHIR_JSON, "Accept": FHIR_JSON},
-                timeout=30,
-                allow_redirects=False,
-            )
-        except requests.RequestException:
-            return _outcome(502, "transient", "upstream FHIR server unreachable")
-        body = upstream.content.replace(self.upstream.encode(), self.iss.encode())
-        response = Response(
-            body,
-            status=upstream.status_code,
-            content_type=upstream.headers.get("Content-Type", FHIR_JSON),
-        )
-        if "Location" in upstream.headers:
-            response.headers["Location"] = upstream.headers["Location"].replace(
-                self.upstream, self.iss
-            )
-        return response
-
     def __enter__(self) -> LoopbackEhr:
         self._server = make_server(
-            "127.0.0.1", self.port, self.app, threaded=True, request_handler=_Quiet
+            "127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -360,47 +309,3 @@ class LoopbackEhr:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
-
-
-_PATIENT_PARAM = re.compile(r"^(?:Patient/)?([A-Za-z0-9\-.]{1,64})$")
-
-
-def _scope_problem(path: str, token: Token) -> str | None:
-    kind, _, rest = path.partition("/")
-    if request.method == "POST":
-        needed = "c"
-        body = request.get_json(silent=True) or {}
-        subject = (body.get("subject") or {}).get("reference")
-        if subject != f"Patient/{token.patient}":
-            return "a patient-scoped token may only create this patient's resources"
-    elif rest:
-        needed = "r"
-        if kind == "Patient" and rest != token.patient:
-            return "not the patient in context"
-    else:
-        needed = "s"
-        given = request.args.get("patient") or request.args.get("subject") or ""
-        match = _PATIENT_PARAM.match(given)
-        if kind != "Patient" and (not match or match.group(1) != token.patient):
-            return "search must be restricted to the patient in context"
-    granted = any(
-        s.startswith(f"patient/{kind}.") and needed in s.split(".", 1)[1] for s in token.scope
-    )
-    return None if granted else f"scope patient/{kind}.{needed} not granted"
-
-
-def _outcome(status: int, code: str, text: str) -> Response:
-    body = {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": code, "diagnostics": text}],
-    }
-    response = jsonify(body)
-    response.status_code = status
-    response.content_type = FHIR_JSON
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    return response
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).netloc
