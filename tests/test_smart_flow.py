@@ -277,3 +277,19 @@ def test_tokens_and_verifiers_never_reach_the_logs(live, ehr, patient, caplog):
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith("authlib")]
     assert ours, "expected some log records from the app's side"
     assert not [m for m in ours if token in m or verifier in m]
+
+
+def test_the_test_ehr_enforces_pkce_s256(live, ehr, patient):
+    params = {
+        "response_type": "code",
+        "client_id": PUBLIC_CLIENT,
+        "redirect_uri": f"{live.url}/smart/callback",
+        "scope": "launch patient/Patient.rs",
+        "state": "s" * 20,
+        "aud": ehr.iss,
+        "launch": ehr.new_launch(patient),
+    }
+    plain = requests.get(f"{ehr.root}/auth/authorize", params=params, timeout=30)
+    assert plain.status_code == 400 and "S256" in plain.text
+    weak = {**params, "code_challenge": "x" * 43, "code_challenge_method": "plain"}
+    assert requests.get(f"{ehr.root}/auth/authorize", params=weak, timeout=30).status_code == 400
