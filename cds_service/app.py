@@ -10,6 +10,7 @@ from flask_cors import CORS
 from cds_service.blueprints import feedback, hooks, ops
 from cds_service.errors import register_error_handlers
 from cds_service.settings import Settings
+from cds_service.smart.blueprint import bp as smart_bp
 from cds_service.state import init_app
 
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(hooks.bp)
     app.register_blueprint(feedback.bp)
+    app.register_blueprint(smart_bp)
     # Browser-based EHRs and the public CDS Hooks sandbox call the CDS endpoints cross-origin.
     CORS(
         app,

@@ -29,6 +29,10 @@ class Settings(BaseModel):
     pathology_hook: str = DEFAULT_PATHOLOGY_HOOK
     fhir_budget_seconds: float = Field(default=1.5, gt=0, le=30)
     max_request_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # SMART app (cds_service/smart): allowed EHRs as JSON, iss -> {client_id, client_secret?,
+    # scope?}, and the CSP frame-ancestors of its pages (which EHR origins may frame it)
+    smart_issuers_json: str = "{}"
+    smart_frame_ancestors: str = "'self'"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,4 +55,6 @@ class Settings(BaseModel):
             smart_app_url=env.get("PANNET_CDS_SMART_APP_URL") or None,
             pathology_hook=env.get("PANNET_CDS_PATHOLOGY_HOOK") or DEFAULT_PATHOLOGY_HOOK,
             fhir_budget_seconds=budget_s,
+            smart_issuers_json=env.get("PANNET_CDS_SMART_ISSUERS", "{}"),
+            smart_frame_ancestors=env.get("PANNET_CDS_SMART_FRAME_ANCESTORS") or "'self'",
         )

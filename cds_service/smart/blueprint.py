@@ -1,0 +1,80 @@
+"""The SMART app's blueprint: its routes as one table, its pages' headers, and one error page
+for the `SmartError` family."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, render_template
+from flask.blueprints import BlueprintSetupState
+from werkzeug.exceptions import HTTPException
+
+from cds_service.smart import launch_views, page_views
+from cds_service.smart.errors import SmartError
+from cds_service.smart.state import init_smart, smart_state
+from cds_service.smart.web import apply_headers
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "smart",
+    __name__,
+    url_prefix="/smart",
+    template_folder="templates",
+    static_folder="static",
+)
+
+_LID = "/p/<string(length=32):lid>"
+_ROUTES = (
+    ("/", "start_page", launch_views.start_page, ["GET"]),
+    ("/launch", "launch", launch_views.launch, ["GET"]),
+    ("/callback", "callback", launch_views.callback, ["GET"]),
+    (f"{_LID}/", "patient_page", page_views.patient_page, ["GET"]),
+    (f"{_LID}/what-if", "what_if", page_views.what_if, ["POST"]),
+    (f"{_LID}/orders/review", "review_orders", page_views.review_orders, ["POST"]),
+    (f"{_LID}/orders/place", "place_orders", page_views.place, ["POST"]),
+    (f"{_LID}/resource/<kind>/<rid>", "resource", page_views.resource_view, ["GET"]),
+)
+for rule, endpoint, view, methods in _ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
+
+
+@bp.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    init_smart(state.app)
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    return apply_headers(response, smart_state().config)
+
+
+def _page(status: int, title: str, message: str, hint: str) -> tuple[str, int]:
+    return (
+        render_template("smart/error.html", title=title, message=message, hint=hint, banner=None),
+        status,
+    )
+
+
+@bp.errorhandler(SmartError)
+def _smart_error(exc: SmartError) -> tuple[str, int]:
+    log.info("SMART app: %s (%d)", type(exc).__name__, exc.status)
+    return _page(exc.status, exc.title, exc.message, exc.hint)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    status = exc.code or 500
+    return _page(status, exc.name, exc.description or "", "Go back to the patient page.")
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> tuple[str, int]:
+    # The type only: an unexpected error's message may quote patient data or a token.
+    log.error("SMART app: unexpected %s", type(exc).__name__)
+    return _page(
+        500,
+        "Something went wrong",
+        "The app hit an unexpected error.",
+        "Nothing was changed in the record. Launch the app again from the EHR.",
+    )

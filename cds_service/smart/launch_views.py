@@ -1,0 +1,141 @@
+"""Launch: EHR launch (`iss` + `launch`) and standalone launch (`iss` only), the OAuth callback,
+and the start page. SMART App Launch 2.x, https://hl7.org/fhir/smart-app-launch/app-launch.html
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+
+from flask import Response, redirect, render_template, request, url_for
+
+from cds_service.smart.config import default_scope, normalise_iss
+from cds_service.smart.discovery import discover
+from cds_service.smart.errors import (
+    AuthorizationDenied,
+    AuthorizationFailed,
+    MissingIssuer,
+    SessionInvalid,
+    UnknownIssuer,
+)
+from cds_service.smart.oauth import TokenContext, exchange_code, start_authorization
+from cds_service.smart.sessions import SmartSession, Stage, new_launch_id, new_secret
+from cds_service.smart.state import smart_state
+from cds_service.smart.web import browser_secret, set_browser_cookie
+from cds_service.state import service_state
+
+PAGE_SERVICE = "pannet-cds-patient-view"
+
+
+def _base_url() -> str:
+    return (service_state().settings.base_url or request.host_url).rstrip("/")
+
+
+def _https() -> bool:
+    return _base_url().startswith("https://") or request.is_secure
+
+
+def start_page() -> str:
+    return render_template("smart/start.html", issuers=sorted(smart_state().config.issuers))
+
+
+def launch() -> Response:
+    iss = (request.args.get("iss") or "").strip()
+    launch_id = request.args.get("launch") or None
+    if not iss:
+        raise MissingIssuer("The app was opened without the EHR's FHIR server address (iss).")
+    state = smart_state()
+    issuer = state.config.issuer(iss)
+    if issuer is None:
+        raise UnknownIssuer(f"The app is not configured for the FHIR server {iss}.")
+    iss = normalise_iss(iss)
+    http = service_state().http
+    smart_config = discover(iss, http)
+    service = service_state().services[PAGE_SERVICE]
+    types = [spec.resource_type for spec in service.prefetch.values()]
+    scope = issuer.scope or default_scope(types, ehr_launch=launch_id is not None)
+    redirect_uri = f"{_base_url()}/smart/callback"
+    secret = browser_secret(request) or new_secret()
+    lid = new_launch_id()
+    oauth_state = f"{lid}.{secrets.token_urlsafe(24)}"
+    start = start_authorization(
+        iss=iss,
+        issuer=issuer,
+        config=smart_config,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        state=oauth_state,
+        launch=launch_id,
+    )
+    session = SmartSession(
+        iss=iss,
+        stage=Stage.AUTHORIZING,
+        state=oauth_state,
+        code_verifier=start.code_verifier,
+        launch=launch_id,
+        redirect_uri=redirect_uri,
+        token_endpoint=smart_config.token_endpoint,
+        requested_scope=scope,
+    )
+    state.store.create(lid, secret, session)
+    response = redirect(start.url)
+    set_browser_cookie(response, secret, state.config, https=_https())
+    return response
+
+
+def callback() -> Response:
+    oauth_state = request.args.get("state") or ""
+    lid = oauth_state.split(".", 1)[0]
+    state = smart_state()
+    secret = browser_secret(request)
+    if secret is None:
+        raise SessionInvalid("The browser did not send the app's session cookie back.")
+    loaded = state.store.load(lid, secret)
+    session = loaded.session
+    if (
+        session.stage is not Stage.AUTHORIZING
+        or not session.state
+        or not hmac.compare_digest(session.state, oauth_state)
+    ):
+        raise SessionInvalid("The sign-in answer does not belong to a launch in progress.")
+    error = request.args.get("error")
+    if error == "access_denied":
+        raise AuthorizationDenied("Access to the patient's record was declined at sign-in.")
+    if error:
+        raise AuthorizationFailed(f"The EHR's sign-in answered with the error {error!r}.")
+    issuer = state.config.issuer(session.iss)
+    if issuer is None:
+        raise SessionInvalid("The EHR of this launch is no longer configured.")
+    token = exchange_code(
+        issuer=issuer,
+        token_endpoint=session.token_endpoint,
+        redirect_uri=session.redirect_uri,
+        authorization_response=request.url,
+        state=oauth_state,
+        code_verifier=session.code_verifier or "",
+        requested_scope=session.requested_scope,
+    )
+    _check_context(token)
+    active = session.model_copy(
+        update={"stage": Stage.ACTIVE, "token": token, "state": None, "code_verifier": None}
+    )
+    state.store.save(loaded, secret, active, extend=True)
+    return redirect(url_for("smart.patient_page", lid=lid))
+
+
+def _check_context(token: TokenContext) -> None:
+    if not token.patient:
+        raise AuthorizationFailed(
+            "The EHR did not say which patient the app is for (no patient in the token response)."
+        )
+    if token.app_context:
+        try:
+            context = json.loads(token.app_context)
+        except ValueError:
+            return  # appContext is the EHR's free text; only a JSON patient id is checked
+        card_patient = context.get("patientId") if isinstance(context, dict) else None
+        if card_patient is not None and card_patient != token.patient:
+            raise AuthorizationFailed(
+                "The card that opened the app was for another patient than the EHR's launch."
+            )

@@ -1,0 +1,109 @@
+"""What every patient page needs: the active session (checked), a fetcher with the user's token,
+the record read from the EHR and its assessment by the shared scoring pipeline."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import request
+
+from cds_service.smart.errors import RecordUnusable, SessionExpired, SessionInvalid
+from cds_service.smart.oauth import TokenContext
+from cds_service.smart.record import PatientRecord, fetch_record, fetcher_for
+from cds_service.smart.sessions import Loaded, SmartSession, Stage
+from cds_service.smart.state import smart_state
+from cds_service.smart.web import browser_secret
+from cds_service.state import service_state
+from fhir_mappers.errors import FhirInputError
+from fhir_mappers.record import inputs_from_resources
+from scoring.assess import assess
+from scoring.assessment import Assessment
+from scoring.inputs import ClinicalInputs
+
+PAGE_SERVICE = "pannet-cds-patient-view"
+_SCOPE = re.compile(r"^(?:patient|user)/(\*|[A-Za-z]+)\.([a-z*]+)$")
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    loaded: Loaded
+    secret: str
+    token: TokenContext
+    patient_id: str
+
+    @property
+    def session(self) -> SmartSession:
+        return self.loaded.session
+
+
+@dataclass(frozen=True)
+class Analysis:
+    record: PatientRecord
+    inputs: ClinicalInputs
+    assessment: Assessment
+    today: date
+
+
+def open_session(lid: str) -> ActiveSession:
+    secret = browser_secret(request)
+    if secret is None:
+        raise SessionInvalid("The browser did not send the app's session cookie.")
+    loaded = smart_state().store.load(lid, secret)
+    token = loaded.session.token
+    if loaded.session.stage is not Stage.ACTIVE or token is None or not token.patient:
+        raise SessionInvalid("This launch did not finish signing in.")
+    if token.expires_at is not None and token.expires_at <= time.time():
+        raise SessionExpired("The EHR's authorization for this session has run out.")
+    return ActiveSession(loaded, secret, token, token.patient)
+
+
+def analyse(active: ActiveSession) -> Analysis:
+    state = service_state()
+    fetcher = fetcher_for(active.session.iss, active.token.access_token, state.http)
+    record = fetch_record(fetcher, state.services[PAGE_SERVICE], active.patient_id)
+    today = date.today()
+    try:
+        inputs = inputs_from_resources(record.resources, extra_codes=state.site.extra_code_keys())
+    except FhirInputError as exc:
+        raise RecordUnusable(str(exc)) from None
+    assessment = assess(inputs, today=today, site=state.site)
+    if record.failed:
+        notes = [f"Not available from the FHIR server: {k} ({r})" for k, r in record.failed.items()]
+        assessment = assessment.model_copy(update={"warnings": [*assessment.warnings, *notes]})
+    return Analysis(record, inputs, assessment, today)
+
+
+def may_create(scope: str, resource_type: str) -> bool:
+    """Whether granted SMART scopes (v2 `.c`/`.cruds` or v1 `.write`/`.*`) allow a create."""
+    for item in scope.split():
+        match = _SCOPE.match(item)
+        if not match or match.group(1) not in ("*", resource_type):
+            continue
+        perms = match.group(2)
+        if perms in ("write", "*") or (set(perms) <= set("cruds") and "c" in perms):
+            return True
+    return False
+
+
+def banner(patient: dict[str, Any]) -> dict[str, str | None]:
+    """Name, sex, birth date and first identifier, as the EHR records them."""
+    names = patient.get("name") or []
+    name = None
+    for entry in names if isinstance(names, list) else []:
+        if isinstance(entry, dict):
+            given = " ".join(g for g in entry.get("given") or [] if isinstance(g, str))
+            name = entry.get("text") or " ".join(p for p in (given, entry.get("family")) if p)
+            if name:
+                break
+    identifiers = [i for i in patient.get("identifier") or [] if isinstance(i, dict)]
+    return {
+        "name": name or "(no name recorded)",
+        "gender": patient.get("gender"),
+        "birth_date": patient.get("birthDate"),
+        "identifier": identifiers[0].get("value") if identifiers else None,
+        "id": patient.get("id"),
+    }

@@ -1,0 +1,90 @@
+"""The patient's record, read from the EHR's FHIR server with the user's token: the same queries
+the CDS services prefetch (so the app and the card see the same data), through the same fetcher.
+A Patient that cannot be read ends the page with a reason; other queries that fail are named on
+the page, as a card names them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from pydantic import SecretStr
+
+from cds_service.hooks.context import patient_of
+from cds_service.hooks.fhir_client import Deadline, FhirFetcher
+from cds_service.hooks.prefetch import render_prefetch
+from cds_service.hooks.services import PATIENT_KEY, ServiceDefinition
+from cds_service.smart.errors import FhirForbidden, FhirUnavailable, SessionExpired
+
+# A person waits for this page, not an EHR for a hook answer: a longer budget than a hook's.
+SMART_FHIR_BUDGET_S = 10.0
+_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
+_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    patient: Resource
+    resources: list[Resource]
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def fetcher_for(iss: str, token: str, http: requests.Session) -> FhirFetcher:
+    return FhirFetcher(iss, SecretStr(token), http, budget_s=SMART_FHIR_BUDGET_S)
+
+
+def _raise_for(reason: str, what: str) -> None:
+    if reason == "HTTP 401":
+        raise SessionExpired(f"The FHIR server no longer accepts this session's token ({what}).")
+    if reason == "HTTP 403":
+        raise FhirForbidden(f"The FHIR server refused to give {what}.")
+    raise FhirUnavailable(f"Reading {what} failed: {reason}.")
+
+
+def fetch_record(
+    fetcher: FhirFetcher, service: ServiceDefinition, patient_id: str
+) -> PatientRecord:
+    queries = render_prefetch(service, {"context.patientId": patient_id})
+    outcomes = fetcher.fetch_many(queries)
+    patient_outcome = outcomes.pop(PATIENT_KEY)
+    if not patient_outcome.ok:
+        _raise_for(patient_outcome.error or "failed", "the patient's record")
+    patient = patient_outcome.resources[0]
+    if patient.get("id") != patient_id:
+        raise FhirUnavailable("The FHIR server answered with another patient than requested.")
+    resources: list[Resource] = [patient]
+    seen = {f"Patient/{patient_id}"}
+    failed: dict[str, str] = {}
+    for key, outcome in outcomes.items():
+        if not outcome.ok:
+            if outcome.error == "HTTP 401":
+                _raise_for(outcome.error, key)
+            failed[key] = outcome.error or "failed"
+            continue
+        if any(patient_of(r) not in (None, patient_id) for r in outcome.resources):
+            failed[key] = "the server returned another patient's data; not used"
+            continue
+        for resource in outcome.resources:
+            ref = f"{resource.get('resourceType')}/{resource.get('id')}"
+            if ref not in seen:
+                seen.add(ref)
+                resources.append(resource)
+    return PatientRecord(patient=patient, resources=resources, failed=failed)
+
+
+def read_resource(fetcher: FhirFetcher, reference: str, patient_id: str) -> Resource:
+    """One `Type/id` read for the "where from" links, shown only if it is this patient's."""
+    kind, _, rid = reference.partition("/")
+    if not _TYPE.match(kind) or not _ID.match(rid):
+        raise FhirForbidden(f"{reference!r} is not a FHIR reference the app can show.")
+    outcome = fetcher.fetch(reference, reference, Deadline(SMART_FHIR_BUDGET_S))
+    if not outcome.ok:
+        _raise_for(outcome.error or "failed", reference)
+    resource = outcome.resources[0]
+    if patient_of(resource) not in (None, patient_id):
+        raise FhirForbidden(f"{reference} is not about the patient of this session.")
+    return resource

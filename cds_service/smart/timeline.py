@@ -1,0 +1,81 @@
+"""The surveillance schedule as a timeline: scheduled exams (past / due / overdue / planned) and
+the abdominal imaging on record (done / ordered), positioned for an SVG drawing and listed for
+screen readers. States come from the assessment's plan; nothing is re-decided here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from scoring.assessment import SurveillancePlan
+from scoring.inputs import ImagingEvent
+
+WIDTH = 1000
+MARGIN = 40
+
+
+@dataclass(frozen=True)
+class Mark:
+    when: date
+    state: str  # past | due | overdue | planned | done | ordered | today
+    label: str
+    x: float
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    exams: list[Mark]
+    imaging: list[Mark]
+    today: Mark
+    years: list[Mark]
+    start: date
+    end: date
+
+
+def _exam_state(due: date, plan: SurveillancePlan, next_due: date | None, today: date) -> str:
+    if next_due is not None and due == next_due:
+        return "overdue" if plan.overdue else "due"
+    if due <= today or (next_due is not None and due < next_due):
+        return "past"
+    return "planned"
+
+
+def build_timeline(
+    plan: SurveillancePlan | None, imaging: tuple[ImagingEvent, ...], today: date
+) -> Timeline | None:
+    if plan is None or not plan.anchor_date or not plan.schedule_dates:
+        return None
+    anchor = date.fromisoformat(plan.anchor_date)
+    dues = [date.fromisoformat(d) for d in plan.schedule_dates]
+    next_due = date.fromisoformat(plan.next_due) if plan.next_due else None
+    relevant = [e for e in imaging if e.when > anchor]
+    start = anchor
+    end = max([*dues, today, *(e.when for e in relevant)]) + timedelta(days=60)
+    span = max((end - start).days, 1)
+
+    def x(when: date) -> float:
+        return round(MARGIN + (WIDTH - 2 * MARGIN) * (when - start).days / span, 1)
+
+    months = plan.schedule_months if len(plan.schedule_months) == len(dues) else [None] * len(dues)
+    exams = []
+    for due, month in zip(dues, months, strict=True):
+        state = _exam_state(due, plan, next_due, today)
+        label = f"month {month}" if month is not None else due.isoformat()
+        exams.append(Mark(due, state, label, x(due)))
+    marks = [
+        Mark(e.when, e.state.value, e.modality, x(e.when), e.source)
+        for e in sorted(relevant, key=lambda e: e.when)
+    ]
+    years = [
+        Mark(date(y, 1, 1), "year", str(y), x(date(y, 1, 1)))
+        for y in range(start.year + 1, end.year + 1)
+    ]
+    return Timeline(
+        exams=exams,
+        imaging=marks,
+        today=Mark(today, "today", "today", x(today)),
+        years=years,
+        start=start,
+        end=end,
+    )

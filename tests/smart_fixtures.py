@@ -1,0 +1,83 @@
+"""Builders shared by the SMART app tests: a case loaded under fresh ids (so the app's orders do
+not touch other tests' patients), the app configured for a test EHR, and a plain-HTTP user agent
+that walks the launch as a browser would."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from cds_service.app import create_app
+from cds_service.settings import Settings
+from tests.support.fhir_load import load_bundle
+from tests.support.jwt_issuer import JwtIssuer
+from tests.support.oauth_server import LoopbackEhr
+
+CASES = Path(__file__).parent / "data" / "cases"
+PUBLIC_CLIENT = "pannet-smart-public"
+CONFIDENTIAL_CLIENT = "pannet-smart-confidential"
+CLIENT_SECRET = "test-secret-for-the-confidential-client"
+
+
+def _rename(node: Any, ids: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {k: _rename(v, ids) for k, v in node.items()}
+        ref = out.get("reference")
+        if isinstance(ref, str) and "/" in ref:
+            kind, _, rid = ref.partition("/")
+            out["reference"] = f"{kind}/{ids.get(rid, rid)}"
+        return out
+    if isinstance(node, list):
+        return [_rename(v, ids) for v in node]
+    return node
+
+
+def load_case(fhir_base: str, case: str, prefix: str) -> str:
+    """Load `case` with every id prefixed; returns the new Patient id."""
+    bundle = json.loads((CASES / f"{case}.bundle.json").read_text())
+    ids = {e["resource"]["id"]: f"{prefix}-{e['resource']['id']}"[:64] for e in bundle["entry"]}
+    renamed = copy.deepcopy(bundle)
+    for entry in renamed["entry"]:
+        entry["resource"] = _rename(entry["resource"], ids)
+        entry["resource"]["id"] = ids[entry["resource"]["id"]]
+    load_bundle(fhir_base, renamed)
+    return ids[
+        next(
+            e["resource"]["id"]
+            for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "Patient"
+        )
+    ]
+
+
+def smart_settings(tmp_path: Path, ehr: LoopbackEhr, **overrides: Any) -> Settings:
+    issuer = JwtIssuer()
+    jwks = issuer.write_jwks(tmp_path / "jwks.json")
+    issuers = {ehr.iss: {"client_id": PUBLIC_CLIENT}}
+    return Settings(
+        trusted_issuers_json=json.dumps({issuer.iss: str(jwks)}),
+        database_url=f"sqlite:///{tmp_path / 'cds.sqlite3'}",
+        smart_issuers_json=json.dumps(overrides.pop("issuers", issuers)),
+        **overrides,
+    )
+
+
+def build_app(tmp_path: Path, ehr: LoopbackEhr, **overrides: Any):
+    return create_app(smart_settings(tmp_path, ehr, **overrides))
+
+
+def walk_launch(
+    app_url: str, ehr: LoopbackEhr, launch: str | None, *, decision: str = "allow"
+) -> tuple[requests.Session, requests.Response]:
+    """Launch → consent → callback, following redirects as a browser does; returns the user
+    agent (with its cookie) and the last response."""
+    agent = requests.Session()
+    params = {"iss": ehr.iss, **({"launch": launch} if launch else {})}
+    to_consent = agent.get(f"{app_url}/smart/launch", params=params, timeout=30)
+    to_consent.raise_for_status()
+    decided = agent.post(to_consent.url, data={"decision": decision}, timeout=30)
+    return agent, decided

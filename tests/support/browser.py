@@ -1,0 +1,60 @@
+"""Playwright driving Debian's Chromium (/usr/bin/chromium, installed by `./dev test`; never
+`playwright install`), with every request to a host other than loopback blocked."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "smart"
+
+
+def require_chromium() -> None:
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"{CHROMIUM} is missing (./dev test installs Debian's chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+
+def block_non_loopback(context: object) -> list[str]:
+    """Abort any request that would leave the machine; returns the list of blocked URLs."""
+    blocked: list[str] = []
+
+    def handle(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about") or parts.hostname in LOOPBACK:
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            blocked.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", handle)  # type: ignore[attr-defined]
+    return blocked
+
+
+def screenshot(page: object, name: str) -> Path:
+    """The whole page. The viewport is grown to the page's height for the shot, because
+    Chromium paints a frame's content only where the viewport is."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    size = page.viewport_size  # type: ignore[attr-defined]
+    height = page.evaluate("document.documentElement.scrollHeight")  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})  # type: ignore[attr-defined]
+    try:
+        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        page.set_viewport_size(size)  # type: ignore[attr-defined]
+    return path
