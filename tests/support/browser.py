@@ -53,6 +53,11 @@ def screenshot(page: object, name: str) -> Path:
     size = page.viewport_size  # type: ignore[attr-defined]
     height = page.evaluate("document.documentElement.scrollHeight")  # type: ignore[attr-defined]
     page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})  # type: ignore[attr-defined]
+    # Let the resized frame lay out and paint before the shot (a blank frame otherwise).
+    page.evaluate(  # type: ignore[attr-defined]
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
     try:
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     finally:
