@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from flask_cors import CORS
 
 from cds_service.blueprints import feedback, hooks, ops
 from cds_service.errors import register_error_handlers
+from cds_service.observability.flask_ext import init_observability
+from cds_service.observability.logs import configure_logging
 from cds_service.settings import Settings
 from cds_service.smart.blueprint import bp as smart_bp
 from cds_service.state import init_app
@@ -19,8 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig(level=logging.INFO)
-    init_app(app, settings)
+    configure_logging(settings.log_format)
+    state = init_app(app, settings)
+    init_observability(app, state)
     register_error_handlers(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(hooks.bp)

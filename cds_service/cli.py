@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from cds_service.audit.cli import audit_group
 from cds_service.scoring_pipeline import assess_payload
+from cds_service.sandbox.cli import sandbox_group
 from cds_service.settings import ConfigurationError, Settings
 from cds_service.site import load_site_config
 from fhir_mappers.errors import FhirInputError
@@ -130,6 +132,8 @@ def feedback_stats_command(service_id: str | None, as_json: bool) -> None:
 def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{100 * rate:.0f}"
 
+main.add_command(audit_group)
+main.add_command(sandbox_group)
 
 if __name__ == "__main__":
     main()

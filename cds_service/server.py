@@ -1,20 +1,66 @@
-"""`pannet-cds serve`: the application under gunicorn, a production WSGI server."""
+"""`pannet-cds serve`: the application under gunicorn, a production WSGI server.
+
+Sizing: one worker process per core (scoring is CPU-bound) with a few threads each (FHIR fetches
+wait on I/O); `PANNET_CDS_WORKERS` / `PANNET_CDS_THREADS` override both, e.g. from a container's
+CPU limit. Shutdown: on SIGTERM gunicorn stops accepting, lets in-flight calls finish for
+`graceful_timeout` seconds, then exits — shorter than Kubernetes' termination grace period.
+
+The app module is imported only inside `load()`, after `PROMETHEUS_MULTIPROC_DIR` is set: the
+metrics library picks its multi-process mode when it is first imported (see
+`cds_service.observability.metrics`).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
 
-from cds_service.app import create_app
-from cds_service.settings import Settings
+from cds_service.observability.logs import gunicorn_logconfig
+from cds_service.settings import ConfigurationError, Settings
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+DEFAULT_THREADS = 8
 
 
 def default_workers() -> int:
     # Scoring is CPU-bound and fast; FHIR fetches wait on I/O, which the threads cover.
     return max(1, os.cpu_count() or 1)
+
+
+def _positive_env(name: str) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"{name} must be a whole number of at least 1")
+    return int(raw)
+
+
+def prepare_metrics_dir() -> str:
+    """The directory gunicorn workers share metric samples through; created (and emptied of a
+    previous run's files) when `PROMETHEUS_MULTIPROC_DIR` is not set."""
+    path = os.environ.get(MULTIPROC_ENV)
+    if not path:
+        path = tempfile.mkdtemp(prefix="pannet-cds-metrics-")
+        os.environ[MULTIPROC_ENV] = path
+    os.makedirs(path, exist_ok=True)
+    # Files of an earlier run would add old counts to the new ones.
+    for name in os.listdir(path):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(path, name))
+    return path
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class _Gunicorn(BaseApplication):
@@ -28,27 +74,45 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        from cds_service.app import create_app
+
         return create_app(self.settings)
 
 
-def run_server(settings: Settings, *, host: str, port: int, workers: int | None) -> None:
+def server_options(
+    settings: Settings, *, host: str, port: int, workers: int | None
+) -> dict[str, object]:
     options: dict[str, object] = {
         "bind": f"{host}:{port}",
-        "workers": workers or default_workers(),
+        "workers": workers or _positive_env("PANNET_CDS_WORKERS") or default_workers(),
         "worker_class": "gthread",
-        "threads": 8,
+        "threads": _positive_env("PANNET_CDS_THREADS") or DEFAULT_THREADS,
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        "logconfig_dict": gunicorn_logconfig(settings.log_format),
         # Each worker builds its own app (engine, JWKS cache, HTTP session) after the fork.
         "preload_app": False,
+        "child_exit": _child_exit,
+        # Heartbeat files in RAM: a slow disk must not get healthy workers killed.
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
     }
     if "control_socket_disable" in Config().settings:
         # gunicorn >= 25.1 opens a control socket at $XDG_RUNTIME_DIR/gunicorn.ctl or
         # ~/.gunicorn/gunicorn.ctl: one path for every instance of the user, so a second service
         # takes it over and the first one's shutdown deletes it. Nothing here uses it.
         options["control_socket_disable"] = True
-    _Gunicorn(options, settings).run()
+    return options
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int | None) -> None:
+    created = MULTIPROC_ENV not in os.environ
+    path = prepare_metrics_dir()
+    try:
+        _Gunicorn(server_options(settings, host=host, port=port, workers=workers), settings).run()
+    finally:
+        if created:
+            shutil.rmtree(path, ignore_errors=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from cds_service.db import DEFAULT_DATABASE_URL
+from cds_service.observability.logs import LogFormat
 
 DEFAULT_PATHOLOGY_HOOK = "org.pannet-cds.pathology-report-sign"
 
@@ -33,6 +34,9 @@ class Settings(BaseModel):
     # scope?}, and the CSP frame-ancestors of its pages (which EHR origins may frame it)
     smart_issuers_json: str = "{}"
     smart_frame_ancestors: str = "'self'"
+    log_format: LogFormat = "json"
+    # None: audit records are kept until `pannet-cds audit prune --days N` removes them.
+    audit_retention_days: int | None = Field(default=None, ge=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +50,18 @@ class Settings(BaseModel):
         except ValueError as exc:
             raise ConfigurationError("PANNET_CDS_FHIR_BUDGET_SECONDS must be a number") from exc
         config_path = env.get("PANNET_CDS_CONFIG")
+        log_format = env.get("PANNET_CDS_LOG_FORMAT", "json").strip().lower()
+        if log_format not in {"json", "text"}:
+            raise ConfigurationError("PANNET_CDS_LOG_FORMAT must be 'json' or 'text'")
+        retention = env.get("PANNET_CDS_AUDIT_RETENTION_DAYS", "").strip()
+        try:
+            retention_days = int(retention) if retention else None
+        except ValueError as exc:
+            raise ConfigurationError(
+                "PANNET_CDS_AUDIT_RETENTION_DAYS must be a whole number of days"
+            ) from exc
+        if retention_days is not None and retention_days < 1:
+            raise ConfigurationError("PANNET_CDS_AUDIT_RETENTION_DAYS must be at least 1")
         return cls(
             trusted_issuers_json=env.get("PANNET_CDS_TRUSTED_ISSUERS", "{}"),
             auth_enabled=auth == "on",
@@ -57,4 +73,6 @@ class Settings(BaseModel):
             fhir_budget_seconds=budget_s,
             smart_issuers_json=env.get("PANNET_CDS_SMART_ISSUERS", "{}"),
             smart_frame_ancestors=env.get("PANNET_CDS_SMART_FRAME_ANCESTORS") or "'self'",
+            log_format=log_format,  # type: ignore[arg-type]
+            audit_retention_days=retention_days,
         )

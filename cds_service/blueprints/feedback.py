@@ -11,6 +11,7 @@ from cds_service.errors import BadRequest, ServiceError
 from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
 from cds_service.feedback.models import parse_feedback_request
 from cds_service.feedback.store import store_feedback
+from cds_service.observability.flask_ext import record_feedback_metrics
 from cds_service.state import service_state
 
 bp = Blueprint("feedback", __name__)
@@ -37,4 +38,5 @@ def post_feedback(service_id: str) -> Response:
         result = store_feedback(state.engine, service.id, feedback)
     except FeedbackStoreError:
         raise StorageUnavailable("feedback could not be stored; retry later") from None
+    record_feedback_metrics(service.id, feedback)
     return jsonify({"stored": result.new, "duplicates": result.duplicate})

@@ -21,6 +21,8 @@ from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable
 from cds_service.hooks.gather import gather_resources, make_fetcher
 from cds_service.hooks.request import HookRequest, parse_hook_request
 from cds_service.hooks.services import ContextKind, ServiceDefinition, discovery_document
+from cds_service.observability.flask_ext import record_assessment_call
+from cds_service.observability.logs import bind_hook_instance
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.state import ServiceState, service_state
 from cds_service.suggested_orders import suggested_orders
@@ -62,6 +64,7 @@ def call_service(service_id: str) -> Response:
         hook_request = parse_hook_request(json_body(), service)
     except BadHookRequest as exc:
         raise BadRequest(exc.message) from None
+    bind_hook_instance(hook_request.hook_instance)
     assessment, failed = _assess(state, service, hook_request)
     cards = _cards(state, service, hook_request, assessment)
     if failed and not cards:
@@ -72,6 +75,7 @@ def call_service(service_id: str) -> Response:
             + "; ".join(f"{key} ({reason})" for key, reason in failed.items()),
             expression=list(failed),
         )
+    record_assessment_call(state, service, hook_request, assessment, cards)
     log.info(
         "hook %s instance %s: %d card(s), tier %s",
         service.id,

@@ -1,0 +1,1 @@
+"""The clinical audit trail: one record per assessment, retention, export for review."""

@@ -1,0 +1,1 @@
+"""Prometheus metrics, structured JSON logs and per-request correlation."""

@@ -1,0 +1,149 @@
+"""Observability and audit wired into one app: request timing, the `/metrics` endpoint, the
+access log line per CDS call, and the record of each assessment (audit + metrics)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from cds_service.audit.errors import AuditStoreError
+from cds_service.audit.records import AuditCard, audit_record
+from cds_service.audit.store import AuditRecorder
+from cds_service.cards.models import Card
+from cds_service.errors import ServiceError
+from cds_service.feedback.models import FeedbackRequest
+from cds_service.hooks.request import HookRequest
+from cds_service.hooks.services import ServiceDefinition
+from cds_service.observability.fhir_timing import instrument_session
+from cds_service.observability.logs import bind_hook_instance
+from cds_service.observability.metrics import Metrics, tier_label
+from cds_service.state import ServiceState, service_state
+from scoring.assessment import Assessment
+
+log = logging.getLogger("cds_service.access")
+bp = Blueprint("metrics", __name__)
+
+_EXTENSION = "pannet_cds_observability"
+# Endpoints worth an access-log line; probes and scrapes would drown them.
+_LOGGED_ENDPOINTS = frozenset(
+    {"hooks.call_service", "feedback.post_feedback", "hooks.discovery", "unmatched"}
+)
+
+
+class AuditUnavailable(ServiceError):
+    """The assessment could not be recorded: no card leaves without its audit record."""
+
+    status = 503
+    code = "transient"
+
+
+@dataclass(frozen=True)
+class Observability:
+    metrics: Metrics
+    audit: AuditRecorder
+
+
+def observability() -> Observability:
+    return current_app.extensions[_EXTENSION]
+
+
+@bp.get("/metrics")
+def metrics_endpoint() -> Response:
+    body, content_type = observability().metrics.exposition()
+    return Response(body, content_type=content_type)
+
+
+def init_observability(app: Flask, state: ServiceState) -> Observability:
+    metrics = Metrics()
+    instrument_session(state.http, metrics)
+    ext = Observability(
+        metrics=metrics, audit=AuditRecorder(state.engine, state.settings.audit_retention_days)
+    )
+    app.extensions[_EXTENSION] = ext
+    app.before_request(_start_timer)
+    app.after_request(_observe_request)
+    app.register_blueprint(bp)
+    return ext
+
+
+def _start_timer() -> None:
+    g.pannet_cds_started = time.perf_counter()
+    # gthread workers reuse threads: a previous request's hookInstance must not leak into this one.
+    bind_hook_instance(None)
+
+
+def _service_labels(state: ServiceState) -> tuple[str, str]:
+    service_id = (request.view_args or {}).get("service_id")
+    if service_id is None:
+        return "", ""
+    service = state.services.get(service_id)
+    # Unknown ids are caller-chosen text: one bounded label value for all of them.
+    return (service.id, service.hook) if service is not None else ("unknown", "")
+
+
+def _observe_request(response: Response) -> Response:
+    started = g.get("pannet_cds_started")
+    if started is None:
+        return response
+    elapsed = time.perf_counter() - started
+    endpoint = request.endpoint or "unmatched"
+    service, hook = _service_labels(service_state())
+    status = str(response.status_code)
+    observability().metrics.requests.labels(endpoint, service, hook, status).observe(elapsed)
+    if endpoint in _LOGGED_ENDPOINTS:
+        log.info(
+            "%s %s -> %s",
+            request.method,
+            endpoint,
+            status,
+            extra={
+                "endpoint": endpoint,
+                "service": service,
+                "status": response.status_code,
+                "durationMs": round(elapsed * 1000, 2),
+            },
+        )
+    return response
+
+
+def record_assessment_call(
+    state: ServiceState,
+    service: ServiceDefinition,
+    hook: HookRequest,
+    assessment: Assessment,
+    cards: Sequence[Card],
+) -> None:
+    """Audit the assessment (raises `AuditUnavailable` if it cannot be stored), then count it."""
+    record = audit_record(
+        recorded_at=datetime.now(UTC),
+        service_id=service.id,
+        hook=hook.hook,
+        hook_instance=hook.hook_instance,
+        patient_ref=f"Patient/{hook.context.patient_id}",
+        assessment=assessment,
+        site=state.site,
+        cards=[
+            AuditCard(uuid=c.uuid, indicator=c.indicator.value, summary=c.summary) for c in cards
+        ],
+    )
+    ext = observability()
+    try:
+        ext.audit.record(record)
+    except AuditStoreError as exc:
+        log.error("audit record not written (%s)", type(exc.__cause__).__name__)
+        raise AuditUnavailable("the assessment could not be recorded; retry later") from None
+    tier = tier_label(assessment.overall_tier)
+    ext.metrics.assessments.labels(service.id, service.hook, tier).inc()
+    for card in cards:
+        ext.metrics.cards.labels(service.id, tier, card.indicator.value).inc()
+
+
+def record_feedback_metrics(service_id: str, feedback: FeedbackRequest) -> None:
+    counter = observability().metrics.feedback
+    for item in feedback.feedback:
+        counter.labels(service_id, item.outcome.value).inc()

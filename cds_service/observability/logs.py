@@ -1,0 +1,132 @@
+"""Structured logs: one JSON object per line, correlated by the CDS call's `hookInstance`.
+
+Messages in this code base carry resource ids at most, never tokens or clinical values; as a
+second line of defence the formatter masks anything shaped like a bearer token or a JWT before
+it is written. `PANNET_CDS_LOG_FORMAT=text` keeps plain lines for a developer's terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+LogFormat = Literal["json", "text"]
+
+_hook_instance: ContextVar[str | None] = ContextVar("pannet_cds_hook_instance", default=None)
+
+_SECRETS = (
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [redacted]"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), "[redacted-jwt]"),
+    (
+        re.compile(
+            r"(?i)(access_token|id_token|refresh_token)([\"']?\s*[:=]\s*[\"']?)[^\"'\s,&}]+"
+        ),
+        r"\1\2[redacted]",
+    ),
+)
+# Attributes every LogRecord has; anything else came in through `extra=` and is emitted.
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "hook_instance",
+}
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def bind_hook_instance(hook_instance: str | None) -> None:
+    """Tag every later log line of this request (this thread's context) with `hook_instance`."""
+    _hook_instance.set(hook_instance)
+
+
+def current_hook_instance() -> str | None:
+    return _hook_instance.get()
+
+
+class HookInstanceFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.hook_instance = _hook_instance.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """`{"time", "level", "logger", "message", "hookInstance", ...extra}` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        hook_instance = getattr(record, "hook_instance", None) or _hook_instance.get()
+        if hook_instance:
+            entry["hookInstance"] = hook_instance
+        for key, value in vars(record).items():
+            if key not in _RESERVED and not key.startswith("_"):
+                entry[key] = value if isinstance(value, int | float | bool) else redact(str(value))
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class _OurHandler(logging.StreamHandler):
+    """Marks the handler this module installed, so configuring twice replaces, not adds."""
+
+
+def json_handler(stream: Any = None) -> logging.Handler:
+    handler = _OurHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(HookInstanceFilter())
+    return handler
+
+
+def configure_logging(log_format: LogFormat = "json", level: int = logging.INFO) -> None:
+    """Process-wide: the root logger writes JSON (or plain text) lines to stderr."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, _OurHandler):
+            root.removeHandler(handler)
+    if log_format == "json":
+        root.addHandler(json_handler())
+    else:
+        handler = _OurHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(hook_instance)s] %(message)s")
+        )
+        handler.addFilter(HookInstanceFilter())
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def gunicorn_logconfig(log_format: LogFormat) -> dict[str, Any]:
+    """gunicorn's own log lines (start-up, worker exits) in the same format as the app's."""
+    formatter = (
+        {"()": JsonFormatter}
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"pannet": formatter},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "pannet",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        },
+    }

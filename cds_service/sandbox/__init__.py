@@ -1,0 +1,1 @@
+"""Demo patients for a public FHIR sandbox, and a check of the service against them."""
