@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from cds_service.audit.cli import audit_group
-from cds_service.scoring_pipeline import assess_payload
 from cds_service.sandbox.cli import sandbox_group
+from cds_service.scoring_pipeline import assess_payload
 from cds_service.settings import ConfigurationError, Settings
 from cds_service.site import load_site_config
 from fhir_mappers.errors import FhirInputError
@@ -83,8 +83,11 @@ def serve(host: str, port: int, workers: int | None) -> None:
     """Run the CDS Hooks service under gunicorn (configuration from PANNET_CDS_* variables)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from cds_service.server import prepare_metrics_dir, run_server
+
+    # Before the app, and with it the metrics library, is first imported (see server.py).
+    prepare_metrics_dir()
     from cds_service.app import create_app
-    from cds_service.server import run_server
 
     try:
         settings = Settings.from_env()
@@ -131,6 +134,7 @@ def feedback_stats_command(service_id: str | None, as_json: bool) -> None:
 
 def _percent(rate: float | None) -> str:
     return "-" if rate is None else f"{100 * rate:.0f}"
+
 
 main.add_command(audit_group)
 main.add_command(sandbox_group)

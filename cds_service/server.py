@@ -26,6 +26,7 @@ from cds_service.settings import ConfigurationError, Settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 DEFAULT_THREADS = 8
+_TEMP_PREFIX = "pannet-cds-metrics-"
 
 
 def default_workers() -> int:
@@ -47,7 +48,7 @@ def prepare_metrics_dir() -> str:
     previous run's files) when `PROMETHEUS_MULTIPROC_DIR` is not set."""
     path = os.environ.get(MULTIPROC_ENV)
     if not path:
-        path = tempfile.mkdtemp(prefix="pannet-cds-metrics-")
+        path = tempfile.mkdtemp(prefix=_TEMP_PREFIX)
         os.environ[MULTIPROC_ENV] = path
     os.makedirs(path, exist_ok=True)
     # Files of an earlier run would add old counts to the new ones.
@@ -109,10 +110,9 @@ def server_options(
 
 
 def run_server(settings: Settings, *, host: str, port: int, workers: int | None) -> None:
-    created = MULTIPROC_ENV not in os.environ
     path = prepare_metrics_dir()
     try:
         _Gunicorn(server_options(settings, host=host, port=port, workers=workers), settings).run()
     finally:
-        if created:
+        if os.path.basename(path).startswith(_TEMP_PREFIX):
             shutil.rmtree(path, ignore_errors=True)

@@ -126,6 +126,8 @@ def gunicorn_logconfig(log_format: LogFormat) -> dict[str, Any]:
                 "stream": "ext://sys.stderr",
             },
         },
+        # The app's own handler goes on the root logger in each worker (configure_logging).
+        "root": {"level": "INFO", "handlers": []},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
         },

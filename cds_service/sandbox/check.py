@@ -70,7 +70,7 @@ class CheckRow:
 
 
 def find_service(service_url: str, hook: str, session: requests.Session) -> str:
-    """The id of the service for `hook` in the discovery document at `{service_url}/cds-services`."""
+    """The id of the service for `hook` in the discovery at `{service_url}/cds-services`."""
     response = session.get(f"{service_url}/cds-services", timeout=TIMEOUT_S)
     if response.status_code != 200:
         raise SandboxError(f"GET {service_url}/cds-services answered HTTP {response.status_code}")
