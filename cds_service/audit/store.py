@@ -51,7 +51,8 @@ def read_audit(
     until: datetime | None = None,
     service_id: str | None = None,
 ) -> Iterator[AuditRecord]:
-    """Records with `since <= recorded_at < until`, oldest first, read in batches by id."""
+    """Records with `since <= recorded_at < until` in the order they were written (time order
+    as the service writes them), read in batches by id."""
     table = audit_records
     filters = []
     if since is not None:
