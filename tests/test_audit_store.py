@@ -53,8 +53,13 @@ def record_for(case: str, *, at: datetime = NOW, hook_instance: str = "hi-1") ->
         patient_ref=f"Patient/{case}",
         assessment=assessment,
         site=DEFAULT_SITE_CONFIG,
-        cards=[AuditCard(uuid="0b3c7c1e-6f0e-4b53-9f1c-2f3c1d5e6a7b", indicator="warning",
-                         summary="Intermediate recurrence risk")],
+        cards=[
+            AuditCard(
+                uuid="0b3c7c1e-6f0e-4b53-9f1c-2f3c1d5e6a7b",
+                indicator="warning",
+                summary="Intermediate recurrence risk",
+            )
+        ],
     )
 
 
@@ -87,7 +92,9 @@ def test_unknown_tier_is_stored_as_null_not_low(engine):
 
 def test_read_filters_by_time_window_and_service(engine):
     for days in range(5):
-        write_audit(engine, record_for("p02", at=NOW - timedelta(days=days), hook_instance=f"h{days}"))
+        write_audit(
+            engine, record_for("p02", at=NOW - timedelta(days=days), hook_instance=f"h{days}")
+        )
     window = list(read_audit(engine, since=NOW - timedelta(days=2), until=NOW))
     # In the order written (the service writes them as they happen).
     assert [r.hook_instance for r in window] == ["h1", "h2"]
@@ -147,30 +154,45 @@ def test_json_export_is_a_valid_array_even_when_empty():
 
 
 def test_cli_export_and_prune(database_url, engine, tmp_path):
-    write_audit(engine, record_for("p01", at=datetime.now(UTC) - timedelta(days=100), hook_instance="o"))
+    write_audit(
+        engine, record_for("p01", at=datetime.now(UTC) - timedelta(days=100), hook_instance="o")
+    )
     write_audit(engine, record_for("p02", at=datetime.now(UTC), hook_instance="n"))
     runner = CliRunner()
     out_file = tmp_path / "audit.json"
     result = runner.invoke(
         main,
-        ["audit", "export", "--format", "json", "-o", str(out_file), "--database-url", database_url],
+        [
+            "audit",
+            "export",
+            "--format",
+            "json",
+            "-o",
+            str(out_file),
+            "--database-url",
+            database_url,
+        ],
     )
     assert result.exit_code == 0, result.output
     assert [r["hook_instance"] for r in json.loads(out_file.read_text())] == ["o", "n"]
 
-    result = runner.invoke(main, ["audit", "prune", "--database-url", database_url],
-                           env={"PANNET_CDS_AUDIT_RETENTION_DAYS": "30"})
+    result = runner.invoke(
+        main,
+        ["audit", "prune", "--database-url", database_url],
+        env={"PANNET_CDS_AUDIT_RETENTION_DAYS": "30"},
+    )
     assert result.exit_code == 0, result.output
     assert "1 audit record(s)" in result.output
 
     result = runner.invoke(main, ["audit", "export", "--database-url", database_url])
     assert result.exit_code == 0
-    assert list(csv.DictReader(io.StringIO(result.stdout)))[0]["hook_instance"] == "n"
+    assert next(iter(csv.DictReader(io.StringIO(result.stdout))))["hook_instance"] == "n"
 
 
 def test_cli_prune_needs_a_retention_period(tmp_path):
     result = CliRunner().invoke(
-        main, ["audit", "prune", "--database-url", f"sqlite:///{tmp_path / 'x.sqlite3'}"],
+        main,
+        ["audit", "prune", "--database-url", f"sqlite:///{tmp_path / 'x.sqlite3'}"],
         env={"PANNET_CDS_AUDIT_RETENTION_DAYS": ""},
     )
     assert result.exit_code == 2

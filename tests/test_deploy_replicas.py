@@ -59,8 +59,15 @@ def test_a_token_used_on_one_replica_is_refused_by_the_other(replicas):
 def test_feedback_sent_to_both_replicas_is_stored_once(replicas):
     a, b = replicas
     card = a.post(PATH, body("p01")).get_json()["cards"][0]
-    feedback = {"feedback": [{"card": card["uuid"], "outcome": "overridden",
-                              "outcomeTimestamp": "2026-03-01T10:00:00Z"}]}
+    feedback = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "overridden",
+                "outcomeTimestamp": "2026-03-01T10:00:00Z",
+            }
+        ]
+    }
     first = a.post(f"{PATH}/feedback", feedback).get_json()
     second = b.post(f"{PATH}/feedback", feedback).get_json()
     assert (first, second) == ({"stored": 1, "duplicates": 0}, {"stored": 0, "duplicates": 1})

@@ -75,28 +75,60 @@ def test_request_latency_cards_and_assessments_are_counted(cds):
     count = "pannet_cds_request_duration_seconds_count"
     assert value(found, count, **labels, status="200") == 3
     assert value(found, count, **labels, status="400") == 1
-    assert value(found, "pannet_cds_cards_total", service=PATIENT_VIEW, tier="high",
-                 indicator="critical") == 1
-    assert value(found, "pannet_cds_cards_total", service=PATIENT_VIEW, tier="none",
-                 indicator="warning") == 1
-    assert value(found, "pannet_cds_assessments_total", service=PATIENT_VIEW,
-                 hook="patient-view", tier="intermediate") == 1
+    assert (
+        value(
+            found, "pannet_cds_cards_total", service=PATIENT_VIEW, tier="high", indicator="critical"
+        )
+        == 1
+    )
+    assert (
+        value(
+            found, "pannet_cds_cards_total", service=PATIENT_VIEW, tier="none", indicator="warning"
+        )
+        == 1
+    )
+    assert (
+        value(
+            found,
+            "pannet_cds_assessments_total",
+            service=PATIENT_VIEW,
+            hook="patient-view",
+            tier="intermediate",
+        )
+        == 1
+    )
 
 
 def test_unknown_service_ids_share_one_label_value(cds):
     cds.post("/cds-services/no-such-service-123", {"hook": "x"})
     cds.post("/cds-services/another-unknown", {"hook": "x"})
     found = samples(cds)
-    assert value(found, "pannet_cds_request_duration_seconds_count", endpoint="hooks.call_service",
-                 service="unknown", hook="", status="404") == 2
+    assert (
+        value(
+            found,
+            "pannet_cds_request_duration_seconds_count",
+            endpoint="hooks.call_service",
+            service="unknown",
+            hook="",
+            status="404",
+        )
+        == 2
+    )
 
 
 def test_feedback_outcomes_are_counted(cds):
-    body, response = call(cds, "p01")
+    _body, response = call(cds, "p01")
     card = response.get_json()["cards"][0]
-    feedback = {"feedback": [{"card": card["uuid"], "outcome": "accepted",
-                              "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
-                              "outcomeTimestamp": "2026-03-01T10:00:00Z"}]}
+    feedback = {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
+                "outcomeTimestamp": "2026-03-01T10:00:00Z",
+            }
+        ]
+    }
     assert cds.post(f"/cds-services/{PATIENT_VIEW}/feedback", feedback).status_code == 200
     found = samples(cds)
     assert value(found, "pannet_cds_feedback_total", service=PATIENT_VIEW, outcome="accepted") == 1
@@ -107,10 +139,24 @@ def test_fhir_fetch_errors_are_counted_by_resource_type(cds):
     _, response = call(cds, "p01", prefetch={}, fhir_server=closed, access_token=SECRET_TOKEN)
     assert response.status_code == 412
     found = samples(cds)
-    assert value(found, "pannet_cds_fhir_fetch_errors_total", resource_type="Patient",
-                 reason="connection") >= 1
-    assert value(found, "pannet_cds_fhir_fetch_duration_seconds_count", resource_type="Observation",
-                 outcome="connection") >= 1
+    assert (
+        value(
+            found,
+            "pannet_cds_fhir_fetch_errors_total",
+            resource_type="Patient",
+            reason="connection",
+        )
+        >= 1
+    )
+    assert (
+        value(
+            found,
+            "pannet_cds_fhir_fetch_duration_seconds_count",
+            resource_type="Observation",
+            outcome="connection",
+        )
+        >= 1
+    )
 
 
 def test_fhir_fetch_latency_from_a_real_server(cds, fhir_server):
@@ -119,10 +165,24 @@ def test_fhir_fetch_latency_from_a_real_server(cds, fhir_server):
     _, response = call(cds, "p02", prefetch={}, fhir_server=fhir_server.base_url)
     assert response.status_code == 200, response.get_json()
     found = samples(cds)
-    assert value(found, "pannet_cds_fhir_fetch_duration_seconds_count", resource_type="Patient",
-                 outcome="2xx") == 1
-    assert value(found, "pannet_cds_fhir_fetch_duration_seconds_count", resource_type="Observation",
-                 outcome="2xx") >= 1
+    assert (
+        value(
+            found,
+            "pannet_cds_fhir_fetch_duration_seconds_count",
+            resource_type="Patient",
+            outcome="2xx",
+        )
+        == 1
+    )
+    assert (
+        value(
+            found,
+            "pannet_cds_fhir_fetch_duration_seconds_count",
+            resource_type="Observation",
+            outcome="2xx",
+        )
+        >= 1
+    )
 
 
 def test_logs_are_json_correlated_by_hook_instance_without_tokens(cds, log_lines):
