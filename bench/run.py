@@ -161,6 +161,17 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=4000, help="cap per level")
     parser.add_argument("--cohort", type=int, default=10_000)
     parser.add_argument("--skip-healthchain", action="store_true")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="the service's database (default: a fresh SQLite file), e.g. a PostgreSQL URL",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["prefetch"],
+        default=None,
+        help="measure only pannet-cds with prefetch (for profiling rounds)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pannet-bench-"))
@@ -174,7 +185,7 @@ def main() -> None:
     service_env = {
         **env,
         "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
-        "PANNET_CDS_DATABASE_URL": f"sqlite:///{work / 'cds.sqlite3'}",
+        "PANNET_CDS_DATABASE_URL": args.database_url or f"sqlite:///{work / 'cds.sqlite3'}",
     }
     audience = f"http://127.0.0.1:{port}{SERVICE_PATH}"
     expected = (args.max_requests + 100) * len(LEVELS)
@@ -194,6 +205,8 @@ def main() -> None:
             tables["prefetch"] = measure(
                 base, SERVICE_PATH, bodies(None), args.duration, args.max_requests, tokens=tokens
             )
+            if args.only == "prefetch":
+                return
             print("pannet-cds, reading the local FHIR server", flush=True)
             fetch_tokens = [
                 issuer.mint(aud=audience) for _ in range(int(args.fetch_duration * 300))
