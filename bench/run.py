@@ -7,7 +7,7 @@ Starts, one after the other and each alone on the machine, on 127.0.0.1:
 - the framework floor (bench/floor_app.py: Flask, same gunicorn configuration, fixed card);
 - healthchain's CDS Hooks service returning one card (bench/healthchain_app.py, uvicorn with the
   same number of worker processes, in its own virtualenv bench/.venv-healthchain, created on
-  first use from PyPI),
+  bench/.venv-healthchain, created on first use from PyPI),
 at concurrency 1, 8 and 32, then `pannet-cds score`'s pipeline on a generated cohort. Prints a
 Markdown table (and writes it to bench/results.md) with p50/p95/p99 and throughput, and the
 ratios of pannet-cds to the floor and to healthchain.
@@ -134,6 +134,12 @@ def measure(
 
 
 def ensure_healthchain_venv() -> Path:
+    """healthchain is a test dependency: use this interpreter when it has it, else a venv."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import healthchain.gateway"], check=False, capture_output=True
+    )
+    if probe.returncode == 0:
+        return Path(sys.executable)
     python = HC_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(HC_VENV)], check=True)
@@ -237,7 +243,7 @@ def main() -> None:
     if not args.skip_healthchain:
         python = ensure_healthchain_venv()
         port = free_loopback_port()
-        hc_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+        hc_env = dict(env)
         cmd = [
             str(python),
             "-m",
