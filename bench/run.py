@@ -2,12 +2,13 @@
 
 Starts, one after the other and each alone on the machine, on 127.0.0.1:
 - pannet-cds under its production server (`pannet-cds serve`: gunicorn gthread, one worker per
-  core, JWT verification on, a fresh SQLite file) and measures patient-view calls with full
-  prefetch, then with no prefetch so the service reads a local FHIR server (sekmet-fhir);
+  core, JWT verification on, a fresh SQLite file or --database-url) and measures patient-view
+  calls with full prefetch, then with no prefetch so the service reads a local FHIR server
+  (sekmet-fhir);
 - the framework floor (bench/floor_app.py: Flask, same gunicorn configuration, fixed card);
 - healthchain's CDS Hooks service returning one card (bench/healthchain_app.py, uvicorn with the
-  same number of worker processes, in its own virtualenv bench/.venv-healthchain, created on
-  bench/.venv-healthchain, created on first use from PyPI),
+  same number of worker processes; healthchain from the test dependencies, else from a
+  virtualenv bench/.venv-healthchain created on first use from PyPI),
 at concurrency 1, 8 and 32, then `pannet-cds score`'s pipeline on a generated cohort. Prints a
 Markdown table (and writes it to bench/results.md) with p50/p95/p99 and throughput, and the
 ratios of pannet-cds to the floor and to healthchain.
