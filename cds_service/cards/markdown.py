@@ -18,7 +18,7 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _BLOCK_START = re.compile(r"^(?:([#+\-=])(?=\s|$|\1)|\d+(?=[.)](?:\s|$)))")
 # GFM extended autolinks ("https://...", "www.") turn bare text into links.
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
-_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_HTML_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _WHITESPACE = re.compile(r"\s+")
 _SAFE_URL = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
@@ -28,7 +28,7 @@ def escape_text(value: object) -> str:
     text = _WHITESPACE.sub(" ", str(value)).strip()
     # Entities (not backslashes) for HTML, so even a renderer that passes raw HTML through
     # shows `<script>` as text.
-    text = "".join(_HTML_ENTITIES.get(ch, ch) for ch in text)
+    text = text.translate(_HTML_ENTITIES)
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
     return _BLOCK_START.sub(_escape_block_start, text, count=1)
