@@ -1,0 +1,62 @@
+"""Input fuzzing of the mappers and the scoring pipeline: any JSON a feed may carry gives either
+an assessment that keeps its own invariants or one `FhirInputError` naming the culprit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+
+from cds_service.scoring_pipeline import assess_payload
+from fhir_mappers.errors import FhirInputError
+from scoring.assessment import Assessment, Tier
+from tests.support.fhir_strategies import payloads, resources
+
+EXAMPLES = 300
+TODAY = date(2025, 6, 1)
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def check_assessment(assessment: Assessment) -> None:
+    """What any assessment must satisfy, whatever the record."""
+    if assessment.overall_tier is not None:
+        assert assessment.overall_tier in assessment.possible_tiers
+    for score in assessment.scores:
+        if score.points_range is not None:
+            low, high = score.points_range
+            assert low <= high
+            if score.points is not None:
+                assert low <= score.points <= high
+        if score.tier is not None:
+            assert score.tier in score.possible_tiers
+        for factor in score.factors:
+            # Unknown stays unknown: no points for a factor whose value is not known.
+            if factor.value is None:
+                assert factor.points in (None, 0)
+    assert all(isinstance(t, Tier) for t in assessment.possible_tiers)
+    assessment.model_dump_json()  # serialisable, as the CLI and the cards need
+
+
+def assess_or_refuse(payload: object) -> None:
+    try:
+        assessment = assess_payload(payload, today=TODAY)
+    except FhirInputError as exc:
+        assert exc.message and "\n" not in exc.message
+        return
+    check_assessment(assessment)
+
+
+@FUZZ
+@given(payloads())
+def test_any_payload_is_assessed_or_refused_with_one_line(payload):
+    assess_or_refuse(payload)
+
+
+@FUZZ
+@given(resources())
+def test_mutated_case_resources_as_a_bare_array(items):
+    assess_or_refuse(items)
