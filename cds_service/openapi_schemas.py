@@ -55,9 +55,9 @@ def patient() -> Schema:
         "properties": {
             "resourceType": {"const": "Patient"},
             "id": {"type": "string", "pattern": FHIR_ID},
-            "gender": {"enum": ["male", "female", "other", "unknown"]},
+            "gender": {"enum": ["male", "female", "other", "unknown", None]},
             "birthDate": {
-                "type": "string",
+                "type": ["string", "null"],
                 "pattern": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
             },
         },

@@ -178,3 +178,20 @@ def test_a_valid_call_still_works_after_the_abuse(server):
     response = post(server, "/cds-services/pannet-cds-patient-view", json.dumps(body))
     assert response.status_code == 200
     assert "Traceback" not in server.log_text()
+
+
+def test_regression_integral_float_expires_in_is_an_integer(cds):
+    """Found by the contract fuzzing: `expires_in: 300.0` (the JSON number 300) was a 400."""
+    from tests.support.cds_calls import case_resources
+
+    body = request_body(
+        "patient-view",
+        "p01",
+        prefetch=prefetch_for(case_resources("p01")),
+        fhir_server="http://127.0.0.1:9/fhir",
+        access_token="t",
+    )
+    body["fhirAuthorization"]["expires_in"] = 300.0
+    assert cds.post("/cds-services/pannet-cds-patient-view", body).status_code == 200
+    body["fhirAuthorization"]["expires_in"] = 300.5
+    assert cds.post("/cds-services/pannet-cds-patient-view", body).status_code == 400

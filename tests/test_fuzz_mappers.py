@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from cds_service.scoring_pipeline import assess_payload
 from fhir_mappers.errors import FhirInputError
 from scoring.assessment import Assessment, Tier
-from tests.support.fhir_strategies import payloads, resources
+from tests.support.fhir_strategies import case_bundle, payloads, resources
 
 EXAMPLES = 300
 TODAY = date(2025, 6, 1)
@@ -60,3 +61,44 @@ def test_any_payload_is_assessed_or_refused_with_one_line(payload):
 @given(resources())
 def test_mutated_case_resources_as_a_bare_array(items):
     assess_or_refuse(items)
+
+
+def _p01_with(resource_type: str, element: str, value: object) -> dict:
+    bundle = case_bundle("p01")
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == resource_type:
+            choice = "performed" if resource_type == "Procedure" else "effective"
+            for key in [k for k in resource if k.startswith(choice)]:
+                del resource[key]
+            if "." in element:
+                outer, inner = element.split(".")
+                resource[outer] = {inner: value}
+            else:
+                resource[element] = value
+            return bundle
+    raise AssertionError(f"p01 has no {resource_type}")
+
+
+@pytest.mark.parametrize(
+    "resource_type, element, value",
+    [
+        ("Procedure", "performedDateTime", 0),
+        ("Procedure", "performedDateTime", 1709510400),
+        ("Procedure", "performedPeriod.start", 0),
+        ("Observation", "effectiveDateTime", 0.0),
+    ],
+)
+def test_regression_numeric_dates_are_refused_not_read_as_1970(resource_type, element, value):
+    """Found by the contract fuzzing: the R4B models read a JSON number as a Unix timestamp, so
+    a resection 'performed' 0 was dated 1970-01-01 and surveillance counted from it."""
+    with pytest.raises(FhirInputError, match="must be a JSON string"):
+        assess_payload(_p01_with(resource_type, element, value), today=TODAY)
+
+
+def test_string_dates_still_work():
+    assessment = assess_payload(
+        _p01_with("Procedure", "performedDateTime", "2024-03-04"), today=TODAY
+    )
+    assert assessment.surveillance is not None
+    assert assessment.surveillance.anchor_date == "2024-03-04"

@@ -7,11 +7,12 @@ the `context` models are in `cds_service.hooks.context`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -25,6 +26,13 @@ from cds_service.hooks.errors import BadHookRequest
 from cds_service.hooks.services import ServiceDefinition
 
 
+def _integral(value: object) -> object:
+    # JSON has one number type: 300.0 is the integer 300 (a JSON Schema "integer" too).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class FhirAuthorization(BaseModel):
     """`fhirAuthorization`: an OAuth 2.0 bearer token for the client's FHIR server (spec §
     "Passing the Access Token"). The token is a SecretStr so no repr, log or error shows it."""
@@ -33,7 +41,7 @@ class FhirAuthorization(BaseModel):
 
     access_token: SecretStr = Field(min_length=1, max_length=16384)
     token_type: Literal["Bearer", "bearer"]
-    expires_in: int = Field(ge=0)
+    expires_in: Annotated[int, BeforeValidator(_integral)] = Field(ge=0)
     scope: str = Field(min_length=1, max_length=8192)
     subject: str = Field(min_length=1, max_length=1024)
     patient: str | None = Field(default=None, pattern=rf"^{FHIR_ID}$")

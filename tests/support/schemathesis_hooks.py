@@ -3,7 +3,8 @@ schemathesis process that tests/test_contract_schemathesis.py starts).
 
 - Every call gets a fresh CDS client JWT (new `jti`, `aud` = the URL called), so the
   authentication path is fuzzed too and the replay cache never refuses a legitimate call.
-- `fhirServer` is pointed at a closed loopback port: no generated host is ever contacted.
+- a valid `fhirServer` is pointed at a closed loopback port, and the service runs behind a dead
+  loopback proxy (tests/support/service_runner.py): no generated host is ever contacted.
 - The one cross-field rule OpenAPI cannot state, that the prefetched Patient is
   context.patientId's, is applied to bodies that are otherwise well-formed.
 """
@@ -26,6 +27,7 @@ ENV_ISS = "PANNET_CDS_CONTRACT_JWT_ISS"
 ENV_KID = "PANNET_CDS_CONTRACT_JWT_KID"
 ENV_BASE = "PANNET_CDS_CONTRACT_BASE_URL"
 ENV_FHIR = "PANNET_CDS_CONTRACT_FHIR_URL"
+_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~\-/]*)?$")
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -57,7 +59,10 @@ class FreshClientJwt:
 def map_body(context: Any, body: Any) -> Any:
     if not isinstance(body, dict):
         return body
-    if isinstance(body.get("fhirServer"), str):
+    server = body.get("fhirServer")
+    if isinstance(server, str) and len(server) <= 2048 and _URL.match(server):
+        # Only a schema-valid URL is swapped (for another valid one): a negative case stays
+        # negative. Anything else the service accepts goes to the runner's dead proxy.
         body["fhirServer"] = os.environ[ENV_FHIR]
     context_obj, prefetch = body.get("context"), body.get("prefetch")
     if isinstance(context_obj, dict) and isinstance(prefetch, dict):
@@ -72,4 +77,3 @@ def map_body(context: Any, body: Any) -> Any:
         ):
             patient["id"] = patient_id
     return body
-
