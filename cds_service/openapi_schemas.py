@@ -233,7 +233,12 @@ COMPONENTS: dict[str, Schema] = {
         "type": "object",
         "required": ["access_token", "token_type", "expires_in", "scope", "subject"],
         "properties": {
-            "access_token": {"type": "string", "minLength": 1, "maxLength": 16384},
+            "access_token": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 16384,
+                "pattern": r"^[\x21-\x7e]+$",
+            },
             "token_type": {"enum": ["Bearer", "bearer"]},
             "expires_in": {"type": "integer", "minimum": 0},
             "scope": {"type": "string", "minLength": 1, "maxLength": 8192},

@@ -195,3 +195,16 @@ def test_regression_integral_float_expires_in_is_an_integer(cds):
     assert cds.post("/cds-services/pannet-cds-patient-view", body).status_code == 200
     body["fhirAuthorization"]["expires_in"] = 300.5
     assert cds.post("/cds-services/pannet-cds-patient-view", body).status_code == 400
+
+
+@pytest.mark.parametrize("token", ["tökén", "a b", "\udb13x", "日本"])
+def test_regression_unsendable_access_token_is_400_not_500(cds, token):
+    """Found by the contract fuzzing: a token that cannot go into an HTTP header (not Latin-1)
+    made the FHIR fetch raise UnicodeEncodeError, answered 500."""
+    body = request_body(
+        "patient-view", "p01", fhir_server="http://127.0.0.1:9/fhir", access_token=token
+    )
+    response = cds.post("/cds-services/pannet-cds-patient-view", raw=json.dumps(body).encode())
+    assert response.status_code == 400
+    diagnostics = response.get_json()["issue"][0]["diagnostics"]
+    assert "access_token" in diagnostics and token not in diagnostics

@@ -7,6 +7,7 @@ the `context` models are in `cds_service.hooks.context`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -24,6 +25,9 @@ from pydantic import (
 from cds_service.hooks.context import CONTEXT_MODELS, FHIR_ID, HookContext, Resource
 from cds_service.hooks.errors import BadHookRequest
 from cds_service.hooks.services import ServiceDefinition
+
+
+_PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 
 
 def _integral(value: object) -> object:
@@ -45,6 +49,15 @@ class FhirAuthorization(BaseModel):
     scope: str = Field(min_length=1, max_length=8192)
     subject: str = Field(min_length=1, max_length=1024)
     patient: str | None = Field(default=None, pattern=rf"^{FHIR_ID}$")
+
+    @field_validator("access_token")
+    @classmethod
+    def _sendable(cls, value: SecretStr) -> SecretStr:
+        # It goes into an HTTP header: RFC 6750 tokens are printable ASCII, and anything else
+        # could not be sent (it made the FHIR fetch fail with a 500).
+        if not _PRINTABLE_ASCII.match(value.get_secret_value()):
+            raise ValueError("must be printable ASCII (an RFC 6750 bearer token)")
+        return value
 
 
 class _Envelope(BaseModel):
