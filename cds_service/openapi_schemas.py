@@ -41,7 +41,7 @@ def resource(resource_type: str | None = None) -> Schema:
     kind: Schema = (
         {"const": resource_type}
         if resource_type
-        else {"type": "string", "not": {"const": "Patient"}}
+        else {"type": "string"}
     )
     return {"type": "object", "required": ["resourceType"], "properties": {"resourceType": kind}}
 
@@ -55,7 +55,7 @@ def patient() -> Schema:
         "properties": {
             "resourceType": {"const": "Patient"},
             "id": {"type": "string", "pattern": FHIR_ID},
-            "gender": {"enum": ["male", "female", "other", "unknown", None]},
+            "gender": {"type": ["string", "null"]},
             "birthDate": {
                 "type": ["string", "null"],
                 "pattern": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
@@ -87,10 +87,11 @@ def _context(kind: ContextKind) -> Schema:
     properties: Schema = {
         "userId": {"type": "string", "pattern": _USER_ID},
         "patientId": {"type": "string", "pattern": FHIR_ID},
-        "encounterId": {"type": "string", "pattern": FHIR_ID},
+        "encounterId": {"type": ["string", "null"], "pattern": FHIR_ID},
     }
     required = ["userId", "patientId"]
     if kind is ContextKind.ENCOUNTER_DISCHARGE:
+        properties["encounterId"] = {"type": "string", "pattern": FHIR_ID}
         required.append("encounterId")
     elif kind is ContextKind.ORDER_SIGN:
         properties["draftOrders"] = bundle()
@@ -243,7 +244,7 @@ COMPONENTS: dict[str, Schema] = {
             "expires_in": {"type": "integer", "minimum": 0},
             "scope": {"type": "string", "minLength": 1, "maxLength": 8192},
             "subject": {"type": "string", "minLength": 1, "maxLength": 1024},
-            "patient": {"type": "string", "pattern": FHIR_ID},
+            "patient": {"type": ["string", "null"], "pattern": FHIR_ID},
         },
     },
     "Card": {

@@ -87,6 +87,15 @@ def _assess(state: ServiceState, service: ServiceDefinition, hook: HookRequest) 
         assessment = assess_resources(gathered.resources, today=date.today(), site=state.site)
     except FhirInputError as exc:
         raise BadRequest(f"FHIR data not usable: {exc}") from None
+    if gathered.failed and not assessment.in_scope:
+        # Out of scope may only mean the diagnosis was among what could not be fetched:
+        # unknown is not absent, so say so (412) rather than answer with no card.
+        keys = sorted(gathered.failed)
+        raise PreconditionFailed(
+            "the record is incomplete (not available from the FHIR server: "
+            f"{', '.join(keys)}); whether this patient is in scope cannot be told",
+            expression=keys,
+        )
     if gathered.failed:
         notes = [
             f"Not available from the FHIR server: {key} ({reason})"
