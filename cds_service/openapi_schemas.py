@@ -38,11 +38,7 @@ def resource(resource_type: str | None = None) -> Schema:
     """A FHIR resource as this service reads it: typed by `resourceType`; other elements are
     checked by the R4 models only where the service uses them. A Patient is never loose: the
     record's Patient is always validated, so it has its own schema."""
-    kind: Schema = (
-        {"const": resource_type}
-        if resource_type
-        else {"type": "string"}
-    )
+    kind: Schema = {"const": resource_type} if resource_type else {"type": "string"}
     return {"type": "object", "required": ["resourceType"], "properties": {"resourceType": kind}}
 
 
@@ -55,10 +51,11 @@ def patient() -> Schema:
         "properties": {
             "resourceType": {"const": "Patient"},
             "id": {"type": "string", "pattern": FHIR_ID},
-            "gender": {"type": ["string", "null"]},
+            # An R4 code: the models check its form, not the value set.
+            "gender": {"type": ["string", "null"], "pattern": r"^[^\s]+( [^\s]+)*$"},
             "birthDate": {
                 "type": ["string", "null"],
-                "pattern": r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
+                "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
             },
         },
     }
@@ -134,15 +131,20 @@ def hook_request(service: ServiceDefinition) -> Schema:
             "hook": {"const": service.hook},
             "hookInstance": {"type": "string", "pattern": r"^[\x21-\x7e]{1,128}$"},
             "fhirServer": {
-                "type": "string",
+                "type": ["string", "null"],
                 "maxLength": 2048,
-                "pattern": r"^https?://[A-Za-z0-9.\-]+(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~\-/]*)?$",
+                "pattern": r"^https?://[A-Za-z0-9.\-]+(:[1-9][0-9]{0,3})?(/[^?#]*)?$",
             },
-            "fhirAuthorization": ref("FhirAuthorization"),
+            "fhirAuthorization": {"anyOf": [ref("FhirAuthorization"), {"type": "null"}]},
             "context": _context(service.context_kind),
             "prefetch": _prefetch(service),
         },
-        "dependentRequired": {"fhirAuthorization": ["fhirServer"]},
+        # A token needs the server it is for.
+        "if": {
+            "required": ["fhirAuthorization"],
+            "properties": {"fhirAuthorization": {"type": "object"}},
+        },
+        "then": {"required": ["fhirServer"], "properties": {"fhirServer": {"type": "string"}}},
     }
 
 

@@ -22,7 +22,7 @@ from tests.support.service_runner import ServiceRunner, signed_service_env
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 30
 SEED = 20240601
 RUN_TIMEOUT_S = 600
 
@@ -68,8 +68,9 @@ def test_schemathesis_all_checks_pass(service, tmp_path):
         str(MAX_EXAMPLES),
         "--seed",
         str(SEED),
+        # One worker: hypothesis's lambda descriptions call ast.parse, not thread-safe on 3.11.
         "--workers",
-        "2",
+        "1",
         "--request-timeout",
         "30",
         "--no-color",
@@ -86,6 +87,7 @@ def test_schemathesis_all_checks_pass(service, tmp_path):
     output = result.stdout + result.stderr
     counts = re.search(r"(\d+) generated", output)
     print(f"schemathesis: {counts.group(0) if counts else 'no count'}")  # for the README figures
+    (tmp_path / "schemathesis.out").write_text(output)  # the whole report, when it fails
     assert result.returncode == 0, output[-8000:]
     assert counts and int(counts.group(1)) > 500
     assert "Traceback" not in service.log_text()
