@@ -12,7 +12,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 DEFAULT_DATABASE_URL = "sqlite:///pannet-cds.sqlite3"
-_SCHEMA_ATTEMPTS = 5
+_SCHEMA_ATTEMPTS = 20
 
 metadata = MetaData()
 
@@ -47,4 +47,4 @@ def create_schema(engine: Engine) -> None:
         except (OperationalError, ProgrammingError, IntegrityError) as exc:
             if attempt == _SCHEMA_ATTEMPTS or "exist" not in str(exc.orig).lower():
                 raise
-            time.sleep(0.05 * attempt)
+            time.sleep(min(0.05 * attempt, 0.5))

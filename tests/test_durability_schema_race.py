@@ -34,7 +34,7 @@ def test_concurrent_schema_creation_on_a_fresh_sqlite_file(tmp_path):
         thread.join(timeout=60)
     for engine in engines:
         engine.dispose()
-    assert errors == []
+    assert [f"{type(e).__name__}: {e}" for e in errors] == []
 
 
 @pytest.mark.e2e

@@ -26,7 +26,6 @@ from cds_service.hooks.context import CONTEXT_MODELS, FHIR_ID, HookContext, Reso
 from cds_service.hooks.errors import BadHookRequest
 from cds_service.hooks.services import ServiceDefinition
 
-
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 
 
