@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from datetime import date
 
@@ -37,6 +38,7 @@ _HOOK_KINDS: dict[ContextKind, HookKind] = {
     ContextKind.PATHOLOGY_SIGN: HookKind.PATHOLOGY_SIGN,
 }
 # Cards of one call keep their uuid when the EHR retries it, so feedback stays idempotent.
+_CONDITION_REF = re.compile(r"^Condition/[A-Za-z0-9\-.]{1,64}$")
 _CARD_NAMESPACE = uuid.UUID("6f1c2d0e-8a4b-4c1e-9a53-2f7d7b1c0a11")
 
 
@@ -114,8 +116,15 @@ def _cards(
     card_uuid = str(uuid.uuid5(_CARD_NAMESPACE, f"{service.id}|{hook.hook_instance}"))
     orders = {}
     if assessment.in_scope and assessment.surveillance is not None:
+        # Only a Condition can be the orders' reasonReference (the diagnosis may come from
+        # another resource, or carry an id that is not a FHIR id): otherwise no reason.
         diagnosis = next(
-            (i.sources[0] for i in assessment.inputs if i.id == "diagnosis" and i.sources), None
+            (
+                i.sources[0]
+                for i in assessment.inputs
+                if i.id == "diagnosis" and i.sources and _CONDITION_REF.match(i.sources[0])
+            ),
+            None,
         )
         for modality in ImagingModality:
             orders[modality] = surveillance_orders(
