@@ -3,38 +3,10 @@ one died with "table ... already exists", which made gunicorn halt the whole ser
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
 
-from cds_service.db import create_schema, make_engine
 from tests.support.service_runner import ServiceRunner
-
-WRITERS = 8
-
-
-def test_concurrent_schema_creation_on_a_fresh_sqlite_file(tmp_path):
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    engines = [make_engine(url) for _ in range(WRITERS)]
-    barrier = threading.Barrier(WRITERS)
-    errors: list[BaseException] = []
-
-    def create(engine) -> None:
-        barrier.wait()
-        try:
-            create_schema(engine)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=create, args=(e,)) for e in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    for engine in engines:
-        engine.dispose()
-    assert [f"{type(e).__name__}: {e}" for e in errors] == []
 
 
 @pytest.mark.e2e
