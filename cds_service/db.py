@@ -6,9 +6,13 @@ by `create_schema` at start-up.
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 DEFAULT_DATABASE_URL = "sqlite:///pannet-cds.sqlite3"
+_SCHEMA_ATTEMPTS = 20
 
 metadata = MetaData()
 
@@ -32,4 +36,15 @@ def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    metadata.create_all(engine)
+    """Create the tables that do not exist yet. gunicorn workers start at the same moment on
+    one database, and `create_all` checks, then creates: a worker that loses the race for a
+    table gets "already exists" (SQLite, PostgreSQL's catalog unique index) and tries again,
+    when the check sees the table."""
+    for attempt in range(1, _SCHEMA_ATTEMPTS + 1):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            if attempt == _SCHEMA_ATTEMPTS or "exist" not in str(exc.orig).lower():
+                raise
+            time.sleep(min(0.05 * attempt, 0.5))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,11 @@ def register_error_handlers(app: Flask) -> None:
             413: "request body too large",
         }.get(status, exc.name)
         code = {404: "not-found", 405: "not-supported", 413: "too-costly"}.get(status, "invalid")
-        return outcome_response(status, message, code=code)
+        response = outcome_response(status, message, code=code)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            # RFC 9110 §15.5.6: a 405 names the methods the resource does support.
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -1,170 +1,133 @@
 """The OpenAPI 3.1 description of the service (cds-api.md "HTTP"), built from the same service
-definitions that handle the calls."""
+definitions that handle the calls: one path per service, so each request schema names its hook
+and context. The wire schemas are in `cds_service.openapi_schemas`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
-_OUTCOME = {"$ref": "#/components/schemas/OperationOutcome"}
+from cds_service.hooks.services import ServiceDefinition
+from cds_service.openapi_schemas import COMPONENTS, Schema, hook_request, ref
 
 
-def _json(schema: dict, description: str) -> dict:
+def _json(schema: Schema, description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _outcome(description: str) -> dict:
+def _outcome(description: str) -> Schema:
+    outcome = {"schema": ref("OperationOutcome")}
     return {
         "description": description,
-        "content": {
-            "application/fhir+json": {"schema": _OUTCOME},
-            "application/json": {"schema": _OUTCOME},
-        },
+        "content": {"application/fhir+json": outcome, "application/json": outcome},
     }
 
 
-_ERRORS = {
-    "400": _outcome("Malformed request: not JSON, wrong types, missing fields, wrong hook"),
-    "401": {"description": "Missing or invalid client JWT (bare response, no body)"},
-    "404": _outcome("Unknown service"),
-    "413": _outcome("Request body too large"),
-}
+_UNAUTHORIZED = {"description": "Missing or invalid client JWT (bare response, no body)"}
+_BAD_REQUEST = _outcome("Malformed request: not JSON, wrong types, missing fields, wrong hook")
+_TOO_LARGE = _outcome("Request body larger than the configured limit")
+_CALL_DESCRIPTION = (
+    "CDS Hooks 2.0 service call. Prefetch is used when sent; what is missing is fetched from "
+    "fhirServer with fhirAuthorization. A Patient in prefetch must be context.patientId's and no "
+    "resource may be about another patient (else 400)."
+)
 
-_SCHEMAS: dict = {
-    "OperationOutcome": {
-        "type": "object",
-        "required": ["resourceType", "issue"],
-        "properties": {
-            "resourceType": {"const": "OperationOutcome"},
-            "issue": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["severity", "code"],
-                    "properties": {
-                        "severity": {"type": "string"},
-                        "code": {"type": "string"},
-                        "diagnostics": {"type": "string"},
-                        "expression": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
+
+def _call(service: ServiceDefinition, security: list[Schema]) -> Schema:
+    return {
+        "post": {
+            "summary": f"Call the {service.hook} service",
+            "description": _CALL_DESCRIPTION,
+            "security": security,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": hook_request(service)}},
             },
-        },
-    },
-    "Coding": {
-        "type": "object",
-        "required": ["code"],
-        "properties": {
-            "system": {"type": "string"},
-            "code": {"type": "string"},
-            "display": {"type": "string"},
-        },
-    },
-    "FhirAuthorization": {
-        "type": "object",
-        "required": ["access_token", "token_type", "expires_in", "scope", "subject"],
-        "properties": {
-            "access_token": {"type": "string"},
-            "token_type": {"const": "Bearer"},
-            "expires_in": {"type": "integer"},
-            "scope": {"type": "string"},
-            "subject": {"type": "string"},
-            "patient": {"type": "string"},
-        },
-    },
-    "CdsRequest": {
-        "type": "object",
-        "required": ["hook", "hookInstance", "context"],
-        "properties": {
-            "hook": {"type": "string"},
-            "hookInstance": {"type": "string"},
-            "fhirServer": {"type": "string", "format": "uri"},
-            "fhirAuthorization": {"$ref": "#/components/schemas/FhirAuthorization"},
-            "context": {
-                "type": "object",
-                "required": ["userId", "patientId"],
-                "properties": {
-                    "userId": {"type": "string"},
-                    "patientId": {"type": "string"},
-                    "encounterId": {"type": "string"},
-                    "draftOrders": {"type": "object"},
-                    "diagnosticReport": {"type": "object"},
-                    "results": {"type": "object"},
-                },
+            "responses": {
+                "200": _json(ref("CdsResponse"), "Cards (and systemActions, always empty)"),
+                "400": _BAD_REQUEST,
+                "401": _UNAUTHORIZED,
+                "412": _outcome("Required data (the Patient) could not be obtained"),
+                "413": _TOO_LARGE,
             },
-            "prefetch": {"type": "object", "additionalProperties": {"type": ["object", "null"]}},
-        },
-    },
-    "Card": {
-        "type": "object",
-        "required": ["summary", "indicator", "source"],
-        "properties": {
-            "uuid": {"type": "string"},
-            "summary": {"type": "string", "maxLength": 140},
-            "detail": {"type": "string"},
-            "indicator": {"enum": ["info", "warning", "critical"]},
-            "source": {"type": "object"},
-            "suggestions": {"type": "array", "items": {"type": "object"}},
-            "selectionBehavior": {"enum": ["at-most-one", "any"]},
-            "overrideReasons": {"type": "array", "items": {"$ref": "#/components/schemas/Coding"}},
-            "links": {"type": "array", "items": {"type": "object"}},
-            "extension": {"type": "object"},
-        },
-    },
-    "CdsResponse": {
-        "type": "object",
-        "required": ["cards"],
-        "properties": {
-            "cards": {"type": "array", "items": {"$ref": "#/components/schemas/Card"}},
-            "systemActions": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-    "FeedbackRequest": {
-        "type": "object",
-        "required": ["feedback"],
-        "properties": {
-            "feedback": {
-                "type": "array",
-                "minItems": 1,
-                "items": {
-                    "type": "object",
-                    "required": ["card", "outcome", "outcomeTimestamp"],
-                    "properties": {
-                        "card": {"type": "string"},
-                        "outcome": {"enum": ["accepted", "overridden"]},
-                        "acceptedSuggestions": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["id"],
-                                "properties": {"id": {"type": "string"}},
-                            },
-                        },
-                        "overrideReason": {
-                            "type": "object",
-                            "properties": {
-                                "reason": {"$ref": "#/components/schemas/Coding"},
-                                "userComment": {"type": "string"},
-                            },
-                        },
-                        "outcomeTimestamp": {"type": "string", "format": "date-time"},
-                    },
-                },
-            }
-        },
-    },
-}
+        }
+    }
 
 
-def openapi_document(service_ids: Iterable[str]) -> dict:
-    ids = sorted(service_ids)
-    service_param = {
+def _feedback(service: ServiceDefinition, security: list[Schema]) -> Schema:
+    return {
+        "post": {
+            "summary": f"Feedback on cards of the {service.hook} service",
+            "description": "Stored durably and idempotently before the 200: the same card and "
+            "outcome sent again is counted as a duplicate.",
+            "security": security,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("FeedbackRequest")}},
+            },
+            "responses": {
+                "200": _json(ref("FeedbackResponse"), "Stored"),
+                "400": _BAD_REQUEST,
+                "401": _UNAUTHORIZED,
+                "413": _TOO_LARGE,
+                "503": _outcome("The database is unavailable; retry (storing is idempotent)"),
+            },
+        }
+    }
+
+
+def _unknown_service(ids: list[str], *, feedback: bool) -> Schema:
+    parameter = {
         "name": "id",
         "in": "path",
         "required": True,
-        "description": "CDS service id (see discovery)",
-        "schema": {"type": "string", "enum": ids} if ids else {"type": "string"},
+        "description": "An id that discovery does not list (404); a listed id is answered as "
+        "described under its own path",
+        "schema": {"type": "string", "minLength": 1, "not": {"enum": ids}} if ids else {},
     }
+    return {
+        "post": {
+            "summary": "Unknown CDS service" + (" (feedback)" if feedback else ""),
+            "parameters": [parameter],
+            "requestBody": {"content": {"application/json": {"schema": {}}}},
+            "responses": {
+                "404": _outcome("Unknown service"),
+                "400": _BAD_REQUEST,
+                "401": _UNAUTHORIZED,
+                "412": _outcome("A listed service: required data could not be obtained"),
+                "413": _TOO_LARGE,
+            },
+        }
+    }
+
+
+def _get(summary: str, responses: Schema) -> Schema:
+    return {"get": {"summary": summary, "responses": responses}}
+
+
+def openapi_document(services: Mapping[str, ServiceDefinition]) -> Schema:
+    ids = sorted(services)
     security = [{"cdsClientJwt": []}]
+    paths: Schema = {
+        "/cds-services": _get(
+            "CDS Hooks discovery",
+            {
+                "200": _json(ref("Discovery"), "The services offered"),
+            },
+        )
+    }
+    for service_id in ids:
+        paths[f"/cds-services/{service_id}"] = _call(services[service_id], security)
+        paths[f"/cds-services/{service_id}/feedback"] = _feedback(services[service_id], security)
+    paths["/cds-services/{id}"] = _unknown_service(ids, feedback=False)
+    paths["/cds-services/{id}/feedback"] = _unknown_service(ids, feedback=True)
+    paths["/healthz"] = _get("Liveness", {"200": _json({"type": "object"}, "Alive")})
+    paths["/readyz"] = _get(
+        "Readiness: the database is reachable",
+        {"200": _json({"type": "object"}, "Ready"), "503": _outcome("Database unreachable")},
+    )
+    paths["/openapi.json"] = _get(
+        "This description", {"200": _json({"type": "object"}, "OpenAPI 3.1")}
+    )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -172,73 +135,9 @@ def openapi_document(service_ids: Iterable[str]) -> dict:
             "version": "0.1.0",
             "description": "CDS Hooks 2.0 service: NET recurrence risk and surveillance.",
         },
-        "paths": {
-            "/cds-services": {
-                "get": {
-                    "summary": "CDS Hooks discovery",
-                    "responses": {"200": _json({"type": "object"}, "The services offered")},
-                }
-            },
-            "/cds-services/{id}": {
-                "post": {
-                    "summary": "Call a CDS service",
-                    "parameters": [service_param],
-                    "security": security,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/CdsRequest"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": _json({"$ref": "#/components/schemas/CdsResponse"}, "Cards"),
-                        **_ERRORS,
-                        "412": _outcome("Required data could not be obtained"),
-                    },
-                }
-            },
-            "/cds-services/{id}/feedback": {
-                "post": {
-                    "summary": "CDS Hooks feedback on cards",
-                    "parameters": [service_param],
-                    "security": security,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/FeedbackRequest"}
-                            }
-                        },
-                    },
-                    "responses": {"200": _json({"type": "object"}, "Stored"), **_ERRORS},
-                }
-            },
-            "/healthz": {
-                "get": {
-                    "summary": "Liveness",
-                    "responses": {"200": _json({"type": "object"}, "Alive")},
-                }
-            },
-            "/readyz": {
-                "get": {
-                    "summary": "Readiness: the database is reachable",
-                    "responses": {
-                        "200": _json({"type": "object"}, "Ready"),
-                        "503": _outcome("Database unreachable"),
-                    },
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This description",
-                    "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
-                }
-            },
-        },
+        "paths": paths,
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": COMPONENTS,
             "securitySchemes": {
                 "cdsClientJwt": {
                     "type": "http",

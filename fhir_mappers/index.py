@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from fhir_mappers.concepts import field as raw_field
 from fhir_mappers.errors import FhirInputError
+from fhir_mappers.json_dates import non_string_date
 
 
 @dataclass
@@ -85,6 +86,9 @@ class RecordIndex:
         if cached is not None:
             return cached
         model_class = get_fhir_model_class(entry.rtype)
+        bad_date = non_string_date(model_class, entry.raw)
+        if bad_date is not None:
+            raise FhirInputError(f"{entry.ref}: {bad_date}: a date or time must be a JSON string")
         try:
             model = model_class.model_validate(entry.raw)
         except ValidationError as exc:

@@ -3,10 +3,10 @@ idempotently before the 200 is sent."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from cds_service.blueprints.hooks import lookup_service
-from cds_service.blueprints.request_body import authenticate
+from cds_service.blueprints.request_body import authenticate, raw_body
 from cds_service.errors import BadRequest, ServiceError
 from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
 from cds_service.feedback.models import parse_feedback_request
@@ -27,7 +27,7 @@ def post_feedback(service_id: str) -> Response:
     state = service_state()
     service = lookup_service(state, service_id)
     authenticate(state)
-    raw = request.get_data(cache=False)
+    raw = raw_body()
     if not raw:
         raise BadRequest("request body is empty; a JSON object with 'feedback' is expected")
     try:

@@ -67,13 +67,13 @@ def call_service(service_id: str) -> Response:
     bind_hook_instance(hook_request.hook_instance)
     assessment, failed = _assess(state, service, hook_request)
     cards = _cards(state, service, hook_request, assessment)
-    if failed and not cards:
-        # Silence must rest on the whole record: the data that could not be fetched (e.g. the
-        # diagnosis or the resection) may be exactly what would have raised a card.
+    if failed and (not cards or not assessment.in_scope):
+        # Silence, or "not assessed", must rest on the whole record: the data that could not be
+        # fetched (e.g. the diagnosis or the resection) may be exactly what would change it.
         raise PreconditionFailed(
-            "no card can be ruled out: not available from the FHIR server: "
+            "the record is incomplete; not available from the FHIR server: "
             + "; ".join(f"{key} ({reason})" for key, reason in failed.items()),
-            expression=list(failed),
+            expression=sorted(failed),
         )
     record_assessment_call(state, service, hook_request, assessment, cards)
     log.info(

@@ -7,11 +7,13 @@ the `context` models are in `cds_service.hooks.context`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -24,6 +26,15 @@ from cds_service.hooks.context import CONTEXT_MODELS, FHIR_ID, HookContext, Reso
 from cds_service.hooks.errors import BadHookRequest
 from cds_service.hooks.services import ServiceDefinition
 
+_PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
+
+
+def _integral(value: object) -> object:
+    # JSON has one number type: 300.0 is the integer 300 (a JSON Schema "integer" too).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
 
 class FhirAuthorization(BaseModel):
     """`fhirAuthorization`: an OAuth 2.0 bearer token for the client's FHIR server (spec §
@@ -33,10 +44,19 @@ class FhirAuthorization(BaseModel):
 
     access_token: SecretStr = Field(min_length=1, max_length=16384)
     token_type: Literal["Bearer", "bearer"]
-    expires_in: int = Field(ge=0)
+    expires_in: Annotated[int, BeforeValidator(_integral)] = Field(ge=0)
     scope: str = Field(min_length=1, max_length=8192)
     subject: str = Field(min_length=1, max_length=1024)
     patient: str | None = Field(default=None, pattern=rf"^{FHIR_ID}$")
+
+    @field_validator("access_token")
+    @classmethod
+    def _sendable(cls, value: SecretStr) -> SecretStr:
+        # It goes into an HTTP header: RFC 6750 tokens are printable ASCII, and anything else
+        # could not be sent (it made the FHIR fetch fail with a 500).
+        if not _PRINTABLE_ASCII.match(value.get_secret_value()):
+            raise ValueError("must be printable ASCII (an RFC 6750 bearer token)")
+        return value
 
 
 class _Envelope(BaseModel):

@@ -1,0 +1,66 @@
+"""FHIR JSON writes every date, dateTime, instant and time as a string
+(https://hl7.org/fhir/R4/json.html#primitive). The R4B models would read a JSON number there as a
+Unix timestamp (`performedDateTime: 0` became 1970-01-01, and a surveillance schedule counted
+from it), so such values are refused before validation, naming the element."""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+_TEMPORAL = (dt.date, dt.datetime, dt.time)
+_MAX_DEPTH = 32
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types inside Optional/Union/list/Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list, typing.List):  # noqa: UP006
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    # fhir.resources names complex elements by proxy types (PeriodType) that load the model.
+    get_model = getattr(annotation, "get_model_klass", None)
+    if callable(get_model):
+        return [get_model()]
+    return [annotation]
+
+
+@cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[type[BaseModel], ...]], ...]:
+    """(JSON key, is temporal, element models) for each field of `model`."""
+    out = []
+    for name, field in model.model_fields.items():
+        kinds = _unwrap(field.annotation)
+        temporal = any(isinstance(k, type) and issubclass(k, _TEMPORAL) for k in kinds)
+        nested = tuple(k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel))
+        out.append((field.alias or name, temporal, nested))
+    return tuple(out)
+
+
+def non_string_date(
+    model: type[BaseModel], raw: object, path: str = "", depth: int = 0
+) -> str | None:
+    """The path of the first date/time element of `raw` that is not a JSON string, if any."""
+    if not isinstance(raw, dict) or depth > _MAX_DEPTH:
+        return None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    for key, temporal, nested in _fields(model):
+        if key not in raw:
+            continue
+        values = raw[key] if isinstance(raw[key], list) else [raw[key]]
+        where = f"{path}{key}"
+        for value in values:
+            if temporal and value is not None and not isinstance(value, str):
+                return where
+            for element in nested:
+                found = non_string_date(element, value, f"{where}.", depth + 1)
+                if found:
+                    return found
+    return None

@@ -1,0 +1,164 @@
+"""Durability of feedback through the real server process: a 200 means the feedback is on disk
+(it survives kill -9 of the whole server right after), retries never duplicate, and concurrent
+writers on several gunicorn workers lose nothing, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
+
+from cds_service.db import make_engine
+from cds_service.feedback.tables import feedback as feedback_table
+from tests.support.service_runner import ServiceRunner, signed_service_env
+
+pytestmark = pytest.mark.e2e
+
+POSTGRES_URL = os.environ.get(
+    "PANNET_CDS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SERVICE = "pannet-cds-patient-view"
+PATH = f"/cds-services/{SERVICE}/feedback"
+KILL_ROUNDS = 3
+WRITERS = 8
+PER_WRITER = 10
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {admin.url.host}:{admin.url.port}")
+    schema = f"durability_{uuid.uuid4().hex[:16]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'durable.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def entry(card: str, outcome: str = "overridden") -> dict:
+    item = {"card": card, "outcome": outcome, "outcomeTimestamp": "2025-06-01T10:00:00Z"}
+    if outcome == "overridden":
+        item["overrideReason"] = {"userComment": "patient declined"}
+    else:
+        item["acceptedSuggestions"] = [{"id": str(uuid.uuid4())}]
+    return item
+
+
+def post(service: ServiceRunner, entries: list[dict], **headers: str) -> requests.Response:
+    token = service.issuer.mint(aud=service.url(PATH))
+    return requests.post(
+        service.url(PATH),
+        data=json.dumps({"feedback": entries}),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers},
+        timeout=30,
+    )
+
+
+def stored(database_url: str) -> list[tuple[str, str]]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(feedback_table.c.card_uuid, feedback_table.c.outcome)
+            ).all()
+    finally:
+        engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def runner(tmp_path, database_url: str, workers: int) -> ServiceRunner:
+    issuer, env = signed_service_env(tmp_path)
+    service = ServiceRunner(tmp_path, env=env, workers=workers, database_url=database_url)
+    service.issuer = issuer
+    return service
+
+
+def test_acknowledged_feedback_survives_kill_9(tmp_path, database_url):
+    service = runner(tmp_path, database_url, workers=2)
+    acknowledged = []
+    try:
+        for _ in range(KILL_ROUNDS):
+            service.start()
+            card = str(uuid.uuid4())
+            response = post(service, [entry(card)])
+            assert response.status_code == 200
+            assert response.json() == {"stored": 1, "duplicates": 0}
+            acknowledged.append((card, "overridden"))
+            service.kill9()  # no shutdown code runs: only what was committed is left
+        assert sorted(stored(database_url)) == sorted(acknowledged)
+        # After the crashes the server starts and the retry of the last post is a duplicate.
+        service.start()
+        retry = post(service, [entry(acknowledged[-1][0])])
+        assert retry.json() == {"stored": 0, "duplicates": 1}
+    finally:
+        service.stop()
+
+
+def test_retries_never_duplicate(tmp_path, database_url):
+    with runner(tmp_path, database_url, workers=2) as service:
+        cards = [str(uuid.uuid4()) for _ in range(5)]
+        batch = [entry(card) for card in cards] + [entry(cards[0], "accepted")]
+        first = post(service, batch)
+        assert first.json() == {"stored": 6, "duplicates": 0}
+        for _ in range(5):
+            again = post(service, batch, Connection="close")
+            assert again.json() == {"stored": 0, "duplicates": 6}
+    rows = stored(database_url)
+    assert len(rows) == 6 and len(set(rows)) == 6
+
+
+def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path, database_url):
+    """Several clients post at once to a multi-worker server, each also retrying what another
+    sent: every distinct (card, outcome) is stored exactly once."""
+    cards = [str(uuid.uuid4()) for _ in range(WRITERS * PER_WRITER)]
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def writer(index: int, service: ServiceRunner) -> None:
+        mine = cards[index * PER_WRITER : (index + 1) * PER_WRITER]
+        neighbour = cards[((index + 1) % WRITERS) * PER_WRITER]
+        for card in mine:
+            for batch in ([entry(card)], [entry(card), entry(neighbour)]):
+                response = post(service, batch)
+                with lock:
+                    statuses.append(response.status_code)
+
+    with runner(tmp_path, database_url, workers=3) as service:
+        threads = [threading.Thread(target=writer, args=(i, service)) for i in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads)
+    assert statuses == [200] * (WRITERS * PER_WRITER * 2)
+    rows = stored(database_url)
+    assert sorted(rows) == sorted((card, "overridden") for card in cards)
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(feedback_table)).scalar() == len(
+            cards
+        )
+    engine.dispose()

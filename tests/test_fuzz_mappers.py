@@ -1,0 +1,104 @@
+"""Input fuzzing of the mappers and the scoring pipeline: any JSON a feed may carry gives either
+an assessment that keeps its own invariants or one `FhirInputError` naming the culprit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from cds_service.scoring_pipeline import assess_payload
+from fhir_mappers.errors import FhirInputError
+from scoring.assessment import Assessment, Tier
+from tests.support.fhir_strategies import case_bundle, payloads, resources
+
+EXAMPLES = 300
+TODAY = date(2025, 6, 1)
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def check_assessment(assessment: Assessment) -> None:
+    """What any assessment must satisfy, whatever the record."""
+    if assessment.overall_tier is not None:
+        assert assessment.overall_tier in assessment.possible_tiers
+    for score in assessment.scores:
+        if score.points_range is not None:
+            low, high = score.points_range
+            assert low <= high
+            if score.points is not None:
+                assert low <= score.points <= high
+        if score.tier is not None:
+            assert score.tier in score.possible_tiers
+        for factor in score.factors:
+            # Unknown stays unknown: no points for a factor whose value is not known.
+            if factor.value is None:
+                assert factor.points in (None, 0)
+    assert all(isinstance(t, Tier) for t in assessment.possible_tiers)
+    assessment.model_dump_json()  # serialisable, as the CLI and the cards need
+
+
+def assess_or_refuse(payload: object) -> None:
+    try:
+        assessment = assess_payload(payload, today=TODAY)
+    except FhirInputError as exc:
+        assert exc.message and "\n" not in exc.message
+        return
+    check_assessment(assessment)
+
+
+@FUZZ
+@given(payloads())
+def test_any_payload_is_assessed_or_refused_with_one_line(payload):
+    assess_or_refuse(payload)
+
+
+@FUZZ
+@given(resources())
+def test_mutated_case_resources_as_a_bare_array(items):
+    assess_or_refuse(items)
+
+
+def _p01_with(resource_type: str, element: str, value: object) -> dict:
+    bundle = case_bundle("p01")
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == resource_type:
+            choice = "performed" if resource_type == "Procedure" else "effective"
+            for key in [k for k in resource if k.startswith(choice)]:
+                del resource[key]
+            if "." in element:
+                outer, inner = element.split(".")
+                resource[outer] = {inner: value}
+            else:
+                resource[element] = value
+            return bundle
+    raise AssertionError(f"p01 has no {resource_type}")
+
+
+@pytest.mark.parametrize(
+    "resource_type, element, value",
+    [
+        ("Procedure", "performedDateTime", 0),
+        ("Procedure", "performedDateTime", 1709510400),
+        ("Procedure", "performedPeriod.start", 0),
+        ("Observation", "effectiveDateTime", 0.0),
+    ],
+)
+def test_regression_numeric_dates_are_refused_not_read_as_1970(resource_type, element, value):
+    """Found by the contract fuzzing: the R4B models read a JSON number as a Unix timestamp, so
+    a resection 'performed' 0 was dated 1970-01-01 and surveillance counted from it."""
+    with pytest.raises(FhirInputError, match="must be a JSON string"):
+        assess_payload(_p01_with(resource_type, element, value), today=TODAY)
+
+
+def test_string_dates_still_work():
+    assessment = assess_payload(
+        _p01_with("Procedure", "performedDateTime", "2024-03-04"), today=TODAY
+    )
+    assert assessment.surveillance is not None
+    assert assessment.surveillance.anchor_date == "2024-03-04"
