@@ -22,20 +22,25 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import requests
 
 from bench.cohort import score_throughput
 from bench.load import LevelResult, run_level
 from cds_service.sandbox.patients import demo_patients
 from tests.support.cds_calls import prefetch_for, request_body
 from tests.support.fhir_load import load_bundle
-from tests.support.fhir_server import FhirServerProcess, free_loopback_port
+from tests.support.fhir_server import FhirServerProcess
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.loopback import (
+    free_loopback_port,
+    read_log,
+    spawn_logged,
+    stop_process,
+    url_answers,
+    wait_until_ready,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 HC_VENV = Path(os.environ.get("BENCH_HEALTHCHAIN_VENV") or ROOT / "bench" / ".venv-healthchain")
@@ -43,20 +48,6 @@ LEVELS = (1, 8, 32)
 SERVICE_PATH = "/cds-services/pannet-cds-patient-view"
 HC_PATH = "/cds/cds-services/bench-patient-view"
 WORKERS = os.cpu_count() or 1
-
-
-def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=1).status_code < 500:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up:\n{log.read_text()[-3000:]}")
 
 
 @contextmanager
@@ -69,20 +60,20 @@ def server(
     cwd: Path | None = None,
 ) -> Iterator[str]:
     log = workdir / f"server-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            cmd, env=env, cwd=cwd or workdir, stdout=out, stderr=subprocess.STDOUT
-        )
+    process = spawn_logged(cmd, cwd=cwd or workdir, env=env, log_path=log)
     base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        return url_answers(base + health, accept=lambda status: status < 500)
+
     try:
-        wait_healthy(base + health, process, log)
+        ready = wait_until_ready(process, up, timeout=90, poll_s=0.2)
+        if not ready:
+            state = "did not come up" if ready is None else "exited"
+            raise RuntimeError(f"{base + health} {state}:\n{read_log(log, 3000)}")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=30)
 
 
 def bodies(fhir_server: str | None) -> list[bytes]:

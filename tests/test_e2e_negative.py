@@ -12,8 +12,8 @@ import requests
 
 from tests.support.cds_calls import SERVICE_IDS, case_resources, prefetch_for, request_body
 from tests.support.faulty_fhir_server import FaultyFhirServer
-from tests.support.fhir_server import free_loopback_port
 from tests.support.jwt_issuer import OMIT, JwtIssuer, hand_made_token
+from tests.support.loopback import free_loopback_port
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,7 @@ from tests.support.cds_calls import (
     request_body,
 )
 from tests.support.fhir_load import load_bundle
-from tests.support.fhir_server import free_loopback_port
+from tests.support.loopback import free_loopback_port
 
 PATIENT_VIEW = SERVICE_IDS["patient-view"]
 SECRET_TOKEN = "s3cr3t-access-token-value"

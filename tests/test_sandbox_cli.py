@@ -21,8 +21,8 @@ from cds_service.cli import main
 from cds_service.sandbox.patients import demo_patients, transaction_bundle
 from tests.support.cds_calls import CASES
 from tests.support.fhir_load import search_all
-from tests.support.fhir_server import free_loopback_port
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.loopback import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[1]
 EXPECTED_TIERS = {

@@ -19,10 +19,12 @@ import struct
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Literal
 
 import requests
+
+from tests.support.loopback import BackgroundServer, serve_http
 
 Kind = Literal["delay", "500", "reset", "truncated", "html", "loop", "endless"]
 KINDS: tuple[Kind, ...] = ("delay", "500", "reset", "truncated", "html", "loop", "endless")
@@ -48,14 +50,13 @@ class FaultProxy:
         self.injected: Counter[str] = Counter()
         self.requests = 0
         self._release = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self._lock = threading.Lock()
 
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_port}/fhir"
+        return f"{self._server.url}/fhir"
 
     def start(self) -> FaultProxy:
         proxy = self
@@ -67,22 +68,13 @@ class FaultProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.05), daemon=True
-        )
-        self._thread.start()
+        self._server = serve_http(Handler)
         return self
 
     def stop(self) -> None:
         self._release.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.removeprefix("/fhir")

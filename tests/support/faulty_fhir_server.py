@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, Literal
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from tests.support.loopback import BackgroundServer, serve_wsgi
 
 Fault = Literal["error", "slow"]
 _OUTCOME = {
@@ -30,32 +30,21 @@ class FaultyFhirServer:
         self.hits = 0
         self._lock = threading.Lock()
         self._released = threading.Event()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
 
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_port}/fhir"
+        return f"{self._server.url}/fhir"
 
     def start(self) -> FaultyFhirServer:
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        # held requests must not keep the test process alive at exit
-        self._server.daemon_threads = True
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.05), daemon=True
-        )
-        self._thread.start()
+        self._server = serve_wsgi(self._app)
         return self
 
     def stop(self) -> None:
         self._released.set()  # let held requests finish at once
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with self._lock:

@@ -7,7 +7,6 @@ its FHIR base is `{root}/fhir` and it announces itself by answering `GET {base}/
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import requests
 import yaml
+
+from tests.support.loopback import (
+    read_log,
+    spawn_logged,
+    start_on_free_port,
+    stop_process,
+    url_answers,
+    wait_until_ready,
+)
 
 STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
-# a port picked as free can be taken before the child binds it; a few fresh ports settle that race
-PORT_ATTEMPTS = 3
 _LOG_TAIL_CHARS = 3000
 
 
@@ -36,20 +41,10 @@ class FhirEndpoint:
     base_url: str
 
 
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def metadata_answers(base_url: str, timeout: float = 2.0) -> bool:
-    try:
-        response = requests.get(
-            f"{base_url}/metadata", headers={"Accept": "application/fhir+json"}, timeout=timeout
-        )
-    except requests.RequestException:
-        return False
-    return response.status_code == 200
+    return url_answers(
+        f"{base_url}/metadata", headers={"Accept": "application/fhir+json"}, timeout=timeout
+    )
 
 
 def wait_for_metadata(base_url: str, timeout: float) -> None:
@@ -107,11 +102,8 @@ class FhirServerProcess:
         if self._process is not None:
             raise FhirServerError("FHIR server already started")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        for _ in range(PORT_ATTEMPTS):
-            if self._try_start(free_loopback_port()):
-                return self
-            if "address already in use" not in self.log_tail().lower():
-                break
+        if start_on_free_port(self._try_start, self.log_tail):
+            return self
         raise FhirServerError(
             f"sekmet-fhir exited at start-up; server log tail:\n{self.log_tail()}"
         )
@@ -123,26 +115,22 @@ class FhirServerProcess:
         )
         # SEKMET_* variables override the settings file; the user's own must not leak in
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEKMET_")}
-        with self.log_path.open("wb") as log:
-            # a log file, not a pipe: an unread pipe would fill up and block the server
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "sekmet.cli", "serve", "-c", str(config)],
-                cwd=self.workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self._process = spawn_logged(
+            [sys.executable, "-m", "sekmet.cli", "serve", "-c", str(config)],
+            cwd=self.workdir,
+            env=env,
+            log_path=self.log_path,
+        )
         base_url = f"http://127.0.0.1:{port}/fhir"
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                self._process = None
-                return False
-            if metadata_answers(base_url, timeout=1.0):
-                self._base_url = base_url
-                return True
-            time.sleep(0.1)
+        ready = wait_until_ready(
+            self._process, lambda: metadata_answers(base_url, timeout=1.0), self.startup_timeout
+        )
+        if ready:
+            self._base_url = base_url
+            return True
+        if ready is False:
+            self._process = None
+            return False
         self.stop()
         raise FhirServerError(
             f"sekmet-fhir did not answer {base_url}/metadata within {self.startup_timeout:.0f} s;"
@@ -150,21 +138,12 @@ class FhirServerProcess:
         )
 
     def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-_LOG_TAIL_CHARS:]
-        except FileNotFoundError:
-            return "(no server log)"
+        return read_log(self.log_path, _LOG_TAIL_CHARS, "(no server log)")
 
     def stop(self) -> None:
         process, self._process, self._base_url = self._process, None, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_S)
+        if process is not None:
+            stop_process(process, STOP_TIMEOUT_S)
 
     def __enter__(self) -> FhirServerProcess:
         return self.start()

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from tests.support.loopback import BackgroundServer, serve_wsgi
 
 JwksDocument = Callable[[], dict[str, Any]]
 Mode = Literal["up", "down", "slow"]
@@ -28,21 +28,15 @@ class JwksServer:
         self.hits: Counter[str] = Counter()
         self._released = threading.Event()
         self.slow_request_waiting = threading.Event()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
 
     def start(self) -> JwksServer:
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.05), daemon=True
-        )
-        self._thread.start()
+        self._server = serve_wsgi(self._app)
         return self
 
     def url(self, path: str) -> str:
         assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_port}{path}"
+        return f"{self._server.url}{path}"
 
     def release(self) -> None:
         self._released.set()
@@ -51,10 +45,7 @@ class JwksServer:
         """Closes the port: later fetches get 'connection refused'."""
         self._released.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -10,7 +10,6 @@ cross-site, as it is in production.
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from html import escape
@@ -22,11 +21,9 @@ from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
 
 from tests.support.fhir_proxy import Token, proxy
-from tests.support.fhir_server import free_loopback_port
-from tests.support.live_app import QuietHandler
+from tests.support.loopback import BackgroundServer, free_loopback_port, serve_wsgi
 
 FHIR_JSON = "application/fhir+json"
 USER = "Practitioner/test-clinician"
@@ -124,8 +121,7 @@ class LoopbackEhr:
         self.iss = f"{self.root}/fhir"
         self.state = EhrState()
         self.token_lifetime_s = token_lifetime_s
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._server: BackgroundServer | None = None
         self.app = self._build_app()
 
     # --- test controls -------------------------------------------------------------------
@@ -299,13 +295,9 @@ class LoopbackEhr:
         )
 
     def __enter__(self) -> LoopbackEhr:
-        self._server = make_server(
-            "127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = serve_wsgi(self.app, port=self.port, quiet=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.stop()
