@@ -25,7 +25,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.cds_calls import case_resources, prefetch_for, request_body
-from tests.support.service_runner import ServiceRunner, signed_service_env
+from tests.support.jwt_issuer import JwtIssuer
+from tests.support.service_process import ServiceProcess, signed_service_env
 
 PATH = "/cds-services/pannet-cds-patient-view"
 STEP_S = 8.0
@@ -44,7 +45,7 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
-def run(service: ServiceRunner, issuer, threads: int, seconds: float, sample=None) -> dict:
+def run(service: ServiceProcess, issuer, threads: int, seconds: float, sample=None) -> dict:
     body = json.dumps(
         request_body("patient-view", "p01", prefetch=prefetch_for(case_resources("p01")))
     )
@@ -103,8 +104,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="pannet-load-"))
-    issuer, env = signed_service_env(workdir)
-    with ServiceRunner(workdir, env=env, workers=args.workers) as service:
+    issuer = JwtIssuer()
+    env = signed_service_env(issuer, workdir)
+    with ServiceProcess(workdir, env, workers=args.workers) as service:
         steps = [run(service, issuer, n, STEP_S) for n in CONCURRENCY_STEPS]
         for step in steps:
             rate, errors = step["per_second"], step["errors"]

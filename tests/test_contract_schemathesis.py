@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tests.support.fhir_server import free_loopback_port
-from tests.support.service_runner import ServiceRunner, signed_service_env
+from tests.support.jwt_issuer import JwtIssuer
+from tests.support.loopback import free_loopback_port
+from tests.support.service_process import ServiceProcess, signed_service_env
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,8 @@ RUN_TIMEOUT_S = 600
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("contract")
-    issuer, env = signed_service_env(workdir)
+    issuer = JwtIssuer()
+    env = signed_service_env(issuer, workdir)
     key = issuer.default_key
     key_path = workdir / "client-key.pem"
     key_path.write_bytes(
@@ -40,7 +42,7 @@ def service(tmp_path_factory):
             serialization.NoEncryption(),
         )
     )
-    with ServiceRunner(workdir, env=env, workers=2) as runner:
+    with ServiceProcess(workdir, env, workers=2) as runner:
         runner.schemathesis_env = {
             "SCHEMATHESIS_HOOKS": "tests.support.schemathesis_hooks",
             "PANNET_CDS_CONTRACT_JWT_KEY": str(key_path),

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.service_runner import ServiceRunner
+from tests.support.service_process import ServiceProcess
 
 
 @pytest.mark.e2e
 def test_server_with_several_workers_starts_on_a_fresh_database(tmp_path):
-    with ServiceRunner(tmp_path, env={"PANNET_CDS_AUTH": "off"}, workers=4) as service:
+    with ServiceProcess(tmp_path, {"PANNET_CDS_AUTH": "off"}, workers=4) as service:
         # Every worker answers: hit readiness more often than there are workers.
         for _ in range(16):
             assert requests.get(service.url("/readyz"), timeout=10).status_code == 200

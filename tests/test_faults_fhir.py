@@ -15,7 +15,8 @@ from tests.support.cds_calls import request_body
 from tests.support.fault_proxy import KINDS, Fault, FaultProxy
 from tests.support.fhir_load import load_bundle
 from tests.support.fhir_strategies import case_bundle
-from tests.support.service_runner import ServiceRunner, signed_service_env
+from tests.support.jwt_issuer import JwtIssuer
+from tests.support.service_process import ServiceProcess, signed_service_env
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +39,10 @@ def proxy(fhir_server):
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("faults")
-    issuer, env = signed_service_env(workdir)
+    issuer = JwtIssuer()
+    env = signed_service_env(issuer, workdir)
     env["PANNET_CDS_FHIR_BUDGET_SECONDS"] = str(BUDGET_S)
-    with ServiceRunner(workdir, env=env, workers=2) as runner:
+    with ServiceProcess(workdir, env, workers=2) as runner:
         runner.issuer = issuer
         yield runner
 

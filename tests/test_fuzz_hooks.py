@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from tests.app_fixtures import build_signed_client
 from tests.support.cds_calls import SERVICE_IDS, prefetch_for, request_body
 from tests.support.fhir_strategies import json_values, mutated, odd_text, payload_texts, resources
-from tests.support.service_runner import ServiceRunner, signed_service_env
+from tests.support.jwt_issuer import JwtIssuer
+from tests.support.service_process import ServiceProcess, signed_service_env
 
 EXAMPLES = 200
 FUZZ = settings(
@@ -115,8 +116,9 @@ def test_fuzzed_feedback(cds, body):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("fuzz-server")
-    issuer, env = signed_service_env(workdir)
-    with ServiceRunner(workdir, env=env) as service:
+    issuer = JwtIssuer()
+    env = signed_service_env(issuer, workdir)
+    with ServiceProcess(workdir, env, workers=1) as service:
         service.issuer = issuer
         yield service
 

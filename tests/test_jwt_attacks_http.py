@@ -17,7 +17,7 @@ import requests
 from tests.support.cds_calls import case_resources, prefetch_for, request_body
 from tests.support.jwks_server import JwksServer
 from tests.support.jwt_issuer import JwtIssuer
-from tests.support.service_runner import ServiceRunner
+from tests.support.service_process import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -51,15 +51,15 @@ def ehrs() -> Iterator[dict[str, Ehr]]:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory, ehrs) -> Iterator[ServiceRunner]:
+def service(tmp_path_factory, ehrs) -> Iterator[ServiceProcess]:
     trusted = {ehr.issuer.iss: ehr.jwks_url for ehr in ehrs.values()}
     env = {"PANNET_CDS_TRUSTED_ISSUERS": json.dumps(trusted)}
     # One worker: each worker keeps its own key cache, and these tests reason about one cache.
-    with ServiceRunner(tmp_path_factory.mktemp("jwt-attacks"), env=env, workers=1) as runner:
+    with ServiceProcess(tmp_path_factory.mktemp("jwt-attacks"), env, workers=1) as runner:
         yield runner
 
 
-def call(service: ServiceRunner, token: str | None, path: str = PATIENT_VIEW, **headers: str):
+def call(service: ServiceProcess, token: str | None, path: str = PATIENT_VIEW, **headers: str):
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     return requests.post(
@@ -70,7 +70,7 @@ def call(service: ServiceRunner, token: str | None, path: str = PATIENT_VIEW, **
     )
 
 
-def signed(service: ServiceRunner, ehr: Ehr, path: str = PATIENT_VIEW, **mint_args) -> str:
+def signed(service: ServiceProcess, ehr: Ehr, path: str = PATIENT_VIEW, **mint_args) -> str:
     return ehr.issuer.mint(aud=service.url(path), **mint_args)
 
 
@@ -214,7 +214,7 @@ def test_replay_is_refused_by_every_worker(tmp_path):
     ehr = Ehr("workers")
     try:
         env = {"PANNET_CDS_TRUSTED_ISSUERS": json.dumps({ehr.issuer.iss: ehr.jwks_url})}
-        with ServiceRunner(tmp_path, env=env, workers=2) as service:
+        with ServiceProcess(tmp_path, env, workers=2) as service:
             token = signed(service, ehr)
             statuses = []
             for _ in range(12):

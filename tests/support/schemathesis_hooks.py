@@ -4,7 +4,7 @@ schemathesis process that tests/test_contract_schemathesis.py starts).
 - Every call gets a fresh CDS client JWT (new `jti`, `aud` = the URL called), so the
   authentication path is fuzzed too and the replay cache never refuses a legitimate call.
 - a valid `fhirServer` is pointed at a closed loopback port, and the service runs behind a dead
-  loopback proxy (tests/support/service_runner.py): no generated host is ever contacted.
+  loopback proxy (tests/support/service_process.py): no generated host is ever contacted.
 - The one cross-field rule OpenAPI cannot state, that the prefetched Patient is
   context.patientId's, is applied to bodies that are otherwise well-formed.
 """

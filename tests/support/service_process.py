@@ -3,38 +3,55 @@ process on loopback, configured only through its environment.
 
     issuer = JwtIssuer()
     env = signed_service_env(issuer, workdir)          # JWKS file + SQLite file in workdir
-    with ServiceProcess(workdir, env) as service:
+    with ServiceProcess(workdir, env, workers=2) as service:
         requests.get(service.url("/healthz"))
         service.log_tail()                             # for assertion messages
+        service.kill9()      # SIGKILL to gunicorn's master and every worker, as a crash would
+        service.start()      # same port and working directory, so the same SQLite database
+
+The child runs this checkout's code (first on PYTHONPATH), in its own process group, behind a
+dead loopback proxy: an outbound request to any host but loopback (a fuzzed fhirServer) never
+leaves the machine, not even as a DNS lookup.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
+from subprocess import Popen
 from types import TracebackType
 
 import requests
 
-from tests.support.fhir_server import free_loopback_port
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.loopback import (
+    kill_group,
+    read_log,
+    spawn_logged,
+    start_on_free_port,
+    stop_process,
+    url_answers,
+    wait_until_ready,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 10.0
-PORT_ATTEMPTS = 3
+STOP_TIMEOUT_S = 15.0
 WORKERS = 2
 _LOG_TAIL_CHARS = 4000
+DEAD_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens there
+DATABASE_URL = "PANNET_CDS_DATABASE_URL"
 
 
 class ServiceProcessError(RuntimeError):
     """The service process could not be started, or stopped answering."""
+
+
+def sqlite_url(workdir: Path) -> str:
+    return f"sqlite:///{workdir / 'cds.sqlite3'}"
 
 
 def signed_service_env(issuer: JwtIssuer, workdir: Path) -> dict[str, str]:
@@ -44,136 +61,139 @@ def signed_service_env(issuer: JwtIssuer, workdir: Path) -> dict[str, str]:
     jwks = issuer.write_jwks(workdir / "jwks.json")
     return {
         "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
-        "PANNET_CDS_DATABASE_URL": f"sqlite:///{workdir / 'cds.sqlite3'}",
+        DATABASE_URL: sqlite_url(workdir),
     }
 
 
 def unsigned_service_env(workdir: Path) -> dict[str, str]:
     """The development switch: clients that cannot sign (e.g. test tools) are accepted."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return {
-        "PANNET_CDS_AUTH": "off",
-        "PANNET_CDS_DATABASE_URL": f"sqlite:///{workdir / 'cds.sqlite3'}",
-    }
+    return {"PANNET_CDS_AUTH": "off", DATABASE_URL: sqlite_url(workdir)}
 
 
 def child_environment(settings: Mapping[str, str]) -> dict[str, str]:
-    """The parent's environment without any PANNET_CDS_* of the user's, plus `settings`; this
-    checkout first on the import path so the code under test is the code that runs."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PANNET_CDS_")}
+    """The parent's environment without any PANNET_CDS_* or proxy setting of the user's, plus the
+    dead proxy and `settings`; this checkout first on the import path so the code under test is
+    the code that runs."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PANNET_CDS_") and not k.lower().endswith("_proxy")
+    }
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
     env["PYTHONUNBUFFERED"] = "1"
+    # requests honours these: only loopback is reached directly, anything else hits a closed port
+    env.update(
+        HTTP_PROXY=DEAD_PROXY,
+        HTTPS_PROXY=DEAD_PROXY,
+        ALL_PROXY=DEAD_PROXY,
+        NO_PROXY="127.0.0.1,localhost,::1",
+    )
     env.update(settings)
     return env
 
 
 class ServiceProcess:
-    """`cds_service.cli serve` in a child process; a context manager, or start()/stop()."""
+    """`cds_service.cli serve` in a child process; a context manager, or start()/stop().
+
+    `database_url` (default: `settings`' own, else a SQLite file in `workdir`) is given to the
+    child as PANNET_CDS_DATABASE_URL."""
 
     def __init__(
         self,
         workdir: Path,
-        settings: Mapping[str, str],
+        settings: Mapping[str, str] | None = None,
         *,
+        workers: int = WORKERS,
+        database_url: str | None = None,
         startup_timeout: float = STARTUP_TIMEOUT_S,
     ) -> None:
         self.workdir = workdir
-        self.settings = dict(settings)
+        self.settings = dict(settings or {})
+        self.settings[DATABASE_URL] = (
+            database_url or self.settings.get(DATABASE_URL) or sqlite_url(workdir)
+        )
+        self.workers = workers
         self.startup_timeout = startup_timeout
         self.log_path = workdir / "service.log"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._base_url: str | None = None
+        self.port: int | None = None
+        self._process: Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
-        if self._base_url is None:
+        if self.port is None:
             raise ServiceProcessError("service is not running")
-        return self._base_url
+        return f"http://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
     @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+    def pid(self) -> int:
+        """gunicorn's master."""
+        if self._process is None:
+            raise ServiceProcessError("service is not running")
+        return self._process.pid
+
+    def worker_pids(self) -> list[int]:
+        """gunicorn's worker processes (children of the master)."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        return [int(p) for p in children.read_text().split()] if children.exists() else []
 
     def start(self) -> ServiceProcess:
+        """On the port of the last run if there was one (a restart), else on a free one."""
         if self._process is not None:
             raise ServiceProcessError("service already started")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        for _ in range(PORT_ATTEMPTS):
-            if self._try_start(free_loopback_port()):
-                return self
-            if "address already in use" not in self.log_tail().lower():
-                break
+        if start_on_free_port(self._try_start, self.log_tail, first_port=self.port):
+            return self
         raise ServiceProcessError(f"service exited at start-up; log tail:\n{self.log_tail()}")
 
     def _try_start(self, port: int) -> bool:
-        command = [
-            sys.executable,
-            "-m",
-            "cds_service.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-        ]
-        with self.log_path.open("ab") as log:
-            # a file, not a pipe: an unread pipe fills up and blocks the server
-            self._process = subprocess.Popen(
-                command,
-                cwd=self.workdir,
-                env=child_environment(self.settings),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                self._process = None
-                return False
-            if _healthy(base_url):
-                self._base_url = base_url
-                return True
-            time.sleep(0.1)
+        command = [sys.executable, "-m", "cds_service.cli", "serve", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", str(self.workers)]
+        self._process = spawn_logged(
+            command,
+            cwd=self.workdir,
+            env=child_environment(self.settings),
+            log_path=self.log_path,
+            append=True,
+            new_session=True,  # one process group: kill9() reaches every worker
+        )
+        self.port = port
+        ready = wait_until_ready(
+            self._process, lambda: url_answers(self.url("/healthz")), self.startup_timeout
+        )
+        if ready:
+            return True
+        if ready is False:
+            self._process = self.port = None
+            return False
         self.stop()
         raise ServiceProcessError(
-            f"service did not answer {base_url}/healthz within {self.startup_timeout:.0f} s;"
+            f"service did not answer {self.base_url}/healthz within {self.startup_timeout:.0f} s;"
             f" log tail:\n{self.log_tail()}"
         )
 
     def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-_LOG_TAIL_CHARS:]
-        except FileNotFoundError:
-            return "(no service log)"
+        return read_log(self.log_path, _LOG_TAIL_CHARS, "(no service log)")
 
     def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
+
+    def kill9(self) -> None:
+        """SIGKILL the master and all workers at once: no shutdown code runs."""
+        process, self._process = self._process, None
+        if process is not None:
+            kill_group(process)
+            process.wait(timeout=STOP_TIMEOUT_S)
 
     def stop(self) -> int | None:
         """SIGTERM (gunicorn's graceful stop), then SIGKILL; returns the exit code."""
-        process, self._process, self._base_url = self._process, None, None
-        if process is None:
-            return None
-        if process.poll() is not None:
-            return process.returncode
-        process.send_signal(signal.SIGTERM)
-        try:
-            return process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait(timeout=STOP_TIMEOUT_S)
+        process, self._process = self._process, None
+        return stop_process(process, STOP_TIMEOUT_S, group=True) if process else None
 
     def __enter__(self) -> ServiceProcess:
         return self.start()
@@ -185,13 +205,6 @@ class ServiceProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        return requests.get(f"{base_url}/healthz", timeout=1.0).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 class SignedService:
