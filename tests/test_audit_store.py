@@ -21,17 +21,14 @@ from cds_service.db import create_schema, make_engine
 from cds_service.scoring_pipeline import assess_resources
 from scoring.site_config import DEFAULT_SITE_CONFIG
 from tests.support.cds_calls import case_resources
-from tests.support.postgres import postgres_schema_url
+from tests.support.postgres import DATABASES, database_url_of
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'audit.sqlite3'}"
-        return
-    with postgres_schema_url() as url:
+    with database_url_of(request.param, tmp_path / "audit.sqlite3") as url:
         yield url
 
 

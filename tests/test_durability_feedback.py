@@ -5,25 +5,22 @@ writers on several gunicorn workers lose nothing, on SQLite and on PostgreSQL.""
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
 from collections.abc import Iterator
 
 import pytest
 import requests
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 
 from cds_service.db import make_engine
 from cds_service.feedback.tables import feedback as feedback_table
-from tests.support.service_runner import ServiceRunner, signed_service_env
+from tests.support.jwt_issuer import JwtIssuer
+from tests.support.postgres import DATABASES, database_url_of
+from tests.support.service_process import ServiceProcess, signed_service_env
 
 pytestmark = pytest.mark.e2e
 
-POSTGRES_URL = os.environ.get(
-    "PANNET_CDS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SERVICE = "pannet-cds-patient-view"
 PATH = f"/cds-services/{SERVICE}/feedback"
 KILL_ROUNDS = 3
@@ -31,31 +28,10 @@ WRITERS = 8
 PER_WRITER = 10
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {admin.url.host}:{admin.url.port}")
-    schema = f"durability_{uuid.uuid4().hex[:16]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'durable.sqlite3'}"
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path) -> Iterator[str]:
+    with database_url_of(request.param, tmp_path / "durable.sqlite3") as url:
+        yield url
 
 
 def entry(card: str, outcome: str = "overridden") -> dict:
@@ -67,7 +43,7 @@ def entry(card: str, outcome: str = "overridden") -> dict:
     return item
 
 
-def post(service: ServiceRunner, entries: list[dict], **headers: str) -> requests.Response:
+def post(service: ServiceProcess, entries: list[dict], **headers: str) -> requests.Response:
     token = service.issuer.mint(aud=service.url(PATH))
     return requests.post(
         service.url(PATH),
@@ -89,9 +65,10 @@ def stored(database_url: str) -> list[tuple[str, str]]:
     return [tuple(row) for row in rows]
 
 
-def runner(tmp_path, database_url: str, workers: int) -> ServiceRunner:
-    issuer, env = signed_service_env(tmp_path)
-    service = ServiceRunner(tmp_path, env=env, workers=workers, database_url=database_url)
+def runner(tmp_path, database_url: str, workers: int) -> ServiceProcess:
+    issuer = JwtIssuer()
+    env = signed_service_env(issuer, tmp_path)
+    service = ServiceProcess(tmp_path, env, workers=workers, database_url=database_url)
     service.issuer = issuer
     return service
 
@@ -137,7 +114,7 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path, databas
     statuses: list[int] = []
     lock = threading.Lock()
 
-    def writer(index: int, service: ServiceRunner) -> None:
+    def writer(index: int, service: ServiceProcess) -> None:
         mine = cards[index * PER_WRITER : (index + 1) * PER_WRITER]
         neighbour = cards[((index + 1) % WRITERS) * PER_WRITER]
         for card in mine:

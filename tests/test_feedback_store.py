@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, select
 
 from cds_service.db import create_schema, make_engine
 from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
@@ -34,41 +33,17 @@ from cds_service.feedback.store import (
 )
 from cds_service.feedback.tables import feedback as feedback_table
 from cds_service.feedback.tables import issued_cards as issued_table
+from tests.support.postgres import DATABASES, database_url_of
 
-POSTGRES_URL = os.environ.get(
-    "PANNET_CDS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "pannet-patient-view"
 WHEN = "2024-03-01T10:00:00Z"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {admin.url.host}:{admin.url.port}")
-    schema = f"feedback_test_{uuid.uuid4().hex[:16]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        # libpq `options` puts every connection of the engine under test into the fresh schema.
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path) -> Iterator[str]:
+    with database_url_of(request.param, tmp_path / "feedback.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,6 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 POSTGRES_URL_ENV = "PANNET_CDS_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# the `params` of a per-test `database_url` fixture: see database_url_of
+DATABASES = ("sqlite", "postgresql")
 
 
 def postgres_url() -> str:
@@ -46,3 +49,13 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def database_url_of(kind: str, sqlite_file: Path) -> Iterator[str]:
+    """A fresh database of `kind` (one of DATABASES): the SQLite file, or a PostgreSQL schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    with postgres_schema_url() as url:
+        yield url
