@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from cds_service.app import create_app
 from cds_service.settings import Settings
 from tests.support.fhir_load import load_bundle
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.live_app import LiveApp
 from tests.support.oauth_server import LoopbackEhr
 
 CASES = Path(__file__).parent / "data" / "cases"
@@ -68,6 +71,21 @@ def smart_settings(tmp_path: Path, ehr: LoopbackEhr, **overrides: Any) -> Settin
 
 def build_app(tmp_path: Path, ehr: LoopbackEhr, **overrides: Any):
     return create_app(smart_settings(tmp_path, ehr, **overrides))
+
+
+@contextmanager
+def live_app(
+    workdir: Path,
+    ehr: LoopbackEhr,
+    *,
+    client: str = PUBLIC_CLIENT,
+    secret: str | None = None,
+    **overrides: Any,
+) -> Iterator[LiveApp]:
+    """The app served on loopback, registered with `ehr` as `client` (its callback URL)."""
+    with LiveApp(build_app(workdir, ehr, **overrides)) as server:
+        ehr.register_client(client, f"{server.url}/smart/callback", secret)
+        yield server
 
 
 def walk_launch(

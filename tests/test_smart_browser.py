@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.smart_fixtures import PUBLIC_CLIENT, build_app, load_case
+from tests.smart_fixtures import live_app, load_case
 from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium, screenshot
 from tests.support.fhir_load import search_all
-from tests.support.fhir_server import free_loopback_port
-from tests.support.live_app import LiveApp
+from tests.support.loopback import free_loopback_port
 from tests.support.oauth_server import LoopbackEhr
 
 pytestmark = pytest.mark.e2e
@@ -31,13 +30,9 @@ def patient(fhir_server) -> str:
 @pytest.fixture(scope="module")
 def live(ehr, tmp_path_factory):
     # the EHR page is on localhost, the app on 127.0.0.1: a cross-site frame, as in production
-    app = build_app(
-        tmp_path_factory.mktemp("smart-ui"),
-        ehr,
-        smart_frame_ancestors=f"'self' http://localhost:{ehr.port}",
-    )
-    with LiveApp(app) as server:
-        ehr.register_client(PUBLIC_CLIENT, f"{server.url}/smart/callback")
+    frame_ancestors = f"'self' http://localhost:{ehr.port}"
+    workdir = tmp_path_factory.mktemp("smart-ui")
+    with live_app(workdir, ehr, smart_frame_ancestors=frame_ancestors) as server:
         yield server
 
 

@@ -16,13 +16,12 @@ from tests.smart_fixtures import (
     CLIENT_SECRET,
     CONFIDENTIAL_CLIENT,
     PUBLIC_CLIENT,
-    build_app,
+    live_app,
     load_case,
     walk_launch,
 )
 from tests.support.fhir_load import search_all
-from tests.support.fhir_server import free_loopback_port
-from tests.support.live_app import LiveApp
+from tests.support.loopback import free_loopback_port
 from tests.support.oauth_server import LoopbackEhr
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +45,7 @@ def other_patient(fhir_server) -> str:
 
 @pytest.fixture(scope="module")
 def live(ehr, tmp_path_factory):
-    app = build_app(tmp_path_factory.mktemp("smart-flow"), ehr)
-    with LiveApp(app) as server:
-        ehr.register_client(PUBLIC_CLIENT, f"{server.url}/smart/callback")
+    with live_app(tmp_path_factory.mktemp("smart-flow"), ehr) as server:
         yield server
 
 
@@ -238,9 +235,9 @@ def test_card_for_another_patient_is_refused(live, ehr, patient):
 
 def test_standalone_launch_with_a_confidential_client(ehr, patient, tmp_path):
     issuers = {ehr.iss: {"client_id": CONFIDENTIAL_CLIENT, "client_secret": CLIENT_SECRET}}
-    app = build_app(tmp_path, ehr, issuers=issuers)
-    with LiveApp(app) as server:
-        ehr.register_client(CONFIDENTIAL_CLIENT, f"{server.url}/smart/callback", CLIENT_SECRET)
+    with live_app(
+        tmp_path, ehr, client=CONFIDENTIAL_CLIENT, secret=CLIENT_SECRET, issuers=issuers
+    ) as server:
         ehr.state.standalone_patient = patient
         _, page = walk_launch(server.url, ehr, None)
     assert page.status_code == 200, page.text[:1000]
