@@ -1,15 +1,20 @@
 """Shared fixtures. The FHIR server is started once per session: end-to-end tests share it and
-keep their data apart by using their own resource ids."""
+keep their data apart by using their own resource ids. A test that asks for `database_url` (or
+`engine`) runs once on SQLite and once on PostgreSQL, each time on a fresh database."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from cds_service.db import create_schema, make_engine
 from tests.support.fhir_server import FhirEndpoint, FhirServerProcess, wait_for_metadata
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.postgres import DATABASES, database_url_of
 from tests.support.service_process import ServiceProcess, SignedService, signed_service_env
 
 EXTERNAL_FHIR_URL_ENV = "PANNET_CDS_TEST_FHIR_URL"
@@ -38,3 +43,18 @@ def cds_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SignedServ
         service = SignedService(process, issuer)
         yield service
         service.stop()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with database_url_of(request.param, tmp_path / "test.sqlite3") as url:
+        yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on `database_url` with the service's tables created."""
+    engine = make_engine(database_url)
+    create_schema(engine)
+    yield engine
+    engine.dispose()

@@ -6,38 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine
 
 from cds_service.audit.export import ExportFormat, export_records
 from cds_service.audit.records import AuditCard, AuditRecord, audit_record
 from cds_service.audit.store import AuditRecorder, prune_audit, read_audit, write_audit
 from cds_service.cli import main
-from cds_service.db import create_schema, make_engine
 from cds_service.scoring_pipeline import assess_resources
 from scoring.site_config import DEFAULT_SITE_CONFIG
 from tests.support.cds_calls import case_resources
-from tests.support.postgres import DATABASES, database_url_of
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path) -> Iterator[str]:
-    with database_url_of(request.param, tmp_path / "audit.sqlite3") as url:
-        yield url
-
-
-@pytest.fixture
-def engine(database_url) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def record_for(case: str, *, at: datetime = NOW, hook_instance: str = "hi-1") -> AuditRecord:

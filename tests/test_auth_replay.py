@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.exc import OperationalError
 
 from cds_service.auth.errors import AuthenticationError, AuthUnavailableError
 from cds_service.auth.jwks import JwksCache
@@ -20,8 +19,8 @@ from cds_service.auth.settings import TrustedIssuers
 from cds_service.auth.verifier import ClientJwtVerifier
 from cds_service.db import make_engine
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.postgres import DATABASES, database_url_of
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -37,19 +36,13 @@ def later(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def engine(request, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'replay.sqlite3'}")
-    else:
-        engine = make_engine(POSTGRES_URL)
-        try:
-            engine.connect().close()
-        except OperationalError:
-            pytest.skip("PostgreSQL at 127.0.0.1:5432 (database test, user postgres) unreachable")
-    replay_table.create(engine, checkfirst=True)
-    yield engine
-    engine.dispose()
+    with database_url_of(request.param, tmp_path / "replay.sqlite3") as url:
+        engine = make_engine(url)
+        replay_table.create(engine, checkfirst=True)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

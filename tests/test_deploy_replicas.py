@@ -17,15 +17,8 @@ from cds_service.state import service_state
 from tests.app_fixtures import SignedClient
 from tests.support.cds_calls import SERVICE_IDS, case_resources, prefetch_for, request_body
 from tests.support.jwt_issuer import JwtIssuer
-from tests.support.postgres import DATABASES, database_url_of
 
 PATH = f"/cds-services/{SERVICE_IDS['patient-view']}"
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path) -> Iterator[str]:
-    with database_url_of(request.param, tmp_path / "shared.sqlite3") as url:
-        yield url
 
 
 @pytest.fixture

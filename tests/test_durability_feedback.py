@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -16,7 +15,6 @@ from sqlalchemy import func, select
 from cds_service.db import make_engine
 from cds_service.feedback.tables import feedback as feedback_table
 from tests.support.jwt_issuer import JwtIssuer
-from tests.support.postgres import DATABASES, database_url_of
 from tests.support.service_process import ServiceProcess, signed_service_env
 
 pytestmark = pytest.mark.e2e
@@ -26,12 +24,6 @@ PATH = f"/cds-services/{SERVICE}/feedback"
 KILL_ROUNDS = 3
 WRITERS = 8
 PER_WRITER = 10
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path) -> Iterator[str]:
-    with database_url_of(request.param, tmp_path / "durable.sqlite3") as url:
-        yield url
 
 
 def entry(card: str, outcome: str = "overridden") -> dict:

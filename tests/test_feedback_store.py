@@ -14,14 +14,13 @@ import sys
 import textwrap
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
-from cds_service.db import create_schema, make_engine
+from cds_service.db import make_engine
 from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
 from cds_service.feedback.models import Feedback, FeedbackRequest, Outcome, parse_feedback_request
 from cds_service.feedback.stats import feedback_stats
@@ -33,25 +32,10 @@ from cds_service.feedback.store import (
 )
 from cds_service.feedback.tables import feedback as feedback_table
 from cds_service.feedback.tables import issued_cards as issued_table
-from tests.support.postgres import DATABASES, database_url_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "pannet-patient-view"
 WHEN = "2024-03-01T10:00:00Z"
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path) -> Iterator[str]:
-    with database_url_of(request.param, tmp_path / "feedback.sqlite3") as url:
-        yield url
-
-
-@pytest.fixture
-def engine(database_url) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    yield engine
-    engine.dispose()
 
 
 def new_uuid() -> str:
