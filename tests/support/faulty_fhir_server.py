@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any, Literal
 
-from tests.support.loopback import BackgroundServer, serve_wsgi
+from tests.support.loopback import BackgroundServer, StartStop, serve_wsgi
 
 Fault = Literal["error", "slow"]
 _OUTCOME = {
@@ -23,7 +22,7 @@ _OUTCOME = {
 }
 
 
-class FaultyFhirServer:
+class FaultyFhirServer(StartStop):
     def __init__(self, fault: Fault, *, delay_s: float = 10.0) -> None:
         self.fault = fault
         self.delay_s = delay_s
@@ -55,14 +54,3 @@ class FaultyFhirServer:
             return [json.dumps({"resourceType": "Bundle", "type": "searchset"}).encode()]
         start_response("500 Internal Server Error", [("Content-Type", "application/fhir+json")])
         return [json.dumps(_OUTCOME).encode()]
-
-    def __enter__(self) -> FaultyFhirServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -12,11 +12,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import yaml
 
 from tests.support.loopback import (
+    StartStop,
     read_log,
     spawn_logged,
     start_on_free_port,
@@ -71,7 +71,7 @@ def sekmet_settings(workdir: Path, port: int, inbound_validation: str) -> dict[s
     }
 
 
-class FhirServerProcess:
+class FhirServerProcess(StartStop):
     """sekmet-fhir in a child process; use as a context manager or call start()/stop()."""
 
     def __init__(
@@ -144,14 +144,3 @@ class FhirServerProcess:
         process, self._process, self._base_url = self._process, None, None
         if process is not None:
             stop_process(process, STOP_TIMEOUT_S)
-
-    def __enter__(self) -> FhirServerProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from socketserver import BaseServer
-from typing import Any
+from typing import Any, Self
 
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -143,6 +143,22 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL the child's process group (a child started with `new_session=True`)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+class StartStop:
+    """A context manager over the subclass's start() and stop()."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> object:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class QuietHandler(WSGIRequestHandler):

@@ -22,12 +22,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from subprocess import Popen
-from types import TracebackType
 
 import requests
 
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.loopback import (
+    StartStop,
     kill_group,
     read_log,
     spawn_logged,
@@ -95,7 +95,7 @@ def child_environment(settings: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-class ServiceProcess:
+class ServiceProcess(StartStop):
     """`cds_service.cli serve` in a child process; a context manager, or start()/stop().
 
     `database_url` (default: `settings`' own, else a SQLite file in `workdir`) is given to the
@@ -194,17 +194,6 @@ class ServiceProcess:
         """SIGTERM (gunicorn's graceful stop), then SIGKILL; returns the exit code."""
         process, self._process = self._process, None
         return stop_process(process, STOP_TIMEOUT_S, group=True) if process else None
-
-    def __enter__(self) -> ServiceProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class SignedService:
