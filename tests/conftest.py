@@ -18,6 +18,7 @@ from tests.support.postgres import DATABASES, database_url_of
 from tests.support.service_process import ServiceProcess, SignedService, signed_service_env
 
 EXTERNAL_FHIR_URL_ENV = "PANNET_CDS_TEST_FHIR_URL"
+pytest_plugins = ["tests.smart_fixtures"]  # its `ehr` fixture
 
 
 @pytest.fixture(scope="session")

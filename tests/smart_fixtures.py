@@ -1,6 +1,7 @@
 """Builders shared by the SMART app tests: a case loaded under fresh ids (so the app's orders do
 not touch other tests' patients), the app configured for a test EHR, and a plain-HTTP user agent
-that walks the launch as a browser would."""
+that walks the launch as a browser would. Also a pytest plugin (tests/conftest.py loads it): the
+`ehr` fixture, one test EHR per module in front of the session's FHIR server."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from cds_service.app import create_app
 from cds_service.settings import Settings
 from tests.support.fhir_load import load_bundle
+from tests.support.fhir_server import FhirEndpoint
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.live_app import LiveApp
 from tests.support.oauth_server import LoopbackEhr
@@ -24,6 +27,12 @@ CASES = Path(__file__).parent / "data" / "cases"
 PUBLIC_CLIENT = "pannet-smart-public"
 CONFIDENTIAL_CLIENT = "pannet-smart-confidential"
 CLIENT_SECRET = "test-secret-for-the-confidential-client"
+
+
+@pytest.fixture(scope="module")
+def ehr(fhir_server: FhirEndpoint) -> Iterator[LoopbackEhr]:
+    with LoopbackEhr(fhir_server.base_url) as server:
+        yield server
 
 
 def _rename(node: Any, ids: dict[str, str]) -> Any:

@@ -10,16 +10,9 @@ from tests.smart_fixtures import live_app, load_case
 from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium, screenshot
 from tests.support.fhir_load import search_all
 from tests.support.loopback import free_loopback_port
-from tests.support.oauth_server import LoopbackEhr
 
 pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1366, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def ehr(fhir_server):
-    with LoopbackEhr(fhir_server.base_url) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

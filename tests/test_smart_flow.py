@@ -22,15 +22,8 @@ from tests.smart_fixtures import (
 )
 from tests.support.fhir_load import search_all
 from tests.support.loopback import free_loopback_port
-from tests.support.oauth_server import LoopbackEhr
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def ehr(fhir_server):
-    with LoopbackEhr(fhir_server.base_url) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
