@@ -10,7 +10,13 @@ import sys
 import pytest
 
 from tests.app_fixtures import build_signed_client
-from tests.support.cds_calls import SERVICE_IDS, case_resources, prefetch_for, request_body
+from tests.support.cds_calls import (
+    SERVICE_IDS,
+    accepted_feedback,
+    case_resources,
+    prefetch_for,
+    request_body,
+)
 
 PATH = f"/cds-services/{SERVICE_IDS['patient-view']}"
 
@@ -25,25 +31,12 @@ def a_card(cds) -> dict:
     return cds.post(PATH, body).get_json()["cards"][0]
 
 
-def accepted(card: dict) -> dict:
-    return {
-        "feedback": [
-            {
-                "card": card["uuid"],
-                "outcome": "accepted",
-                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
-                "outcomeTimestamp": "2026-11-21T10:00:00Z",
-            }
-        ]
-    }
-
-
 def test_feedback_is_stored_once(cds):
     card = a_card(cds)
-    first = cds.post(f"{PATH}/feedback", accepted(card))
+    first = cds.post(f"{PATH}/feedback", accepted_feedback(card))
     assert first.status_code == 200
     assert first.get_json() == {"stored": 1, "duplicates": 0}
-    again = cds.post(f"{PATH}/feedback", accepted(card))
+    again = cds.post(f"{PATH}/feedback", accepted_feedback(card))
     assert again.status_code == 200
     assert again.get_json() == {"stored": 0, "duplicates": 1}
 
@@ -103,7 +96,7 @@ def test_malformed_feedback_is_400(cds, body):
 
 def test_feedback_needs_a_valid_jwt(cds):
     card = a_card(cds)
-    assert cds.post(f"{PATH}/feedback", accepted(card), sign=False).status_code == 401
+    assert cds.post(f"{PATH}/feedback", accepted_feedback(card), sign=False).status_code == 401
 
 
 def test_feedback_for_unknown_service_is_404(cds):
@@ -112,7 +105,7 @@ def test_feedback_for_unknown_service_is_404(cds):
 
 def test_stats_command_reports_acceptance_per_tier(cds, tmp_path):
     card = a_card(cds)
-    cds.post(f"{PATH}/feedback", accepted(card))
+    cds.post(f"{PATH}/feedback", accepted_feedback(card))
     env = {**os.environ, "PANNET_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'cds.sqlite3'}"}
     result = subprocess.run(
         [sys.executable, "-m", "cds_service.cli", "feedback-stats", "--json"],

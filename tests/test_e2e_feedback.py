@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cds_calls import SERVICE_IDS, prefetch_for, request_body
+from tests.support.cds_calls import SERVICE_IDS, accepted_feedback, prefetch_for, request_body
 from tests.support.e2e_patients import bundle_resources, case_bundle
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.service_process import (
@@ -64,19 +64,6 @@ def sign_off_card(service: SignedService, case: str) -> dict[str, Any]:
     return response.json()["cards"][0]
 
 
-def accepted(card: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "feedback": [
-            {
-                "card": card["uuid"],
-                "outcome": "accepted",
-                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
-                "outcomeTimestamp": "2026-11-21T10:00:00Z",
-            }
-        ]
-    }
-
-
 def overridden(card: dict[str, Any]) -> dict[str, Any]:
     return {
         "feedback": [
@@ -95,8 +82,8 @@ def stored(service) -> dict[str, Any]:
     """A high-tier card accepted (twice) and an intermediate one overridden."""
     high, intermediate = sign_off_card(service, "e01"), sign_off_card(service, "e06")
     answers = [
-        service.post(f"{PATH}/feedback", accepted(high)),
-        service.post(f"{PATH}/feedback", accepted(high)),
+        service.post(f"{PATH}/feedback", accepted_feedback(high)),
+        service.post(f"{PATH}/feedback", accepted_feedback(high)),
         service.post(f"{PATH}/feedback", overridden(intermediate)),
     ]
     return {"high": high, "intermediate": intermediate, "answers": answers}
@@ -136,6 +123,6 @@ def test_feedback_survives_a_restart_and_is_counted(setup, service, stored):
     # the same database behind a new process: the earlier feedback is still known
     with ServiceProcess(workdir, signed_service_env(issuer, workdir)) as process:
         restarted = SignedService(process, issuer)
-        again = restarted.post(f"{PATH}/feedback", accepted(stored["high"]))
+        again = restarted.post(f"{PATH}/feedback", accepted_feedback(stored["high"]))
         restarted.stop()
     assert (again.status_code, again.json()) == (200, {"stored": 0, "duplicates": 1})

@@ -129,3 +129,18 @@ def pathology_report(patient_id: str, observations: list[dict[str, Any]]) -> dic
         "contained": contained,
         "result": [{"reference": f"#{c['id']}"} for c in contained],
     }
+
+
+def accepted_feedback(card: dict[str, Any]) -> dict[str, Any]:
+    """A feedback request body: `card` (as the service returned it) accepted, with its first
+    suggestion."""
+    return {
+        "feedback": [
+            {
+                "card": card["uuid"],
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": card["suggestions"][0]["uuid"]}],
+                "outcomeTimestamp": "2026-11-21T10:00:00Z",
+            }
+        ]
+    }
