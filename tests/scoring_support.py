@@ -94,4 +94,3 @@ def factor_value(result: ScoreResult, factor_id: str) -> bool | None:
     matches = [f for f in result.factors if f.id == factor_id]
     assert len(matches) == 1, f"{factor_id} not in {result.id}"
     return matches[0].value
-

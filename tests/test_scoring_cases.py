@@ -20,9 +20,7 @@ TODAY = date(2025, 1, 15)
 
 def _case(patient: str, obs: dict[str, str], sex: Sex, **facts: object) -> ClinicalInputs:
     """`obs` maps an input to its Observation id; `facts` gives the values read from them."""
-    kwargs = {
-        name: Fact(value, (f"Observation/{obs[name]}",)) for name, value in facts.items()
-    }
+    kwargs = {name: Fact(value, (f"Observation/{obs[name]}",)) for name, value in facts.items()}
     return ClinicalInputs(
         patient=f"Patient/{patient}",
         sex=Fact(sex, (f"Patient/{patient}",)),

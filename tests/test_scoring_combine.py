@@ -18,9 +18,7 @@ from tests.scoring_support import TODAY, make_inputs
 
 LOW, MID, HIGH, VERY_LOW = Tier.LOW, Tier.INTERMEDIATE, Tier.HIGH, Tier.VERY_LOW
 SCORABLE = (LOW, MID, HIGH)
-TIER_SETS = [
-    set(c) for c in chain.from_iterable(combinations(SCORABLE, n) for n in (1, 2, 3))
-]
+TIER_SETS = [set(c) for c in chain.from_iterable(combinations(SCORABLE, n) for n in (1, 2, 3))]
 
 
 def _result(tiers: set[Tier]) -> ScoreResult:
@@ -62,13 +60,25 @@ def test_uncertain_eligibility_does_not_establish_a_higher_overall_tier():
     # Regression: with nodes examined unknown, a site-configured Ventin tier (intermediate) was
     # stated as the overall tier although Ventin needs >= 8 nodes and Zaidi alone says low.
     site = parse_site_config(
-        json.dumps({"scores": {"ventin-2025": {
-            "weights": {"male_sex": 1, "tumor_size_ge_3cm": 4, "who_grade_ge_2": 4,
-                        "lvi_present": 4},
-            "tiers": [{"tier": "low", "min": 0, "max": 3},
-                      {"tier": "intermediate", "min": 4, "max": 8},
-                      {"tier": "high", "min": 9, "max": 13}],
-        }}})
+        json.dumps(
+            {
+                "scores": {
+                    "ventin-2025": {
+                        "weights": {
+                            "male_sex": 1,
+                            "tumor_size_ge_3cm": 4,
+                            "who_grade_ge_2": 4,
+                            "lvi_present": 4,
+                        },
+                        "tiers": [
+                            {"tier": "low", "min": 0, "max": 3},
+                            {"tier": "intermediate", "min": 4, "max": 8},
+                            {"tier": "high", "min": 9, "max": 13},
+                        ],
+                    }
+                }
+            }
+        )
     )
     inputs = make_inputs(grade_reported=Grade.G2, sex=Sex.MALE, nodes_examined=None)
     assessment = assess(inputs, today=TODAY, site=site)

@@ -85,9 +85,7 @@ def test_known_factor_keeps_its_source():
     ],
 )
 def test_node_positive(positive, pn_positive, examined, expected):
-    inputs = make_inputs(
-        nodes_positive=positive, pn_positive=pn_positive, nodes_examined=examined
-    )
+    inputs = make_inputs(nodes_positive=positive, pn_positive=pn_positive, nodes_examined=examined)
     assert factors.node_positive(inputs).value is expected
 
 
@@ -102,9 +100,7 @@ def test_node_positive_conflict_is_explained_and_sourced():
     assert "worse" in (value.detail or "")
 
 
-@pytest.mark.parametrize(
-    ("sex", "expected"), [(Sex.MALE, True), (Sex.FEMALE, False), (None, None)]
-)
+@pytest.mark.parametrize(("sex", "expected"), [(Sex.MALE, True), (Sex.FEMALE, False), (None, None)])
 def test_male_sex(sex, expected):
     assert factors.male_sex(make_inputs(sex=sex)).value is expected
 
@@ -121,9 +117,7 @@ def test_no_adjuvant_therapy_is_the_negation_and_unknown_stays_unknown(given, ex
     assert factors.no_adjuvant_therapy(make_inputs(adjuvant_therapy=given)).value is expected
 
 
-@pytest.mark.parametrize(
-    ("symptomatic", "expected"), [(True, True), (False, False), (None, None)]
-)
+@pytest.mark.parametrize(("symptomatic", "expected"), [(True, True), (False, False), (None, None)])
 def test_symptomatic(symptomatic, expected):
     assert factors.symptomatic(make_inputs(symptomatic=symptomatic)).value is expected
 

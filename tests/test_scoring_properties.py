@@ -222,9 +222,7 @@ def inputs_and_one_more_fact(draw: st.DrawFn) -> tuple[ClinicalInputs, ClinicalI
         return inputs, inputs
     name = draw(st.sampled_from(unknown))
     value = draw(_consistent(inputs, name))
-    richer = ClinicalInputs(
-        **{**inputs.__dict__, name: Fact(value, (f"Observation/{name}",))}
-    )
+    richer = ClinicalInputs(**{**inputs.__dict__, name: Fact(value, (f"Observation/{name}",))})
     return inputs, richer
 
 

@@ -201,8 +201,12 @@ def test_no_anchor_gives_months_but_no_dates():
 
 @pytest.mark.parametrize(
     ("overrides", "suggest"),
-    [({}, False), ({"preop_chromogranin_elevated": True}, True), ({"functional": True}, True),
-     ({"preop_chromogranin_elevated": None, "functional": None}, False)],
+    [
+        ({}, False),
+        ({"preop_chromogranin_elevated": True}, True),
+        ({"functional": True}, True),
+        ({"preop_chromogranin_elevated": None, "functional": None}, False),
+    ],
 )
 def test_chromogranin_only_when_elevated_before_surgery_or_functional(overrides, suggest):
     plan = assess(make_inputs(**overrides), today=date(2024, 5, 1)).surveillance

@@ -121,7 +121,9 @@ def test_zheng_weights_count_one_ki67_band():
     result = score(
         assess(
             make_inputs(
-                ki67_percent=25.0, lymphovascular_invasion=True, nodes_positive=1,
+                ki67_percent=25.0,
+                lymphovascular_invasion=True,
+                nodes_positive=1,
                 adjuvant_therapy=False,
             ),
             today=TODAY,
@@ -177,13 +179,23 @@ _W = VENTIN_WEIGHTS
         (_config(_W | {"male_sex": 1.5}), "weights.male_sex: Input should be a valid integer"),
         ("surveillance:\n  low:\n    first_month: '6'\n", "low.first_month: Input should be"),
         (
-            _config(tiers=[VENTIN_TIERS[0], {"tier": "intermediate", "min": 5, "max": 8},
-                           VENTIN_TIERS[2]]),
+            _config(
+                tiers=[
+                    VENTIN_TIERS[0],
+                    {"tier": "intermediate", "min": 5, "max": 8},
+                    VENTIN_TIERS[2],
+                ]
+            ),
             "gap at 4 points before intermediate",
         ),
         (
-            _config(tiers=[VENTIN_TIERS[0], {"tier": "intermediate", "min": 3, "max": 8},
-                           VENTIN_TIERS[2]]),
+            _config(
+                tiers=[
+                    VENTIN_TIERS[0],
+                    {"tier": "intermediate", "min": 3, "max": 8},
+                    VENTIN_TIERS[2],
+                ]
+            ),
             "overlap at 4 points before intermediate",
         ),
         (
@@ -195,8 +207,13 @@ _W = VENTIN_WEIGHTS
             "must end at the maximum of 13 points, not 12",
         ),
         (
-            _config(tiers=[{"tier": "high", "min": 0, "max": 3}, VENTIN_TIERS[1],
-                           {"tier": "low", "min": 9, "max": 13}]),
+            _config(
+                tiers=[
+                    {"tier": "high", "min": 0, "max": 3},
+                    VENTIN_TIERS[1],
+                    {"tier": "low", "min": 9, "max": 13},
+                ]
+            ),
             "tiers must rise with points and appear once each",
         ),
         (
@@ -217,9 +234,17 @@ _W = VENTIN_WEIGHTS
             "tiers.0.min",
         ),
         (
-            _config({"symptomatic": 1, "tumor_size_gt_2cm": 2, "ki67_3_to_20": 1,
-                     "ki67_gt_20": 6, "node_positive": 1},
-                    [{"tier": "low", "min": 0, "max": 10}], score_id="zaidi-rrs-2019"),
+            _config(
+                {
+                    "symptomatic": 1,
+                    "tumor_size_gt_2cm": 2,
+                    "ki67_3_to_20": 1,
+                    "ki67_gt_20": 6,
+                    "node_positive": 1,
+                },
+                [{"tier": "low", "min": 0, "max": 10}],
+                score_id="zaidi-rrs-2019",
+            ),
             "published weights of a validated score cannot be changed",
         ),
         (_config(score_id="ventin-2026"), "ventin-2026: unknown score"),

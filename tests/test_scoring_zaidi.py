@@ -101,8 +101,11 @@ def test_every_combination_scores_and_tiers_as_published(symptomatic, size, ki67
     [
         ({"tumor_size_cm": 2.5}, 2, Tier.LOW),  # low|intermediate edge
         ({"tumor_size_cm": 2.5, "symptomatic": True}, 3, Tier.INTERMEDIATE),
-        ({"tumor_size_cm": 2.5, "symptomatic": True, "ki67_percent": 5.0, "nodes_positive": 1},
-         5, Tier.INTERMEDIATE),  # intermediate|high edge
+        (
+            {"tumor_size_cm": 2.5, "symptomatic": True, "ki67_percent": 5.0, "nodes_positive": 1},
+            5,
+            Tier.INTERMEDIATE,
+        ),  # intermediate|high edge
         ({"ki67_percent": 21.0}, 6, Tier.HIGH),
         ({"ki67_percent": 21.0, "tumor_size_cm": 2.0}, 6, Tier.HIGH),
         ({"ki67_percent": 20.0, "tumor_size_cm": 2.01}, 3, Tier.INTERMEDIATE),
@@ -183,8 +186,13 @@ def test_today_does_not_change_the_score():
 
 def test_both_ki67_bands_present_count_the_worse_once():
     # Not reachable from one Ki-67 value; guards the exclusive group against a data error.
-    values = {"symptomatic": False, "tumor_size_gt_2cm": False, "ki67_3_to_20": True,
-              "ki67_gt_20": True, "node_positive": False}
+    values = {
+        "symptomatic": False,
+        "tumor_size_gt_2cm": False,
+        "ki67_3_to_20": True,
+        "ki67_gt_20": True,
+        "node_positive": False,
+    }
     assert achievable_totals(ZAIDI_RRS_2019.factors, values) == {6}
 
 
@@ -192,6 +200,7 @@ def test_every_weighted_definition_has_tiers_partitioning_zero_to_its_maximum():
     for definition, _ in DEFAULT_SITE_CONFIG.definitions():
         if not definition.weighted:
             continue
-        covered = [p for band in definition.tiers for p in range(band.min_points,
-                                                                  band.max_points + 1)]
+        covered = [
+            p for band in definition.tiers for p in range(band.min_points, band.max_points + 1)
+        ]
         assert covered == list(range(max_points(definition.factors) + 1)), definition.id
