@@ -15,6 +15,7 @@ from kubernetes_validate import utils as k8s
 
 from cds_service.server import server_options
 from cds_service.settings import Settings
+from cds_service.smart.config import parse_smart_config
 from scoring.site_config import parse_site_config
 from tests.app_fixtures import build_signed_client
 
@@ -118,6 +119,7 @@ def test_ingress_has_tls_and_keeps_metrics_and_probes_internal():
     assert {r["host"] for r in ingress["spec"]["rules"]} <= hosts
     paths = [p["path"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
     assert "/cds-services" in paths
+    assert "/smart" in paths  # the SMART app the cards link to
     assert not any(p in ("/", "/metrics", "/healthz", "/readyz") for p in paths)
 
 
@@ -167,6 +169,9 @@ def test_secret_is_a_template_without_credentials():
     assert issuers and all("example" in iss for iss in issuers)
     url = values["PANNET_CDS_DATABASE_URL"]
     assert url.startswith("postgresql")
+    frame_ancestors = by_kind("ConfigMap")["data"]["PANNET_CDS_SMART_FRAME_ANCESTORS"]
+    smart = parse_smart_config(values["PANNET_CDS_SMART_ISSUERS"], frame_ancestors)
+    assert smart.issuers and all("example" in iss for iss in smart.issuers)
     assert not re.search(r"://[^@/]*:[^@/]*@", url), "no password in the template URL"
 
 
