@@ -17,7 +17,6 @@ from scoring.combine import (
 from scoring.evaluate import evaluate
 from scoring.grade import derive_grade
 from scoring.inputs import ClinicalInputs, Fact
-from scoring.population import check_population
 from scoring.scope import check_scope
 from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
 from scoring.surveillance import plan_surveillance
@@ -47,9 +46,7 @@ def assess(
 
     definitions = site.definitions()
     scores = [evaluate(d, inputs, weights_origin=origin) for d, origin in definitions]
-    established = {
-        d.id for d, _ in definitions if check_population(d.population, inputs).eligible is True
-    }
+    established = {s.id for s in scores if s.eligible is True}
     overall = overall_tiers(scores, established=established)
     flags = guideline_flags(inputs)
     maybe_untiered = not any(s.possible_tiers for s in scores if s.id in established)

@@ -57,6 +57,10 @@ class ScoreResult(_Model):
     citation: str
     citation_url: str
     status: ScoreStatus
+    eligible: bool | None = Field(
+        default=True,
+        description="in the score's population: true, false, or null when the record cannot tell",
+    )
     weights_origin: str | None = Field(
         default=None, description="'published' or 'site-configured'; null when unweighted"
     )

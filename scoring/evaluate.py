@@ -20,6 +20,7 @@ def evaluate(
         "title": definition.title,
         "citation": definition.citation,
         "citation_url": definition.citation_url,
+        "eligible": eligibility.eligible,
     }
     if eligibility.eligible is False:
         return ScoreResult(**common, status=ScoreStatus.NOT_APPLICABLE, reason=eligibility.reason)

@@ -89,7 +89,9 @@ def test_unknown_factors_of_an_unweighted_score_stay_quiet(hook):
 
 @pytest.mark.parametrize("hook", ACTIONABLE_HOOKS)
 def test_shows_when_eligibility_input_is_missing(hook):
-    score = zaidi(points=1, tier=Tier.LOW, missing=["primary tumour site (eligibility: pancreas)"])
+    score = zaidi(
+        points=1, tier=Tier.LOW, missing=["primary tumour site (eligibility: pancreas)"]
+    ).model_copy(update={"eligible": None})
     assert should_show_card(hook, assessment(Tier.LOW, scores=[score])) is True
 
 

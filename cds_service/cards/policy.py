@@ -51,8 +51,7 @@ def _tier_unsettled(score: ScoreResult) -> bool:
     """A weighted score whose tier is open, or whose eligibility is not established."""
     if not score.possible_tiers:
         return False
-    eligibility_open = any("(eligibility" in item for item in score.missing)
-    return len(score.possible_tiers) > 1 or eligibility_open
+    return len(score.possible_tiers) > 1 or score.eligible is None
 
 
 def scoring_data_missing(assessment: Assessment) -> bool:
