@@ -5,7 +5,10 @@ message naming the offending entry."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -98,8 +101,20 @@ class SiteConfig(_Strict):
     surveillance: dict[Tier, ScheduleConfig] = Field(default_factory=dict)
     extra_codes: dict[str, list[CodingConfig]] = Field(default_factory=dict)
 
+    # Derived once per (immutable) configuration: every assessment reads them.
     def definitions(self) -> tuple[tuple[ScoreDefinition, str], ...]:
         """Each score definition with the origin of its weights."""
+        return self._definitions
+
+    def schedules(self) -> Mapping[Tier, Schedule]:
+        return self._schedules
+
+    def extra_code_keys(self) -> Mapping[str, frozenset[tuple[str, str]]]:
+        """Per input, the (system, code) pairs the site adds to the published ones."""
+        return self._extra_code_keys
+
+    @cached_property
+    def _definitions(self) -> tuple[tuple[ScoreDefinition, str], ...]:
         out = []
         for definition in SCORE_DEFINITIONS:
             if definition.id in self.scores:
@@ -110,7 +125,8 @@ class SiteConfig(_Strict):
                 out.append((definition, "published"))
         return tuple(out)
 
-    def schedules(self) -> dict[Tier, Schedule]:
+    @cached_property
+    def _schedules(self) -> Mapping[Tier, Schedule]:
         table = dict(DEFAULT_SCHEDULES)
         for tier, entry in self.surveillance.items():
             table[tier] = Schedule(
@@ -118,14 +134,16 @@ class SiteConfig(_Strict):
                 tuple(SchedulePhase(p.every_months, p.until_month) for p in entry.phases),
                 entry.afterwards,
             )
-        return table
+        return MappingProxyType(table)
 
-    def extra_code_keys(self) -> dict[str, frozenset[tuple[str, str]]]:
-        """Per input, the (system, code) pairs the site adds to the published ones."""
-        return {
-            name: frozenset((c.system, c.code) for c in codings)
-            for name, codings in self.extra_codes.items()
-        }
+    @cached_property
+    def _extra_code_keys(self) -> Mapping[str, frozenset[tuple[str, str]]]:
+        return MappingProxyType(
+            {
+                name: frozenset((c.system, c.code) for c in codings)
+                for name, codings in self.extra_codes.items()
+            }
+        )
 
     @model_validator(mode="after")
     def _check_extra_codes(self) -> SiteConfig:
