@@ -10,17 +10,13 @@ from pathlib import Path
 import click
 
 from cds_service.audit.cli import audit_group
+from cds_service.cli_support import fail
 from cds_service.sandbox.cli import sandbox_group
 from cds_service.scoring_pipeline import assess_payload
 from cds_service.settings import ConfigurationError, Settings
 from cds_service.site import load_site_config
 from fhir_mappers.errors import FhirInputError
 from scoring.site_config import SiteConfigError
-
-
-def _fail(message: str) -> None:
-    click.echo(f"pannet-cds: {message}", err=True)
-    sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,27 +47,27 @@ def score(file: str, today: object, config_path: Path | None) -> None:
     try:
         site = load_site_config(config_path)
     except SiteConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         if file == "-":
             text = sys.stdin.buffer.read().decode("utf-8")
         else:
             text = Path(file).read_text(encoding="utf-8")
     except OSError as exc:
-        _fail(f"{file}: cannot be read ({exc.strerror})")
+        fail(f"{file}: cannot be read ({exc.strerror})")
     except UnicodeDecodeError:
-        _fail(f"{file}: not UTF-8 text")
+        fail(f"{file}: not UTF-8 text")
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail(f"{file}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+        fail(f"{file}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
     except RecursionError:
-        _fail(f"{file}: JSON nested too deeply")
+        fail(f"{file}: JSON nested too deeply")
     day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
     try:
         assessment = assess_payload(payload, today=day, site=site)
     except FhirInputError as exc:
-        _fail(f"{file}: {exc}")
+        fail(f"{file}: {exc}")
     click.echo(assessment.model_dump_json(indent=2))
 
 
@@ -95,9 +91,9 @@ def serve(host: str, port: int, workers: int | None) -> None:
         # (site configuration, trusted issuers, database) instead of failing in every worker.
         create_app(settings)
     except (ConfigurationError, SiteConfigError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except SQLAlchemyError as exc:
-        _fail(f"database {settings.database_url.split('@')[-1]!r} unusable ({type(exc).__name__})")
+        fail(f"database {settings.database_url.split('@')[-1]!r} unusable ({type(exc).__name__})")
     run_server(settings, host=host, port=port, workers=workers)
 
 
@@ -116,7 +112,7 @@ def feedback_stats_command(service_id: str | None, as_json: bool) -> None:
         create_schema(engine)
         rows = feedback_stats(engine, service_id)
     except (ConfigurationError, FeedbackStoreError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
         return

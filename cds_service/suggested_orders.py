@@ -3,21 +3,18 @@ suggestions carry and what the SMART app places."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from fhir_mappers.order_codes import ImagingModality
-from fhir_mappers.orders import surveillance_orders
+from fhir_mappers.orders import CONDITION_REF, surveillance_orders
 from scoring.assessment import Assessment
-
-# A reasonReference must be a plain Condition reference; a contained or absolute one is left out.
-_CONDITION_REF = re.compile(r"^Condition/[A-Za-z0-9\-.]{1,64}$")
 
 
 def diagnosis_reference(assessment: Assessment) -> str | None:
+    # A reasonReference must be a plain Condition reference; a contained one is left out.
     for item in assessment.inputs:
-        if item.id == "diagnosis" and item.sources and _CONDITION_REF.match(item.sources[0]):
+        if item.id == "diagnosis" and item.sources and CONDITION_REF.match(item.sources[0]):
             return item.sources[0]
     return None
 

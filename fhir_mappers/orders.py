@@ -32,7 +32,7 @@ __all__ = [
 
 # FHIR R4 id: [A-Za-z0-9\-\.]{1,64}
 _PATIENT_REF = re.compile(r"^Patient/[A-Za-z0-9\-.]{1,64}$")
-_CONDITION_REF = re.compile(r"^Condition/[A-Za-z0-9\-.]{1,64}$")
+CONDITION_REF = re.compile(r"^Condition/[A-Za-z0-9\-.]{1,64}$")
 
 
 class OrderDraftError(ValueError):
@@ -76,7 +76,7 @@ def _parse_date(value: str, where: str) -> date:
 def _check_refs(patient_ref: str, reason_ref: str | None) -> None:
     if not _PATIENT_REF.match(patient_ref):
         raise OrderDraftError(f"patient_ref: {patient_ref!r} is not a Patient/<id> reference")
-    if reason_ref is not None and not _CONDITION_REF.match(reason_ref):
+    if reason_ref is not None and not CONDITION_REF.match(reason_ref):
         raise OrderDraftError(f"reason_ref: {reason_ref!r} is not a Condition/<id> reference")
 
 

@@ -12,22 +12,18 @@ from sqlalchemy import Engine
 from cds_service.audit.errors import AuditStoreError
 from cds_service.audit.export import ExportFormat, export_records
 from cds_service.audit.store import RETENTION_ENV, prune_audit, read_audit
+from cds_service.cli_support import fail
 from cds_service.db import create_schema, make_engine
 from cds_service.settings import ConfigurationError, Settings
 
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 
 
-def _fail(message: str) -> None:
-    click.echo(f"pannet-cds: {message}", err=True)
-    sys.exit(2)
-
-
 def _engine(database_url: str | None) -> Engine:
     try:
         url = database_url or Settings.from_env().database_url
     except ConfigurationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     engine = make_engine(url)
     # A fresh database has no table yet; an empty export is the honest answer.
     create_schema(engine)
@@ -89,9 +85,9 @@ def export_command(
             with output.open("w", encoding="utf-8", newline="") as out:
                 count = export_records(records, out, ExportFormat(fmt))
     except AuditStoreError as exc:
-        _fail(f"{exc} ({type(exc.__cause__).__name__})")
+        fail(f"{exc} ({type(exc.__cause__).__name__})")
     except OSError as exc:
-        _fail(f"{output}: cannot be written ({exc.strerror})")
+        fail(f"{output}: cannot be written ({exc.strerror})")
     click.echo(f"{count} audit record(s) exported", err=True)
 
 
@@ -110,5 +106,5 @@ def prune_command(days: int, database_url: str | None) -> None:
     try:
         deleted = prune_audit(engine, retention_days=days)
     except AuditStoreError as exc:
-        _fail(f"{exc} ({type(exc.__cause__).__name__})")
+        fail(f"{exc} ({type(exc.__cause__).__name__})")
     click.echo(f"{deleted} audit record(s) older than {days} days deleted")

@@ -39,7 +39,7 @@ MAX_CODING_DISPLAY = 255
 
 # The card and suggestion ids we issue are canonical UUID strings (the logical model types them
 # `uuid`); other spellings (braces, urn:uuid:, no dashes) never came from us.
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # RFC 3339 section 5.6 date-time: the offset is mandatory; a bare date or a local time is refused.
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -55,7 +55,7 @@ def _require_rfc3339(value: object) -> object:
 
 def _require_uuid(value: str) -> str:
     value = value.lower()
-    if not _UUID.match(value):
+    if not UUID_PATTERN.match(value):
         raise ValueError("must be a UUID, e.g. 4e0a3a1e-3283-4575-ab82-028d55fe2719")
     return value
 

@@ -9,18 +9,17 @@ NOTHING on a unique key), so concurrent identical posts cannot race into two row
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from sqlalchemy import Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from cds_service.cards.models import Indicator
 from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
-from cds_service.feedback.models import Feedback, FeedbackRequest
+from cds_service.feedback.models import UUID_PATTERN, Feedback, FeedbackRequest
 from cds_service.feedback.tables import (
     MAX_HOOK,
     MAX_HOOK_INSTANCE,
@@ -31,16 +30,6 @@ from cds_service.feedback.tables import (
 from scoring.assessment import Tier
 
 log = logging.getLogger(__name__)
-
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-class Indicator(StrEnum):
-    """Card `indicator` (https://cds-hooks.hl7.org/2.0/#card-attributes)."""
-
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
 
 
 @dataclass(frozen=True)
@@ -53,7 +42,7 @@ class IssuedCard:
     indicator: Indicator
 
     def __post_init__(self) -> None:
-        if not _UUID.match(self.uuid):
+        if not UUID_PATTERN.match(self.uuid):
             raise ValueError(f"IssuedCard.uuid must be a lower-case UUID, got {self.uuid!r}")
         if self.tier is not None:
             object.__setattr__(self, "tier", Tier(self.tier))

@@ -8,15 +8,10 @@ from pathlib import Path
 import click
 import requests
 
+from cds_service.cli_support import fail
 from cds_service.sandbox.check import ClientKey, check_patients, format_table
 from cds_service.sandbox.patients import DemoPatient, SandboxError, demo_patients
 from cds_service.sandbox.upload import upload_patients
-
-
-def _fail(message: str) -> None:
-    click.echo(f"pannet-cds: {message}", err=True)
-    sys.exit(2)
-
 
 _fhir_option = click.option(
     "--fhir-server", required=True, help="FHIR R4 base URL, e.g. https://example.org/fhir"
@@ -36,7 +31,7 @@ def _selected(only: tuple[str, ...]) -> list[DemoPatient]:
     chosen = [p for p in patients if p.name in only or p.patient_id in only]
     unknown = set(only) - {p.name for p in chosen} - {p.patient_id for p in chosen}
     if unknown:
-        _fail(f"no demo patient {sorted(unknown)}; have {[p.name for p in patients]}")
+        fail(f"no demo patient {sorted(unknown)}; have {[p.name for p in patients]}")
     return chosen
 
 
@@ -53,9 +48,9 @@ def load_command(fhir_server: str, only: tuple[str, ...]) -> None:
     try:
         results = upload_patients(fhir_server, _selected(only))
     except SandboxError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except requests.RequestException as exc:
-        _fail(f"{fhir_server}: {type(exc).__name__}")
+        fail(f"{fhir_server}: {type(exc).__name__}")
     for result in results:
         click.echo(f"{result.patient}: {result.resources} resources ({result.method})")
 
@@ -87,17 +82,17 @@ def check_command(
     key = None
     if private_key is not None:
         if not issuer:
-            _fail("--issuer is required with --private-key")
+            fail("--issuer is required with --private-key")
         try:
             key = ClientKey.from_pem(private_key, issuer, kid)
         except SandboxError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     try:
         rows = check_patients(service_url, fhir_server, _selected(only), hook=hook, client_key=key)
     except SandboxError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except requests.RequestException as exc:
-        _fail(f"{service_url}: {type(exc).__name__}")
+        fail(f"{service_url}: {type(exc).__name__}")
     click.echo(format_table(rows))
     if any(row.status != 200 for row in rows):
         sys.exit(1)
