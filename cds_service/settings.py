@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cds_service.auth.errors import AuthConfigError
+from cds_service.auth.settings import auth_enabled
 from cds_service.db import DEFAULT_DATABASE_URL
 from cds_service.observability.logs import LogFormat
 
@@ -41,9 +43,10 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        auth = env.get("PANNET_CDS_AUTH", "on").strip().lower()
-        if auth not in {"on", "off"}:
-            raise ConfigurationError("PANNET_CDS_AUTH must be 'on' or 'off'")
+        try:
+            auth_on = auth_enabled(env)
+        except AuthConfigError as exc:
+            raise ConfigurationError(str(exc)) from None
         budget = env.get("PANNET_CDS_FHIR_BUDGET_SECONDS", "1.5")
         try:
             budget_s = float(budget)
@@ -64,7 +67,7 @@ class Settings(BaseModel):
             raise ConfigurationError("PANNET_CDS_AUDIT_RETENTION_DAYS must be at least 1")
         return cls(
             trusted_issuers_json=env.get("PANNET_CDS_TRUSTED_ISSUERS", "{}"),
-            auth_enabled=auth == "on",
+            auth_enabled=auth_on,
             base_url=env.get("PANNET_CDS_BASE_URL") or None,
             database_url=env.get("PANNET_CDS_DATABASE_URL") or DEFAULT_DATABASE_URL,
             site_config_path=Path(config_path) if config_path else None,
