@@ -1,4 +1,9 @@
-"""The `pannet-cds` command line (cds-api.md "Command line")."""
+"""The `pannet-cds` command line (the interface documentation's "Command line").
+
+Start-up cost matters here: `score` and `--help` load only the scoring path. The server,
+SQLAlchemy, the audit trail and the sandbox are imported inside the sub-commands that use them
+(`tests/test_cli_imports.py` holds that line).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,38 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from cds_service.audit.cli import audit_group
-from cds_service.cli_support import fail
-from cds_service.sandbox.cli import sandbox_group
-from cds_service.scoring_pipeline import assess_payload
-from cds_service.settings import ConfigurationError, Settings
-from cds_service.site import load_site_config
-from fhir_mappers.errors import FhirInputError
-from scoring.site_config import SiteConfigError
+from cds_service.cli_lazy import LazyGroup
+from cds_service.cli_support import IsoDate, fail, read_bounded
+
+if TYPE_CHECKING:
+    from cds_service.settings import Settings
+
+# A FHIR Bundle for one patient is a few hundred kB; 20 MiB leaves room for a long history while
+# refusing what would take minutes and gigabytes to validate (a 50 MB bundle: 27 min, 1 GB).
+# Same idea as the HTTP body limit (5 MiB).
+SCORE_MAX_BYTES = 20 * 1024 * 1024
+
+_LAZY_COMMANDS = {
+    "audit": (
+        "cds_service.audit.cli:audit_group",
+        "The audit trail: one record per assessment (inputs with sources, versions, tier, cards).",
+    ),
+    "sandbox": (
+        "cds_service.sandbox.cli:sandbox_group",
+        "Demo patients for a FHIR sandbox (e.g. the public CDS Hooks sandbox's server).",
+    ),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=_LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 def main() -> None:
     """pannet-cds: recurrence-risk scores and surveillance after resection of a
     neuroendocrine tumour, as a CDS Hooks service."""
@@ -29,7 +52,7 @@ def main() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @click.option(
     "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=IsoDate(),
     default=None,
     help="Date to plan surveillance from (YYYY-MM-DD); default: today.",
 )
@@ -41,31 +64,42 @@ def main() -> None:
     default=None,
     help="Site configuration file (YAML/JSON); default: $PANNET_CDS_CONFIG.",
 )
-def score(file: str, today: object, config_path: Path | None) -> None:
+def score(file: str, today: date | None, config_path: Path | None) -> None:
     """Score a FHIR R4 Bundle (any type) or a JSON array of resources read from FILE
-    ('-' for standard input) and print the assessment as JSON."""
+    ('-' for standard input, at most 20 MiB) and print the assessment as JSON."""
+    from cds_service.scoring_pipeline import assess_payload
+    from cds_service.site import load_site_config
+    from fhir_mappers.errors import FhirInputError
+    from scoring.site_config import SiteConfigError
+
     try:
         site = load_site_config(config_path)
     except SiteConfigError as exc:
         fail(str(exc))
     try:
         if file == "-":
-            text = sys.stdin.buffer.read().decode("utf-8")
+            data = read_bounded(sys.stdin.buffer, SCORE_MAX_BYTES)
         else:
-            text = Path(file).read_text(encoding="utf-8")
+            with Path(file).open("rb") as stream:
+                data = read_bounded(stream, SCORE_MAX_BYTES)
     except OSError as exc:
         fail(f"{file}: cannot be read ({exc.strerror})")
+    if data is None:
+        fail(f"{file}: larger than the limit of {SCORE_MAX_BYTES // (1024 * 1024)} MiB")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         fail(f"{file}: not UTF-8 text")
+    if not text.strip():
+        fail(f"{file}: file is empty (expected a FHIR Bundle or a JSON array of resources)")
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         fail(f"{file}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
     except RecursionError:
         fail(f"{file}: JSON nested too deeply")
-    day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
     try:
-        assessment = assess_payload(payload, today=day, site=site)
+        assessment = assess_payload(payload, today=today or date.today(), site=site)
     except FhirInputError as exc:
         fail(f"{file}: {exc}")
     click.echo(assessment.model_dump_json(indent=2))
@@ -80,6 +114,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from cds_service.server import prepare_metrics_dir, run_server
+    from cds_service.settings import ConfigurationError, Settings
+    from scoring.site_config import SiteConfigError
 
     # Before the app, and with it the metrics library, is first imported (see server.py).
     prepare_metrics_dir()
@@ -102,38 +138,24 @@ def serve(host: str, port: int, workers: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 def feedback_stats_command(service_id: str | None, as_json: bool) -> None:
     """Acceptance and override rates of the cards, per service and tier, from the database
-    named by PANNET_CDS_DATABASE_URL."""
-    from cds_service.db import create_schema, make_engine
-    from cds_service.feedback.errors import FeedbackStoreError
-    from cds_service.feedback.stats import feedback_stats
+    named by PANNET_CDS_DATABASE_URL (it must exist: statistics never create one)."""
+    from cds_service.cli_feedback import feedback_stats_table, read_feedback_stats
 
-    try:
-        engine = make_engine(Settings.from_env().database_url)
-        create_schema(engine)
-        rows = feedback_stats(engine, service_id)
-    except (ConfigurationError, FeedbackStoreError) as exc:
-        fail(str(exc))
+    rows = read_feedback_stats(_settings(), service_id)
     if as_json:
         click.echo(json.dumps([row.model_dump(mode="json") for row in rows], indent=2))
         return
-    click.echo(
-        f"{'service':<36} {'tier':<13} {'issued':>6} {'accepted':>8} {'overridden':>10}"
-        f" {'accept %':>8} {'override %':>10}"
-    )
-    for row in rows:
-        click.echo(
-            f"{row.service_id:<36} {(row.tier or '-') if row.card_known else 'unknown card':<13}"
-            f" {row.cards_issued:>6} {row.accepted:>8} {row.overridden:>10}"
-            f" {_percent(row.acceptance_rate):>8} {_percent(row.override_rate):>10}"
-        )
+    click.echo(feedback_stats_table(rows))
 
 
-def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{100 * rate:.0f}"
+def _settings() -> Settings:
+    from cds_service.settings import ConfigurationError, Settings
 
+    try:
+        return Settings.from_env()
+    except ConfigurationError as exc:
+        fail(str(exc))
 
-main.add_command(audit_group)
-main.add_command(sandbox_group)
 
 if __name__ == "__main__":
     main()
