@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from fhir_mappers.concepts import field as raw_field
 from fhir_mappers.errors import FhirInputError
 from fhir_mappers.json_dates import non_string_date
+from fhir_mappers.validation_messages import plain_message
 
 
 @dataclass
@@ -140,6 +141,6 @@ def _describe(exc: ValidationError) -> str:
     path = ""
     for part in first.get("loc", ()):
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    msg = " ".join(str(first.get("msg", "invalid")).split())
+    msg = plain_message(first)
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{path or 'resource'}: {msg}{more}"

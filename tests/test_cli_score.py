@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.loopback import process_timeout
+
 CASES = Path(__file__).parent / "data" / "cases"
 CASE_IDS = sorted(p.name.split(".")[0] for p in CASES.glob("*.bundle.json"))
 
@@ -19,7 +21,7 @@ def run_score(*args: str, stdin: str | None = None) -> subprocess.CompletedProce
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=process_timeout(),
     )
 
 
@@ -136,7 +138,8 @@ def test_bundle_type_does_not_matter():
     ("payload", "says"),
     [
         ("this is not json", "not JSON"),
-        ("", "not JSON"),
+        ("", "file is empty"),
+        ("  \n\t ", "file is empty"),
         ('"a string"', ""),
         ("42", ""),
         ('{"no": "resourceType"}', "resourceType"),
@@ -158,6 +161,61 @@ def test_bad_input_is_one_clear_line_and_exit_2(payload, says):
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert says in lines[0]
+
+
+def with_bad_date(case: str, resource_type: str, element: str, value: str) -> tuple[str, str]:
+    """The case bundle with `element` of its (first) `resource_type` set to `value`."""
+    bundle = json.loads((CASES / f"{case}.bundle.json").read_text())
+    resource = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == resource_type
+    )
+    for key in [k for k in resource if k.startswith(element.removesuffix("DateTime"))]:
+        del resource[key]
+    resource[element] = value
+    return json.dumps(bundle), f"{resource_type}/{resource['id']}: {element}"
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "element", "value", "says"),
+    [
+        ("Patient", "birthDate", "12/03/1960", "expected YYYY-MM-DD"),
+        ("Procedure", "performedDateTime", "2024-13-45", "expected YYYY-MM-DD or YYYY-MM-DDThh"),
+    ],
+)
+def test_malformed_fhir_date_names_the_expected_format(resource_type, element, value, says):
+    text, culprit = with_bad_date("p01", resource_type, element, value)
+    result = run_score("-", "--today", "2026-11-21", stdin=text)
+    # refused naming the resource, or (one bad resource costs only itself) a warning saying so
+    said = (
+        result.stderr if result.returncode == 2 else " ".join(json.loads(result.stdout)["warnings"])
+    )
+    assert f"{culprit}: not a valid" in said and says in said, said
+    assert "regex" not in said
+
+
+@pytest.mark.parametrize("today", ["2024-1-xx", "21.11.2026", "2026-02-30"])
+def test_malformed_today_says_the_expected_format(today):
+    result = run_score(str(CASES / "p01.bundle.json"), "--today", today)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"pannet-cds: --today {today!r}: not a date, expected YYYY-MM-DD"
+    ]
+
+
+def test_file_over_the_size_limit_is_refused_before_reading_it_all(tmp_path):
+    from cds_service.cli import SCORE_MAX_BYTES
+
+    big = tmp_path / "big.json"
+    with big.open("wb") as out:
+        out.truncate(SCORE_MAX_BYTES + 1)  # sparse: 20 MiB of NUL bytes, instantly
+    result = run_score(str(big))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"pannet-cds: {big}: larger than the limit of 20 MiB"
+    at_limit = tmp_path / "at-limit.json"
+    at_limit.write_bytes(b"[" + b" " * (SCORE_MAX_BYTES - 2) + b"]")
+    assert run_score(str(at_limit), "--today", "2026-11-21").returncode == 0
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
@@ -205,7 +263,7 @@ def test_help_on_every_command(command):
         [sys.executable, "-m", "cds_service.cli", *command],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=process_timeout(),
     )
     assert result.returncode == 0
     assert "Usage" in result.stdout

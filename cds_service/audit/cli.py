@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from cds_service.audit.errors import AuditStoreError
 from cds_service.audit.export import ExportFormat, export_records
 from cds_service.audit.store import RETENTION_ENV, prune_audit, read_audit
-from cds_service.cli_support import fail
+from cds_service.cli_support import fail, require_existing_database
 from cds_service.db import create_schema, make_engine
 from cds_service.settings import ConfigurationError, Settings
 
@@ -24,8 +24,11 @@ def _engine(database_url: str | None) -> Engine:
         url = database_url or Settings.from_env().database_url
     except ConfigurationError as exc:
         fail(str(exc))
+    # Run in the wrong directory, a SQLite URL would create an empty database and answer
+    # "0 records": refuse instead, naming the file and the variable.
+    require_existing_database(url)
     engine = make_engine(url)
-    # A fresh database has no table yet; an empty export is the honest answer.
+    # An existing database may predate the audit table; an empty export is then the honest answer.
     create_schema(engine)
     return engine
 
@@ -76,8 +79,11 @@ def export_command(
     database_url: str | None,
 ) -> None:
     """Export audit records, oldest first, as CSV (nested fields as JSON text) or JSON."""
+    start, end = _as_utc(since), _as_utc(until)
+    if start is not None and end is not None and start >= end:
+        fail(f"--since {start.isoformat()} is not before --until {end.isoformat()}")
     engine = _engine(database_url)
-    records = read_audit(engine, since=_as_utc(since), until=_as_utc(until), service_id=service_id)
+    records = read_audit(engine, since=start, until=end, service_id=service_id)
     try:
         if output is None:
             count = export_records(records, sys.stdout, ExportFormat(fmt))
