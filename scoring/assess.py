@@ -140,7 +140,7 @@ def input_results(inputs: ClinicalInputs) -> list[InputResult]:
     out.append(
         InputResult(
             id="who_grade",
-            label="WHO grade (§3.1)",
+            label="WHO grade (reported, or from Ki-67 and mitoses)",
             value=" or ".join(sorted(g.value for g in grade.possible)),
             sources=list(grade.sources),
             note=grade.basis,
