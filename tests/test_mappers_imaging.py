@@ -13,7 +13,8 @@ from fhir_mappers.payload import resources_from_payload
 from fhir_mappers.record import inputs_from_resources
 from scoring.inputs import Grade, ImagingState, PrimarySite, Sex
 
-CASES = Path("/work/shared/testdata/cases")
+# the copies in tests/data/cases: CI has no /work/shared
+CASES = Path(__file__).parent / "data" / "cases"
 
 
 def service_request(sid, code, status="active", **extra):
