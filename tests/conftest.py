@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from cds_service.db import create_schema, make_engine
 from tests.support.fhir_server import FhirEndpoint, FhirServerProcess, wait_for_metadata
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.loopback import process_timeout
 from tests.support.postgres import DATABASES, database_url_of
 from tests.support.service_process import ServiceProcess, SignedService, signed_service_env
 
@@ -27,7 +28,7 @@ def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FhirEndpoi
     PANNET_CDS_TEST_FHIR_URL (e.g. a HAPI base such as http://127.0.0.1:8080/fhir)."""
     external = os.environ.get(EXTERNAL_FHIR_URL_ENV, "").strip().rstrip("/")
     if external:
-        wait_for_metadata(external, timeout=30.0)
+        wait_for_metadata(external, timeout=process_timeout())
         yield FhirEndpoint(external)
         return
     with FhirServerProcess(tmp_path_factory.mktemp("fhir-server")) as server:

@@ -17,6 +17,7 @@ from tests.support.cds_calls import (
     prefetch_for,
     request_body,
 )
+from tests.support.loopback import process_timeout
 
 PATH = f"/cds-services/{SERVICE_IDS['patient-view']}"
 
@@ -112,7 +113,7 @@ def test_stats_command_reports_acceptance_per_tier(cds, tmp_path):
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=process_timeout(),
     )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
@@ -125,6 +126,6 @@ def test_stats_command_reports_acceptance_per_tier(cds, tmp_path):
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=process_timeout(),
     )
     assert SERVICE_IDS["patient-view"] in table.stdout

@@ -15,6 +15,7 @@ import pytest
 from tests.support.cds_calls import SERVICE_IDS, accepted_feedback, prefetch_for, request_body
 from tests.support.e2e_patients import bundle_resources, case_bundle
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.loopback import process_timeout
 from tests.support.service_process import (
     ServiceProcess,
     SignedService,
@@ -104,7 +105,7 @@ def feedback_stats(workdir: Path) -> list[dict[str, Any]]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=process_timeout(),
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from cds_service.cli import main
 from tests.support.fhir_strategies import case_bundle, payload_texts
+from tests.support.loopback import process_timeout
 
 EXAMPLES = 200
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +56,7 @@ def run_score(path: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=process_timeout(),
         check=False,
     )
 

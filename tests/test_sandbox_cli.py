@@ -4,10 +4,6 @@ server (`pannet-cds serve`, gunicorn, JWT verification on) started as a process.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +18,8 @@ from cds_service.sandbox.patients import demo_patients, transaction_bundle
 from tests.support.cds_calls import CASES
 from tests.support.fhir_load import search_all
 from tests.support.jwt_issuer import JwtIssuer
-from tests.support.loopback import free_loopback_port
+from tests.support.service_process import ServiceProcess
 
-REPO = Path(__file__).resolve().parents[1]
 EXPECTED_TIERS = {
     "pannet-demo-p01": "intermediate",
     "pannet-demo-p02": "low",
@@ -109,37 +104,9 @@ def service_url(tmp_path_factory, client_identity) -> Iterator[str]:
     """`pannet-cds serve` with two gunicorn workers, JWT verification on, a SQLite file."""
     issuer, jwks, _ = client_identity
     folder = tmp_path_factory.mktemp("service")
-    port = free_loopback_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PANNET_CDS_", "PROMETHEUS"))},
-        "PYTHONPATH": str(REPO),
-        "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
-        "PANNET_CDS_DATABASE_URL": f"sqlite:///{folder / 'cds.sqlite3'}",
-    }
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port), "--workers", "2"],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"pannet-cds serve did not start:\n{(folder / 'server.log').read_text()}")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    settings = {"PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)})}
+    with ServiceProcess(folder, settings, workers=2) as service:
+        yield service.base_url
 
 
 def test_check_prints_tiers_and_cards_for_every_demo_patient(

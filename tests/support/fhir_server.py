@@ -17,6 +17,7 @@ import yaml
 
 from tests.support.loopback import (
     StartStop,
+    process_timeout,
     read_log,
     spawn_logged,
     start_on_free_port,
@@ -25,7 +26,6 @@ from tests.support.loopback import (
     wait_until_ready,
 )
 
-STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 _LOG_TAIL_CHARS = 3000
 
@@ -79,11 +79,11 @@ class FhirServerProcess(StartStop):
         workdir: Path,
         *,
         inbound_validation: str = "warn",
-        startup_timeout: float = STARTUP_TIMEOUT_S,
+        startup_timeout: float | None = None,
     ) -> None:
         self.workdir = workdir
         self.inbound_validation = inbound_validation
-        self.startup_timeout = startup_timeout
+        self.startup_timeout = startup_timeout or process_timeout()
         self.log_path = workdir / "sekmet.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._base_url: str | None = None

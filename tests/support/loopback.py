@@ -2,8 +2,15 @@
 logs to a file, waiting until it answers, stopping it, and in-process HTTP servers in a thread.
 
     process = spawn_logged(command, cwd=workdir, env=env, log_path=log)
-    ready = wait_until_ready(process, lambda: url_answers(f"{base}/healthz"), timeout=60)
-    stop_process(process, timeout=10)           # SIGTERM, then SIGKILL
+    ready = wait_until_ready(process, lambda: url_answers(f"{base}/healthz"), process_timeout())
+    stop_process(process, timeout=10)           # SIGTERM, then SIGKILL (its whole group)
+
+Every child runs in its own process group and is remembered until it is stopped: when the test
+process exits, or is stopped by SIGTERM / Ctrl-C, the groups still running are killed, so no
+server (a gunicorn master and its workers, sekmet-fhir) outlives the test run.
+
+Waits for a child (start-up, a CLI run) use `process_timeout()`: 180 s by default (a loaded
+2-core machine took 40-90 s to start the FHIR server), `PANNET_CDS_TEST_TIMEOUT_S` to change it.
 
     server = serve_wsgi(app)                     # or serve_http(HandlerClass)
     server.url                                   # http://127.0.0.1:<port>
@@ -12,6 +19,7 @@ logs to a file, waiting until it answers, stopping it, and in-process HTTP serve
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -29,8 +37,25 @@ import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 LOOPBACK = "127.0.0.1"
+PROCESS_TIMEOUT_ENV = "PANNET_CDS_TEST_TIMEOUT_S"
+DEFAULT_PROCESS_TIMEOUT_S = 180.0
 # a port picked as free can be taken before the child binds it; a few fresh ports settle that race
 PORT_ATTEMPTS = 3
+
+
+def process_timeout() -> float:
+    """Seconds to wait for a child process to start or to finish: $PANNET_CDS_TEST_TIMEOUT_S,
+    else 180 (generous: a test waits only as long as the child needs)."""
+    text = os.environ.get(PROCESS_TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_PROCESS_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"{PROCESS_TIMEOUT_ENV}={text!r}: not a number of seconds") from None
+    if not seconds > 0:
+        raise ValueError(f"{PROCESS_TIMEOUT_ENV}={text!r}: must be > 0")
+    return seconds
 
 
 def free_loopback_port() -> int:
@@ -61,21 +86,58 @@ def spawn_logged(
     env: Mapping[str, str],
     log_path: Path,
     append: bool = False,
-    new_session: bool = False,
 ) -> subprocess.Popen[bytes]:
     """The child's stdout and stderr go to `log_path`: a file, not a pipe, because an unread pipe
-    fills up and blocks the server. `new_session`: its own process group, for `stop_process(...,
-    group=True)` and `kill_group`."""
+    fills up and blocks the server. The child leads its own process group (so `kill_group` and
+    the clean-up at exit reach its children too) and is tracked until it is stopped."""
+    _install_cleanup()
     with log_path.open("ab" if append else "wb") as log:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             list(command),
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=new_session,
+            start_new_session=True,
         )
+    _running[process.pid] = process
+    return process
+
+
+# children started by spawn_logged and not yet stopped: pid (= process group id) -> process
+_running: dict[int, subprocess.Popen[bytes]] = {}
+_cleanup_installed = False
+
+
+def kill_running_children() -> None:
+    """SIGKILL the process group of every tracked child still running (at exit, on a signal)."""
+    for pid, process in list(_running.items()):
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        _running.pop(pid, None)
+
+
+def _on_stop_signal(signum: int, _frame: object) -> None:
+    kill_running_children()
+    # then die of the same signal, as the process would have without this handler
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_cleanup() -> None:
+    """Once per test process: kill leftover children at exit and on SIGTERM / SIGHUP. Ctrl-C
+    (SIGINT) stays pytest's KeyboardInterrupt: teardown runs, then the exit hook."""
+    global _cleanup_installed
+    if _cleanup_installed:
+        return
+    _cleanup_installed = True
+    atexit.register(kill_running_children)
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) in (signal.SIG_DFL, None):
+                signal.signal(signum, _on_stop_signal)
 
 
 def wait_until_ready(
@@ -118,30 +180,31 @@ def read_log(log_path: Path, tail_chars: int | None = None, missing: str = "") -
     return text[-tail_chars:] if tail_chars else text
 
 
-def stop_process(
-    process: subprocess.Popen[bytes], timeout: float, *, group: bool = False
-) -> int | None:
-    """SIGTERM (a graceful stop), then SIGKILL (to the whole process group if `group`) after
-    `timeout` seconds; returns the exit code, or None if the process would not die."""
-    if process.poll() is not None:
-        return process.returncode
-    process.terminate()
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """SIGTERM to the child (a graceful stop), then SIGKILL to its whole process group after
+    `timeout` seconds; returns the exit code, or None if the process would not die. Whatever it
+    left behind in its group (a worker that missed the stop) is killed too."""
     try:
-        return process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        if group:
+        if process.poll() is not None:
+            return process.returncode
+        process.terminate()
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
             kill_group(process)
-        else:
-            process.kill()
-    try:
-        return process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+    finally:
+        if process.poll() is not None:
+            kill_group(process)
+            _running.pop(process.pid, None)
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the child's process group (a child started with `new_session=True`)."""
-    with contextlib.suppress(ProcessLookupError):
+    """SIGKILL the child's process group (every spawn_logged child leads its own)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
 
 
