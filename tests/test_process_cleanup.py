@@ -36,6 +36,7 @@ while not log.read_text().strip():
     time.sleep(0.05)
 print(server.pid, log.read_text().strip(), flush=True)
 if sys.argv[2] == "exit":
+    sys.stdin.readline()  # the test has seen both running
     sys.exit(0)
 time.sleep(300)
 """
@@ -66,6 +67,7 @@ def test_children_and_grandchildren_die_with_the_test_process(tmp_path, stop):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     runner = subprocess.Popen(
         [sys.executable, "-c", _RUNNER, str(tmp_path / "server.log"), str(stop)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -75,7 +77,10 @@ def test_children_and_grandchildren_die_with_the_test_process(tmp_path, stop):
         pids = [int(p) for p in runner.stdout.readline().split()]
         assert len(pids) == 2, "the runner did not start its server"
         assert all(alive(pid) for pid in pids)
-        if stop != "exit":
+        if stop == "exit":
+            runner.stdin.write("\n")
+            runner.stdin.flush()
+        else:
             runner.send_signal(stop)
         runner.wait(timeout=process_timeout())
         assert wait_gone(pids) == [], f"left running after {stop}"
