@@ -252,7 +252,8 @@ def test_slow_patient_read_is_412(fhir, session):
     fhir.routes["Patient"] = fhir.slow(Reply(body=PATIENT))
     with pytest.raises(RequiredDataUnavailable) as caught:
         gather(fhir, session, budget_s=0.5)
-    assert caught.value.missing[0].startswith("patient (")
+    assert caught.value.keys == ["patient"]
+    assert caught.value.missing[0].startswith("Patient (Patient/p1): ")
 
 
 def test_slow_server_everywhere_is_412(fhir, session):
@@ -306,7 +307,8 @@ def test_warning_outcome_entries_are_skipped(fhir, session):
     [
         (Reply(404, ERROR_OUTCOME), "HTTP 404"),
         (Reply(200, {**PATIENT, "id": "p2"}), "another patient"),
-        (Reply(200, searchset(PATIENT)), "not Patient"),
+        (Reply(200, searchset(PATIENT)), "another resource type than requested"),
+        (Reply(200, {"resourceType": "Internal-secret-banner"}), "another resource type"),
     ],
 )
 def test_faulty_patient_read_is_412(fhir, session, reply, reason):
@@ -314,6 +316,8 @@ def test_faulty_patient_read_is_412(fhir, session, reply, reason):
     with pytest.raises(RequiredDataUnavailable) as caught:
         gather(fhir, session)
     assert reason in caught.value.missing[0]
+    # Fixed phrases only: nothing the server sent is quoted back (issue 11.3 / 11.7).
+    assert "Bundle" not in str(caught.value) and "secret" not in str(caught.value)
 
 
 class RawServer:

@@ -85,9 +85,10 @@ def test_patient_unavailable_without_a_server_is_412(patient_value):
     with pytest.raises(RequiredDataUnavailable) as caught:
         gather(request_for(PATIENT_VIEW, prefetch))
     assert len(caught.value.missing) == 1
-    assert caught.value.missing[0].startswith("patient (Patient/{{context.patientId}}):")
+    # The data in words with the call's own patient id, not the prefetch template (issue 12).
+    assert caught.value.missing[0].startswith("Patient (Patient/p1):")
+    assert "{{" not in str(caught.value)
     assert "no fhirServer" in caught.value.missing[0]
-    assert "p1" not in str(caught.value)
 
 
 def test_no_prefetch_and_no_server_is_412():

@@ -154,10 +154,15 @@ class ServiceProcess(StartStop):
     def _try_start(self, port: int) -> bool:
         command = [sys.executable, "-m", "cds_service.cli", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--workers", str(self.workers)]
+        settings = dict(self.settings)
+        if settings.get("PANNET_CDS_AUTH") != "off":
+            # With authentication on the service needs its public URL (the JWT aud): here the
+            # loopback address and port it is started on.
+            settings.setdefault("PANNET_CDS_BASE_URL", f"http://127.0.0.1:{port}")
         self._process = spawn_logged(
             command,
             cwd=self.workdir,
-            env=child_environment(self.settings),
+            env=child_environment(settings),
             log_path=self.log_path,
             append=True,
             new_session=True,  # one process group: kill9() reaches every worker
