@@ -23,6 +23,7 @@ from tests.support.cds_calls import CASES
 from tests.support.fhir_load import search_all
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.loopback import free_loopback_port
+from tests.support.service_process import LOOPBACK_FHIR_SERVERS
 
 REPO = Path(__file__).resolve().parents[1]
 EXPECTED_TIERS = {
@@ -115,6 +116,8 @@ def service_url(tmp_path_factory, client_identity) -> Iterator[str]:
         "PYTHONPATH": str(REPO),
         "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
         "PANNET_CDS_DATABASE_URL": f"sqlite:///{folder / 'cds.sqlite3'}",
+        "PANNET_CDS_BASE_URL": f"http://127.0.0.1:{port}",
+        "PANNET_CDS_FHIR_SERVERS": LOOPBACK_FHIR_SERVERS,
     }
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(
