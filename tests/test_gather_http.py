@@ -19,7 +19,7 @@ import requests
 from werkzeug.serving import make_server
 
 from cds_service.hooks.errors import RequiredDataUnavailable
-from cds_service.hooks.fhir_client import MAX_PAGES, FhirFetcher
+from cds_service.hooks.fhir_client import MAX_PAGES, MAX_RESOURCES_PER_KEY, FhirFetcher
 from cds_service.hooks.gather import gather_resources, make_fetcher
 from cds_service.hooks.request import parse_hook_request
 from cds_service.hooks.services import service_definitions
@@ -377,3 +377,13 @@ def test_fetcher_repr_hides_the_token(session):
 
     fetcher = FhirFetcher("http://127.0.0.1:9/fhir", SecretStr(TOKEN), session)
     assert TOKEN not in repr(fetcher) and TOKEN not in str(vars(fetcher))
+
+
+def test_a_fetched_key_past_the_cap_is_not_read_and_the_call_says_so(fhir, session):
+    """Issue 11.9: a server answering more than 5,000 resources for one search (in one page or
+    many) costs that key, not the worker's CPU."""
+    many = searchset(*(observation(f"o{i}") for i in range(MAX_RESOURCES_PER_KEY + 1)))
+    fhir.routes["Observation"] = lambda q: Reply(body=many)
+    result = gather(fhir, session)
+    assert result.degraded
+    assert f"more than {MAX_RESOURCES_PER_KEY} resources" in result.failed["observations"]
