@@ -15,7 +15,7 @@ from cds_service.state import init_app
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.from_env(serving=True)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -28,9 +28,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(feedback.bp)
     app.register_blueprint(smart_bp)
     # Browser-based EHRs and the public CDS Hooks sandbox call the CDS endpoints cross-origin.
+    # `Access-Control-Allow-Origin: *`, never an echo of the caller's Origin and never with
+    # credentials: clients authenticate with a bearer JWT, not with cookies.
     CORS(
         app,
         resources={r"/cds-services*": {"origins": "*"}},
+        send_wildcard=True,
+        supports_credentials=False,
         allow_headers=["Authorization", "Content-Type"],
         methods=["GET", "POST", "OPTIONS"],
         max_age=3600,

@@ -122,7 +122,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
     from cds_service.app import create_app
 
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(serving=True)
         # Built once before forking so a bad configuration stops start-up with one clear line
         # (site configuration, trusted issuers, database) instead of failing in every worker.
         create_app(settings)

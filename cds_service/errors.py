@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
@@ -15,10 +15,17 @@ class ServiceError(Exception):
     status = 500
     code = "exception"
 
-    def __init__(self, message: str, *, expression: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        expression: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.expression = expression or []
+        self.headers = headers or {}
 
 
 class BadRequest(ServiceError):
@@ -36,11 +43,47 @@ class NotFound(ServiceError):
     code = "not-found"
 
 
+class TooLarge(ServiceError):
+    """More data than one call may carry or make the service read (the message states the
+    limit)."""
+
+    status = 413
+    code = "too-costly"
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "not-supported"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    code = "throttled"
+
+
 class PreconditionFailed(ServiceError):
     """Data the service needs could not be had (CDS Hooks: 412)."""
 
     status = 412
     code = "not-found"
+
+
+_QUOTE_LIMIT = 200
+
+
+def quoted(text: object, limit: int = _QUOTE_LIMIT) -> str:
+    """Text that did not come from this service (a FHIR server's or a mapper's message about
+    its data), fit to put in a log line or a response: control characters and line breaks
+    replaced, cut to `limit` characters, in quotes."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return '"' + flat.replace('"', "'") + '"'
+
+
+def body_limit_words(limit: int) -> str:
+    mib = limit / (1024 * 1024)
+    return f"{mib:g} MiB ({limit} bytes)" if mib >= 1 else f"{limit} bytes"
 
 
 def operation_outcome(message: str, *, code: str, expression: list[str] | None = None) -> dict:
@@ -63,15 +106,23 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, Unauthorized):
             # A bare 401: nothing to help an attacker tell which check failed.
             return Response(status=401)
-        return outcome_response(exc.status, exc.message, code=exc.code, expression=exc.expression)
+        response = outcome_response(
+            exc.status, exc.message, code=exc.code, expression=exc.expression
+        )
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        too_large = "request body too large" + (
+            f"; the limit is {body_limit_words(limit)}" if limit else ""
+        )
         message = {
             404: "no such endpoint",
             405: "method not allowed for this endpoint",
-            413: "request body too large",
+            413: too_large,
         }.get(status, exc.name)
         code = {404: "not-found", 405: "not-supported", 413: "too-costly"}.get(status, "invalid")
         response = outcome_response(status, message, code=code)

@@ -118,6 +118,10 @@ def server_options(
         "preload_app": False,
         "child_exit": _child_exit,
         "post_worker_init": _post_worker_init,
+        # No peer may set the scheme through X-Forwarded-Proto (gunicorn's default trusts
+        # loopback, or whatever FORWARDED_ALLOW_IPS says): the public URL, for the JWT aud and
+        # for links, comes from PANNET_CDS_BASE_URL only.
+        "forwarded_allow_ips": "",
         # Heartbeat files in RAM: a slow disk must not get healthy workers killed.
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
     }

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from cds_service.app import create_app
 from cds_service.settings import Settings
 from tests.support.jwt_issuer import JwtIssuer
+from tests.support.service_process import LOOPBACK_FHIR_SERVERS
 
 
 @dataclass
@@ -45,6 +46,9 @@ class SignedClient:
 def build_signed_client(tmp_path: Path, **settings: Any) -> SignedClient:
     issuer = JwtIssuer()
     jwks = issuer.write_jwks(tmp_path / "jwks.json")
+    # The test client calls http://localhost; test FHIR servers run on loopback.
+    settings.setdefault("base_url", "http://localhost")
+    settings.setdefault("fhir_servers_json", LOOPBACK_FHIR_SERVERS)
     config = Settings(
         trusted_issuers_json=json.dumps({issuer.iss: str(jwks)}),
         database_url=f"sqlite:///{tmp_path / 'cds.sqlite3'}",

@@ -161,7 +161,10 @@ def test_without_prefetch_or_server_the_call_is_412(cds):
     assert response.status_code == 412
     outcome = response.get_json()
     assert outcome["resourceType"] == "OperationOutcome"
-    assert "patient" in outcome["issue"][0]["diagnostics"]
+    # The data in words, not the prefetch template (issue 12); the key in `expression`.
+    diagnostics = outcome["issue"][0]["diagnostics"]
+    assert "Patient (Patient/p01)" in diagnostics and "{{" not in diagnostics
+    assert outcome["issue"][0]["expression"] == ["patient"]
 
 
 def test_unreachable_fhir_server_is_412_not_a_hang(cds):

@@ -276,3 +276,37 @@ class TestClockSkew:
         strict = make_verifier(tmp_path, issuer, policy=VerifierPolicy(leeway_seconds=0))
         now = int(time.time())
         reject(strict, issuer.mint(aud=AUD, iat=now - 300, exp=now - 30))
+
+
+def test_the_token_is_decoded_once_per_call(verifier, issuer, monkeypatch):
+    """Issue 13: header and payload were decoded three times (unverified header, unverified
+    payload, then the verifying decode). Now once: PyJWT's parser is not called at all."""
+    import jwt.api_jws
+
+    calls = []
+    original = jwt.api_jws.PyJWS._load
+
+    def counting(self, token):
+        calls.append(token)
+        return original(self, token)
+
+    monkeypatch.setattr(jwt.api_jws.PyJWS, "_load", counting)
+    client = verifier.verify(f"Bearer {issuer.mint(aud=AUD)}", AUD)
+    assert client.issuer == issuer.iss
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"exp": "soon"}, {"iat": True}, {"nbf": "now"}, {"aud": 3}, {"aud": [3]}, {"aud": []}],
+)
+def test_claims_of_the_wrong_type_are_refused(verifier, issuer, claims):
+    claims = {"aud": AUD, **claims}
+    reject(verifier, issuer.mint(aud=claims.pop("aud"), **claims))
+
+
+@pytest.mark.parametrize(
+    "segments", ["a.b", "a.b.c.d", "!!.e30.", "e30.!!.", "W10.e30.", "e30.W10."]
+)
+def test_malformed_compact_tokens_are_refused(verifier, segments):
+    reject(verifier, segments)

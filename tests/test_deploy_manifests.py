@@ -153,7 +153,7 @@ def test_pods_run_unprivileged_with_a_grace_period_longer_than_gunicorns():
 def test_configmap_is_a_valid_service_configuration():
     data = by_kind("ConfigMap")["data"]
     env = {k: v for k, v in data.items() if k.startswith("PANNET_CDS_")}
-    settings = Settings.from_env(env)
+    settings = Settings.from_env(env, serving=True)
     assert settings.audit_retention_days == int(data["PANNET_CDS_AUDIT_RETENTION_DAYS"])
     assert settings.log_format == "json"
     parse_site_config(data["site.yaml"], source="ConfigMap site.yaml")

@@ -168,7 +168,8 @@ def test_no_patient_from_a_broken_fhir_server_is_412(cds_process, fhir_faults, f
     assert response.status_code == 412, response.text[:500]
     outcome = response.json()
     assert outcome["resourceType"] == "OperationOutcome"
-    assert "patient" in outcome["issue"][0]["diagnostics"]
+    assert "Patient (Patient/" in outcome["issue"][0]["diagnostics"]
+    assert outcome["issue"][0]["expression"] == ["patient"]
     assert elapsed < NO_HANG_S, f"{fault}: answered after {elapsed:.1f} s"
 
 

@@ -19,7 +19,7 @@ import requests
 from werkzeug.serving import make_server
 
 from cds_service.hooks.errors import RequiredDataUnavailable
-from cds_service.hooks.fhir_client import MAX_PAGES, FhirFetcher
+from cds_service.hooks.fhir_client import MAX_PAGES, MAX_RESOURCES_PER_KEY, FhirFetcher
 from cds_service.hooks.gather import gather_resources, make_fetcher
 from cds_service.hooks.request import parse_hook_request
 from cds_service.hooks.services import service_definitions
@@ -252,7 +252,8 @@ def test_slow_patient_read_is_412(fhir, session):
     fhir.routes["Patient"] = fhir.slow(Reply(body=PATIENT))
     with pytest.raises(RequiredDataUnavailable) as caught:
         gather(fhir, session, budget_s=0.5)
-    assert caught.value.missing[0].startswith("patient (")
+    assert caught.value.keys == ["patient"]
+    assert caught.value.missing[0].startswith("Patient (Patient/p1): ")
 
 
 def test_slow_server_everywhere_is_412(fhir, session):
@@ -306,7 +307,8 @@ def test_warning_outcome_entries_are_skipped(fhir, session):
     [
         (Reply(404, ERROR_OUTCOME), "HTTP 404"),
         (Reply(200, {**PATIENT, "id": "p2"}), "another patient"),
-        (Reply(200, searchset(PATIENT)), "not Patient"),
+        (Reply(200, searchset(PATIENT)), "another resource type than requested"),
+        (Reply(200, {"resourceType": "Internal-secret-banner"}), "another resource type"),
     ],
 )
 def test_faulty_patient_read_is_412(fhir, session, reply, reason):
@@ -314,6 +316,8 @@ def test_faulty_patient_read_is_412(fhir, session, reply, reason):
     with pytest.raises(RequiredDataUnavailable) as caught:
         gather(fhir, session)
     assert reason in caught.value.missing[0]
+    # Fixed phrases only: nothing the server sent is quoted back (issue 11.3 / 11.7).
+    assert "Bundle" not in str(caught.value) and "secret" not in str(caught.value)
 
 
 class RawServer:
@@ -373,3 +377,13 @@ def test_fetcher_repr_hides_the_token(session):
 
     fetcher = FhirFetcher("http://127.0.0.1:9/fhir", SecretStr(TOKEN), session)
     assert TOKEN not in repr(fetcher) and TOKEN not in str(vars(fetcher))
+
+
+def test_a_fetched_key_past_the_cap_is_not_read_and_the_call_says_so(fhir, session):
+    """Issue 11.9: a server answering more than 5,000 resources for one search (in one page or
+    many) costs that key, not the worker's CPU."""
+    many = searchset(*(observation(f"o{i}") for i in range(MAX_RESOURCES_PER_KEY + 1)))
+    fhir.routes["Observation"] = lambda q: Reply(body=many)
+    result = gather(fhir, session)
+    assert result.degraded
+    assert f"more than {MAX_RESOURCES_PER_KEY} resources" in result.failed["observations"]

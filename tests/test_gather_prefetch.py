@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable
-from cds_service.hooks.gather import gather_resources, make_fetcher
+from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable, TooMuchData
+from cds_service.hooks.fhir_client import MAX_RESOURCES_PER_KEY
+from cds_service.hooks.gather import MAX_RESOURCES_PER_CALL, gather_resources, make_fetcher
 from cds_service.hooks.request import parse_hook_request
 from cds_service.hooks.services import service_definitions
 
@@ -85,9 +86,10 @@ def test_patient_unavailable_without_a_server_is_412(patient_value):
     with pytest.raises(RequiredDataUnavailable) as caught:
         gather(request_for(PATIENT_VIEW, prefetch))
     assert len(caught.value.missing) == 1
-    assert caught.value.missing[0].startswith("patient (Patient/{{context.patientId}}):")
+    # The data in words with the call's own patient id, not the prefetch template (issue 12).
+    assert caught.value.missing[0].startswith("Patient (Patient/p1):")
+    assert "{{" not in str(caught.value)
     assert "no fhirServer" in caught.value.missing[0]
-    assert "p1" not in str(caught.value)
 
 
 def test_no_prefetch_and_no_server_is_412():
@@ -188,3 +190,18 @@ def test_order_sign_draft_orders_are_included_first():
     result = gather(request, ORDER_SIGN)
     assert result.resources == [draft, PATIENT]
     assert result.context_references == ["ServiceRequest/draft-ct"]
+
+
+def test_a_prefetch_key_past_the_per_key_cap_is_refused_stating_the_limit():
+    """Issue 11.9: the work one call can ask for is bounded (20,000 Observations cost 3.7 s)."""
+    many = searchset(*(observation(f"o{i}") for i in range(MAX_RESOURCES_PER_KEY + 1)))
+    with pytest.raises(TooMuchData, match=f"the limit is {MAX_RESOURCES_PER_KEY} per prefetch"):
+        gather(request_for(PATIENT_VIEW, full_prefetch(observations=many)))
+
+
+def test_a_call_past_the_per_call_cap_is_refused_stating_the_limit():
+    per_key = MAX_RESOURCES_PER_KEY
+    keys = OPTIONAL_KEYS[: MAX_RESOURCES_PER_CALL // per_key + 1]
+    filled = {key: searchset(*(observation(f"{key}-{i}") for i in range(per_key))) for key in keys}
+    with pytest.raises(TooMuchData, match=f"the limit is {MAX_RESOURCES_PER_CALL} per call"):
+        gather(request_for(PATIENT_VIEW, full_prefetch(**filled)))

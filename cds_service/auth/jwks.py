@@ -19,8 +19,9 @@ from typing import Any
 import requests
 from jwt import PyJWK, PyJWTError
 
-from cds_service.auth.errors import AuthConfigError, AuthError, AuthUnavailableError
+from cds_service.auth.errors import AuthConfigError, AuthError, AuthUnavailableError, untrusted
 from cds_service.auth.settings import JwksPolicy, JwksSource, TrustedIssuer, TrustedIssuers
+from cds_service.http_session import outbound_session
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,11 @@ class PublicKeySet:
             try:
                 found.append(VerificationKey(jwk.get("kid"), PyJWK(dict(jwk), algorithm).key))
             except PyJWTError as error:
-                logger.warning("skipping unusable JWK kid=%r: %s", jwk.get("kid"), error)
+                logger.warning(
+                    "skipping unusable JWK kid=%s: %s",
+                    untrusted(jwk.get("kid")),
+                    type(error).__name__,
+                )
         return found
 
 
@@ -106,7 +111,8 @@ def _is_public_signing_key(jwk: Mapping[str, Any]) -> bool:
 
 
 class FileKeySource:
-    """A JWK Set file, read once at start-up; a broken file stops start-up."""
+    """A JWK Set file, read once at start-up; a broken file stops start-up. A pinned source (a
+    file with its issuer's URL) is a file source too: its URL is never fetched."""
 
     def __init__(self, issuer: str, source: JwksSource) -> None:
         if source.path is None:
@@ -256,14 +262,14 @@ class JwksCache:
     ) -> None:
         self.issuers = issuers
         policy = policy if policy is not None else JwksPolicy()
-        session = session if session is not None else requests.Session()
+        session = session if session is not None else outbound_session()
         self._sources: dict[tuple[str, JwksSource], KeySource] = {}
         for trusted in issuers.issuers.values():
             for source in trusted.sources:
                 self._sources[(trusted.issuer, source)] = (
-                    UrlKeySource(trusted.issuer, source.url, policy, session, clock)
-                    if source.url is not None
-                    else FileKeySource(trusted.issuer, source)
+                    FileKeySource(trusted.issuer, source)
+                    if source.path is not None
+                    else UrlKeySource(trusted.issuer, source.url or "", policy, session, clock)
                 )
 
     def keys_for(

@@ -1,7 +1,10 @@
 """Auth configuration: which CDS clients are trusted, where their keys live, and the tolerances.
 
 `PANNET_CDS_TRUSTED_ISSUERS` is a JSON object mapping each trusted `iss` to its JWK Set: an
-https:// URL (http:// only for a loopback host), a path of a JWKS file, or a list of those (an
+https:// URL (http:// only for a loopback host), a path of a JWKS file, an object
+`{"jwks_url": URL, "jwks_file": PATH}` (either member alone, or both: *pinned keys* — the keys
+come from the file and a `jku` equal to `jwks_url` is accepted without fetching it, for a site
+without outbound access that keeps a copy of an issuer's published set), or a list of those (an
 issuer publishing several sets, e.g. during a migration). CDS Hooks 2.0 "Trusting CDS Clients":
 services SHOULD keep an allowlist of `iss` and `jku` URLs; this is that allowlist.
 """
@@ -24,18 +27,23 @@ AUTH_SWITCH_ENV = "PANNET_CDS_AUTH"
 
 @dataclass(frozen=True)
 class JwksSource:
-    """Where one JWK Set comes from: exactly one of `url` and `path` is set."""
+    """Where one JWK Set comes from: a URL (fetched), a file (read once), or both (pinned: the
+    file holds the keys published at the URL, which is then a valid `jku` but never fetched)."""
 
     url: str | None = None
     path: Path | None = None
 
     def __post_init__(self) -> None:
-        if (self.url is None) == (self.path is None):
-            raise AuthConfigError("a JWKS source needs exactly one of url and path")
+        if self.url is None and self.path is None:
+            raise AuthConfigError("a JWKS source needs a url, a path or both")
+
+    @property
+    def pinned(self) -> bool:
+        return self.url is not None and self.path is not None
 
     @property
     def label(self) -> str:
-        return self.url if self.url is not None else str(self.path)
+        return str(self.path) if self.path is not None else str(self.url)
 
 
 @dataclass(frozen=True)
@@ -139,24 +147,55 @@ def _parse_issuer(issuer: object, spec: object, base: Path) -> TrustedIssuer:
     return TrustedIssuer(issuer, tuple(_parse_source(issuer, item, base) for item in items))
 
 
+_SOURCE_MEMBERS = frozenset({"jwks_url", "jwks_file"})
+
+
 def _parse_source(issuer: str, item: object, base: Path) -> JwksSource:
     where = f"{TRUSTED_ISSUERS_ENV}[{issuer!r}]"
+    if isinstance(item, dict):
+        return _parse_source_object(where, item, base)
     if not isinstance(item, str) or not item.strip():
         raise AuthConfigError(f"{where}: {item!r} is not a JWKS URL or file path")
     if "://" in item:
-        parts = urlsplit(item)
-        if parts.scheme == "https" and parts.hostname:
-            return JwksSource(url=item)
-        if parts.scheme == "http" and _is_loopback(parts.hostname):
-            return JwksSource(url=item)
+        return JwksSource(url=_jwks_url(where, item))
+    return JwksSource(path=_jwks_file(where, item, base))
+
+
+def _parse_source_object(where: str, item: dict, base: Path) -> JwksSource:
+    unknown = sorted(set(item) - _SOURCE_MEMBERS)
+    if unknown or not item:
         raise AuthConfigError(
-            f"{where}: JWKS URL {item!r} must use https:// (http:// only for a loopback host)"
+            f"{where}: an issuer object takes only 'jwks_url' and 'jwks_file', got {unknown}"
         )
+    url, file = item.get("jwks_url"), item.get("jwks_file")
+    for name, value in (("jwks_url", url), ("jwks_file", file)):
+        if name in item and (not isinstance(value, str) or not value.strip()):
+            raise AuthConfigError(f"{where}.{name}: {value!r} must be a non-empty string")
+    return JwksSource(
+        url=_jwks_url(where, url) if url is not None else None,
+        path=_jwks_file(where, file, base) if file is not None else None,
+    )
+
+
+def _jwks_url(where: str, item: str) -> str:
+    parts = urlsplit(item)
+    if parts.scheme == "https" and parts.hostname:
+        return item
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
+        return item
+    raise AuthConfigError(
+        f"{where}: JWKS URL {item!r} must use https:// (http:// only for a loopback host)"
+    )
+
+
+def _jwks_file(where: str, item: str, base: Path) -> Path:
+    if "://" in item:
+        raise AuthConfigError(f"{where}: JWKS file {item!r} is a URL, not a path")
     path = Path(item).expanduser()
     path = path if path.is_absolute() else base / path
     if not path.is_file():
         raise AuthConfigError(f"{where}: JWKS file {str(path)!r} does not exist")
-    return JwksSource(path=path)
+    return path
 
 
 def _is_loopback(host: str | None) -> bool:

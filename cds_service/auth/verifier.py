@@ -9,19 +9,16 @@ web layer passes the header and the URL called and maps `AuthenticationError` to
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
-from jwt.exceptions import (
-    ExpiredSignatureError,
-    ImmatureSignatureError,
-    InvalidAudienceError,
-    InvalidSignatureError,
-    MissingRequiredClaimError,
-    PyJWTError,
-)
+from jwt.algorithms import get_default_algorithms
+from jwt.exceptions import PyJWTError
 
 from cds_service.auth.errors import AuthenticationError, untrusted
 from cds_service.auth.jwks import ALGORITHM_KEY_TYPES, JwksCache, VerificationKey
@@ -61,11 +58,15 @@ class ClientJwtVerifier:
     def verify(self, authorization_header: str | None, audience: str) -> VerifiedClient:
         """Check the `Authorization` header of a call to `audience` (the absolute URL called,
         without query string); raise `AuthenticationError` unless it is a fresh, valid JWT of a
-        trusted issuer. Records the `jti`: a second call with the same token fails."""
-        token = self._bearer_token(authorization_header)
-        header = _unverified_header(token)
-        algorithm, kid, jku = _check_header(header)
-        issuer = _unverified_issuer(token)
+        trusted issuer. Records the `jti`: a second call with the same token fails.
+
+        The token is split and its header and payload decoded once; the issuer read from the
+        payload only picks the keys, and counts once the signature over it has verified."""
+        token = _CompactJws.parse(self._bearer_token(authorization_header))
+        algorithm, kid, jku = _check_header(token.header)
+        issuer = token.payload.get("iss")
+        if not isinstance(issuer, str) or not issuer:
+            raise AuthenticationError("JWT has no iss")
         trusted = self._keys.issuers.get(issuer)
         if trusted is None:
             raise AuthenticationError(f"JWT issuer {untrusted(issuer)} is not trusted")
@@ -78,7 +79,9 @@ class ClientJwtVerifier:
             raise AuthenticationError(
                 f"issuer {issuer!r} has no {algorithm} key with kid {untrusted(kid)}"
             )
-        claims, used = self._decode(token, keys, algorithm, issuer, audience)
+        used = _verifying_key(token, keys, algorithm, issuer)
+        claims = token.payload
+        _check_registered_claims(claims, audience, self._policy.leeway_seconds)
         client = self._check_claims(claims, issuer, algorithm, used)
         replay_until = client.expires_at + timedelta(seconds=self._policy.leeway_seconds)
         if self._replay.seen_before(issuer, client.jti, replay_until):
@@ -98,34 +101,6 @@ class ClientJwtVerifier:
         if len(token) > self._policy.max_token_chars:
             raise AuthenticationError(f"Bearer token longer than {self._policy.max_token_chars}")
         return token
-
-    def _decode(
-        self,
-        token: str,
-        keys: list[VerificationKey],
-        algorithm: str,
-        issuer: str,
-        audience: str,
-    ) -> tuple[dict[str, Any], VerificationKey]:
-        for key in keys:
-            try:
-                claims = jwt.decode(
-                    token,
-                    key.key,
-                    algorithms=[algorithm],
-                    audience=_audience_variants(audience),
-                    issuer=issuer,
-                    leeway=self._policy.leeway_seconds,
-                    options={"require": list(REQUIRED_CLAIMS), "verify_signature": True},
-                )
-            except InvalidSignatureError:
-                continue  # another key of the same issuer (no kid, or a duplicated kid) may fit
-            except PyJWTError as error:
-                raise AuthenticationError(_describe(error, audience)) from None
-            return claims, key
-        raise AuthenticationError(
-            f"JWT signature does not verify with any {algorithm} key of issuer {issuer!r}"
-        )
 
     def _check_claims(
         self, claims: dict[str, Any], issuer: str, algorithm: str, key: VerificationKey
@@ -155,11 +130,83 @@ class ClientJwtVerifier:
         )
 
 
-def _unverified_header(token: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _CompactJws:
+    """A JWS in compact serialisation (RFC 7515 §7.1), decoded once: header and payload as
+    JSON objects, and what the signature covers."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+    @classmethod
+    def parse(cls, token: str) -> _CompactJws:
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise AuthenticationError("Bearer token is not a JWS compact JWT")
+        header = _json_segment(parts[0], "header")
+        payload = _json_segment(parts[1], "payload")
+        signature = _base64url(parts[2], "signature")
+        return cls(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def _base64url(segment: str, name: str) -> bytes:
     try:
-        return jwt.get_unverified_header(token)
-    except PyJWTError:
-        raise AuthenticationError("Bearer token is not a JWS compact JWT") from None
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (ValueError, binascii.Error):
+        raise AuthenticationError(f"JWT {name} is not base64url") from None
+
+
+def _json_segment(segment: str, name: str) -> dict[str, Any]:
+    try:
+        document = json.loads(_base64url(segment, name))
+    except (ValueError, RecursionError):
+        raise AuthenticationError(f"JWT {name} is not JSON") from None
+    if not isinstance(document, dict):
+        raise AuthenticationError(f"JWT {name} is not a JSON object")
+    return document
+
+
+def _verifying_key(
+    token: _CompactJws, keys: list[VerificationKey], algorithm: str, issuer: str
+) -> VerificationKey:
+    """The first key whose signature check passes (an issuer may publish several keys with no
+    kid, or a duplicated kid)."""
+    verifier = get_default_algorithms()[algorithm]
+    for key in keys:
+        try:
+            if verifier.verify(token.signing_input, key.key, token.signature):
+                return key
+        except (ValueError, TypeError, PyJWTError):
+            continue  # a malformed signature for this key type
+    raise AuthenticationError(
+        f"JWT signature does not verify with any {algorithm} key of issuer {issuer!r}"
+    )
+
+
+def _check_registered_claims(claims: dict[str, Any], audience: str, leeway: int) -> None:
+    """RFC 7519 §4.1 checks on a verified payload: required claims, exp, nbf, iat (with
+    `leeway` seconds of clock skew) and aud (the URL called)."""
+    for name in REQUIRED_CLAIMS:
+        if name not in claims:
+            raise AuthenticationError(f"JWT lacks the required claim {name!r}")
+    now = time.time()
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not _is_number(claims[name]):
+            raise AuthenticationError(f"JWT {name} must be a number")
+    if claims["exp"] <= now - leeway:
+        raise AuthenticationError("JWT expired (exp)")
+    if claims["iat"] > now + leeway:
+        raise AuthenticationError("JWT not yet valid: issued in the future (iat)")
+    if "nbf" in claims and claims["nbf"] > now + leeway:
+        raise AuthenticationError("JWT not yet valid (nbf)")
+    named = claims["aud"]
+    named = [named] if isinstance(named, str) else named
+    if not isinstance(named, list) or not any(
+        isinstance(a, str) and a in _audience_variants(audience) for a in named
+    ):
+        raise AuthenticationError(f"JWT aud does not name the URL called ({audience})")
 
 
 def _check_header(header: dict[str, Any]) -> tuple[str, str | None, str | None]:
@@ -182,18 +229,6 @@ def _check_header(header: dict[str, Any]) -> tuple[str, str | None, str | None]:
     return algorithm, kid, jku
 
 
-def _unverified_issuer(token: str) -> str:
-    # Read before the signature check only to pick the issuer's keys; verified by jwt.decode.
-    try:
-        payload = jwt.decode(token, options={"verify_signature": False})
-    except PyJWTError:
-        raise AuthenticationError("JWT payload is not a JSON object") from None
-    issuer = payload.get("iss")
-    if not isinstance(issuer, str) or not issuer:
-        raise AuthenticationError("JWT has no iss")
-    return issuer
-
-
 def _audience_variants(audience: str) -> list[str]:
     """The URL called, with and without a trailing slash (the only difference tolerated)."""
     if not audience:
@@ -204,15 +239,3 @@ def _audience_variants(audience: str) -> list[str]:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _describe(error: PyJWTError, audience: str) -> str:
-    if isinstance(error, ExpiredSignatureError):
-        return "JWT expired (exp)"
-    if isinstance(error, ImmatureSignatureError):
-        return f"JWT not yet valid: {error}"
-    if isinstance(error, InvalidAudienceError):
-        return f"JWT aud does not name the URL called ({audience})"
-    if isinstance(error, MissingRequiredClaimError):
-        return f"JWT lacks the required claim {error.claim!r}"
-    return f"JWT rejected: {type(error).__name__}: {error}"

@@ -14,11 +14,18 @@ from cds_service.card_links import card_links
 from cds_service.cards.builder import build_assessment_card
 from cds_service.cards.models import Card
 from cds_service.cards.policy import HookKind, should_show_card
-from cds_service.errors import BadRequest, NotFound, PreconditionFailed
+from cds_service.errors import (
+    BadRequest,
+    NotFound,
+    PreconditionFailed,
+    TooLarge,
+    TooManyRequests,
+    quoted,
+)
 from cds_service.feedback.errors import FeedbackStoreError
 from cds_service.feedback.store import IssuedCard, record_issued_cards
-from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable
-from cds_service.hooks.gather import gather_resources, make_fetcher
+from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable, TooMuchData
+from cds_service.hooks.gather import describe_data, gather_resources, make_fetcher
 from cds_service.hooks.request import HookRequest, parse_hook_request
 from cds_service.hooks.services import ContextKind, ServiceDefinition, discovery_document
 from cds_service.observability.flask_ext import record_assessment_call
@@ -59,20 +66,24 @@ def lookup_service(state: ServiceState, service_id: str) -> ServiceDefinition:
 def call_service(service_id: str) -> Response:
     state = service_state()
     service = lookup_service(state, service_id)
-    authenticate(state)
+    issuer = authenticate(state)
+    _throttle(state, issuer)
     try:
         hook_request = parse_hook_request(json_body(), service)
     except BadHookRequest as exc:
         raise BadRequest(exc.message) from None
     bind_hook_instance(hook_request.hook_instance)
-    assessment, failed = _assess(state, service, hook_request)
+    assessment, failed = _assess(state, service, hook_request, issuer)
     cards = _cards(state, service, hook_request, assessment)
     if failed and (not cards or not assessment.in_scope):
         # Silence, or "not assessed", must rest on the whole record: the data that could not be
         # fetched (e.g. the diagnosis or the resection) may be exactly what would change it.
         raise PreconditionFailed(
-            "the record is incomplete; not available from the FHIR server: "
-            + "; ".join(f"{key} ({reason})" for key, reason in failed.items()),
+            "the record is incomplete; could not be read from the FHIR server: "
+            + "; ".join(
+                f"{describe_data(service.prefetch[key], None)}: {reason}"
+                for key, reason in failed.items()
+            ),
             expression=sorted(failed),
         )
     record_assessment_call(state, service, hook_request, assessment, cards)
@@ -86,23 +97,40 @@ def call_service(service_id: str) -> Response:
     return jsonify({"cards": [card.to_wire() for card in cards]})
 
 
+def _throttle(state: ServiceState, issuer: str | None) -> None:
+    """429 with Retry-After when this client (issuer, or peer address with auth off) has used
+    up its calls for now."""
+    if state.rate_limiter is None:
+        return
+    client = f"iss:{issuer}" if issuer is not None else f"ip:{request.remote_addr}"
+    wait_s = state.rate_limiter.retry_after(client)
+    if wait_s is not None:
+        raise TooManyRequests(
+            f"too many calls from this client; at most {state.rate_limiter.rate:g} per second "
+            f"per worker (bursts of {state.rate_limiter.burst}); retry after {wait_s} s",
+            headers={"Retry-After": str(wait_s)},
+        )
+
+
 def _assess(
-    state: ServiceState, service: ServiceDefinition, hook: HookRequest
+    state: ServiceState, service: ServiceDefinition, hook: HookRequest, issuer: str | None
 ) -> tuple[Assessment, dict[str, str]]:
     """The assessment, and the prefetch keys whose data could not be had (key → why)."""
     budget = state.settings.fhir_budget_seconds
-    fetcher = make_fetcher(hook, state.http, budget)
+    fetcher = make_fetcher(hook, state.http, budget, policy=state.fhir_servers, issuer=issuer)
     try:
         gathered = gather_resources(hook, service, fetcher, budget)
     except BadHookRequest as exc:
         raise BadRequest(exc.message) from None
+    except TooMuchData as exc:
+        raise TooLarge(exc.message) from None
     except RequiredDataUnavailable as exc:
-        keys = [line.split(" ", 1)[0] for line in exc.missing]
-        raise PreconditionFailed(str(exc), expression=keys) from None
+        raise PreconditionFailed(str(exc), expression=exc.keys) from None
     try:
         assessment = assess_resources(gathered.resources, today=date.today(), site=state.site)
     except FhirInputError as exc:
-        raise BadRequest(f"FHIR data not usable: {exc}") from None
+        # The mappers' message may quote the record's (or a FHIR server's) text.
+        raise BadRequest(f"FHIR data not usable: {quoted(exc)}") from None
     if gathered.failed:
         notes = [
             f"Not available from the FHIR server: {key} ({reason})"

@@ -7,8 +7,13 @@ import json
 from flask import current_app, request
 
 from cds_service.auth.errors import AuthenticationError
-from cds_service.errors import BadRequest, Unauthorized
+from cds_service.errors import BadRequest, Unauthorized, UnsupportedMediaType
 from cds_service.state import ServiceState
+
+# What a CDS client may send (CDS Hooks: application/json). Anything else is refused before the
+# body is read: a cross-origin HTML form can only send text/plain, form or multipart bodies, so
+# a page in a browser cannot make this service act for it.
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/fhir+json"})
 
 
 def called_url(state: ServiceState) -> str:
@@ -20,15 +25,17 @@ def called_url(state: ServiceState) -> str:
     return request.base_url
 
 
-def authenticate(state: ServiceState) -> None:
+def authenticate(state: ServiceState) -> str | None:
+    """The verified client's issuer (None when authentication is off); 401 otherwise."""
     if state.verifier is None:
-        return
+        return None
     try:
-        state.verifier.verify(request.headers.get("Authorization"), called_url(state))
+        client = state.verifier.verify(request.headers.get("Authorization"), called_url(state))
     except AuthenticationError as exc:
         # Logged without the token: the verifier's messages never quote it.
         current_app.logger.info("CDS client rejected: %s", exc)
         raise Unauthorized("unauthorized") from None
+    return client.issuer
 
 
 def raw_body() -> bytes:
@@ -44,6 +51,8 @@ def raw_body() -> bytes:
 
 
 def json_body() -> object:
+    if request.mimetype not in JSON_MEDIA_TYPES:
+        raise UnsupportedMediaType("request body must be sent as Content-Type: application/json")
     raw = raw_body()
     if not raw:
         raise BadRequest("request body is empty; a JSON object is expected")
@@ -55,3 +64,6 @@ def json_body() -> object:
         raise BadRequest(f"request body is not JSON ({exc.msg} at position {exc.pos})") from None
     except RecursionError:
         raise BadRequest("request body JSON is nested too deeply") from None
+    except ValueError:
+        # Python refuses to convert integers of more than 4,300 digits (CVE-2020-10735).
+        raise BadRequest("request body JSON holds a number too long to read") from None

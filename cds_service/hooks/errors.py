@@ -1,7 +1,8 @@
 """The exception family of `cds_service.hooks`; the app maps each class to one HTTP status.
 
-Messages name the culprit (a request field, a prefetch key) and never carry an access token,
-resource contents or patient identifiers, so they are safe to return and to log.
+Messages name the culprit (a request field, a prefetch key, the data in words) and never carry
+an access token or anything a FHIR server sent; a 412 may name the `Patient/<id>` the caller
+itself asked about. They are returned to the caller; logs carry fixed phrases only.
 """
 
 from __future__ import annotations
@@ -30,9 +31,20 @@ class UnknownService(HookError):
 class RequiredDataUnavailable(HookError):
     """Data the service cannot work without was neither prefetched nor fetchable (HTTP 412).
 
-    `missing` holds one line per prefetch key: the key, its template and why it is missing.
+    `missing` holds one line per prefetch key: the data in words and why it is missing; `keys`
+    the prefetch keys themselves.
     """
 
-    def __init__(self, missing: list[str]) -> None:
+    def __init__(self, missing: list[str], keys: list[str] | None = None) -> None:
         super().__init__("required data unavailable: " + "; ".join(missing))
         self.missing = list(missing)
+        self.keys = list(keys or [])
+
+
+class TooMuchData(HookError):
+    """The call carries (or would make the service read) more resources than one call may
+    (HTTP 413); the message states the limit."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -4,19 +4,27 @@ Spec: https://cds-hooks.hl7.org/2.0/#fhir-resource-access (bearer token from
 `fhirAuthorization`); FHIR R4 RESTful reads/searches and paging (https://hl7.org/fhir/R4/http.html,
 https://hl7.org/fhir/R4/search.html#paging). Every fault of the server (status, content type,
 broken JSON, reset, slowness, runaway paging) becomes a failure reason on that key, never an
-exception; reasons are fixed phrases so no URL, patient id or token reaches a log.
+exception; reasons are fixed phrases so no URL, patient id, token or text of the server's
+reaches a log or a response.
+
+Every search parameter value is percent-encoded when the request is made (`code=http://loinc.org|x`
+goes out as `code=http%3A%2F%2Floinc.org%7Cx`, as fhirclient.js sends it: a proxy that collapses
+`//` in a query would otherwise break token searches), whatever the template text holds; a read's
+type and id are checked (FHIR id: `[A-Za-z0-9-.]{1,64}`) and sent as encoded path segments.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import requests
 from pydantic import SecretStr
@@ -26,7 +34,16 @@ MAX_PAGES = 20
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 SEARCH_PAGE_SIZE = 100
 DEFAULT_WORKERS = 5
+# Resources kept per query: past this the key's data is refused as a whole rather than cut (a
+# partial search result could hide exactly the resource that matters).
+MAX_RESOURCES_PER_KEY = 5_000
 FHIR_JSON = "application/fhir+json"
+_READ = re.compile(r"^([A-Z][A-Za-z]{1,63})/([A-Za-z0-9\-.]{1,64})$")
+# Unreserved characters stay; ',' separates OR-joined values in FHIR search and stays too.
+_VALUE_SAFE = ","
+_NAME_SAFE = ":_-."
+
+TargetCheck = Callable[[], "str | None"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +106,8 @@ class FhirFetcher:
         session: requests.Session,
         budget_s: float = DEFAULT_BUDGET_S,
         max_workers: int = DEFAULT_WORKERS,
+        target_check: TargetCheck | None = None,
+        max_resources: int = MAX_RESOURCES_PER_KEY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = access_token
@@ -96,6 +115,13 @@ class FhirFetcher:
         self.budget_s = budget_s
         self._max_workers = max_workers
         self._origin = _origin(self.base_url)
+        self._max_resources = max_resources
+        # Run once, by the first query, before any connection (it may resolve the host name,
+        # so it runs in the pool, inside the time budget).
+        self._target_check = target_check
+        self._target_lock = threading.Lock()
+        self._target_refusal: str | None = None
+        self._target_checked = target_check is None
 
     def __repr__(self) -> str:
         return f"FhirFetcher(base_url={self.base_url!r}, budget_s={self.budget_s})"
@@ -132,6 +158,7 @@ class FhirFetcher:
     def fetch(self, key: str, query: str, deadline: Deadline) -> FetchOutcome:
         """One read (`Type/id`) or search (`Type?params`), following search pages."""
         try:
+            self._check_target()
             if "?" in query:
                 resources, pages = self._search(query, deadline)
             else:
@@ -141,16 +168,25 @@ class FhirFetcher:
             return FetchOutcome(key, error=failure.reason)
         return FetchOutcome(key, resources=resources, pages=pages)
 
+    def _check_target(self) -> None:
+        with self._target_lock:
+            if not self._target_checked and self._target_check is not None:
+                self._target_refusal = self._target_check()
+                self._target_checked = True
+        if self._target_refusal is not None:
+            raise _Failed(self._target_refusal)
+
     def _read(self, query: str, deadline: Deadline) -> Resource:
-        resource = self._get(f"{self.base_url}/{query}", deadline)
-        expected = query.split("/", 1)[0]
+        expected, path = read_path(query)
+        resource = self._get(f"{self.base_url}/{path}", deadline)
         if resource.get("resourceType") == "OperationOutcome":
             raise _Failed("server answered with an OperationOutcome")
         if resource.get("resourceType") != expected:
-            raise _Failed(f"server answered with a {resource.get('resourceType')}, not {expected}")
+            raise _Failed("server answered with another resource type than requested")
         return resource
 
     def _search(self, query: str, deadline: Deadline) -> tuple[tuple[Resource, ...], int]:
+        query = encoded_search(query)
         if "_count=" not in query:
             query = f"{query}&_count={SEARCH_PAGE_SIZE}"
         url: str | None = f"{self.base_url}/{query}"
@@ -166,6 +202,8 @@ class FhirFetcher:
             seen.add(url)
             bundle = self._get(url, deadline)
             resources.extend(_search_entries(bundle))
+            if len(resources) > self._max_resources:
+                raise _Failed(f"more than {self._max_resources} resources; not read")
             url = _next_link(bundle, url)
         return tuple(resources), len(seen)
 
@@ -204,6 +242,30 @@ class FhirFetcher:
         if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
             raise _Failed("response is not a FHIR resource")
         return document
+
+
+def read_path(query: str) -> tuple[str, str]:
+    """(resource type, encoded `Type/id` path) of a read; `_Failed` unless both are valid FHIR
+    (an id of dots only would make the path climb: `Patient/..` is the server's root)."""
+    match = _READ.match(unquote(query))
+    if match is None or set(match.group(2)) == {"."}:
+        raise _Failed("not a valid FHIR resource type and id")
+    resource_type, resource_id = match.groups()
+    return resource_type, f"{resource_type}/{quote(resource_id, safe='')}"
+
+
+def encoded_search(query: str) -> str:
+    """`Type?name=value&...` with every name and value percent-encoded. Values are decoded
+    first, so a template already encoded is sent the same as one written plainly."""
+    resource_type, _, params = query.partition("?")
+    encoded = []
+    for param in params.split("&"):
+        if not param:
+            continue
+        name, has_value, value = param.partition("=")
+        name = quote(unquote(name), safe=_NAME_SAFE)
+        encoded.append(f"{name}={quote(unquote(value), safe=_VALUE_SAFE)}" if has_value else name)
+    return f"{quote(resource_type, safe='')}?{'&'.join(encoded)}"
 
 
 def _read_body(response: requests.Response, deadline: Deadline) -> bytes:

@@ -9,9 +9,11 @@ process on loopback, configured only through its environment.
         service.kill9()      # SIGKILL to gunicorn's master and every worker, as a crash would
         service.start()      # same port and working directory, so the same SQLite database
 
-The child runs this checkout's code (first on PYTHONPATH), in its own process group, behind a
-dead loopback proxy: an outbound request to any host but loopback (a fuzzed fhirServer) never
-leaves the machine, not even as a DNS lookup.
+The child runs this checkout's code (first on PYTHONPATH), in its own process group. The
+service ignores proxy variables (its outbound sessions do not trust the environment); what keeps
+a fuzzed fhirServer from leaving the machine is the `fhirServer` allowlist of
+`signed_service_env` (loopback only; any other host is refused before a DNS lookup). The dead
+proxy in the child's environment stays for any other HTTP client the child may start.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ WORKERS = 2
 _LOG_TAIL_CHARS = 4000
 DEAD_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 DATABASE_URL = "PANNET_CDS_DATABASE_URL"
+# Every test FHIR server runs on loopback, on a port chosen at start: the allowlist names that
+# host with any port, and as the list for every caller ("*") it also means that no other host a
+# fuzzed fhirServer names is ever contacted (or even looked up in DNS).
+LOOPBACK_FHIR_SERVERS = json.dumps({"*": ["http://127.0.0.1:*"]})
 
 
 class ServiceProcessError(RuntimeError):
@@ -55,12 +61,14 @@ def sqlite_url(workdir: Path) -> str:
 
 
 def signed_service_env(issuer: JwtIssuer, workdir: Path) -> dict[str, str]:
-    """Authentication on, trusting `issuer` through a JWKS file; a fresh SQLite database; no
-    public base URL, so `aud` must be the URL the client called."""
+    """Authentication on, trusting `issuer` through a JWKS file; a fresh SQLite database; FHIR
+    servers on loopback allowed; the public base URL is the loopback address the service is
+    started on (set by `ServiceProcess`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     jwks = issuer.write_jwks(workdir / "jwks.json")
     return {
         "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
+        "PANNET_CDS_FHIR_SERVERS": LOOPBACK_FHIR_SERVERS,
         DATABASE_URL: sqlite_url(workdir),
     }
 
@@ -154,10 +162,15 @@ class ServiceProcess(StartStop):
     def _try_start(self, port: int) -> bool:
         command = [sys.executable, "-m", "cds_service.cli", "serve", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--workers", str(self.workers)]
+        settings = dict(self.settings)
+        if settings.get("PANNET_CDS_AUTH") != "off":
+            # With authentication on the service needs its public URL (the JWT aud): here the
+            # loopback address and port it is started on.
+            settings.setdefault("PANNET_CDS_BASE_URL", f"http://127.0.0.1:{port}")
         self._process = spawn_logged(
             command,
             cwd=self.workdir,
-            env=child_environment(self.settings),
+            env=child_environment(settings),
             log_path=self.log_path,
             append=True,  # its own process group: kill9() reaches every worker
         )
