@@ -48,7 +48,9 @@ def launch() -> Response:
     state = smart_state()
     issuer = state.config.issuer(iss)
     if issuer is None:
-        raise UnknownIssuer(f"The app is not configured for the FHIR server {iss}.")
+        raise UnknownIssuer(
+            "The app is not configured for the FHIR server it was opened with.", quoted=iss
+        )
     iss = normalise_iss(iss)
     http = service_state().http
     smart_config = discover(iss, http)
@@ -103,7 +105,7 @@ def callback() -> Response:
     if error == "access_denied":
         raise AuthorizationDenied("Access to the patient's record was declined at sign-in.")
     if error:
-        raise AuthorizationFailed(f"The EHR's sign-in answered with the error {error!r}.")
+        raise AuthorizationFailed("The EHR's sign-in answered with an error.", quoted=error)
     issuer = state.config.issuer(session.iss)
     if issuer is None:
         raise SessionInvalid("The EHR of this launch is no longer configured.")
