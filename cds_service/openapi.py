@@ -57,8 +57,10 @@ def _feedback(service: ServiceDefinition, security: list[Schema]) -> Schema:
     return {
         "post": {
             "summary": f"Feedback on cards of the {service.hook} service",
-            "description": "Stored durably and idempotently before the 200: the same card and "
-            "outcome sent again is counted as a duplicate.",
+            "description": "Checked against the card as it was issued (by this service, to this "
+            "client; suggestions and override reasons it offered) and stored durably and "
+            "idempotently before the 200: the same report about a card sent again is counted "
+            "as a duplicate; a changed outcome or a different override is a new record.",
             "security": security,
             "requestBody": {
                 "required": True,
@@ -68,7 +70,9 @@ def _feedback(service: ServiceDefinition, security: list[Schema]) -> Schema:
                 "200": _json(ref("FeedbackResponse"), "Stored"),
                 "400": _BAD_REQUEST,
                 "401": _UNAUTHORIZED,
+                "404": _outcome("A card this service did not issue to this client"),
                 "413": _TOO_LARGE,
+                "429": _outcome("Too many feedback requests from this client (Retry-After)"),
                 "503": _outcome("The database is unavailable; retry (storing is idempotent)"),
             },
         }

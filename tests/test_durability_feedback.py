@@ -12,7 +12,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from cds_service.db import make_engine
+from cds_service.db import create_schema, make_engine
+from cds_service.feedback.checks import Offered
+from cds_service.feedback.store import IssuedCard, record_issued_cards
 from cds_service.feedback.tables import feedback as feedback_table
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.service_process import ServiceProcess, signed_service_env
@@ -24,6 +26,31 @@ PATH = f"/cds-services/{SERVICE}/feedback"
 KILL_ROUNDS = 3
 WRITERS = 8
 PER_WRITER = 10
+# Every card of these tests offers this one suggestion (feedback is checked against the card).
+SUGGESTION = str(uuid.uuid4())
+
+
+def issued_cards(database_url: str, service: ServiceProcess, count: int) -> list[str]:
+    """`count` cards recorded as issued by SERVICE to the test's JWT issuer, as a hook call
+    would record them, so that feedback about them is accepted."""
+    cards = [
+        IssuedCard(str(uuid.uuid4()), "low", "info", offered=Offered(suggestions=(SUGGESTION,)))
+        for _ in range(count)
+    ]
+    engine = make_engine(database_url)
+    try:
+        create_schema(engine)
+        record_issued_cards(
+            engine,
+            service_id=SERVICE,
+            hook="patient-view",
+            hook_instance=str(uuid.uuid4()),
+            cards=cards,
+            issuer=service.issuer.iss,
+        )
+    finally:
+        engine.dispose()
+    return [card.uuid for card in cards]
 
 
 def entry(card: str, outcome: str = "overridden") -> dict:
@@ -31,7 +58,7 @@ def entry(card: str, outcome: str = "overridden") -> dict:
     if outcome == "overridden":
         item["overrideReason"] = {"userComment": "patient declined"}
     else:
-        item["acceptedSuggestions"] = [{"id": str(uuid.uuid4())}]
+        item["acceptedSuggestions"] = [{"id": SUGGESTION}]
     return item
 
 
@@ -68,10 +95,10 @@ def runner(tmp_path, database_url: str, workers: int) -> ServiceProcess:
 def test_acknowledged_feedback_survives_kill_9(tmp_path, database_url):
     service = runner(tmp_path, database_url, workers=2)
     acknowledged = []
+    cards = issued_cards(database_url, service, KILL_ROUNDS)
     try:
-        for _ in range(KILL_ROUNDS):
+        for card in cards:
             service.start()
-            card = str(uuid.uuid4())
             response = post(service, [entry(card)])
             assert response.status_code == 200
             assert response.json() == {"stored": 1, "duplicates": 0}
@@ -88,7 +115,7 @@ def test_acknowledged_feedback_survives_kill_9(tmp_path, database_url):
 
 def test_retries_never_duplicate(tmp_path, database_url):
     with runner(tmp_path, database_url, workers=2) as service:
-        cards = [str(uuid.uuid4()) for _ in range(5)]
+        cards = issued_cards(database_url, service, 5)
         batch = [entry(card) for card in cards] + [entry(cards[0], "accepted")]
         first = post(service, batch)
         assert first.json() == {"stored": 6, "duplicates": 0}
@@ -102,7 +129,7 @@ def test_retries_never_duplicate(tmp_path, database_url):
 def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path, database_url):
     """Several clients post at once to a multi-worker server, each also retrying what another
     sent: every distinct (card, outcome) is stored exactly once."""
-    cards = [str(uuid.uuid4()) for _ in range(WRITERS * PER_WRITER)]
+    cards: list[str] = []
     statuses: list[int] = []
     lock = threading.Lock()
 
@@ -116,6 +143,7 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path, databas
                     statuses.append(response.status_code)
 
     with runner(tmp_path, database_url, workers=3) as service:
+        cards.extend(issued_cards(database_url, service, WRITERS * PER_WRITER))
         threads = [threading.Thread(target=writer, args=(i, service)) for i in range(WRITERS)]
         for thread in threads:
             thread.start()

@@ -18,11 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cards_factories import assessment, card_args
 from sqlalchemy import Engine, select
 
+from cds_service.cards.builder import build_assessment_card
 from cds_service.db import make_engine
-from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
-from cds_service.feedback.models import Feedback, FeedbackRequest, Outcome, parse_feedback_request
+from cds_service.feedback.checks import Offered
+from cds_service.feedback.errors import CardNotIssued, FeedbackStoreError, FeedbackValidationError
+from cds_service.feedback.models import Feedback, FeedbackRequest, parse_feedback_request
 from cds_service.feedback.stats import feedback_stats
 from cds_service.feedback.store import (
     IssuedCard,
@@ -32,30 +35,66 @@ from cds_service.feedback.store import (
 )
 from cds_service.feedback.tables import feedback as feedback_table
 from cds_service.feedback.tables import issued_cards as issued_table
+from scoring.assessment import Tier
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "pannet-patient-view"
 WHEN = "2024-03-01T10:00:00Z"
+REASON_SYSTEM = "urn:pannet:override"
+REASON_CODES = ("not-resected", "patient-declined", "other", "a", "b", "c", "d")
+ISSUER = "https://ehr.example.org"
 
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def accepted(card: str, *suggestions: str, when: str = WHEN) -> dict:
+def issue(
+    engine: Engine,
+    service_id: str = SERVICE,
+    tier: str | None = "low",
+    count: int = 1,
+    *,
+    issuer: str | None = None,
+) -> list[IssuedCard]:
+    """`count` cards recorded as issued, each offering two suggestions (at most one) and the
+    override reasons REASON_CODES."""
+    offered = [
+        Offered(
+            suggestions=(new_uuid(), new_uuid()),
+            override_reasons=tuple((REASON_SYSTEM, code) for code in REASON_CODES),
+            at_most_one=True,
+        )
+        for _ in range(count)
+    ]
+    cards = [IssuedCard(new_uuid(), tier, "info", offered=o) for o in offered]
+    record_issued_cards(
+        engine,
+        service_id=service_id,
+        hook="patient-view",
+        hook_instance=new_uuid(),
+        cards=cards,
+        issuer=issuer,
+    )
+    return cards
+
+
+def accepted(card: IssuedCard, *suggestions: str, when: str = WHEN) -> dict:
     return {
-        "card": card,
+        "card": card.uuid,
         "outcome": "accepted",
-        "acceptedSuggestions": [{"id": s} for s in suggestions or (new_uuid(),)],
+        "acceptedSuggestions": [{"id": s} for s in suggestions or card.offered.suggestions[:1]],
         "outcomeTimestamp": when,
     }
 
 
-def overridden(card: str, code: str | None = None, comment: str | None = None) -> dict:
-    item: dict = {"card": card, "outcome": "overridden", "outcomeTimestamp": WHEN}
+def overridden(
+    card: IssuedCard, code: str | None = None, comment: str | None = None, when: str = WHEN
+) -> dict:
+    item: dict = {"card": card.uuid, "outcome": "overridden", "outcomeTimestamp": when}
     reason: dict = {}
     if code is not None:
-        reason["reason"] = {"system": "urn:pannet:override", "code": code, "display": code.title()}
+        reason["reason"] = {"system": REASON_SYSTEM, "code": code, "display": code.title()}
     if comment is not None:
         reason["userComment"] = comment
     if reason:
@@ -76,53 +115,73 @@ def feedback_rows(engine: Engine) -> list:
 
 
 def test_same_feedback_twice_is_one_record(engine):
-    request = request_of(accepted(new_uuid()))
+    request = request_of(accepted(*issue(engine)))
     assert store_feedback(engine, SERVICE, request) == StoreResult(new=1, duplicate=0)
     assert store_feedback(engine, SERVICE, request) == StoreResult(new=0, duplicate=1)
     assert len(feedback_rows(engine)) == 1
 
 
 def test_same_card_different_outcome_is_two_records(engine):
-    card = new_uuid()
+    (card,) = issue(engine)
     store_feedback(engine, SERVICE, request_of(accepted(card)))
     store_feedback(engine, SERVICE, request_of(overridden(card)))
     assert sorted(row.outcome for row in feedback_rows(engine)) == ["accepted", "overridden"]
 
 
-def test_repeat_with_a_later_timestamp_keeps_the_first_report(engine):
-    card, first, second = new_uuid(), new_uuid(), new_uuid()
+def test_a_second_different_override_is_a_new_record(engine):
+    (card,) = issue(engine)
+    assert store_feedback(engine, SERVICE, request_of(overridden(card, "other"))).new == 1
+    assert store_feedback(engine, SERVICE, request_of(overridden(card, "not-resected"))).new == 1
+    assert store_feedback(engine, SERVICE, request_of(overridden(card, "other", "MDT"))).new == 1
+    again = store_feedback(engine, SERVICE, request_of(overridden(card, "other")))
+    assert again == StoreResult(new=0, duplicate=1)
+    assert [(r.override_reason_code, r.user_comment) for r in feedback_rows(engine)] == [
+        ("other", None),
+        ("not-resected", None),
+        ("other", "MDT"),
+    ]
+
+
+def test_accepting_the_other_suggestion_is_a_new_record(engine):
+    (card,) = issue(engine)
+    first, second = card.offered.suggestions
     store_feedback(engine, SERVICE, request_of(accepted(card, first)))
-    later = accepted(card, second, when="2024-03-02T08:00:00Z")
+    assert store_feedback(engine, SERVICE, request_of(accepted(card, second))).new == 1
+
+
+def test_repeat_with_a_later_timestamp_keeps_the_first_report(engine):
+    (card,) = issue(engine)
+    store_feedback(engine, SERVICE, request_of(accepted(card)))
+    later = accepted(card, when="2024-03-02T08:00:00Z")
     assert store_feedback(engine, SERVICE, request_of(later)) == StoreResult(new=0, duplicate=1)
     (row,) = feedback_rows(engine)
-    assert row.accepted_suggestions == [first]
+    assert row.accepted_suggestions == [card.offered.suggestions[0]]
     assert row.outcome_timestamp.replace(tzinfo=UTC) == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert row.latest_timestamp.replace(tzinfo=UTC) == datetime(2024, 3, 2, 8, tzinfo=UTC)
+    earlier = accepted(card, when="2024-02-01T08:00:00Z")
+    store_feedback(engine, SERVICE, request_of(earlier))  # an older repeat moves nothing
+    (row,) = feedback_rows(engine)
+    assert row.latest_timestamp.replace(tzinfo=UTC) == datetime(2024, 3, 2, 8, tzinfo=UTC)
 
 
 def test_duplicates_inside_one_request_count_once(engine):
-    card = new_uuid()
-    request = request_of(overridden(card), overridden(card, "other"), accepted(card))
+    (card,) = issue(engine)
+    request = request_of(overridden(card), overridden(card), overridden(card, "other"))
     assert store_feedback(engine, SERVICE, request) == StoreResult(new=2, duplicate=1)
 
 
-def test_same_card_under_another_service_is_kept_apart(engine):
-    request = request_of(overridden(new_uuid()))
-    store_feedback(engine, SERVICE, request)
-    assert store_feedback(engine, "pannet-order-sign", request) == StoreResult(1, 0)
-
-
 def test_stored_fields(engine):
-    card, suggestion = new_uuid(), new_uuid()
+    card, other = issue(engine, count=2)
     store_feedback(
         engine,
         SERVICE,
-        request_of(accepted(card, suggestion), overridden(new_uuid(), "not-resected", "see MDT")),
+        request_of(accepted(card), overridden(other, "not-resected", "see MDT")),
     )
     first, second = feedback_rows(engine)
     assert (first.card_uuid, first.outcome, first.accepted_suggestions) == (
-        card,
+        card.uuid,
         "accepted",
-        [suggestion],
+        [card.offered.suggestions[0]],
     )
     assert first.override_reason_code is None and first.user_comment is None
     assert (
@@ -131,39 +190,120 @@ def test_stored_fields(engine):
         second.override_reason_display,
         second.user_comment,
         second.accepted_suggestions,
-    ) == ("urn:pannet:override", "not-resected", "Not-Resected", "see MDT", [])
+    ) == (REASON_SYSTEM, "not-resected", "Not-Resected", "see MDT", [])
     assert second.received_at is not None
 
 
-def test_feedback_for_a_card_never_issued_is_stored(engine):
-    assert store_feedback(engine, SERVICE, request_of(overridden(new_uuid()))).new == 1
+def test_a_reason_without_system_is_stored_with_the_cards_system(engine):
+    (card,) = issue(engine)
+    item = overridden(card, "other")
+    del item["overrideReason"]["reason"]["system"]
+    store_feedback(engine, SERVICE, request_of(item))
+    assert store_feedback(engine, SERVICE, request_of(overridden(card, "other"))).duplicate == 1
+    (row,) = feedback_rows(engine)
+    assert (row.override_reason_system, row.override_reason_code) == (REASON_SYSTEM, "other")
+
+
+# --- checked against the issued card --------------------------------------------------------
+
+
+def test_feedback_for_a_card_never_issued_is_refused(engine):
+    stranger = IssuedCard(new_uuid(), "low", "info")
+    with pytest.raises(CardNotIssued, match=r"feedback\[0\]\.card"):
+        store_feedback(engine, SERVICE, request_of(overridden(stranger)))
+    assert feedback_rows(engine) == []
+
+
+def test_feedback_for_another_services_card_is_refused(engine):
+    (card,) = issue(engine, "pannet-order-sign")
+    with pytest.raises(CardNotIssued):
+        store_feedback(engine, SERVICE, request_of(overridden(card)))
+    assert store_feedback(engine, "pannet-order-sign", request_of(overridden(card))).new == 1
+
+
+def test_feedback_from_another_issuer_is_refused(engine):
+    (card,) = issue(engine, issuer=ISSUER)
+    for other in ("https://other-ehr.example.org", ISSUER + "/"):
+        with pytest.raises(CardNotIssued):
+            store_feedback(engine, SERVICE, request_of(overridden(card)), issuer=other)
+    assert store_feedback(engine, SERVICE, request_of(overridden(card)), issuer=ISSUER).new == 1
+
+
+def test_with_verification_on_a_card_issued_without_an_issuer_is_refused(engine):
+    (card,) = issue(engine, issuer=None)
+    with pytest.raises(CardNotIssued):
+        store_feedback(engine, SERVICE, request_of(overridden(card)), issuer=ISSUER)
+    # verification off: nobody is authenticated, the issuer is not compared
+    assert store_feedback(engine, SERVICE, request_of(overridden(card))).new == 1
+
+
+def test_suggestions_the_card_never_offered_are_refused(engine):
+    (card,) = issue(engine)
+    with pytest.raises(FeedbackValidationError, match=r"acceptedSuggestions\[0\]\.id"):
+        store_feedback(engine, SERVICE, request_of(accepted(card, new_uuid())))
+    with pytest.raises(FeedbackValidationError, match="at most one"):
+        store_feedback(engine, SERVICE, request_of(accepted(card, *card.offered.suggestions)))
+    assert feedback_rows(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("system", "code"),
+    [(REASON_SYSTEM, "made-up"), ("urn:other", "other"), (None, "made-up")],
+)
+def test_override_reasons_the_card_never_offered_are_refused(engine, system, code):
+    (card,) = issue(engine)
+    item = overridden(card, code)
+    item["overrideReason"]["reason"]["system"] = system
+    if system is None:
+        del item["overrideReason"]["reason"]["system"]
+    with pytest.raises(FeedbackValidationError, match=r"overrideReason\.reason"):
+        store_feedback(engine, SERVICE, request_of(item))
+
+
+def test_one_bad_entry_refuses_the_whole_request(engine):
+    card, other = issue(engine, count=2)
+    request = request_of(overridden(card, "other"), accepted(other, new_uuid()))
+    with pytest.raises(FeedbackValidationError, match=r"feedback\[1\]"):
+        store_feedback(engine, SERVICE, request)
+    assert feedback_rows(engine) == []
+
+
+def test_issued_card_of_a_built_card_records_what_it_offered(engine):
+    card = build_assessment_card(assessment(Tier.INTERMEDIATE), **card_args(card_uuid=new_uuid()))
+    issued = IssuedCard.of(card, tier="intermediate")
+    assert issued.offered.suggestions == tuple(s.uuid for s in card.suggestions)
+    assert issued.offered.at_most_one
+    assert {code for _, code in issued.offered.override_reasons} >= {"patient-declined"}
 
 
 def test_a_failing_entry_rolls_back_the_whole_request(engine):
-    good = request_of(overridden(new_uuid())).feedback[0]
+    card, other = issue(engine, count=2)
+    good = request_of(overridden(card)).feedback[0]
     # Valid on the wire cannot fail in SQL, so bypass validation to make the database refuse.
     broken = Feedback.model_construct(
-        card=None,
-        outcome=Outcome.OVERRIDDEN,
+        card=other.uuid,
+        outcome=None,
         accepted_suggestions=None,
         override_reason=None,
         outcome_timestamp=datetime(2024, 3, 1, tzinfo=UTC),
     )
-    with pytest.raises(FeedbackStoreError):
+    with pytest.raises((FeedbackStoreError, AttributeError)):
         store_feedback(engine, SERVICE, FeedbackRequest.model_construct(feedback=[good, broken]))
     assert feedback_rows(engine) == []
 
 
 def test_bad_service_id_is_refused(engine):
+    (card,) = issue(engine)
     with pytest.raises(FeedbackValidationError):
-        store_feedback(engine, "", request_of(overridden(new_uuid())))
+        store_feedback(engine, "", request_of(overridden(card)))
     with pytest.raises(FeedbackValidationError):
-        store_feedback(engine, "s" * 129, request_of(overridden(new_uuid())))
+        store_feedback(engine, "s" * 129, request_of(overridden(card)))
 
 
 def test_user_comment_is_not_logged(engine, caplog):
+    (card,) = issue(engine)
     caplog.set_level(logging.DEBUG)
-    store_feedback(engine, SERVICE, request_of(overridden(new_uuid(), comment="moved to Lyon")))
+    store_feedback(engine, SERVICE, request_of(overridden(card, comment="moved to Lyon")))
     assert "Lyon" not in caplog.text
     assert "1 new" in caplog.text
 
@@ -171,11 +311,11 @@ def test_user_comment_is_not_logged(engine, caplog):
 def test_issued_cards_are_recorded_once(engine):
     cards = [IssuedCard(new_uuid(), "low", "info"), IssuedCard(new_uuid(), None, "warning")]
     kwargs = {"service_id": SERVICE, "hook": "patient-view", "hook_instance": new_uuid()}
-    assert record_issued_cards(engine, cards=cards, **kwargs) == 2
+    assert record_issued_cards(engine, cards=cards, issuer=ISSUER, **kwargs) == 2
     assert record_issued_cards(engine, cards=cards, **kwargs) == 0
     with engine.connect() as connection:
-        tiers = connection.execute(select(issued_table.c.tier).order_by(issued_table.c.tier))
-        assert sorted(tiers.scalars(), key=str) == [None, "low"]
+        rows = connection.execute(select(issued_table.c.tier, issued_table.c.issuer)).all()
+        assert sorted(rows, key=lambda r: str(r.tier)) == [(None, ISSUER), ("low", ISSUER)]
 
 
 @pytest.mark.parametrize(
@@ -217,7 +357,7 @@ def run_in_threads(count: int, work) -> list:
 
 
 def test_eight_threads_posting_the_same_feedback_store_one_row(engine):
-    request = request_of(overridden(new_uuid(), "other"))
+    request = request_of(overridden(*issue(engine), "other"))
     results = run_in_threads(8, lambda _: store_feedback(engine, SERVICE, request))
     assert sum(r.new for r in results) == 1
     assert sum(r.duplicate for r in results) == 7
@@ -225,12 +365,12 @@ def test_eight_threads_posting_the_same_feedback_store_one_row(engine):
 
 
 def test_eight_threads_posting_different_cards_store_all(engine):
-    cards = [new_uuid() for _ in range(8)]
+    cards = issue(engine, count=8)
     results = run_in_threads(
         8, lambda i: store_feedback(engine, SERVICE, request_of(accepted(cards[i])))
     )
     assert all(r == StoreResult(new=1, duplicate=0) for r in results)
-    assert sorted(row.card_uuid for row in feedback_rows(engine)) == sorted(cards)
+    assert sorted(row.card_uuid for row in feedback_rows(engine)) == sorted(c.uuid for c in cards)
 
 
 # --- durability ----------------------------------------------------------------------------
@@ -252,8 +392,8 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_feedback_survives_kill_9_right_after_storing(database_url):
-    card = new_uuid()
+def test_feedback_survives_kill_9_right_after_storing(database_url, engine):
+    (card,) = issue(engine)
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, database_url, SERVICE],
         stdin=subprocess.PIPE,
@@ -276,7 +416,7 @@ def test_feedback_survives_kill_9_right_after_storing(database_url):
         assert Path(database_url.removeprefix("sqlite:///") + "-wal").stat().st_size > 0
     reopened = make_engine(database_url)
     try:
-        assert [row.card_uuid for row in feedback_rows(reopened)] == [card]
+        assert [row.card_uuid for row in feedback_rows(reopened)] == [card.uuid]
     finally:
         reopened.dispose()
 
@@ -284,20 +424,11 @@ def test_feedback_survives_kill_9_right_after_storing(database_url):
 # --- statistics ----------------------------------------------------------------------------
 
 
-def issue(engine: Engine, service_id: str, tier: str | None, count: int) -> list[str]:
-    cards = [IssuedCard(new_uuid(), tier, "info") for _ in range(count)]
-    record_issued_cards(
-        engine, service_id=service_id, hook="patient-view", hook_instance=new_uuid(), cards=cards
-    )
-    return [card.uuid for card in cards]
-
-
 def test_statistics_per_service_and_tier(engine):
     low = issue(engine, SERVICE, "low", 4)
     high = issue(engine, SERVICE, "high", 2)
     untiered = issue(engine, SERVICE, None, 1)
     other = issue(engine, "pannet-order-sign", "intermediate", 1)
-    stranger = new_uuid()
     store_feedback(
         engine,
         SERVICE,
@@ -305,25 +436,28 @@ def test_statistics_per_service_and_tier(engine):
             accepted(low[0]),
             overridden(low[1], "not-resected"),
             overridden(low[2], "not-resected", "MDT decided otherwise"),
-            overridden(low[0], "patient-declined"),  # the same card, later overridden too
             overridden(high[0]),  # no coded reason
             overridden(high[1], comment="comment only"),
             overridden(untiered[0], "patient-declined"),
-            accepted(stranger),
-            accepted(other[0]),  # posted to the wrong service: unknown here
         ),
     )
+    # low[0] overridden later: it counts once, as overridden
+    later = "2024-03-05T10:00:00Z"
+    store_feedback(engine, SERVICE, request_of(overridden(low[0], "patient-declined", when=later)))
+    # low[1] overridden again with another reason later: its latest reason counts
+    store_feedback(engine, SERVICE, request_of(overridden(low[1], "other", when=later)))
     store_feedback(engine, SERVICE, request_of(accepted(low[0])))  # a duplicate changes nothing
 
     rows = {(r.tier, r.card_known): r for r in feedback_stats(engine, SERVICE)}
-    assert list(rows) == [("low", True), ("high", True), (None, True), (None, False)]
+    assert list(rows) == [("low", True), ("high", True), (None, True)]
 
     low_row = rows[("low", True)]
-    assert (low_row.cards_issued, low_row.cards_with_feedback, low_row.feedback_count) == (4, 3, 4)
-    assert (low_row.accepted, low_row.overridden) == (1, 3)
-    assert (low_row.acceptance_rate, low_row.override_rate) == (0.25, 0.75)
+    assert (low_row.cards_issued, low_row.cards_with_feedback, low_row.feedback_count) == (4, 3, 5)
+    assert (low_row.accepted, low_row.overridden) == (0, 3)
+    assert (low_row.acceptance_rate, low_row.override_rate) == (0.0, 0.75)
     assert [(r.code, r.count, r.display) for r in low_row.top_override_reasons] == [
-        ("not-resected", 2, "Not-Resected"),
+        ("not-resected", 1, "Not-Resected"),
+        ("other", 1, "Other"),
         ("patient-declined", 1, "Patient-Declined"),
     ]
 
@@ -334,15 +468,47 @@ def test_statistics_per_service_and_tier(engine):
     untiered_row = rows[(None, True)]
     assert (untiered_row.cards_issued, untiered_row.overridden) == (1, 1)
 
-    unknown = rows[(None, False)]
-    assert (unknown.cards_issued, unknown.accepted, unknown.feedback_count) == (0, 2, 2)
-    assert unknown.acceptance_rate is None and unknown.override_rate is None
-
     everything = feedback_stats(engine)
     other_rows = [r for r in everything if r.service_id == "pannet-order-sign"]
     assert [(r.tier, r.cards_issued, r.feedback_count, r.acceptance_rate) for r in other_rows] == [
         ("intermediate", 1, 0, 0.0)
     ]
+    del other
+
+
+def test_a_card_accepted_after_an_override_counts_as_accepted(engine):
+    (card,) = issue(engine, SERVICE, "high", 1)
+    store_feedback(engine, SERVICE, request_of(accepted(card)))
+    store_feedback(
+        engine, SERVICE, request_of(overridden(card, "other", when="2024-03-02T10:00:00Z"))
+    )
+    # accepted again, repeating the first report: the latest report is now that one
+    store_feedback(engine, SERVICE, request_of(accepted(card, when="2024-03-03T10:00:00Z")))
+    (row,) = feedback_stats(engine, SERVICE)
+    assert (row.accepted, row.overridden, row.cards_with_feedback, row.feedback_count) == (
+        1,
+        0,
+        1,
+        2,
+    )
+
+
+def test_feedback_about_unknown_cards_from_before_the_checks_is_reported_apart(engine):
+    # rows written before feedback was checked against issued cards: straight into the table
+    (card,) = issue(engine)
+    store_feedback(engine, SERVICE, request_of(accepted(card)))
+    with engine.begin() as connection:
+        row = connection.execute(select(feedback_table)).mappings().one()
+        stray = {
+            **{k: v for k, v in row.items() if k != "id"},
+            "card_uuid": new_uuid(),
+            "fingerprint": "f" * 64,
+        }
+        connection.execute(feedback_table.insert().values(**stray))
+    rows = {(r.tier, r.card_known): r for r in feedback_stats(engine, SERVICE)}
+    unknown = rows[(None, False)]
+    assert (unknown.cards_issued, unknown.accepted, unknown.feedback_count) == (0, 1, 1)
+    assert unknown.acceptance_rate is None and unknown.override_rate is None
 
 
 def test_statistics_serialise_in_camel_case(engine):

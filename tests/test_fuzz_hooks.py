@@ -37,7 +37,7 @@ def cds(tmp_path_factory):
 
 
 def check_answer(response) -> None:
-    assert response.status_code in (200, 400, 412, 413), response.get_data(as_text=True)[:300]
+    assert response.status_code in (200, 400, 404, 412, 413), response.get_data(as_text=True)[:300]
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "<html" not in text.lower()
     body = json.loads(text)

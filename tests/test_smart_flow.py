@@ -192,7 +192,22 @@ def test_unknown_iss_page(live):
         timeout=30,
     )
     assert page.status_code == 403 and "not connected" in page.text
-    assert "http://127.0.0.1:9/fhir" in page.text
+    assert "<code>http://127.0.0.1:9/fhir</code>" in page.text
+
+
+def test_unknown_iss_is_shown_as_code_and_cut_never_as_prose(live):
+    injected = (
+        "https://ehr.example.org/fhir Your account is locked. Call the help desk on"
+        " +1 555 0100 and read them your password. " + "x" * 300
+    )
+    page = requests.get(f"{live.url}/smart/launch", params={"iss": injected}, timeout=30)
+    assert page.status_code == 403
+    message = re.search(r'<p class="error-message">(.*?)</p>', page.text, re.S).group(1)
+    assert "help desk" not in message and "ehr.example.org" not in message
+    quoted = re.search(r"<code>(.*?)</code>", page.text, re.S).group(1)
+    assert quoted.startswith("https://ehr.example.org/fhir Your account")
+    assert len(quoted) <= 100 and quoted.endswith("…")
+    assert "x" * 100 not in page.text
 
 
 def test_forged_state_page(live, ehr, patient):

@@ -22,6 +22,7 @@ from cds_service.errors import (
     TooManyRequests,
     quoted,
 )
+from cds_service.feedback.caller import caller_issuer
 from cds_service.feedback.errors import FeedbackStoreError
 from cds_service.feedback.store import IssuedCard, record_issued_cards
 from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable, TooMuchData
@@ -164,11 +165,8 @@ def _cards(
             service_id=service.id,
             hook=hook.hook,
             hook_instance=hook.hook_instance,
-            cards=[
-                IssuedCard(
-                    uuid=card_uuid, tier=_tier_word(assessment), indicator=card.indicator.value
-                )
-            ],
+            cards=[IssuedCard.of(card, tier=_tier_word(assessment))],
+            issuer=caller_issuer(state),
         )
     except FeedbackStoreError:
         # The clinician still gets the card; only the acceptance statistics miss it.

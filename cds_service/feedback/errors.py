@@ -22,3 +22,7 @@ class FeedbackValidationError(FeedbackError):
 class FeedbackStoreError(FeedbackError):
     """The database could not store or read feedback (HTTP 503: the client may retry, since
     storing is idempotent)."""
+
+
+class CardNotIssued(FeedbackValidationError):
+    """Feedback about a card this service did not issue to this client (HTTP 404)."""

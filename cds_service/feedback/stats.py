@@ -1,25 +1,32 @@
 """Acceptance and override statistics per service and risk tier.
 
-Definitions (the feedback store keeps one row per service, card and outcome, so counts of rows
-are counts of distinct cards):
+Definitions. Each card counts once, by its latest report: the store keeps one row per distinct
+report about a card (a changed outcome, or a second, different override, is a new row), and the
+latest is the one with the greatest outcomeTimestamp (a repeat of an earlier report moves that
+report's timestamp; ties go to the one received last). So a card accepted and then overridden
+counts as overridden, and accepted + overridden = cards_with_feedback.
 - `cards_issued`: cards the service returned with that tier;
-- `accepted` / `overridden`: cards with at least one `accepted` / `overridden` feedback (a card
-  can count in both when a client reported both);
+- `cards_with_feedback`: issued cards with at least one report;
+- `feedback_count`: distinct reports stored (all of them, not only the latest);
+- `accepted` / `overridden`: cards whose latest report is `accepted` / `overridden`;
 - `acceptance_rate` / `override_rate`: those counts over `cards_issued` (the usual "alert
   override rate": cards ignored by the user produce no feedback and so stay in the denominator);
   None when no card was issued;
-- feedback about a card never recorded as issued by that service is reported in a separate row
-  with `card_known` false and tier None, so it does not distort the rates of real tiers.
+- `top_override_reasons`: coded reasons of the latest reports of overridden cards;
+- feedback about a card not recorded as issued by that service (possible only for rows written
+  before feedback was checked against issued cards) is reported in a separate row with
+  `card_known` false and tier None, so it does not distort the rates of real tiers.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
-from sqlalchemy import Connection, Engine, and_, case, distinct, func, select
+from sqlalchemy import Connection, Engine, and_, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from cds_service.feedback.errors import FeedbackStoreError
@@ -73,6 +80,7 @@ GroupKey = tuple[str, str | None, bool]
 class _Counts:
     cards_issued: int = 0
     cards_with_feedback: int = 0
+    feedback_count: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     reasons: list[OverrideReasonCount] = field(default_factory=list)
 
@@ -83,8 +91,6 @@ def _rate(part: int, whole: int) -> float | None:
 
 def _collect(connection: Connection, service_id: str | None) -> dict[GroupKey, _Counts]:
     i, f = issued_cards, feedback
-    known = case((i.c.card_uuid.is_(None), 0), else_=1).label("known")
-    joined = f.outerjoin(i, and_(i.c.card_uuid == f.c.card_uuid, i.c.service_id == f.c.service_id))
     issued_filter = [] if service_id is None else [i.c.service_id == service_id]
     feedback_filter = [] if service_id is None else [f.c.service_id == service_id]
     groups: dict[GroupKey, _Counts] = defaultdict(_Counts)
@@ -97,33 +103,52 @@ def _collect(connection: Connection, service_id: str | None) -> dict[GroupKey, _
     for sid, tier, count in connection.execute(issued):
         groups[(sid, tier, True)].cards_issued = count
 
-    group_cols = (f.c.service_id, i.c.tier, known)
-    per_card = (
-        select(*group_cols, func.count(distinct(f.c.card_uuid)))
+    def grouped(rows: Any) -> tuple[Any, tuple[Any, ...]]:
+        """`rows` joined to their issued card, and the (service, tier, known) columns."""
+        joined = rows.outerjoin(
+            i, and_(i.c.card_uuid == rows.c.card_uuid, i.c.service_id == rows.c.service_id)
+        )
+        known = case((i.c.card_uuid.is_(None), 0), else_=1).label("known")
+        return joined, (rows.c.service_id, i.c.tier, known)
+
+    joined, group_cols = grouped(f)
+    records = (
+        select(*group_cols, func.count())
         .select_from(joined)
         .where(*feedback_filter)
         .group_by(*group_cols)
     )
-    for sid, tier, is_known, count in connection.execute(per_card):
-        groups[(sid, tier, bool(is_known))].cards_with_feedback = count
+    for sid, tier, is_known, count in connection.execute(records):
+        groups[(sid, tier, bool(is_known))].feedback_count = count
 
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(f.c.service_id, f.c.card_uuid),
+            order_by=(f.c.latest_timestamp.desc(), f.c.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(f, rank).where(*feedback_filter).subquery()
+    latest = select(ranked).where(ranked.c.rank == 1).subquery()
+    joined, group_cols = grouped(latest)
     per_outcome = (
-        select(*group_cols, f.c.outcome, func.count())
+        select(*group_cols, latest.c.outcome, func.count())
         .select_from(joined)
-        .where(*feedback_filter)
-        .group_by(*group_cols, f.c.outcome)
+        .group_by(*group_cols, latest.c.outcome)
     )
     for sid, tier, is_known, outcome, count in connection.execute(per_outcome):
-        groups[(sid, tier, bool(is_known))].outcomes[outcome] = count
+        group = groups[(sid, tier, bool(is_known))]
+        group.outcomes[outcome] = count
+        group.cards_with_feedback += count
 
-    reason_cols = (f.c.override_reason_system, f.c.override_reason_code)
+    reason_cols = (latest.c.override_reason_system, latest.c.override_reason_code)
     per_reason = (
-        select(*group_cols, *reason_cols, func.max(f.c.override_reason_display), func.count())
+        select(*group_cols, *reason_cols, func.max(latest.c.override_reason_display), func.count())
         .select_from(joined)
         .where(
-            *feedback_filter,
-            f.c.outcome == Outcome.OVERRIDDEN.value,
-            f.c.override_reason_code.is_not(None),
+            latest.c.outcome == Outcome.OVERRIDDEN.value,
+            latest.c.override_reason_code.is_not(None),
         )
         .group_by(*group_cols, *reason_cols)
     )
@@ -144,7 +169,7 @@ def _row(key: GroupKey, counts: _Counts, top_reasons: int) -> FeedbackStatsRow:
         card_known=card_known,
         cards_issued=counts.cards_issued,
         cards_with_feedback=counts.cards_with_feedback,
-        feedback_count=sum(counts.outcomes.values()),
+        feedback_count=counts.feedback_count,
         accepted=accepted,
         overridden=overridden,
         acceptance_rate=_rate(accepted, counts.cards_issued),
@@ -166,7 +191,7 @@ def feedback_stats(
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "postgresql":
-                # One snapshot for all four queries, so the columns of a row agree.
+                # One snapshot for all the queries, so the columns of a row agree.
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             groups = _collect(connection, service_id)
     except SQLAlchemyError as exc:

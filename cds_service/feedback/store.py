@@ -8,21 +8,25 @@ NOTHING on a unique key), so concurrent identical posts cannot race into two row
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Connection, Engine, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from cds_service.cards.models import Indicator
+from cds_service.cards.models import Card, Indicator, SelectionBehavior
+from cds_service.feedback.checks import IssuedRecord, Offered, as_offered, check_request
 from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
 from cds_service.feedback.models import UUID_PATTERN, Feedback, FeedbackRequest
 from cds_service.feedback.tables import (
     MAX_HOOK,
     MAX_HOOK_INSTANCE,
+    MAX_ISSUER,
     MAX_SERVICE_ID,
     feedback,
     issued_cards,
@@ -35,11 +39,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class IssuedCard:
     """A card the service returned: its `uuid`, the tier it stated (None when the card stated no
-    tier, e.g. "incomplete data") and its indicator."""
+    tier, e.g. "incomplete data"), its indicator and what it offered (suggestion uuids, coded
+    override reasons) for checking feedback about it."""
 
     uuid: str
     tier: Tier | None
     indicator: Indicator
+    offered: Offered = field(default_factory=Offered)
 
     def __post_init__(self) -> None:
         if not UUID_PATTERN.match(self.uuid):
@@ -47,6 +53,18 @@ class IssuedCard:
         if self.tier is not None:
             object.__setattr__(self, "tier", Tier(self.tier))
         object.__setattr__(self, "indicator", Indicator(self.indicator))
+
+    @classmethod
+    def of(cls, card: Card, tier: Tier | str | None) -> IssuedCard:
+        """The record of `card` as it goes to the client."""
+        if card.uuid is None:
+            raise ValueError("an issued card needs a uuid")
+        offered = Offered(
+            suggestions=tuple(s.uuid for s in card.suggestions or () if s.uuid is not None),
+            override_reasons=tuple((c.system, c.code) for c in card.override_reasons or ()),
+            at_most_one=card.selection_behavior is SelectionBehavior.AT_MOST_ONE,
+        )
+        return cls(uuid=card.uuid, tier=tier, indicator=card.indicator, offered=offered)
 
 
 @dataclass(frozen=True)
@@ -85,14 +103,18 @@ def record_issued_cards(
     hook_instance: str,
     cards: Sequence[IssuedCard],
     issued_at: datetime | None = None,
+    issuer: str | None = None,
 ) -> int:
-    """Record cards returned by `service_id`; returns how many were not recorded before.
+    """Record cards returned by `service_id` to the client `issuer` (the verified JWT `iss`;
+    None with JWT verification off); returns how many were not recorded before.
 
     Re-recording a card uuid (a retried call) is a no-op.
     """
     _require_text("serviceId", service_id, MAX_SERVICE_ID)
     _require_text("hook", hook, MAX_HOOK)
     _require_text("hookInstance", hook_instance, MAX_HOOK_INSTANCE)
+    if issuer is not None:
+        _require_text("issuer", issuer, MAX_ISSUER)
     if not cards:
         return 0
     when = (issued_at or datetime.now(UTC)).astimezone(UTC)
@@ -107,8 +129,10 @@ def record_issued_cards(
                         service_id=service_id,
                         hook=hook,
                         hook_instance=hook_instance,
+                        issuer=issuer,
                         tier=None if card.tier is None else card.tier.value,
                         indicator=card.indicator.value,
+                        offered=card.offered.to_json(),
                         issued_at=when,
                     )
                 )
@@ -118,6 +142,21 @@ def record_issued_cards(
     return recorded
 
 
+def fingerprint(item: Feedback) -> str:
+    """What makes two reports about one card the same report: the outcome and its content
+    (accepted suggestions as a set; coded reason and comment), not the timestamp."""
+    reason = item.override_reason
+    coding = reason.reason if reason is not None else None
+    content = [
+        item.outcome.value,
+        sorted(item.accepted_suggestion_ids),
+        coding.system if coding else None,
+        coding.code if coding else None,
+        reason.user_comment if reason else None,
+    ]
+    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+
+
 def _feedback_row(service_id: str, item: Feedback, received_at: datetime) -> dict[str, object]:
     reason = item.override_reason
     coding = reason.reason if reason is not None else None
@@ -125,7 +164,9 @@ def _feedback_row(service_id: str, item: Feedback, received_at: datetime) -> dic
         "service_id": service_id,
         "card_uuid": item.card,
         "outcome": item.outcome.value,
+        "fingerprint": fingerprint(item),
         "outcome_timestamp": item.outcome_timestamp,
+        "latest_timestamp": item.outcome_timestamp,
         "accepted_suggestions": item.accepted_suggestion_ids,
         "override_reason_system": coding.system if coding is not None else None,
         "override_reason_code": coding.code if coding is not None else None,
@@ -135,24 +176,60 @@ def _feedback_row(service_id: str, item: Feedback, received_at: datetime) -> dic
     }
 
 
-def store_feedback(engine: Engine, service_id: str, request: FeedbackRequest) -> StoreResult:
-    """Store every entry of `request` for `service_id` in one committed transaction.
+def _issued_records(connection: Connection, cards: set[str]) -> dict[str, IssuedRecord]:
+    i = issued_cards
+    rows = connection.execute(
+        select(i.c.card_uuid, i.c.service_id, i.c.issuer, i.c.offered).where(
+            i.c.card_uuid.in_(sorted(cards))
+        )
+    )
+    return {
+        row.card_uuid: IssuedRecord(row.service_id, row.issuer, Offered.from_json(row.offered))
+        for row in rows
+    }
 
-    An entry whose (service, card, outcome) is already stored, from an earlier request or earlier
-    in this one, is counted as a duplicate and leaves the stored row unchanged. Feedback about a
-    card this service never recorded as issued is stored too; statistics report it apart.
+
+def _repeat(connection: Connection, row: dict[str, object]) -> None:
+    """A report already stored: only its latest outcomeTimestamp may move forward."""
+    f = feedback
+    connection.execute(
+        update(f)
+        .where(f.c.service_id == row["service_id"])
+        .where(f.c.card_uuid == row["card_uuid"])
+        .where(f.c.fingerprint == row["fingerprint"])
+        .where(f.c.latest_timestamp < row["latest_timestamp"])
+        .values(latest_timestamp=row["latest_timestamp"])
+    )
+
+
+def store_feedback(
+    engine: Engine, service_id: str, request: FeedbackRequest, *, issuer: str | None = None
+) -> StoreResult:
+    """Check every entry of `request` against its issued card (feedback.checks) and store them
+    all in one committed transaction, or none (CardNotIssued, FeedbackValidationError).
+
+    `issuer` is the caller's verified JWT `iss` (None with JWT verification off: not compared).
+    An entry whose content is already stored for its card, from an earlier request or earlier
+    in this one, is counted as a duplicate; a later outcomeTimestamp only moves the stored
+    row's `latest_timestamp`.
     """
     _require_text("serviceId", service_id, MAX_SERVICE_ID)
     received_at = datetime.now(UTC)
     statement = _insert_ignoring_duplicates(
-        engine, feedback, ["service_id", "card_uuid", "outcome"]
+        engine, feedback, ["service_id", "card_uuid", "fingerprint"]
     )
     new = 0
     try:
         with engine.begin() as connection:
+            issued = _issued_records(connection, {item.card for item in request.feedback})
+            check_request(request, service_id=service_id, issuer=issuer, issued=issued)
             for item in request.feedback:
-                row = _feedback_row(service_id, item, received_at)
-                new += len(connection.execute(statement.values(**row)).all())
+                completed = as_offered(item, issued[item.card].offered)
+                row = _feedback_row(service_id, completed, received_at)
+                if connection.execute(statement.values(**row)).all():
+                    new += 1
+                else:
+                    _repeat(connection, row)
     except SQLAlchemyError as exc:
         raise FeedbackStoreError("could not store feedback") from exc
     result = StoreResult(new=new, duplicate=len(request.feedback) - new)

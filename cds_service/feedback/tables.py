@@ -1,4 +1,10 @@
-"""SQL tables of the feedback subsystem, declared on the service's shared metadata."""
+"""SQL tables of the feedback subsystem, declared on the service's shared metadata.
+
+The SQL names carry a version: the tables of the first release (`issued_cards`, `feedback`)
+lacked the issuer, what each card offered and the per-content key of feedback, and `CREATE
+TABLE IF NOT EXISTS` cannot change an existing table. Rows of those tables are left untouched
+and no longer read.
+"""
 
 from __future__ import annotations
 
@@ -25,39 +31,51 @@ from cds_service.feedback.models import (
 MAX_SERVICE_ID = 128
 MAX_HOOK = 128
 MAX_HOOK_INSTANCE = 128
+MAX_ISSUER = 512
 
-# Every card the service returned, so feedback can be related to the tier it showed.
+# Every card the service returned, so feedback can be checked against it (the client it was
+# issued to, what it offered) and related to the tier it showed.
 issued_cards = Table(
-    "issued_cards",
+    "issued_cards_v2",
     metadata,
     Column("card_uuid", String(36), primary_key=True),
     Column("service_id", String(MAX_SERVICE_ID), nullable=False),
     Column("hook", String(MAX_HOOK), nullable=False),
     Column("hook_instance", String(MAX_HOOK_INSTANCE), nullable=False),
+    # The verified JWT `iss` of the call; NULL when JWT verification was off.
+    Column("issuer", String(MAX_ISSUER), nullable=True),
     # NULL = the card stated no tier (incomplete data), not "low".
     Column("tier", String(16), nullable=True),
     Column("indicator", String(16), nullable=False),
+    # {"suggestions": [uuid...], "overrideReasons": [[system, code]...], "atMostOne": bool}
+    Column("offered", JSON, nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("indicator IN ('info', 'warning', 'critical')", name="ck_issued_indicator"),
+    CheckConstraint("indicator IN ('info', 'warning', 'critical')", name="ck_issued_v2_indicator"),
 )
-Index("ix_issued_cards_service_tier", issued_cards.c.service_id, issued_cards.c.tier)
+Index("ix_issued_cards_v2_service_tier", issued_cards.c.service_id, issued_cards.c.tier)
 
-# One row per (service, card, outcome): a client re-sending the same interaction, even with a
-# later outcomeTimestamp, does not count twice; the first report received is kept.
+# One row per distinct report about a card: same card, same outcome and same content (accepted
+# suggestions, or coded reason and comment) is one row however often it is sent, even with a later
+# outcomeTimestamp (that only moves `latest_timestamp`); a changed outcome or a second, different
+# override is a new row. `fingerprint` is the hash of that content (store.fingerprint).
 feedback = Table(
-    "feedback",
+    "feedback_v2",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("service_id", String(MAX_SERVICE_ID), nullable=False),
     Column("card_uuid", String(36), nullable=False),
     Column("outcome", String(16), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    # First reported outcomeTimestamp of this content, and the latest one (a repeat moves it).
     Column("outcome_timestamp", DateTime(timezone=True), nullable=False),
+    Column("latest_timestamp", DateTime(timezone=True), nullable=False),
     Column("accepted_suggestions", JSON, nullable=False),
     Column("override_reason_system", String(MAX_CODING_SYSTEM), nullable=True),
     Column("override_reason_code", String(MAX_CODING_CODE), nullable=True),
     Column("override_reason_display", String(MAX_CODING_DISPLAY), nullable=True),
     Column("user_comment", String(MAX_USER_COMMENT), nullable=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("service_id", "card_uuid", "outcome", name="uq_feedback_card_outcome"),
-    CheckConstraint("outcome IN ('accepted', 'overridden')", name="ck_feedback_outcome"),
+    UniqueConstraint("service_id", "card_uuid", "fingerprint", name="uq_feedback_v2_content"),
+    CheckConstraint("outcome IN ('accepted', 'overridden')", name="ck_feedback_v2_outcome"),
 )
+Index("ix_feedback_v2_card", feedback.c.service_id, feedback.c.card_uuid)

@@ -49,9 +49,18 @@ def _headers(response: Response) -> Response:
     return apply_headers(response, smart_state().config)
 
 
-def _page(status: int, title: str, message: str, hint: str) -> tuple[str, int]:
+def _page(
+    status: int, title: str, message: str, hint: str, quoted: str | None = None
+) -> tuple[str, int]:
     return (
-        render_template("smart/error.html", title=title, message=message, hint=hint, banner=None),
+        render_template(
+            "smart/error.html",
+            title=title,
+            message=message,
+            hint=hint,
+            quoted=quoted,
+            banner=None,
+        ),
         status,
     )
 
@@ -59,7 +68,7 @@ def _page(status: int, title: str, message: str, hint: str) -> tuple[str, int]:
 @bp.errorhandler(SmartError)
 def _smart_error(exc: SmartError) -> tuple[str, int]:
     log.info("SMART app: %s (%d)", type(exc).__name__, exc.status)
-    return _page(exc.status, exc.title, exc.message, exc.hint)
+    return _page(exc.status, exc.title, exc.message, exc.hint, exc.quoted)
 
 
 @bp.errorhandler(HTTPException)

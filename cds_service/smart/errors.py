@@ -3,15 +3,26 @@ what the user can do, with the HTTP status that fits (rendered once by the bluep
 
 from __future__ import annotations
 
+# A value from the request (an `iss`, an OAuth error code) is never woven into the page's prose,
+# where a crafted one could read as an instruction to the user; it is shown apart, as code, cut.
+MAX_QUOTED = 100
+
+
+def quoted_value(value: str) -> str:
+    """`value` as the error page shows it: printable characters only, at most MAX_QUOTED."""
+    printable = "".join(c if c.isprintable() else "?" for c in value[: MAX_QUOTED + 1])
+    return printable if len(printable) <= MAX_QUOTED else printable[: MAX_QUOTED - 1] + "…"
+
 
 class SmartError(Exception):
     status = 500
     title = "The app could not continue"
     hint = "Close the app and open it again from the EHR."
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, quoted: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.quoted = None if quoted is None else quoted_value(quoted)
         if hint is not None:
             self.hint = hint
 

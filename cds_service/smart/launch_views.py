@@ -20,9 +20,23 @@ from cds_service.smart.errors import (
     UnknownIssuer,
 )
 from cds_service.smart.oauth import TokenContext, exchange_code, start_authorization
-from cds_service.smart.sessions import SmartSession, Stage, new_launch_id, new_secret
-from cds_service.smart.state import smart_state
-from cds_service.smart.web import browser_secret, set_browser_cookie
+from cds_service.smart.sessions import (
+    ACTIVE_LIFETIME_S,
+    AUTHORIZING_LIFETIME_S,
+    SmartSession,
+    Stage,
+    new_launch_id,
+    new_secret,
+)
+from cds_service.smart.state import SmartState, smart_state
+from cds_service.smart.web import (
+    MAX_BROWSER_LAUNCHES,
+    browser_launches,
+    browser_secret,
+    drop_browser_cookie,
+    served_over_https,
+    set_browser_cookie,
+)
 from cds_service.state import service_state
 
 PAGE_SERVICE = "pannet-cds-patient-view"
@@ -33,7 +47,7 @@ def _base_url() -> str:
 
 
 def _https() -> bool:
-    return _base_url().startswith("https://") or request.is_secure
+    return served_over_https(request, service_state().settings.base_url)
 
 
 def start_page() -> str:
@@ -48,7 +62,9 @@ def launch() -> Response:
     state = smart_state()
     issuer = state.config.issuer(iss)
     if issuer is None:
-        raise UnknownIssuer(f"The app is not configured for the FHIR server {iss}.")
+        raise UnknownIssuer(
+            "The app is not configured for the FHIR server it was opened with.", quoted=iss
+        )
     iss = normalise_iss(iss)
     http = service_state().http
     smart_config = discover(iss, http)
@@ -56,7 +72,8 @@ def launch() -> Response:
     types = [spec.resource_type for spec in service.prefetch.values()]
     scope = issuer.scope or default_scope(types, ehr_launch=launch_id is not None)
     redirect_uri = f"{_base_url()}/smart/callback"
-    secret = browser_secret(request) or new_secret()
+    # Always a new secret, made here: never one the browser brought along (session fixation).
+    secret = new_secret()
     lid = new_launch_id()
     oauth_state = f"{lid}.{secrets.token_urlsafe(24)}"
     start = start_authorization(
@@ -80,15 +97,32 @@ def launch() -> Response:
     )
     state.store.create(lid, secret, session)
     response = redirect(start.url)
-    set_browser_cookie(response, secret, state.config, https=_https())
+    https = _https()
+    _drop_stale_cookies(response, state, https=https)
+    set_browser_cookie(
+        response, lid, secret, state.config, https=https, max_age=AUTHORIZING_LIFETIME_S
+    )
     return response
+
+
+def _drop_stale_cookies(response: Response, state: SmartState, *, https: bool) -> None:
+    """Forget cookies of launches that ended, and the oldest beyond MAX_BROWSER_LAUNCHES - 1
+    (this launch adds one)."""
+    held = browser_launches(request, https=https)
+    expiry = state.store.expiry_of(held)
+    live = sorted(expiry, key=expiry.__getitem__, reverse=True)
+    keep = set(live[: MAX_BROWSER_LAUNCHES - 1])
+    for lid in held:
+        if lid not in keep:
+            drop_browser_cookie(response, lid, state.config, https=https)
 
 
 def callback() -> Response:
     oauth_state = request.args.get("state") or ""
     lid = oauth_state.split(".", 1)[0]
     state = smart_state()
-    secret = browser_secret(request)
+    https = _https()
+    secret = browser_secret(request, lid, https=https)
     if secret is None:
         raise SessionInvalid("The browser did not send the app's session cookie back.")
     loaded = state.store.load(lid, secret)
@@ -103,7 +137,7 @@ def callback() -> Response:
     if error == "access_denied":
         raise AuthorizationDenied("Access to the patient's record was declined at sign-in.")
     if error:
-        raise AuthorizationFailed(f"The EHR's sign-in answered with the error {error!r}.")
+        raise AuthorizationFailed("The EHR's sign-in answered with an error.", quoted=error)
     issuer = state.config.issuer(session.iss)
     if issuer is None:
         raise SessionInvalid("The EHR of this launch is no longer configured.")
@@ -120,8 +154,15 @@ def callback() -> Response:
     active = session.model_copy(
         update={"stage": Stage.ACTIVE, "token": token, "state": None, "code_verifier": None}
     )
-    state.store.save(loaded, secret, active, extend=True)
-    return redirect(url_for("smart.patient_page", lid=lid))
+    # Signed in: a new secret, so the one that was in the browser during the sign-in opens
+    # nothing from now on.
+    signed_in = new_secret()
+    state.store.save(loaded, secret, active, extend=True, rotate_to=signed_in)
+    response = redirect(url_for("smart.patient_page", lid=lid))
+    set_browser_cookie(
+        response, lid, signed_in, state.config, https=https, max_age=ACTIVE_LIFETIME_S
+    )
+    return response
 
 
 def _check_context(token: TokenContext) -> None:

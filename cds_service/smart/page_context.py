@@ -16,7 +16,7 @@ from cds_service.smart.oauth import TokenContext
 from cds_service.smart.record import PatientRecord, fetch_record, fetcher_for
 from cds_service.smart.sessions import Loaded, SmartSession, Stage
 from cds_service.smart.state import smart_state
-from cds_service.smart.web import browser_secret
+from cds_service.smart.web import browser_secret, served_over_https
 from cds_service.state import service_state
 from fhir_mappers.errors import FhirInputError
 from fhir_mappers.record import inputs_from_resources
@@ -49,7 +49,9 @@ class Analysis:
 
 
 def open_session(lid: str) -> ActiveSession:
-    secret = browser_secret(request)
+    secret = browser_secret(
+        request, lid, https=served_over_https(request, service_state().settings.base_url)
+    )
     if secret is None:
         raise SessionInvalid("The browser did not send the app's session cookie.")
     loaded = smart_state().store.load(lid, secret)

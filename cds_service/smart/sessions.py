@@ -137,12 +137,24 @@ class SessionStore:
             raise SessionInvalid("The app session could not be read.") from None
         return Loaded(lid, SmartSession.model_validate_json(plain), row.version)
 
-    def save(self, loaded: Loaded, secret: str, session: SmartSession, *, extend: bool) -> None:
-        """Replace the session if nobody changed it since `loaded`; else SessionInvalid."""
+    def save(
+        self,
+        loaded: Loaded,
+        secret: str,
+        session: SmartSession,
+        *,
+        extend: bool,
+        rotate_to: str | None = None,
+    ) -> None:
+        """Replace the session if nobody changed it since `loaded`; else SessionInvalid.
+        `rotate_to` binds it to a new browser secret from now on (the old one stops working)."""
+        key = rotate_to or secret
         values: dict[str, object] = {
-            "payload": _fernet(secret, loaded.lid).encrypt(session.model_dump_json().encode()),
+            "payload": _fernet(key, loaded.lid).encrypt(session.model_dump_json().encode()),
             "version": loaded.version + 1,
         }
+        if rotate_to is not None:
+            values["owner"] = _owner(rotate_to)
         if extend:
             values["expires_at"] = time.time() + ACTIVE_LIFETIME_S
         with self._engine.begin() as conn:
@@ -154,3 +166,16 @@ class SessionStore:
             )
         if result.rowcount != 1:
             raise SessionInvalid("This action was already taken in another request.")
+
+    def expiry_of(self, lids: list[str]) -> dict[str, float]:
+        """When each of `lids` that is still stored expires (unknown ones are left out)."""
+        wanted = [lid for lid in lids if valid_token(lid)]
+        if not wanted:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(sessions_table.c.id, sessions_table.c.expires_at).where(
+                    sessions_table.c.id.in_(wanted)
+                )
+            )
+            return {row.id: row.expires_at for row in rows}
