@@ -22,6 +22,7 @@ from jwt.exceptions import (
     MissingRequiredClaimError,
     PyJWTError,
 )
+from sqlalchemy import Connection
 
 from cds_service.auth.errors import AuthenticationError, untrusted
 from cds_service.auth.jwks import ALGORITHM_KEY_TYPES, JwksCache, VerificationKey
@@ -58,10 +59,14 @@ class ClientJwtVerifier:
         self._replay = replay_cache
         self._policy = policy if policy is not None else VerifierPolicy()
 
-    def verify(self, authorization_header: str | None, audience: str) -> VerifiedClient:
+    def verify(
+        self, authorization_header: str | None, audience: str, *, record_jti: bool = True
+    ) -> VerifiedClient:
         """Check the `Authorization` header of a call to `audience` (the absolute URL called,
         without query string); raise `AuthenticationError` unless it is a fresh, valid JWT of a
-        trusted issuer. Records the `jti`: a second call with the same token fails."""
+        trusted issuer. Records the `jti`: a second call with the same token fails. With
+        `record_jti=False` the caller must call `record_jti` before it answers (the hook call
+        does, in the one transaction that also stores its audit record)."""
         token = self._bearer_token(authorization_header)
         header = _unverified_header(token)
         algorithm, kid, jku = _check_header(header)
@@ -80,10 +85,19 @@ class ClientJwtVerifier:
             )
         claims, used = self._decode(token, keys, algorithm, issuer, audience)
         client = self._check_claims(claims, issuer, algorithm, used)
-        replay_until = client.expires_at + timedelta(seconds=self._policy.leeway_seconds)
-        if self._replay.seen_before(issuer, client.jti, replay_until):
-            raise AuthenticationError(f"JWT jti {client.jti!r} of issuer {issuer!r} was replayed")
+        if record_jti:
+            self.record_jti(client)
         return client
+
+    def record_jti(self, client: VerifiedClient, connection: Connection | None = None) -> None:
+        """Record `client.jti`; raise `AuthenticationError` if it was recorded before. On
+        `connection` the write joins the caller's open transaction: it stays recorded only if
+        that transaction commits."""
+        replay_until = client.expires_at + timedelta(seconds=self._policy.leeway_seconds)
+        if self._replay.seen_before(client.issuer, client.jti, replay_until, connection):
+            raise AuthenticationError(
+                f"JWT jti {client.jti!r} of issuer {client.issuer!r} was replayed"
+            )
 
     def _bearer_token(self, authorization_header: str | None) -> str:
         if not authorization_header or not authorization_header.strip():

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -85,10 +85,12 @@ def record_issued_cards(
     hook_instance: str,
     cards: Sequence[IssuedCard],
     issued_at: datetime | None = None,
+    connection: Connection | None = None,
 ) -> int:
     """Record cards returned by `service_id`; returns how many were not recorded before.
 
-    Re-recording a card uuid (a retried call) is a no-op.
+    Re-recording a card uuid (a retried call) is a no-op. On `connection` the rows join the
+    transaction open there (the hook call's one transaction) instead of committing their own.
     """
     _require_text("serviceId", service_id, MAX_SERVICE_ID)
     _require_text("hook", hook, MAX_HOOK)
@@ -97,25 +99,34 @@ def record_issued_cards(
         return 0
     when = (issued_at or datetime.now(UTC)).astimezone(UTC)
     statement = _insert_ignoring_duplicates(engine, issued_cards, ["card_uuid"])
-    recorded = 0
+
+    def insert_all(on: Connection) -> int:
+        recorded = 0
+        for card in cards:
+            # Values as parameters, not `.values(...)`: rebuilding the statement per row cost
+            # more than running it.
+            inserted = on.execute(
+                statement,
+                {
+                    "card_uuid": card.uuid,
+                    "service_id": service_id,
+                    "hook": hook,
+                    "hook_instance": hook_instance,
+                    "tier": None if card.tier is None else card.tier.value,
+                    "indicator": card.indicator.value,
+                    "issued_at": when,
+                },
+            )
+            recorded += len(inserted.all())
+        return recorded
+
     try:
-        with engine.begin() as connection:
-            for card in cards:
-                inserted = connection.execute(
-                    statement.values(
-                        card_uuid=card.uuid,
-                        service_id=service_id,
-                        hook=hook,
-                        hook_instance=hook_instance,
-                        tier=None if card.tier is None else card.tier.value,
-                        indicator=card.indicator.value,
-                        issued_at=when,
-                    )
-                )
-                recorded += len(inserted.all())
+        if connection is not None:
+            return insert_all(connection)
+        with engine.begin() as own:
+            return insert_all(own)
     except SQLAlchemyError as exc:
         raise FeedbackStoreError("could not record issued cards") from exc
-    return recorded
 
 
 def _feedback_row(service_id: str, item: Feedback, received_at: datetime) -> dict[str, object]:
