@@ -32,11 +32,23 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def write_audit(engine: Engine, record: AuditRecord, connection: Connection | None = None) -> int:
-    """Store `record` in its own committed transaction, or in the one open on `connection`
-    (then it is stored only if that transaction commits); returns its row id."""
+def audit_row(record: AuditRecord) -> dict[str, object]:
+    """The table row of `record` (serialised once: `write_audit` accepts it ready-made, so a
+    caller can build it before it opens its transaction)."""
     row = record.model_dump(mode="json", exclude={"id"})
     row["recorded_at"] = _utc(record.recorded_at)
+    return row
+
+
+def write_audit(
+    engine: Engine,
+    record: AuditRecord | dict[str, object],
+    connection: Connection | None = None,
+) -> int:
+    """Store `record` (or its `audit_row`) in its own committed transaction, or in the one
+    open on `connection` (then it is stored only if that transaction commits); returns its
+    row id."""
+    row = audit_row(record) if isinstance(record, AuditRecord) else record
     try:
         if connection is not None:
             return int(connection.execute(_INSERT, row).scalar_one())
@@ -122,7 +134,9 @@ class AuditRecorder:
         self._next_prune = monotonic()
         self._lock = threading.Lock()
 
-    def record(self, record: AuditRecord, connection: Connection | None = None) -> int:
+    def record(
+        self, record: AuditRecord | dict[str, object], connection: Connection | None = None
+    ) -> int:
         """Write `record` (on `connection`: in its open transaction). Pruning runs apart, after
         the caller's transaction: call `maybe_prune` then."""
         row_id = write_audit(self._engine, record, connection)

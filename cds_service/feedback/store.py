@@ -8,6 +8,7 @@ NOTHING on a unique key), so concurrent identical posts cannot race into two row
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,9 +66,16 @@ def _require_text(name: str, value: str, max_length: int) -> None:
 def _insert_ignoring_duplicates(
     engine: Engine, table: Table, key: Sequence[str]
 ) -> sqlite.Insert | postgresql.Insert:
+    # Built once per statement shape: building it cost more than running it.
+    return _insert_statement(engine.dialect.name, table, tuple(key))
+
+
+@functools.cache
+def _insert_statement(
+    dialect: str, table: Table, key: tuple[str, ...]
+) -> sqlite.Insert | postgresql.Insert:
     # RETURNING tells inserted from ignored rows on both databases (rowcount is -1 on psycopg
     # when SQLAlchemy adds RETURNING for the primary key).
-    dialect = engine.dialect.name
     if dialect == "sqlite":
         insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
     elif dialect == "postgresql":

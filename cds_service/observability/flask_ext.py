@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from cds_service.audit.errors import AuditStoreError
 from cds_service.audit.records import AuditCard, audit_record
-from cds_service.audit.store import AuditRecorder
+from cds_service.audit.store import AuditRecorder, audit_row
 from cds_service.call_writes import CallNotRecorded, CallWrites
 from cds_service.cards.models import Card
 from cds_service.errors import ServiceError
@@ -141,7 +141,10 @@ def record_assessment_call(
         if writes is None:
             ext.audit.record(record)
         else:
-            writes.add(lambda connection: ext.audit.record(record, connection))
+            # Serialised before the transaction: on SQLite its write lock is held from the
+            # first insert to the commit, and every other call of every worker waits for it.
+            row = audit_row(record)
+            writes.add(lambda connection: ext.audit.record(row, connection))
             writes.commit()
             ext.audit.maybe_prune()
     except AuditStoreError as exc:
