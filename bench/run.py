@@ -52,6 +52,8 @@ LEVELS = (1, 8, 32)
 SERVICE_PATH = "/cds-services/pannet-cds-patient-view"
 HC_PATH = "/cds/cds-services/bench-patient-view"
 WORKERS = os.cpu_count() or 1
+# base URL -> pid of the server answering there, for its CPU time per call
+SERVER_PIDS: dict[str, int] = {}
 
 
 @contextmanager
@@ -75,8 +77,10 @@ def server(
         if not ready:
             state = "did not come up" if ready is None else "exited"
             raise RuntimeError(f"{base + health} {state}:\n{read_log(log, 3000)}")
+        SERVER_PIDS[base] = process.pid
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         stop_process(process, timeout=30)
 
 
@@ -117,13 +121,20 @@ def measure(
         if tokens is not None:
             cap = min(cap, len(tokens) - offset[0] - 50)
         result = run_level(
-            base, make, concurrency=level, duration_s=duration, max_requests=cap, warmup=20
+            base,
+            make,
+            concurrency=level,
+            duration_s=duration,
+            max_requests=cap,
+            warmup=20,
+            server_pid=SERVER_PIDS.get(base),
         )
         offset[0] += result.requests + result.errors + 20 + level
         results.append(result)
         print(
             f"  {base}{path} c={level}: {result.throughput:.0f} req/s, "
-            f"p99 {result.percentile(99):.1f} ms, errors {result.errors}",
+            f"p99 {result.percentile(99):.1f} ms, server CPU {result.cpu_ms_per_call or 0:.1f} "
+            f"ms/call, errors {result.errors}",
             flush=True,
         )
     return results
@@ -143,16 +154,27 @@ def ensure_healthchain_venv() -> Path:
     return python
 
 
-def row(name: str, database: str, result: LevelResult, others: list[LevelResult | None]) -> str:
-    def ratio(other: LevelResult | None) -> str:
-        if other is None or not other.throughput or not result.throughput:
+def row(
+    name: str,
+    database: str,
+    result: LevelResult,
+    work: LevelResult | None,
+    others: list[LevelResult | None],
+) -> str:
+    def times(mine: float | None, theirs: float | None) -> str:
+        if not mine or not theirs:
             return "–"
-        return f"{other.throughput / result.throughput:.2f}x"
+        return f"{mine / theirs:.2f}x"
 
+    cpu = result.cpu_ms_per_call
+    by_cpu = times(cpu, work.cpu_ms_per_call if work else None)
+    # the other server's req/s over this one's: how many times its time per call this takes
+    by_rate = [times(o.throughput if o else None, result.throughput) for o in [work, *others]]
     return (
         f"| {name} | {database} | {result.concurrency} | {result.requests} | "
         f"{result.throughput:.0f} | {result.percentile(50):.1f} | {result.percentile(95):.1f} | "
-        f"{result.percentile(99):.1f} | {' | '.join(ratio(o) for o in others)} |"
+        f"{result.percentile(99):.1f} | {'–' if cpu is None else f'{cpu:.1f}'} | "
+        f"{by_rate[0]} | {by_cpu} | {' | '.join(by_rate[1:])} |"
     )
 
 
@@ -332,12 +354,14 @@ def main() -> None:
 
 
 def results_table(tables: dict[str, list[LevelResult]], kinds: list[str]) -> list[str]:
-    """Rows per target and concurrency; ratio columns divide the other server's throughput by
-    this row's (work floor ÷ this = how many times the work floor's time per call this takes)."""
+    """Rows per target and concurrency. "÷ X (req/s)": X's throughput over this row's, i.e. how
+    many times X's time per call this row takes; "÷ work floor (CPU/call)": this row's server CPU
+    per call over the work floor's, the ratio least disturbed by other load on the machine."""
     lines = [
         "| target | database | concurrency | requests | req/s | p50 ms | p95 ms | p99 ms "
-        "| work floor ÷ this | framework floor ÷ this | healthchain ÷ this |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU ms/call | ÷ work floor (req/s) | ÷ work floor (CPU/call) "
+        "| ÷ framework floor (req/s) | ÷ healthchain (req/s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = {
         "prefetch": "pannet-cds, full prefetch",
@@ -363,11 +387,11 @@ def results_table(tables: dict[str, list[LevelResult]], kinds: list[str]) -> lis
             compared = name not in ("work", "floor", "healthchain")
             work = tables.get(f"work/{kind or first}") if compared else None
             others = [
-                work[index] if work else None,
                 tables["floor"][index] if compared and "floor" in tables else None,
                 tables["healthchain"][index] if compared and "healthchain" in tables else None,
             ]
-            lines.append(row(names[name], kind or ("–" if not compared else first), result, others))
+            database = kind or (first if compared else "–")
+            lines.append(row(names[name], database, result, work[index] if work else None, others))
     return lines
 
 
