@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bench.cpu import tree_cpu_seconds
+
 # (path, body bytes, headers) for the request number n
 RequestFactory = Callable[[int], tuple[str, bytes, dict[str, str]]]
 
@@ -24,6 +26,8 @@ class LevelResult:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    # CPU seconds the server's processes used during the measured calls (None: not sampled)
+    server_cpu_s: float | None = None
 
     @property
     def throughput(self) -> float:
@@ -35,6 +39,12 @@ class LevelResult:
         ordered = sorted(self.latencies_ms)
         index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
         return ordered[index]
+
+    @property
+    def cpu_ms_per_call(self) -> float | None:
+        if self.server_cpu_s is None or not self.requests:
+            return None
+        return 1000 * self.server_cpu_s / (self.requests + self.errors)
 
     @property
     def mean(self) -> float:
@@ -58,6 +68,7 @@ def run_level(
     duration_s: float,
     max_requests: int,
     warmup: int = 20,
+    server_pid: int | None = None,
 ) -> LevelResult:
     parts = urlsplit(base_url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -116,6 +127,7 @@ def run_level(
     max_requests = max_requests_saved
     counter = iter(range(warmup, 10**9))
     measure.set()
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid is not None else None
     started = time.perf_counter()
     stop_at[0] = started + duration_s
     threads = [threading.Thread(target=worker, args=(measure,)) for _ in range(concurrency)]
@@ -124,4 +136,5 @@ def run_level(
     for t in threads:
         t.join()
     seconds = time.perf_counter() - started
-    return LevelResult(concurrency, len(latencies), errors[0], seconds, latencies)
+    cpu = None if cpu_before is None else tree_cpu_seconds(server_pid) - cpu_before
+    return LevelResult(concurrency, len(latencies), errors[0], seconds, latencies, cpu)

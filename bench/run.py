@@ -28,6 +28,8 @@ from pathlib import Path
 
 from bench.cohort import score_throughput
 from bench.load import LevelResult, run_level
+from bench.pathology_calls import SERVICE_PATH as PATHOLOGY_PATH
+from bench.pathology_calls import pathology_bodies, reader_available
 from cds_service.sandbox.patients import demo_patients
 from tests.support.cds_calls import prefetch_for, request_body
 from tests.support.fhir_load import load_bundle
@@ -41,6 +43,8 @@ from tests.support.loopback import (
     url_answers,
     wait_until_ready,
 )
+from tests.support.postgres import DATABASES as DATABASE_KINDS
+from tests.support.postgres import postgres_schema_url
 
 ROOT = Path(__file__).resolve().parents[1]
 HC_VENV = Path(os.environ.get("BENCH_HEALTHCHAIN_VENV") or ROOT / "bench" / ".venv-healthchain")
@@ -48,6 +52,8 @@ LEVELS = (1, 8, 32)
 SERVICE_PATH = "/cds-services/pannet-cds-patient-view"
 HC_PATH = "/cds/cds-services/bench-patient-view"
 WORKERS = os.cpu_count() or 1
+# base URL -> pid of the server answering there, for its CPU time per call
+SERVER_PIDS: dict[str, int] = {}
 
 
 @contextmanager
@@ -71,8 +77,10 @@ def server(
         if not ready:
             state = "did not come up" if ready is None else "exited"
             raise RuntimeError(f"{base + health} {state}:\n{read_log(log, 3000)}")
+        SERVER_PIDS[base] = process.pid
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         stop_process(process, timeout=30)
 
 
@@ -113,13 +121,20 @@ def measure(
         if tokens is not None:
             cap = min(cap, len(tokens) - offset[0] - 50)
         result = run_level(
-            base, make, concurrency=level, duration_s=duration, max_requests=cap, warmup=20
+            base,
+            make,
+            concurrency=level,
+            duration_s=duration,
+            max_requests=cap,
+            warmup=20,
+            server_pid=SERVER_PIDS.get(base),
         )
         offset[0] += result.requests + result.errors + 20 + level
         results.append(result)
         print(
             f"  {base}{path} c={level}: {result.throughput:.0f} req/s, "
-            f"p99 {result.percentile(99):.1f} ms, errors {result.errors}",
+            f"p99 {result.percentile(99):.1f} ms, server CPU {result.cpu_ms_per_call or 0:.1f} "
+            f"ms/call, errors {result.errors}",
             flush=True,
         )
     return results
@@ -139,17 +154,51 @@ def ensure_healthchain_venv() -> Path:
     return python
 
 
-def row(name: str, result: LevelResult, floor: LevelResult | None, hc: LevelResult | None) -> str:
-    def ratio(other: LevelResult | None) -> str:
-        if other is None or not other.throughput:
+def row(
+    name: str,
+    database: str,
+    result: LevelResult,
+    work: LevelResult | None,
+    others: list[LevelResult | None],
+) -> str:
+    def times(mine: float | None, theirs: float | None) -> str:
+        if not mine or not theirs:
             return "–"
-        return f"{other.throughput / result.throughput:.1f}x"
+        return f"{mine / theirs:.2f}x"
 
+    cpu = result.cpu_ms_per_call
+    by_cpu = times(cpu, work.cpu_ms_per_call if work else None)
+    # the other server's req/s over this one's: how many times its time per call this takes
+    by_rate = [times(o.throughput if o else None, result.throughput) for o in [work, *others]]
     return (
-        f"| {name} | {result.concurrency} | {result.requests} | {result.throughput:.0f} | "
-        f"{result.percentile(50):.1f} | {result.percentile(95):.1f} | "
-        f"{result.percentile(99):.1f} | {ratio(floor)} | {ratio(hc)} |"
+        f"| {name} | {database} | {result.concurrency} | {result.requests} | "
+        f"{result.throughput:.0f} | {result.percentile(50):.1f} | {result.percentile(95):.1f} | "
+        f"{result.percentile(99):.1f} | {'–' if cpu is None else f'{cpu:.1f}'} | "
+        f"{by_rate[0]} | {by_cpu} | {' | '.join(by_rate[1:])} |"
     )
+
+
+@contextmanager
+def database(kind: str, work: Path, label: str) -> Iterator[str]:
+    """A fresh database for one server: a new SQLite file, or a new PostgreSQL schema (at
+    127.0.0.1:5432, trust auth, database `test`), dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{work / f'{label}.sqlite3'}"
+        return
+    with postgres_schema_url() as url:
+        yield url
+
+
+def signed_env(env: dict[str, str], issuer: JwtIssuer, jwks: Path, url: str) -> dict[str, str]:
+    return {
+        **env,
+        "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
+        "PANNET_CDS_DATABASE_URL": url,
+    }
+
+
+def tokens_for(issuer: JwtIssuer, audience: str, count: int) -> list[str]:
+    return [issuer.mint(aud=audience) for _ in range(count)]
 
 
 def main() -> None:
@@ -157,85 +206,124 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per level")
     parser.add_argument("--fetch-duration", type=float, default=6.0)
     parser.add_argument("--max-requests", type=int, default=4000, help="cap per level")
-    parser.add_argument("--cohort", type=int, default=10_000)
+    parser.add_argument("--cohort", type=int, default=10_000, help="0: skip the cohort")
     parser.add_argument("--skip-healthchain", action="store_true")
     parser.add_argument(
-        "--database-url",
-        default=None,
-        help="the service's database (default: a fresh SQLite file), e.g. a PostgreSQL URL",
+        "--databases",
+        default="sqlite,postgresql",
+        help="comma-separated: sqlite (a fresh file), postgresql (a fresh schema per server)",
+    )
+    parser.add_argument(
+        "--service-root",
+        type=Path,
+        default=ROOT,
+        help="the pannet-cds source tree to measure (e.g. an exported older commit)",
     )
     parser.add_argument(
         "--only",
         choices=["prefetch"],
         default=None,
-        help="measure only pannet-cds with prefetch (for profiling rounds)",
+        help="measure only pannet-cds with prefetch and the work floor (profiling rounds)",
     )
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args()
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    if not set(kinds) <= set(DATABASE_KINDS):
+        parser.error(f"--databases: choose from {', '.join(DATABASE_KINDS)}")
 
     work = Path(tempfile.mkdtemp(prefix="pannet-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PANNET_CDS_", "PROMETHEUS"))}
     env["PYTHONPATH"] = str(ROOT)
+    service_env = {**env, "PYTHONPATH": str(args.service_root.resolve())}
     issuer = JwtIssuer()
     jwks = issuer.write_jwks(work / "jwks.json")
     tables: dict[str, list[LevelResult]] = {}
+    per_server = (args.max_requests + 100) * len(LEVELS)
+    notes: list[str] = []
+    text_rows = reader_available()
+    if not text_rows:
+        notes.append(
+            "Pathology sign-off with a synoptic report and a PDF: not measured "
+            "(`fhir_mappers.report_text` is not importable in this tree)."
+        )
 
-    port = free_loopback_port()
-    service_env = {
-        **env,
-        "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
-        "PANNET_CDS_DATABASE_URL": args.database_url or f"sqlite:///{work / 'cds.sqlite3'}",
-    }
-    audience = f"http://127.0.0.1:{port}{SERVICE_PATH}"
-    expected = (args.max_requests + 100) * len(LEVELS)
-    print(f"minting {expected} client JWTs (one per call: each jti is accepted once)", flush=True)
-    tokens = [issuer.mint(aud=audience) for _ in range(expected)]
     with FhirServerProcess(work / "fhir") as fhir:
         for patient in demo_patients():
             load_bundle(fhir.base_url, patient.bundle)
+        for number, kind in enumerate(kinds):
+            with database(kind, work, f"cds-{kind}") as url:
+                port = free_loopback_port()
+                cmd = [sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port)]
+                with server(
+                    cmd, "/healthz", port, signed_env(service_env, issuer, jwks, url), work
+                ) as base:
+                    audience = f"{base}{SERVICE_PATH}"
+                    print(f"pannet-cds, full prefetch, {kind}", flush=True)
+                    tables[f"prefetch/{kind}"] = measure(
+                        base,
+                        SERVICE_PATH,
+                        bodies(None),
+                        args.duration,
+                        args.max_requests,
+                        tokens=tokens_for(issuer, audience, per_server),
+                    )
+                    if args.only is None and text_rows:
+                        pathology = f"{base}{PATHOLOGY_PATH}"
+                        for with_text in (False, True):
+                            key = f"pathology-{'text' if with_text else 'obs'}/{kind}"
+                            print(f"pannet-cds, {key}", flush=True)
+                            tables[key] = measure(
+                                base,
+                                PATHOLOGY_PATH,
+                                pathology_bodies(with_text=with_text),
+                                args.duration,
+                                args.max_requests,
+                                tokens=tokens_for(issuer, pathology, per_server),
+                            )
+                    if args.only is None and number == 0:
+                        print("pannet-cds, reading the local FHIR server", flush=True)
+                        tables["fetch"] = measure(
+                            base,
+                            SERVICE_PATH,
+                            bodies(fhir.base_url),
+                            args.fetch_duration,
+                            args.max_requests,
+                            tokens=tokens_for(issuer, audience, int(args.fetch_duration * 300)),
+                        )
+            with database(kind, work, f"work-floor-{kind}") as url:
+                port = free_loopback_port()
+                cmd = [sys.executable, "-m", "bench.work_floor_app", str(port), str(WORKERS)]
+                with server(
+                    cmd, "/healthz", port, signed_env(env, issuer, jwks, url), work, cwd=ROOT
+                ) as base:
+                    print(f"work floor, {kind}", flush=True)
+                    tables[f"work/{kind}"] = measure(
+                        base,
+                        SERVICE_PATH,
+                        bodies(None),
+                        args.duration,
+                        args.max_requests,
+                        tokens=tokens_for(issuer, f"{base}{SERVICE_PATH}", per_server),
+                    )
+
+    if args.only is None:
+        port = free_loopback_port()
         with server(
-            [sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "bench.floor_app", str(port), str(WORKERS)],
             "/healthz",
             port,
-            service_env,
+            env,
             work,
+            cwd=ROOT,
         ) as base:
-            print("pannet-cds, full prefetch", flush=True)
-            tables["prefetch"] = measure(
-                base, SERVICE_PATH, bodies(None), args.duration, args.max_requests, tokens=tokens
-            )
-            if args.only == "prefetch":
-                return
-            print("pannet-cds, reading the local FHIR server", flush=True)
-            fetch_tokens = [
-                issuer.mint(aud=audience) for _ in range(int(args.fetch_duration * 300))
-            ]
-            tables["fetch"] = measure(
-                base,
-                SERVICE_PATH,
-                bodies(fhir.base_url),
-                args.fetch_duration,
-                args.max_requests,
-                tokens=fetch_tokens,
+            print("framework floor (Flask, same gunicorn configuration)", flush=True)
+            tables["floor"] = measure(
+                base, "/cds-services/floor", bodies(None), args.duration, args.max_requests
             )
 
-    port = free_loopback_port()
-    with server(
-        [sys.executable, "-m", "bench.floor_app", str(port), str(WORKERS)],
-        "/healthz",
-        port,
-        env,
-        work,
-        cwd=ROOT,
-    ) as base:
-        print("framework floor (Flask, same gunicorn configuration)", flush=True)
-        tables["floor"] = measure(
-            base, "/cds-services/floor", bodies(None), args.duration, args.max_requests
-        )
-
-    if not args.skip_healthchain:
+    if args.only is None and not args.skip_healthchain:
         python = ensure_healthchain_venv()
         port = free_loopback_port()
-        hc_env = dict(env)
         cmd = [
             str(python),
             "-m",
@@ -250,40 +338,61 @@ def main() -> None:
             "--log-level",
             "warning",
         ]
-        with server(cmd, "/cds/cds-discovery", port, hc_env, work, cwd=ROOT / "bench") as base:
+        with server(cmd, "/cds/cds-discovery", port, dict(env), work, cwd=ROOT / "bench") as base:
             print("healthchain CDSHooksService (uvicorn)", flush=True)
             tables["healthchain"] = measure(
                 base, HC_PATH, bodies(None), args.duration, args.max_requests
             )
 
-    print(f"scoring a generated cohort of {args.cohort} patients", flush=True)
-    cohort = score_throughput(args.cohort)
+    if args.only is None and args.cohort:
+        print(f"scoring a generated cohort of {args.cohort} patients", flush=True)
+        notes.append(score_throughput(args.cohort))
 
+    table = "\n".join([*results_table(tables, kinds), "", *notes])
+    print(table)
+    args.output.write_text(table + "\n")
+
+
+def results_table(tables: dict[str, list[LevelResult]], kinds: list[str]) -> list[str]:
+    """Rows per target and concurrency. "÷ X (req/s)": X's throughput over this row's, i.e. how
+    many times X's time per call this row takes; "÷ work floor (CPU/call)": this row's server CPU
+    per call over the work floor's, the ratio least disturbed by other load on the machine."""
     lines = [
-        "| target | concurrency | requests | req/s | p50 ms | p95 ms | p99 ms "
-        "| floor ÷ this (req/s) | healthchain ÷ this (req/s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | database | concurrency | requests | req/s | p50 ms | p95 ms | p99 ms "
+        "| server CPU ms/call | ÷ work floor (req/s) | ÷ work floor (CPU/call) "
+        "| ÷ framework floor (req/s) | ÷ healthchain (req/s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = {
         "prefetch": "pannet-cds, full prefetch",
+        "pathology-obs": "pannet-cds, pathology sign-off, Observations only",
+        "pathology-text": "pannet-cds, pathology sign-off + synoptic text + PDF",
         "fetch": "pannet-cds, FHIR server reads",
+        "work": "work floor (JWT, jti, R4 validation, audit)",
         "floor": "framework floor (Flask)",
         "healthchain": "healthchain (FastAPI)",
     }
-    for key in ("prefetch", "fetch", "floor", "healthchain"):
+    order = [
+        *(f"{name}/{kind}" for kind in kinds for name in ("prefetch", "pathology-obs")),
+        *(f"pathology-text/{kind}" for kind in kinds),
+        "fetch",
+        *(f"work/{kind}" for kind in kinds),
+        "floor",
+        "healthchain",
+    ]
+    first = kinds[0] if kinds else "sqlite"
+    for key in order:
+        name, _, kind = key.partition("/")
         for index, result in enumerate(tables.get(key, [])):
-            floor = tables["floor"][index] if key in ("prefetch", "fetch") else None
-            hc = (
-                tables["healthchain"][index]
-                if key in ("prefetch", "fetch") and "healthchain" in tables
-                else None
-            )
-            lines.append(row(names[key], result, floor, hc))
-    lines.append("")
-    lines.append(cohort)
-    table = "\n".join(lines)
-    print(table)
-    (ROOT / "bench" / "results.md").write_text(table + "\n")
+            compared = name not in ("work", "floor", "healthchain")
+            work = tables.get(f"work/{kind or first}") if compared else None
+            others = [
+                tables["floor"][index] if compared and "floor" in tables else None,
+                tables["healthchain"][index] if compared and "healthchain" in tables else None,
+            ]
+            database = kind or (first if compared else "–")
+            lines.append(row(names[name], database, result, work[index] if work else None, others))
+    return lines
 
 
 if __name__ == "__main__":

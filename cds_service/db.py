@@ -7,12 +7,22 @@ by `create_schema` at start-up.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 DEFAULT_DATABASE_URL = "sqlite:///pannet-cds.sqlite3"
 _SCHEMA_ATTEMPTS = 20
+_DEAD_CONNECTION_ATTEMPTS = 2
+# Below the usual 1 h idle cut of cloud load balancers and PgBouncer's server_lifetime.
+POOL_RECYCLE_S = 1800
+# A worker runs 8 threads (cds_service.server): each holds at most one connection per call.
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+T = TypeVar("T")
 
 metadata = MetaData()
 
@@ -32,7 +42,38 @@ def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No pre-ping: it cost one round trip per transaction. A connection the server or a
+    # firewall dropped is caught instead by `in_transaction`, which retries once on a fresh
+    # one; `pool_recycle` replaces connections before common idle timeouts cut them.
+    return create_engine(
+        url,
+        pool_pre_ping=False,
+        pool_recycle=POOL_RECYCLE_S,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
+
+
+def in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """`work(connection)` in one transaction, committed when it returns (rolled back when it
+    raises). If the pooled connection turns out dead (server restart, idle cut) before the
+    commit was sent, nothing was written: the work runs once more on a fresh connection. A
+    failure during the commit itself is not retried, since the commit may have landed."""
+    for attempt in range(1, _DEAD_CONNECTION_ATTEMPTS + 1):
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                result = work(connection)
+            except Exception:
+                transaction.rollback()
+                # SQLAlchemy invalidates a connection whose error means "disconnected", also
+                # when `work` wrapped that error in its own exception type.
+                if connection.invalidated and attempt < _DEAD_CONNECTION_ATTEMPTS:
+                    continue
+                raise
+            transaction.commit()
+            return result
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def create_schema(engine: Engine) -> None:

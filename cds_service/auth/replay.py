@@ -17,6 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Insert,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     delete,
     insert,
     update,
@@ -53,9 +55,12 @@ replay_table = Table(
 
 
 class ReplayCache(Protocol):
-    def seen_before(self, issuer: str, jti: str, expires_at: datetime) -> bool:
+    def seen_before(
+        self, issuer: str, jti: str, expires_at: datetime, connection: Connection | None = None
+    ) -> bool:
         """Record (issuer, jti) until `expires_at`; True if it was already recorded and still
-        unexpired. Check and record are one atomic step."""
+        unexpired. Check and record are one atomic step. A SQL cache writes on `connection`,
+        inside the caller's transaction, when one is given."""
         ...
 
 
@@ -80,7 +85,9 @@ class InMemoryReplayCache:
         self._inserts = 0
         self._lock = threading.Lock()
 
-    def seen_before(self, issuer: str, jti: str, expires_at: datetime) -> bool:
+    def seen_before(
+        self, issuer: str, jti: str, expires_at: datetime, connection: Connection | None = None
+    ) -> bool:
         expires_at = _as_utc(expires_at)
         with self._lock:
             now = self._clock()
@@ -114,36 +121,64 @@ class SqlReplayCache:
         self._monotonic = monotonic
         self._next_prune = monotonic()
         self._prune_lock = threading.Lock()
+        self._upsert_statement: Insert | None = None
 
-    def seen_before(self, issuer: str, jti: str, expires_at: datetime) -> bool:
+    def seen_before(
+        self, issuer: str, jti: str, expires_at: datetime, connection: Connection | None = None
+    ) -> bool:
         if len(issuer) > MAX_ISSUER_CHARS or len(jti) > MAX_JTI_CHARS:
             raise ValueError("issuer or jti longer than the replay cache stores")
         values = {"issuer": issuer, "jti": jti, "expires_at": _as_utc(expires_at)}
         now = self._clock()
         try:
-            new = self._record(values, now)
+            if connection is not None:
+                # In the caller's transaction: its commit makes the entry count.
+                new = connection.execute(*self._upsert(values, now)).first() is not None
+            else:
+                new = self._record(values, now)
         except SQLAlchemyError as error:
             raise AuthUnavailableError(
                 f"replay cache unavailable: {type(error).__name__}"
             ) from None
-        self._maybe_prune()
+        # On the caller's connection: a second transaction of this thread would wait for the
+        # first one's lock on SQLite.
+        self._maybe_prune(connection)
         return not new
+
+    def _upsert(self, values: dict[str, object], now: datetime) -> tuple[Insert, dict]:
+        """One statement: insert, or take over an expired entry; returns a row if it did. Built
+        once per cache and run with bound values: building it per call cost more than the
+        database round trip."""
+        if self._upsert_statement is None:
+            dialect = self._engine.dialect.name
+            if dialect not in ("postgresql", "sqlite"):
+                raise ValueError(
+                    "the replay cache joins transactions on SQLite and PostgreSQL only"
+                )
+            module = postgresql if dialect == "postgresql" else sqlite
+            moment = replay_table.c.expires_at.type
+            statement = module.insert(replay_table).values(
+                issuer=bindparam("p_issuer"),
+                jti=bindparam("p_jti"),
+                expires_at=bindparam("p_expires_at", type_=moment),
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=[replay_table.c.issuer, replay_table.c.jti],
+                set_={"expires_at": statement.excluded.expires_at},
+                where=replay_table.c.expires_at <= bindparam("p_now", type_=moment),
+            )
+            # RETURNING, not rowcount: drivers report -1 for statements that return rows.
+            self._upsert_statement = statement.returning(replay_table.c.id)
+        bound = {f"p_{name}": value for name, value in values.items()}
+        bound["p_now"] = now
+        return self._upsert_statement, bound
 
     def _record(self, values: dict[str, object], now: datetime) -> bool:
         """Insert, or take over an expired entry; True if this call recorded the jti."""
         dialect = self._engine.dialect.name
         if dialect in ("postgresql", "sqlite"):
-            module = postgresql if dialect == "postgresql" else sqlite
-            statement = module.insert(replay_table).values(values)
-            statement = statement.on_conflict_do_update(
-                index_elements=[replay_table.c.issuer, replay_table.c.jti],
-                set_={"expires_at": statement.excluded.expires_at},
-                where=replay_table.c.expires_at <= now,
-            )
-            # RETURNING, not rowcount: drivers report -1 for statements that return rows.
-            statement = statement.returning(replay_table.c.id)
             with self._engine.begin() as connection:
-                return connection.execute(statement).first() is not None
+                return connection.execute(*self._upsert(values, now)).first() is not None
         return self._record_portably(insert(replay_table).values(values), values, now)
 
     def _record_portably(self, statement: Insert, values: dict[str, object], now: datetime) -> bool:
@@ -164,18 +199,26 @@ class SqlReplayCache:
         with self._engine.begin() as connection:
             return connection.execute(takeover).rowcount == 1
 
-    def prune(self) -> int:
-        """Delete expired entries; returns how many."""
+    def prune(self, connection: Connection | None = None) -> int:
+        """Delete expired entries (in the transaction open on `connection`, if given); returns
+        how many."""
         statement = delete(replay_table).where(replay_table.c.expires_at <= self._clock())
-        with self._engine.begin() as connection:
+        if connection is not None:
             return connection.execute(statement).rowcount
+        with self._engine.begin() as own:
+            return own.execute(statement).rowcount
 
-    def _maybe_prune(self) -> None:
+    def _maybe_prune(self, connection: Connection | None = None) -> None:
         if self._monotonic() < self._next_prune or not self._prune_lock.acquire(blocking=False):
             return
         try:
             self._next_prune = self._monotonic() + self._prune_interval
-            self.prune()
+            if connection is not None:
+                # A savepoint: a failed prune must not abort the caller's transaction.
+                with connection.begin_nested():
+                    self.prune(connection)
+            else:
+                self.prune()
         except SQLAlchemyError as error:
             # Housekeeping only: the jti was recorded; the next prune retries.
             logger.warning("pruning the replay cache failed: %s", type(error).__name__)

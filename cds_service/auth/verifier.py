@@ -19,6 +19,7 @@ from typing import Any
 
 from jwt.algorithms import get_default_algorithms
 from jwt.exceptions import PyJWTError
+from sqlalchemy import Connection
 
 from cds_service.auth.errors import AuthenticationError, untrusted
 from cds_service.auth.jwks import ALGORITHM_KEY_TYPES, JwksCache, VerificationKey
@@ -55,10 +56,14 @@ class ClientJwtVerifier:
         self._replay = replay_cache
         self._policy = policy if policy is not None else VerifierPolicy()
 
-    def verify(self, authorization_header: str | None, audience: str) -> VerifiedClient:
+    def verify(
+        self, authorization_header: str | None, audience: str, *, record_jti: bool = True
+    ) -> VerifiedClient:
         """Check the `Authorization` header of a call to `audience` (the absolute URL called,
         without query string); raise `AuthenticationError` unless it is a fresh, valid JWT of a
-        trusted issuer. Records the `jti`: a second call with the same token fails.
+        trusted issuer. Records the `jti`: a second call with the same token fails. With
+        `record_jti=False` the caller must call `record_jti` before it answers (the hook call
+        does, in the one transaction that also stores its audit record).
 
         The token is split and its header and payload decoded once; the issuer read from the
         payload only picks the keys, and counts once the signature over it has verified."""
@@ -83,10 +88,19 @@ class ClientJwtVerifier:
         claims = token.payload
         _check_registered_claims(claims, audience, self._policy.leeway_seconds)
         client = self._check_claims(claims, issuer, algorithm, used)
-        replay_until = client.expires_at + timedelta(seconds=self._policy.leeway_seconds)
-        if self._replay.seen_before(issuer, client.jti, replay_until):
-            raise AuthenticationError(f"JWT jti {client.jti!r} of issuer {issuer!r} was replayed")
+        if record_jti:
+            self.record_jti(client)
         return client
+
+    def record_jti(self, client: VerifiedClient, connection: Connection | None = None) -> None:
+        """Record `client.jti`; raise `AuthenticationError` if it was recorded before. On
+        `connection` the write joins the caller's open transaction: it stays recorded only if
+        that transaction commits."""
+        replay_until = client.expires_at + timedelta(seconds=self._policy.leeway_seconds)
+        if self._replay.seen_before(client.issuer, client.jti, replay_until, connection):
+            raise AuthenticationError(
+                f"JWT jti {client.jti!r} of issuer {client.issuer!r} was replayed"
+            )
 
     def _bearer_token(self, authorization_header: str | None) -> str:
         if not authorization_header or not authorization_header.strip():

@@ -9,7 +9,6 @@ from flask.blueprints import BlueprintSetupState
 from cds_service.blueprints.hooks import lookup_service
 from cds_service.blueprints.request_body import authenticate, raw_body
 from cds_service.errors import BadRequest, NotFound, ServiceError, outcome_response
-from cds_service.feedback.caller import caller_issuer
 from cds_service.feedback.errors import CardNotIssued, FeedbackStoreError, FeedbackValidationError
 from cds_service.feedback.limits import MAX_FEEDBACK_BODY_BYTES, FeedbackRateLimiter
 from cds_service.feedback.models import parse_feedback_request
@@ -43,8 +42,8 @@ def _too_large() -> Response:
 def post_feedback(service_id: str) -> Response:
     state = service_state()
     service = lookup_service(state, service_id)
-    authenticate(state)
-    issuer = caller_issuer(state)
+    client = authenticate(state)
+    issuer = client.issuer if client is not None else None
     limiter: FeedbackRateLimiter = current_app.extensions[LIMITER_EXTENSION]
     client = f"iss:{issuer}" if issuer is not None else f"ip:{request.remote_addr}"
     wait_s = limiter.retry_after(f"{client} {service.id}")

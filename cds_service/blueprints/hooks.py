@@ -10,6 +10,7 @@ from datetime import date
 from flask import Blueprint, Response, jsonify, request
 
 from cds_service.blueprints.request_body import authenticate, json_body
+from cds_service.call_writes import CallWrites, call_writes
 from cds_service.card_links import card_links
 from cds_service.cards.builder import build_assessment_card
 from cds_service.cards.models import Card
@@ -22,8 +23,6 @@ from cds_service.errors import (
     TooManyRequests,
     quoted,
 )
-from cds_service.feedback.caller import caller_issuer
-from cds_service.feedback.errors import FeedbackStoreError
 from cds_service.feedback.store import IssuedCard, record_issued_cards
 from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable, TooMuchData
 from cds_service.hooks.gather import describe_data, gather_resources, make_fetcher
@@ -67,27 +66,30 @@ def lookup_service(state: ServiceState, service_id: str) -> ServiceDefinition:
 def call_service(service_id: str) -> Response:
     state = service_state()
     service = lookup_service(state, service_id)
-    issuer = authenticate(state)
+    client = authenticate(state, record_jti=False)
+    issuer = client.issuer if client is not None else None
     _throttle(state, issuer)
-    try:
-        hook_request = parse_hook_request(json_body(), service)
-    except BadHookRequest as exc:
-        raise BadRequest(exc.message) from None
-    bind_hook_instance(hook_request.hook_instance)
-    assessment, failed = _assess(state, service, hook_request, issuer)
-    cards = _cards(state, service, hook_request, assessment)
-    if failed and (not cards or not assessment.in_scope):
-        # Silence, or "not assessed", must rest on the whole record: the data that could not be
-        # fetched (e.g. the diagnosis or the resection) may be exactly what would change it.
-        raise PreconditionFailed(
-            "the record is incomplete; could not be read from the FHIR server: "
-            + "; ".join(
-                f"{describe_data(service.prefetch[key], None)}: {reason}"
-                for key, reason in failed.items()
-            ),
-            expression=sorted(failed),
-        )
-    record_assessment_call(state, service, hook_request, assessment, cards)
+    # jti, issued card and audit record: one transaction at the end (cds_service.call_writes)
+    with call_writes(state.engine, state.verifier, client) as writes:
+        try:
+            hook_request = parse_hook_request(json_body(), service)
+        except BadHookRequest as exc:
+            raise BadRequest(exc.message) from None
+        bind_hook_instance(hook_request.hook_instance)
+        assessment, failed = _assess(state, service, hook_request, issuer)
+        cards = _cards(state, service, hook_request, assessment, writes, issuer)
+        if failed and (not cards or not assessment.in_scope):
+            # Silence, or "not assessed", must rest on the whole record: the data that could not
+            # be fetched (e.g. the diagnosis or the resection) may be exactly what would change it.
+            raise PreconditionFailed(
+                "the record is incomplete; could not be read from the FHIR server: "
+                + "; ".join(
+                    f"{describe_data(service.prefetch[key], None)}: {reason}"
+                    for key, reason in failed.items()
+                ),
+                expression=sorted(failed),
+            )
+        record_assessment_call(state, service, hook_request, assessment, cards, writes)
     log.info(
         "hook %s instance %s: %d card(s), tier %s",
         service.id,
@@ -142,7 +144,12 @@ def _assess(
 
 
 def _cards(
-    state: ServiceState, service: ServiceDefinition, hook: HookRequest, assessment: Assessment
+    state: ServiceState,
+    service: ServiceDefinition,
+    hook: HookRequest,
+    assessment: Assessment,
+    writes: CallWrites,
+    issuer: str | None,
 ) -> list[Card]:
     if not should_show_card(_HOOK_KINDS[service.context_kind], assessment):
         return []
@@ -159,18 +166,19 @@ def _cards(
         app_context=json.dumps(links.app_context, separators=(",", ":")),
         card_uuid=card_uuid,
     )
-    try:
-        record_issued_cards(
+    issued = [IssuedCard.of(card, tier=_tier_word(assessment))]
+    # Committed with the audit record: a card is issued only with its audit record.
+    writes.add(
+        lambda connection: record_issued_cards(
             state.engine,
             service_id=service.id,
             hook=hook.hook,
             hook_instance=hook.hook_instance,
-            cards=[IssuedCard.of(card, tier=_tier_word(assessment))],
-            issuer=caller_issuer(state),
+            cards=issued,
+            issuer=issuer,
+            connection=connection,
         )
-    except FeedbackStoreError:
-        # The clinician still gets the card; only the acceptance statistics miss it.
-        log.warning("hook %s: issued card not recorded (database unavailable)", service.id)
+    )
     return [card]
 
 

@@ -7,6 +7,7 @@ import json
 from flask import current_app, request
 
 from cds_service.auth.errors import AuthenticationError
+from cds_service.auth.verifier import VerifiedClient
 from cds_service.errors import BadRequest, Unauthorized, UnsupportedMediaType
 from cds_service.state import ServiceState
 
@@ -25,17 +26,19 @@ def called_url(state: ServiceState) -> str:
     return request.base_url
 
 
-def authenticate(state: ServiceState) -> str | None:
-    """The verified client's issuer (None when authentication is off); 401 otherwise."""
+def authenticate(state: ServiceState, *, record_jti: bool = True) -> VerifiedClient | None:
+    """The verified client (None with verification off). `record_jti=False`: the caller records
+    the `jti` itself (the hook call does, in its one transaction, `cds_service.call_writes`)."""
     if state.verifier is None:
         return None
     try:
-        client = state.verifier.verify(request.headers.get("Authorization"), called_url(state))
+        return state.verifier.verify(
+            request.headers.get("Authorization"), called_url(state), record_jti=record_jti
+        )
     except AuthenticationError as exc:
         # Logged without the token: the verifier's messages never quote it.
         current_app.logger.info("CDS client rejected: %s", exc)
         raise Unauthorized("unauthorized") from None
-    return client.issuer
 
 
 def raw_body() -> bytes:

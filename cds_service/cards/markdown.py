@@ -23,9 +23,26 @@ _WHITESPACE = re.compile(r"\s+")
 _SAFE_URL = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
 
+# Text none of the passes below would change (but for trimming spaces) needs none of them:
+# no special or entity character, no colon (autolinks), no "www.", no whitespace but single
+# spaces. A card escapes ~100 values, most of them plain words; this check is one pass.
+_NEEDS_ESCAPING = re.compile(r"[\\`*_\[\]|~&<>:]|[^\S ]|  |(?i:www\.)")
+
+
 def escape_text(value: object) -> str:
     """Render any value as inert inline Markdown text on a single line."""
-    text = _WHITESPACE.sub(" ", str(value)).strip()
+    text = str(value)
+    if _NEEDS_ESCAPING.search(text) is None:
+        text = text.strip(" ")
+        # A block marker or a digit first could start a heading, list or rule.
+        if not text or not (text[0] in "#+-=" or text[0].isdigit()):
+            return text
+    return escape_fully(text)
+
+
+def escape_fully(text: str) -> str:
+    """`escape_text` without the shortcut for plain text (the shortcut's reference)."""
+    text = _WHITESPACE.sub(" ", text).strip()
     # Entities (not backslashes) for HTML, so even a renderer that passes raw HTML through
     # shows `<script>` as text.
     text = text.translate(_HTML_ENTITIES)

@@ -8,6 +8,7 @@ NOTHING on a unique key), so concurrent identical posts cannot race into two row
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -83,9 +84,16 @@ def _require_text(name: str, value: str, max_length: int) -> None:
 def _insert_ignoring_duplicates(
     engine: Engine, table: Table, key: Sequence[str]
 ) -> sqlite.Insert | postgresql.Insert:
+    # Built once per statement shape: building it cost more than running it.
+    return _insert_statement(engine.dialect.name, table, tuple(key))
+
+
+@functools.cache
+def _insert_statement(
+    dialect: str, table: Table, key: tuple[str, ...]
+) -> sqlite.Insert | postgresql.Insert:
     # RETURNING tells inserted from ignored rows on both databases (rowcount is -1 on psycopg
     # when SQLAlchemy adds RETURNING for the primary key).
-    dialect = engine.dialect.name
     if dialect == "sqlite":
         insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
     elif dialect == "postgresql":
@@ -104,11 +112,13 @@ def record_issued_cards(
     cards: Sequence[IssuedCard],
     issued_at: datetime | None = None,
     issuer: str | None = None,
+    connection: Connection | None = None,
 ) -> int:
     """Record cards returned by `service_id` to the client `issuer` (the verified JWT `iss`;
     None with JWT verification off); returns how many were not recorded before.
 
-    Re-recording a card uuid (a retried call) is a no-op.
+    Re-recording a card uuid (a retried call) is a no-op. On `connection` the rows join the
+    transaction open there (the hook call's one transaction) instead of committing their own.
     """
     _require_text("serviceId", service_id, MAX_SERVICE_ID)
     _require_text("hook", hook, MAX_HOOK)
@@ -119,27 +129,36 @@ def record_issued_cards(
         return 0
     when = (issued_at or datetime.now(UTC)).astimezone(UTC)
     statement = _insert_ignoring_duplicates(engine, issued_cards, ["card_uuid"])
-    recorded = 0
+
+    def insert_all(on: Connection) -> int:
+        recorded = 0
+        for card in cards:
+            # Values as parameters, not `.values(...)`: rebuilding the statement per row cost
+            # more than running it.
+            inserted = on.execute(
+                statement,
+                {
+                    "card_uuid": card.uuid,
+                    "service_id": service_id,
+                    "hook": hook,
+                    "hook_instance": hook_instance,
+                    "issuer": issuer,
+                    "tier": None if card.tier is None else card.tier.value,
+                    "indicator": card.indicator.value,
+                    "offered": card.offered.to_json(),
+                    "issued_at": when,
+                },
+            )
+            recorded += len(inserted.all())
+        return recorded
+
     try:
-        with engine.begin() as connection:
-            for card in cards:
-                inserted = connection.execute(
-                    statement.values(
-                        card_uuid=card.uuid,
-                        service_id=service_id,
-                        hook=hook,
-                        hook_instance=hook_instance,
-                        issuer=issuer,
-                        tier=None if card.tier is None else card.tier.value,
-                        indicator=card.indicator.value,
-                        offered=card.offered.to_json(),
-                        issued_at=when,
-                    )
-                )
-                recorded += len(inserted.all())
+        if connection is not None:
+            return insert_all(connection)
+        with engine.begin() as own:
+            return insert_all(own)
     except SQLAlchemyError as exc:
         raise FeedbackStoreError("could not record issued cards") from exc
-    return recorded
 
 
 def fingerprint(item: Feedback) -> str:

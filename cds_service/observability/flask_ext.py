@@ -13,7 +13,8 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from cds_service.audit.errors import AuditStoreError
 from cds_service.audit.records import AuditCard, audit_record
-from cds_service.audit.store import AuditRecorder
+from cds_service.audit.store import AuditRecorder, audit_row
+from cds_service.call_writes import CallNotRecorded, CallWrites
 from cds_service.cards.models import Card
 from cds_service.errors import ServiceError
 from cds_service.feedback.models import FeedbackRequest
@@ -117,8 +118,12 @@ def record_assessment_call(
     hook: HookRequest,
     assessment: Assessment,
     cards: Sequence[Card],
+    writes: CallWrites | None = None,
 ) -> None:
-    """Audit the assessment (raises `AuditUnavailable` if it cannot be stored), then count it."""
+    """Audit the assessment (raises `AuditUnavailable` if it cannot be stored), then count it.
+    With `writes`, the record is committed in the call's one transaction (see
+    `cds_service.call_writes`: a replayed token raises `Unauthorized`, a failed write
+    `CallNotRecorded`, a 503)."""
     record = audit_record(
         recorded_at=datetime.now(UTC),
         service_id=service.id,
@@ -133,10 +138,22 @@ def record_assessment_call(
     )
     ext = observability()
     try:
-        ext.audit.record(record)
+        if writes is None:
+            ext.audit.record(record)
+        else:
+            # Serialised before the transaction: on SQLite its write lock is held from the
+            # first insert to the commit, and every other call of every worker waits for it.
+            row = audit_row(record)
+            writes.add(lambda connection: ext.audit.record(row, connection))
+            writes.commit()
+            ext.audit.maybe_prune()
     except AuditStoreError as exc:
         log.error("audit record not written (%s)", type(exc.__cause__).__name__)
         raise AuditUnavailable("the assessment could not be recorded; retry later") from None
+    except CallNotRecorded as exc:
+        cause = exc.__cause__
+        log.error("audit record not written (%s)", type(cause.__cause__ or cause).__name__)
+        raise
     tier = tier_label(assessment.overall_tier)
     ext.metrics.assessments.labels(service.id, service.hook, tier).inc()
     for card in cards:
