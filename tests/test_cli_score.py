@@ -141,13 +141,6 @@ def test_bundle_type_does_not_matter():
         ("42", ""),
         ('{"no": "resourceType"}', "resourceType"),
         ('{"resourceType": "Bundle", "type": "collection", "entry": {"a": 1}}', "entry"),
-        ('{"resourceType": "Bundle", "type": "collection", "entry": [1]}', "entry"),
-        (
-            '[{"resourceType": "Observation", "id": "x", "status": "final", '
-            '"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, '
-            '"valueQuantity": {"value": "big", "unit": "cm"}}]',
-            "Observation/x",
-        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(payload, says):
@@ -158,6 +151,28 @@ def test_bad_input_is_one_clear_line_and_exit_2(payload, says):
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert says in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        ('{"resourceType": "Bundle", "type": "collection", "entry": [1]}', "entry[0]"),
+        (
+            '[{"resourceType": "Patient", "id": "p"}, '
+            '{"resourceType": "Observation", "id": "x", "status": "final", '
+            '"subject": {"reference": "Patient/p"}, '
+            '"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, '
+            '"valueQuantity": {"value": "big", "unit": "cm"}}]',
+            "Observation/x: not valid FHIR R4",
+        ),
+    ],
+)
+def test_one_bad_resource_costs_only_itself(payload, says):
+    """Issue 9: an unreadable item or an invalid resource is left out with a warning naming
+    it; the record is still assessed."""
+    result = run_score("-", stdin=payload)
+    assert result.returncode == 0, result.stderr
+    assert any(says in w for w in json.loads(result.stdout)["warnings"])
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
