@@ -55,6 +55,12 @@ class Concept:
         """Group 1 of every match of `pattern` in the text."""
         return {m.group(1) for m in _regex(pattern).finditer(self.text)} if self.text else set()
 
+    def pairs(self, pattern: str) -> set[tuple[str, str]]:
+        """Groups 1 and 2 of every match of `pattern` in the text."""
+        if not self.text:
+            return set()
+        return {(m.group(1), m.group(2)) for m in _regex(pattern).finditer(self.text)}
+
     def without(self, pattern: str) -> Concept:
         """The same codings, with every match of `pattern` blanked out of the text."""
         if not self.text:

@@ -42,8 +42,9 @@ class PathologyInput:
 
 
 def _nodes(part: int, name: str) -> Callable[[Any, Concept, bool], values.Parsed]:
-    """Nodes positive (part 0) or examined (1): a "0/14" ratio on either node code gives both;
-    a plain count only on the input's own code."""
+    """Nodes positive (part 0) or examined (1): a "0/14" ratio on either node code, or the
+    counts of a pN category ("pN0 (0/14)"), give both; a plain count only on the input's own
+    code."""
 
     def parse(holder: Any, code: Concept, own: bool) -> values.Parsed:
         value, note = values.node_ratio(holder, code.text, part)
@@ -129,7 +130,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         r"|nodes? involved by tumou?r|nodes? containing metasta",
         _nodes(0, "nodes_positive"),
         higher,
-        also=codes.NODES_EXAMINED,
+        also=codes.NODES_EXAMINED | codes.PN_CATEGORY,
     ),
     # fewer nodes examined is the conservative reading (pN0 is less certain)
     PathologyInput(
@@ -139,7 +140,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         r"nodes? (?:examined|retrieved)",
         _nodes(1, "nodes_examined"),
         lower,
-        also=codes.NODES_POSITIVE,
+        also=codes.NODES_POSITIVE | codes.PN_CATEGORY,
     ),
     PathologyInput(
         "pn_positive",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fhir_mappers.coded_values import grade, presence, tnm
+from fhir_mappers.coded_values import grade, presence, tnm, value_concept
 from fhir_mappers.concepts import Concept
 from fhir_mappers.plausibility import implausible
 from fhir_mappers.quoting import quoted
@@ -208,16 +208,31 @@ def node_ratio(holder: Any, name: str, part: int) -> Parsed:
     """Part 0 (positive) or 1 (examined) of a "0/14" node ratio; (None, None) when `holder`
     carries no ratio."""
     reading, _ = _reading(holder, name)
-    if reading is None or reading.shape is not Shape.RATIO:
+    if reading is not None and reading.shape is Shape.RATIO:
+        positive, examined = reading.numbers
+    elif (counted := _category_counts(holder)) is not None:
+        positive, examined = counted
+    else:
         return None, None
-    positive, examined = reading.numbers
     input_name = ("nodes_positive", "nodes_examined")[part]
     if positive > examined:
         return None, f"node ratio {positive:g}/{examined:g}: more positive than examined"
-    value, problem = _whole(reading.numbers[part], "", None, input_name)
+    value, problem = _whole((positive, examined)[part], "", None, input_name)
     if value is None:
         return None, problem
     return value, f"from the node ratio {positive:g}/{examined:g}"
+
+
+# UICC / CAP style "pN0 (0/14)", "pN1 (2/17)": the counts in parentheses after the category
+_CATEGORY_COUNTS = r"\(\s{0,3}+(\d{1,4}+)\s{0,3}+/\s{0,3}+(\d{1,4}+)\s{0,3}+\)"
+
+
+def _category_counts(holder: Any) -> tuple[float, float] | None:
+    found = value_concept(holder).pairs(_CATEGORY_COUNTS)
+    if len(found) != 1:
+        return None  # none, or several different ones: not a count we can attribute
+    positive, examined = found.pop()
+    return float(positive), float(examined)
 
 
 def mitoses(holder: Any, code_text: str) -> Parsed:

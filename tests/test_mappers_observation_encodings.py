@@ -428,3 +428,23 @@ def test_node_ratio_with_more_positive_than_examined_is_refused():
     out = record(loinc_obs("n", "21893-3", valueString="15/14"))
     assert out.nodes_positive.value is None and out.nodes_examined.value is None
     assert any("more positive than examined" in w for w in out.warnings)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"valueString": "pN0 (0/14)"},
+        {"valueCodeableConcept": cc(text="pN0(0/14)")},
+    ],
+)
+def test_pn_category_with_node_counts(value):
+    # UICC / CAP synoptic style: the counts in parentheses after the category
+    out = record(loinc_obs("n", "21900-6", **value))
+    assert out.pn_positive.value is False
+    assert (out.nodes_positive.value, out.nodes_examined.value) == (0, 14)
+
+
+def test_pn_category_without_counts_gives_no_counts_and_no_warning():
+    out = record(loinc_obs("n", "21900-6", valueString="pN0"))
+    assert out.nodes_examined.value is None
+    assert not any("nodes" in w for w in out.warnings)
