@@ -12,9 +12,17 @@ from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
 
 
 def assess_resources(
-    resources: list[dict], *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
+    resources: list[dict],
+    *,
+    today: date,
+    site: SiteConfig = DEFAULT_SITE_CONFIG,
+    fhir_base: str | None = None,
 ) -> Assessment:
-    inputs = inputs_from_resources(resources, extra_codes=site.extra_code_keys())
+    """`fhir_base`: the FHIR server the resources came from (a hook's `fhirServer`), when known;
+    absolute references to the Patient must then be on it (issue 11.5)."""
+    inputs = inputs_from_resources(
+        resources, extra_codes=site.extra_code_keys(), fhir_base=fhir_base
+    )
     return assess(inputs, today=today, site=site)
 
 

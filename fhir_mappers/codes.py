@@ -18,6 +18,16 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
 DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+# NCI Thesaurus as mCODE writes it (HL7/fhir-mCODE-ig input/fsh/AL_CodeSystems.fsh "NCIT").
+NCIT = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
+# UICC TNM as the German MII oncology module writes it (medizininformatik-initiative/
+# kerndatensatzmodul-onkologie input/fsh/aliases.fsh "$UICC", CodeSystem mii-cs-onko-tnm-uicc).
+UICC = "https://www.uicc.org/resources/tnm"
+# MII oncology grading (kerndatensatzmodul-onkologie input/fsh/oBDS/06_Histologie/
+# mii-cs-onko-grading.fsh).
+MII_GRADING = (
+    "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/mii-cs-onko-grading"
+)
 
 # OIDs and legacy URLs senders use for the same code systems (FHIR R4 terminology pages).
 _SYSTEM_ALIASES: dict[str, str] = {
@@ -65,8 +75,14 @@ TUMOR_SIZE_PANEL = keys(
 )
 HISTOLOGIC_GRADE = keys(
     # mCODE / MII onko profiles fix code 33732-9 "Histology grade [Identifier] in Cancer
-    # specimen"; matches.
+    # specimen"; matches (MII example fsh-generated/resources/Observation-mii-exa-onko-grading-1).
     Code(LOINC, "33732-9", "Histology grade [Identifier] in Cancer specimen"),
+    # mCODE STU4 HistologicGrade profile: code = NCIT#C18000 "Histologic Grade"
+    # (HL7/fhir-mCODE-ig input/fsh/SD_Histology.fsh); confirmed.
+    Code(NCIT, "C18000", "Histologic Grade"),
+    # 371469007 "Histopathological grading status (observable entity)": third-party pathology
+    # profiles and questionnaires (component "histologicalGrade"); not in an HL7 IG seen.
+    Code(SNOMED, "371469007", "Histopathological grading status"),
 )
 KI67 = keys(
     # Spec flagged "third-party only". Found in the Lithuanian lab IG (build.fhir.org HL7LT
@@ -89,18 +105,42 @@ NODES_EXAMINED = keys(
     # [#] Specimen" (German "Anzahl untersuchter Lymphknoten"); confirmed. Note: one third-party
     # generator swaps 21893-3/21894-1; the majority and the MII IG agree with this table.
     Code(LOINC, "21894-1", "Regional lymph nodes examined [#] Specimen"),
+    # 444025001 "Number of lymph nodes examined by microscopy in excised specimen": the MII
+    # oBDS-to-FHIR mapper codes "LK untersucht" with 21894-1 + 444025001; several pathology
+    # profiles use it as a component code; confirmed (third-party and MII tooling).
+    Code(SNOMED, "444025001", "Number of lymph nodes examined"),
 )
 NODES_POSITIVE = keys(
     # Spec flagged "third-party only". FHIR example JSON and MII-based mappers: "Regional lymph
-    # nodes positive [#] Specimen"; confirmed.
+    # nodes positive [#] Specimen"; confirmed (MII example Observation-mii-exa-onko-anzahl-
+    # befallene-lymphknoten-0, valueQuantity code "1", unit "#").
     Code(LOINC, "21893-3", "Regional lymph nodes positive [#] Specimen"),
+    # 443527007 "Number of lymph nodes containing metastatic neoplasm in excised specimen": MII
+    # test data (beside 21893-3), the Dutch pathology IG examples ("aantal lymfeklieren aangedaan
+    # door maligniteit", valueInteger) and the MII oBDS mapper; confirmed.
+    Code(SNOMED, "443527007", "Number of lymph nodes containing metastatic neoplasm"),
 )
 PN_CATEGORY = keys(
     # mCODE TNMRegionalNodesCategory binds 21900-6 "Regional lymph nodes.pathology [Class]
-    # Cancer" (hl7.org/fhir/us/mcode/STU3); confirmed.
+    # Cancer" (hl7.org/fhir/us/mcode/STU3; STU4 keeps it in TNMRegionalNodesStagingTypeMaxVS,
+    # input/fsh/VS_Staging_TNM.fsh); confirmed.
     Code(LOINC, "21900-6", "Regional lymph nodes.pathology [Class] Cancer"),
-    # MII onko / Chilean R2BO IGs: 371494008 "pN category (observable entity)"; confirmed.
+    # MII onko (example Observation-mii-exa-onko-tnm-n-kategorie-pN0i-sn, UICC value N0 with a
+    # "p" prefix extension), mCODE STU4 (TNMRegionalNodesStagingTypeVS; extended example
+    # tnm-pathologic-regional-nodes-category-jenny-m); confirmed.
     Code(SNOMED, "371494008", "pN category (observable entity)"),
+)
+CLINICAL_N_CATEGORY = keys(
+    # Synthea writes N categories as 21906-3 "Regional lymph nodes.clinical [Class] Cancer"
+    # with SNOMED "N0 category (finding)" etc. (synthetichealth/synthea src/main/resources/
+    # modules/breast_cancer/tnm_diagnosis.json); mCODE TNMRegionalNodesStagingTypeMaxVS.
+    Code(LOINC, "21906-3", "Regional lymph nodes.clinical [Class] Cancer"),
+    # 399534004 "cN category": mCODE TNMRegionalNodesStagingTypeVS; MII example
+    # Observation-mii-exa-onko-tnm-n-kategorie-N0 (prefix "c").
+    Code(SNOMED, "399534004", "cN category (observable entity)"),
+    # 277206009 "N category" (no c/p): mCODE TNMRegionalNodesStagingTypeVS. Read like cN: it
+    # does not say the nodes were examined by a pathologist.
+    Code(SNOMED, "277206009", "N category (observable entity)"),
 )
 M_CATEGORY = keys(
     # Third-party code lists (OMOP/mCODE mappers): 21901-4 pM (pathological) and 21907-1 M
@@ -112,6 +152,21 @@ PERINEURAL_INVASION = keys(
     # MII onko pathology FSH and French CI-SIS schematron: "Perineural invasion [Presence] in
     # Cancer specimen"; confirmed.
     Code(LOINC, "92837-4", "Perineural invasion [Presence] in Cancer specimen"),
+    # 371513001 "Presence of direct invasion by primary malignant neoplasm to nerve": the MII
+    # UICC Pn category Observation (example Observation-mii-exa-onko-tnm-pn-kategorie-Pn1,
+    # value UICC Pn1). One third-party example labels 371513001 as lymphovascular; the MII IG
+    # is followed here.
+    Code(SNOMED, "371513001", "Presence of direct invasion by primary malignant neoplasm to nerve"),
+)
+LYMPHATIC_INVASION = keys(
+    # UICC L category: 395715009 "Status of lymphatic (small vessel) invasion by tumor" with
+    # value UICC L0/L1/LX (MII examples Observation-mii-exa-onko-tnm-l-kategorie-L1 / -L).
+    Code(SNOMED, "395715009", "Status of lymphatic (small vessel) invasion by tumor"),
+)
+VENOUS_INVASION = keys(
+    # UICC V category: 371493002 "Status of venous (large vessel) invasion by tumor" with value
+    # UICC V0/V1/V2/VX (MII example Observation-mii-exa-onko-tnm-v-kategorie-V1).
+    Code(SNOMED, "371493002", "Status of venous (large vessel) invasion by tumor"),
 )
 CHROMOGRANIN_A = keys(
     # ARUP test 0080469 "Chromogranin A" lists component LOINC 9811-1 (ltd.aruplab.com);
@@ -120,13 +175,87 @@ CHROMOGRANIN_A = keys(
 )
 
 # --- Answer codes -------------------------------------------------------------------------------
-# mCODE HistologicGradeVS (and MII ConceptMap oBDS grading L/M/H): 1155708003 low, 1286893008
-# intermediate, 1155707008 high. Read as G1/G2/G3 per clinical.md §3 (note: the MII map pairs
-# them with "G1 or G2" / "G2 or G3" / "G3 or G4" in its own grading system).
 GRADE_ANSWERS: dict[tuple[str, str], str] = {
+    # mCODE HistologicGradeVS (HL7/fhir-mCODE-ig input/fsh/VS_Other.fsh; MII ConceptMap oBDS
+    # grading L/M/H): 1155708003 low, 1286893008 intermediate, 1155707008 high. Read as
+    # G1/G2/G3 per clinical.md §3 (note: the MII map pairs them with "G1 or G2" / "G2 or G3" /
+    # "G3 or G4" in its own grading system).
     (SNOMED, "1155708003"): "G1",
     (SNOMED, "1286893008"): "G2",
     (SNOMED, "1155707008"): "G3",
+    # Older SNOMED grade findings, often sent without display: 54102005 "G1 grade (finding)",
+    # 1663004 "G2 grade", 61026006 "G3 grade" (DICOM CID 6070 in bvdh/dicom-terminology-in-fhir
+    # input/fsh/ValueSet-dicom-cid-6070-BloomRichardsonHistologicGrade.fsh; several IG value
+    # sets); confirmed.
+    (SNOMED, "54102005"): "G1",
+    (SNOMED, "1663004"): "G2",
+    (SNOMED, "61026006"): "G3",
+    # AJCC grade qualifiers: 1228848004 G1, 1228850007 G2, 1228851006 G3 (three third-party
+    # pathology generators and questionnaires agree); not in an HL7 IG seen.
+    (SNOMED, "1228848004"): "G1",
+    (SNOMED, "1228850007"): "G2",
+    (SNOMED, "1228851006"): "G3",
+    # MII grading (mii-cs-onko-grading.fsh): 1 "gut differenziert", 2 "mäßig differenziert",
+    # 3 "schlecht differenziert", H "high grade (G3 oder G4)": at least G3, and G4 is no NET
+    # grade, so G3. MII example Observation-mii-exa-onko-grading-1 sends code "3", no display.
+    (MII_GRADING, "1"): "G1",
+    (MII_GRADING, "2"): "G2",
+    (MII_GRADING, "3"): "G3",
+    (MII_GRADING, "H"): "G3",
+    # NCIt grade answer codes (C28077/C28078/C28079 are said to be Grade 1/2/3): not confirmed in
+    # any public FHIR source seen, so not listed; NCIt codings are read by their display text.
+}
+# Codes that name a grade range or no grade: unknown, with their meaning in the warning
+# (reading "G1 or G2" as either would be a guess; §3.1 leaves such a grade unknown).
+GRADE_NOT_SINGLE: dict[tuple[str, str], str] = {
+    (MII_GRADING, "L"): "low grade (G1 or G2)",
+    (MII_GRADING, "M"): "intermediate grade (G2 or G3)",
+    (MII_GRADING, "4"): "undifferentiated (G4, not a NET grade)",
+    (MII_GRADING, "X"): "not assessable",
+    (MII_GRADING, "U"): "unknown",
+}
+# UICC L / V / Pn categories (MII CodeSystem mii-cs-onko-tnm-uicc, codes L0 L1 LX, V0 V1 V2 VX,
+# Pn0 Pn1 PnX): True present, False absent, None cannot be assessed.
+UICC_LYMPHATIC: dict[tuple[str, str], bool | None] = {
+    (UICC, "L0"): False,
+    (UICC, "L1"): True,
+    (UICC, "LX"): None,
+}
+UICC_VENOUS: dict[tuple[str, str], bool | None] = {
+    (UICC, "V0"): False,
+    (UICC, "V1"): True,
+    (UICC, "V2"): True,
+    (UICC, "VX"): None,
+}
+UICC_PERINEURAL: dict[tuple[str, str], bool | None] = {
+    (UICC, "Pn0"): False,
+    (UICC, "Pn1"): True,
+    (UICC, "PnX"): None,
+}
+# N category answers sent as SNOMED codes, possibly without display: True node-positive,
+# False N0, None NX.
+N_CATEGORY_ANSWERS: dict[tuple[str, str], bool | None] = {
+    # AJCC pN: 1229947003 pN0 (mCODE EX_ExtendedExample.fsh), 1229951001 pN1, 1229957002 pN2,
+    # 1229962001 pN3, 1229945006 pNX (NZ CanShare canshare-tnm-pn value set; third-party
+    # mCODE generators); confirmed.
+    (SNOMED, "1229947003"): False,
+    (SNOMED, "1229951001"): True,
+    (SNOMED, "1229957002"): True,
+    (SNOMED, "1229962001"): True,
+    (SNOMED, "1229945006"): None,
+    # AJCC cN: 1229967007 cN0 (mCODE EX_ExtendedExample.fsh), 1229973008 cN1, 1229978004 cN2,
+    # 1229984001 cN3, 1229966003 cNX (third-party mCODE value set lists); confirmed for cN0.
+    (SNOMED, "1229967007"): False,
+    (SNOMED, "1229973008"): True,
+    (SNOMED, "1229978004"): True,
+    (SNOMED, "1229984001"): True,
+    (SNOMED, "1229966003"): None,
+    # Synthea (modules/breast_cancer/tnm_diagnosis.json): 62455006 "N0 category (finding)",
+    # 53623008 N1, 46059003 N2, 5856006 N3.
+    (SNOMED, "62455006"): False,
+    (SNOMED, "53623008"): True,
+    (SNOMED, "46059003"): True,
+    (SNOMED, "5856006"): True,
 }
 PRESENT = keys(
     # 52101004 "Present (qualifier value)": MII onko, Dutch pathology IG; confirmed.

@@ -2,6 +2,12 @@
 
 Built from the raw JSON, so it is total over any input (used to decide whether a resource is
 relevant before validating it) and exact for validated resources.
+
+Text cap (issue 11.1): a Concept keeps at most `MAX_CONCEPT_TEXT` (4,000) characters of text, so
+no pattern `says` runs over more. A CodeableConcept's text and displays are labels; 4,000
+characters hold any label many times over, and report prose (DiagnosticReport.conclusion,
+presentedForm) is the report-text reader's job, not read here. Every pattern used here is
+linear in the text (literal alternations, bounded or possessive quantifiers).
 """
 
 from __future__ import annotations
@@ -13,11 +19,22 @@ from functools import lru_cache
 
 from fhir_mappers.codes import canonical_system
 
+MAX_CONCEPT_TEXT = 4000
+
 
 @dataclass(frozen=True)
 class Concept:
     codings: tuple[tuple[str, str], ...] = ()
     text: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_CONCEPT_TEXT:
+            object.__setattr__(self, "text", self.text[:MAX_CONCEPT_TEXT])
+
+    @classmethod
+    def of_text(cls, text: str) -> Concept:
+        """Free text (e.g. a valueString) as a Concept: lower-cased and capped."""
+        return cls(text=text[:MAX_CONCEPT_TEXT].lower())
 
     def has_any(self, table: Iterable[tuple[str, str]] | Mapping[tuple[str, str], object]) -> bool:
         return any(c in table for c in self.codings)
@@ -34,8 +51,26 @@ class Concept:
     def says(self, pattern: str) -> bool:
         return bool(self.text) and _regex(pattern).search(self.text) is not None
 
+    def groups(self, pattern: str) -> set[str]:
+        """Group 1 of every match of `pattern` in the text."""
+        return {m.group(1) for m in _regex(pattern).finditer(self.text)} if self.text else set()
+
+    def pairs(self, pattern: str) -> set[tuple[str, str]]:
+        """Groups 1 and 2 of every match of `pattern` in the text."""
+        if not self.text:
+            return set()
+        return {(m.group(1), m.group(2)) for m in _regex(pattern).finditer(self.text)}
+
+    def without(self, pattern: str) -> Concept:
+        """The same codings, with every match of `pattern` blanked out of the text."""
+        if not self.text:
+            return self
+        return Concept(self.codings, _regex(pattern).sub(" ", self.text))
+
     def __or__(self, other: Concept) -> Concept:
-        return Concept(self.codings + other.codings, f"{self.text} | {other.text}".strip(" |"))
+        if not other.text or not self.text:
+            return Concept(self.codings + other.codings, self.text or other.text)
+        return Concept(self.codings + other.codings, f"{self.text} | {other.text}")
 
 
 EMPTY = Concept()
@@ -50,7 +85,7 @@ def concept(raw: object) -> Concept:
     """A CodeableConcept (or a bare Coding, or a list of either) as a Concept."""
     if isinstance(raw, list):
         out = EMPTY
-        for item in raw:
+        for item in raw[:64]:  # more codings than this is not a concept but a flood
             out = out | concept(item)
         return out
     if not isinstance(raw, dict):
@@ -58,20 +93,20 @@ def concept(raw: object) -> Concept:
     codings: list[tuple[str, str]] = []
     texts: list[str] = []
     items = raw.get("coding")
-    for coding in items if isinstance(items, list) else [raw]:
+    for coding in items[:64] if isinstance(items, list) else [raw]:
         if not isinstance(coding, dict):
             continue
         system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
         if isinstance(system, str) and isinstance(code, str):
             codings.append((canonical_system(system), code.strip()))
         if isinstance(code, str):
-            texts.append(code)
+            texts.append(code[:MAX_CONCEPT_TEXT])
         if isinstance(display, str):
-            texts.append(display)
+            texts.append(display[:MAX_CONCEPT_TEXT])
     text = raw.get("text")
     if isinstance(text, str):
-        texts.append(text)
-    return Concept(tuple(codings), " | ".join(texts).lower())
+        texts.append(text[:MAX_CONCEPT_TEXT])
+    return Concept(tuple(codings), " | ".join(texts)[:MAX_CONCEPT_TEXT].lower())
 
 
 def text_of(value: object) -> str:

@@ -1,7 +1,19 @@
 """The record as an index: resources by type and reference, each validated at most once.
 
-Validation uses `fhir.resources.R4B` models and happens only for resources a mapper uses; an
-invalid one raises FhirInputError naming `Type/id` and the element path.
+One bad resource costs only itself (issue 9, clinical.md §3): every entry a mapper gets from
+`of_type` or `resolve` has been validated with the `fhir.resources.R4B` model of its type and is
+about the record's Patient (`ownership`). An invalid resource (two value[x], a wrong type, a
+numeric date, a missing required element, an unknown resourceType, an item that is not a
+resource) and a resource of another patient are left out with a warning naming them
+("Observation/x: not valid FHIR R4 (...); not used"), never the whole record refused.
+
+Validation is per type on first query (a type no mapper asks for is never validated). A
+container is validated without its `contained` resources, which are validated on their own, so
+a bad contained Observation does not cost its DiagnosticReport.
+
+Refused whole (FhirInputError): `resources` not a list, and several different Patients (whose
+record it is would be a guess). A record without any Patient resource uses no patient data
+(nothing can be tied to a patient): every clinical resource is left out with a warning.
 """
 
 from __future__ import annotations
@@ -12,9 +24,11 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import BaseModel, ValidationError
 
-from fhir_mappers.concepts import field as raw_field
 from fhir_mappers.errors import FhirInputError
 from fhir_mappers.json_dates import non_string_date
+from fhir_mappers.ownership import PatientIdentity, ownership_problem
+from fhir_mappers.payload import Unreadable
+from fhir_mappers.quoting import quoted
 from fhir_mappers.validation_messages import plain_message
 
 
@@ -28,28 +42,51 @@ class Entry:
 
 
 class RecordIndex:
-    def __init__(self, resources: list[dict[str, Any]]) -> None:
+    def __init__(self, resources: list[Any], *, fhir_base: str | None = None) -> None:
+        """`fhir_base`: the FHIR server the record came from (the hook's `fhirServer`), when
+        known; absolute references to the Patient must then be on it."""
         if not isinstance(resources, list):
             raise FhirInputError("resources must be a list of resource objects")
         self.warnings: list[str] = []
         self._entries: list[Entry] = []
         self._by_ref: dict[str, Entry] = {}
+        self._by_url: dict[str, Entry] = {}
         self._by_type: dict[str, list[Entry]] = {}
-        self._models: dict[int, BaseModel] = {}
+        self._models: dict[int, BaseModel | None] = {}
+        self._owned: dict[int, bool] = {}
+        full_urls: dict[int, str] = getattr(resources, "full_urls", {})
         contained_ids = {id(c) for r in resources if isinstance(r, dict) for c in _contained(r)}
         for i, raw in enumerate(resources):
             if id(raw) not in contained_ids:
-                self._add(raw, f"resource [{i}]", None)
+                self._add(raw, f"resource [{i}]", None, full_urls.get(id(raw)))
         self.patient = self._single_patient()
+        pid = self.patient.raw.get("id") if self.patient else None
+        self._identity = (
+            PatientIdentity.of(pid, self._url_of(self.patient), fhir_base)
+            if isinstance(pid, str) and pid
+            else None
+        )
+        if self.patient is not None and self._model(self.patient) is None:
+            # Its id still says whose record this is; its content (gender) is not used.
+            self.patient = None
 
     # --- building ---------------------------------------------------------------------------
-    def _add(self, raw: object, where: str, container: Entry | None) -> None:
+    def _add(self, raw: object, where: str, container: Entry | None, url: str | None) -> None:
+        if isinstance(raw, Unreadable):
+            self.warnings.append(raw.warning)
+            return
         if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
-            raise FhirInputError(f"{where} is not a resource object with a resourceType")
-        rtype = raw["resourceType"]
+            self.warnings.append(f"{where}: not a resource object with a resourceType; not used")
+            return
+        rtype = quoted(raw["resourceType"], 64)
         rid = raw.get("id")
-        local = rid if isinstance(rid, str) and rid else f"(no id, {where})"
+        local = quoted(rid, 64) if isinstance(rid, str) and rid else f"(no id, {where})"
         ref = f"{container.ref}#{local}" if container else f"{rtype}/{local}"
+        if not _known_type(rtype):
+            self.warnings.append(
+                f"{_cut(ref)}: '{_cut(rtype)}' is not a FHIR R4 resource type; not used"
+            )
+            return
         if ref in self._by_ref:
             if self._by_ref[ref].raw != raw:
                 self.warnings.append(f"{ref}: appears twice with different content; first used")
@@ -57,82 +94,123 @@ class RecordIndex:
         entry = Entry(raw, rtype, ref, container)
         self._entries.append(entry)
         self._by_ref[ref] = entry
+        if url:
+            self._by_url.setdefault(url, entry)
         self._by_type.setdefault(rtype, []).append(entry)
         if container is not None:
             container.contained[local] = entry
+        if "contained" in raw and not isinstance(raw["contained"], list):
+            self.warnings.append(f"{ref}: contained is not an array; its content not used")
         for j, child in enumerate(_contained(raw)):
-            self._add(child, f"{ref} contained[{j}]", entry)
+            self._add(child, f"{ref} contained[{j}]", entry, None)
 
     def _single_patient(self) -> Entry | None:
         patients = self._by_type.get("Patient", [])
         if len({p.ref for p in patients}) > 1:
             names = ", ".join(p.ref for p in patients[:5])
             raise FhirInputError(f"record holds several Patients ({names}); expected one")
-        if patients:
-            self.model(patients[0])
-            return patients[0]
-        return None
+        return patients[0] if patients else None
+
+    def _url_of(self, entry: Entry | None) -> str | None:
+        if entry is None:
+            return None
+        return next((url for url, e in self._by_url.items() if e is entry), None)
 
     # --- queries ----------------------------------------------------------------------------
     def of_type(self, *rtypes: str) -> list[Entry]:
+        """The valid entries of these types that are about the record's Patient."""
         out: list[Entry] = []
         for rtype in rtypes:
-            out.extend(e for e in self._by_type.get(rtype, []) if self._about_patient(e))
+            out.extend(e for e in self._by_type.get(rtype, []) if self.usable(e))
         return out
 
+    def usable(self, entry: Entry) -> bool:
+        """About the patient and valid FHIR R4 (each failure is warned about once)."""
+        return self._about_patient(entry) and self._model(entry) is not None
+
     def model(self, entry: Entry) -> Any:
-        """The validated R4B model of `entry` (validated once, then cached)."""
-        key = id(entry)
-        cached = self._models.get(key)
-        if cached is not None:
-            return cached
-        model_class = get_fhir_model_class(entry.rtype)
-        bad_date = non_string_date(model_class, entry.raw)
-        if bad_date is not None:
-            raise FhirInputError(f"{entry.ref}: {bad_date}: a date or time must be a JSON string")
-        try:
-            model = model_class.model_validate(entry.raw)
-        except ValidationError as exc:
-            raise FhirInputError(f"{entry.ref}: {_describe(exc)}") from None
-        except (TypeError, ValueError, KeyError) as exc:  # fhir_core raises these on odd input
-            raise FhirInputError(f"{entry.ref}: invalid resource ({exc})") from None
-        self._models[key] = model
+        """The validated R4B model of `entry` (validated once, then cached). Entries from
+        `of_type` and `resolve` always have one; for any other, FhirInputError."""
+        model = self._model(entry)
+        if model is None:
+            raise FhirInputError(f"{entry.ref}: not valid FHIR R4")
         return model
 
     def resolve(self, reference: object, context: Entry | None = None) -> Entry | None:
-        """The entry a Reference.reference string points to, if it is in the record."""
+        """The usable entry a Reference.reference string points to, if it is in the record."""
         if not isinstance(reference, str) or not reference:
             return None
         if reference.startswith("#"):
             holder = context.container or context if context else None
-            return holder.contained.get(reference[1:]) if holder else None
-        parts = [p for p in reference.split("/_history/")[0].split("/") if p]
-        if len(parts) < 2:
-            return None
-        return self._by_ref.get(f"{parts[-2]}/{parts[-1]}")
+            target = holder.contained.get(quoted(reference[1:], 64)) if holder else None
+            if target is None and context is not None:
+                self.warnings.append(
+                    f"{context.ref}: reference '{_cut(reference)}' names no contained resource; "
+                    "not used"
+                )
+        else:
+            target = self._by_url.get(reference) or self._by_ref.get(_type_id(reference) or "")
+        return target if target is not None and self.usable(target) else None
 
     def patient_id(self) -> str | None:
-        return self.patient.raw.get("id") if self.patient else None
+        return self._identity.patient_id if self._identity else None
 
+    # --- checks -----------------------------------------------------------------------------
     def _about_patient(self, entry: Entry) -> bool:
-        pid = self.patient_id()
-        if not pid:
-            return True
-        ref = raw_field(entry.raw, "subject", "reference") or raw_field(
-            entry.raw, "patient", "reference"
-        )
-        if not isinstance(ref, str):
-            return True
-        parts = [p for p in ref.split("/_history/")[0].split("/") if p]
-        if len(parts) >= 2 and parts[-2] == "Patient" and parts[-1] != pid:
-            self.warnings.append(f"{entry.ref}: about {ref}, not Patient/{pid}; ignored")
-            return False
-        return True
+        key = id(entry)
+        if key in self._owned:
+            return self._owned[key]
+        inherited = self._about_patient(entry.container) if entry.container else None
+        problem = ownership_problem(entry.raw, self._identity, inherited)
+        self._owned[key] = problem is None
+        if problem is not None:
+            self.warnings.append(f"{entry.ref}: {problem}; not used")
+        return problem is None
+
+    def _model(self, entry: Entry) -> BaseModel | None:
+        key = id(entry)
+        if key in self._models:
+            return self._models[key]
+        problem: str | None = None
+        model: BaseModel | None = None
+        raw = {k: v for k, v in entry.raw.items() if k != "contained"}
+        model_class = get_fhir_model_class(entry.rtype)
+        bad_date = non_string_date(model_class, raw)
+        if bad_date is not None:
+            problem = f"{bad_date}: a date or time must be a JSON string"
+        else:
+            try:
+                model = model_class.model_validate(raw)
+            except ValidationError as exc:
+                problem = _describe(exc)
+            except (TypeError, ValueError, KeyError) as exc:  # fhir_core raises these on odd input
+                problem = f"invalid resource ({_cut(str(exc))})"
+        if problem is not None:
+            self.warnings.append(f"{entry.ref}: not valid FHIR R4 ({problem}); not used")
+        self._models[key] = model
+        return model
+
+
+def _known_type(rtype: str) -> bool:
+    try:
+        get_fhir_model_class(rtype)
+    except (ValueError, KeyError, AttributeError, ImportError):
+        return False
+    return True
+
+
+def _type_id(reference: str) -> str | None:
+    parts = [p for p in reference.split("/_history/")[0].split("/") if p]
+    return f"{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else None
 
 
 def _contained(raw: dict[str, Any]) -> list[object]:
     contained = raw.get("contained")
     return contained if isinstance(contained, list) else []
+
+
+def _cut(text: str) -> str:
+    return quoted(text)
 
 
 def _describe(exc: ValidationError) -> str:
@@ -141,6 +219,6 @@ def _describe(exc: ValidationError) -> str:
     path = ""
     for part in first.get("loc", ()):
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    msg = plain_message(first)
+    msg = _cut(plain_message(first))
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{path or 'resource'}: {msg}{more}"
+    return f"{_cut(path) or 'resource'}: {msg}{more}"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fhir_mappers import codes, values
+from fhir_mappers import coded_values, codes, values
 from fhir_mappers.concepts import Concept, concept, items
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.provenance import ResectionEvidence
@@ -33,11 +33,44 @@ def is_final(entry: Entry, label: str, warnings: list[str]) -> bool:
 class PathologyInput:
     name: str
     label: str
-    codes: frozenset[tuple[str, str]]
+    codes: frozenset[tuple[str, str]]  # the input's own codes (a site may add to them, §6c)
     text: str  # used only when the Observation carries none of the known codes
-    parse: Callable[[Any, Concept], values.Parsed]
+    # (holder, code concept, whether the code is one of `codes`) -> value, problem or note
+    parse: Callable[[Any, Concept, bool], values.Parsed]
     worse: Callable[[Any, Any], Any]
+    also: frozenset[tuple[str, str]] = frozenset()  # codes that may carry it too (node ratios)
 
+
+def _nodes(part: int, name: str) -> Callable[[Any, Concept, bool], values.Parsed]:
+    """Nodes positive (part 0) or examined (1): a "0/14" ratio on either node code, or the
+    counts of a pN category ("pN0 (0/14)"), give both; a plain count only on the input's own
+    code."""
+
+    def parse(holder: Any, code: Concept, own: bool) -> values.Parsed:
+        value, note = values.node_ratio(holder, code.text, part)
+        if value is not None or note is not None or not own:
+            return value, note
+        return values.count(holder, code.text, name)
+
+    return parse
+
+
+def _n_category(holder: Any, code: Concept, own: bool) -> values.Parsed:
+    """pN from a pathological N category; a clinical or unqualified N category (Synthea's
+    21906-3, cN, "N category") counts only when node-positive: a clinical N0 does not show
+    that a pathologist found the nodes free, so it stays unknown."""
+    value, note = coded_values.tnm(holder, "n")
+    if value is None or code.has_any(codes.PN_CATEGORY):
+        return value, note
+    if value:
+        return True, "clinical (not pathological) N category, node-positive"
+    return None, "clinical N0 does not establish pN0 (nodes not examined by pathology)"
+
+
+_INVASION_TEXT = (
+    r"lympho-?vascular|angiolymphatic|\blvi\b|vascular invasion|lymphatic invasion"
+    r"|lymphatic (?:\(small\) |small )?vessel|small vessel invasion"
+)
 
 PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
     PathologyInput(
@@ -45,7 +78,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "Ki-67 index",
         codes.KI67,
         r"ki[- ]?67|mib[- ]?1",
-        lambda h, c: values.percent(h),
+        lambda h, c, own: values.percent(h, c.text),
         higher,
     ),
     PathologyInput(
@@ -53,7 +86,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "mitotic count",
         frozenset(),
         r"mitos|mitotic",
-        lambda h, c: values.mitoses(h, c.text),
+        lambda h, c, own: values.mitoses(h, c.text),
         higher,
     ),
     PathologyInput(
@@ -61,56 +94,77 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "perineural invasion",
         codes.PERINEURAL_INVASION,
         r"perineural",
-        lambda h, c: values.presence(h),
+        lambda h, c, own: coded_values.uicc_category(h, codes.UICC_PERINEURAL, "Pn"),
         true_wins,
     ),
     PathologyInput(
         "lymphovascular_invasion",
         "lymphovascular invasion",
         codes.LYMPHOVASCULAR_INVASION,
-        r"lympho-?vascular|angiolymphatic|\blvi\b|vascular invasion|lymphatic invasion",
-        lambda h, c: values.presence(h),
+        _INVASION_TEXT,
+        lambda h, c, own: coded_values.presence(h),
+        true_wins,
+    ),
+    # UICC L and V categories: combined into lymphovascular invasion by `_uicc_lvi`
+    PathologyInput(
+        "lymphatic_invasion_uicc",
+        "lymphatic invasion (UICC L)",
+        codes.LYMPHATIC_INVASION,
+        "",  # never by text alone: "lymphatic invasion" text is the lymphovascular input's
+        lambda h, c, own: coded_values.uicc_category(h, codes.UICC_LYMPHATIC, "L"),
+        true_wins,
+    ),
+    PathologyInput(
+        "venous_invasion_uicc",
+        "venous invasion (UICC V)",
+        codes.VENOUS_INVASION,
+        "",
+        lambda h, c, own: coded_values.uicc_category(h, codes.UICC_VENOUS, "V"),
         true_wins,
     ),
     PathologyInput(
         "nodes_positive",
         "positive regional nodes",
         codes.NODES_POSITIVE,
-        r"nodes? (positive|involved)|positive (lymph )?nodes",
-        lambda h, c: values.count(h),
+        r"nodes? (?:positive|involved)|positive (?:lymph )?nodes|nodes? with (?:tumou?r|metasta)"
+        r"|nodes? involved by tumou?r|nodes? containing metasta",
+        _nodes(0, "nodes_positive"),
         higher,
+        also=codes.NODES_EXAMINED | codes.PN_CATEGORY,
     ),
     # fewer nodes examined is the conservative reading (pN0 is less certain)
     PathologyInput(
         "nodes_examined",
         "regional nodes examined",
         codes.NODES_EXAMINED,
-        r"nodes? (examined|retrieved)",
-        lambda h, c: values.count(h),
+        r"nodes? (?:examined|retrieved)",
+        _nodes(1, "nodes_examined"),
         lower,
+        also=codes.NODES_POSITIVE | codes.PN_CATEGORY,
     ),
     PathologyInput(
         "pn_positive",
         "pN category",
         codes.PN_CATEGORY,
-        r"\bpn (category|stage)|regional lymph nodes\.pathology",
-        lambda h, c: values.tnm(h, "n"),
+        r"\bpn (?:category|stage)|regional lymph nodes\.pathology",
+        _n_category,
         true_wins,
+        also=codes.CLINICAL_N_CATEGORY,
     ),
     PathologyInput(
         "grade_reported",
         "histologic grade",
         codes.HISTOLOGIC_GRADE,
-        r"histologic(al)? grade|tumou?r grade|who grade",
-        lambda h, c: values.grade(h),
+        r"histologic(?:al)? grade|tumou?r grade|who grade|\bgrading\b",
+        lambda h, c, own: coded_values.grade(h),
         higher,
     ),
     PathologyInput(
         "tumor_size_cm",
         "tumour size",
         codes.TUMOR_SIZE | codes.TUMOR_SIZE_PANEL,
-        r"tumou?r size|(greatest|maximum|largest) dimension",
-        lambda h, c: values.size_cm(h),
+        r"tumou?r size|(?:greatest|maximum|largest) dimension",
+        lambda h, c, own: values.size_cm(h, c.text),
         higher,
     ),
 )
@@ -133,14 +187,43 @@ def pathology_facts(
     extra_codes: ExtraCodes | None = None,
 ) -> dict[str, Fact[Any]]:
     inputs = with_site_codes(extra_codes)
-    known = frozenset().union(*(i.codes for i in inputs)) | codes.NOT_KI67
+    known = frozenset().union(*(i.codes | i.also for i in inputs)) | codes.NOT_KI67
     found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
     for entry in index.of_type("Observation"):
         for item, holder_path in _carried_inputs(entry, inputs, known):
             candidate = _read(index, evidence, entry, item, holder_path, warnings)
             if candidate is not None:
                 found[item.name].append(candidate)
-    return {i.name: select(found[i.name], i.worse, i.label) for i in inputs}
+    found["lymphovascular_invasion"] += _uicc_lvi(
+        found.pop("lymphatic_invasion_uicc"), found.pop("venous_invasion_uicc"), warnings
+    )
+    return {i.name: select(found[i.name], i.worse, i.label) for i in inputs if i.name in found}
+
+
+def _uicc_lvi(
+    lymphatic: list[Candidate[bool]], venous: list[Candidate[bool]], warnings: list[str]
+) -> list[Candidate[bool]]:
+    """Lymphovascular invasion from UICC L and V categories (MII): present when any L1, V1 or
+    V2 is on record; absent only when both L0 and V0 are (L0 alone says nothing of veins)."""
+    present = [c for c in lymphatic + venous if c.value]
+    if present:
+        return present
+    if lymphatic and venous:
+        return [
+            replace(c, also=tuple(v.source for v in venous), note=_join(c.note, "L0 and V0"))
+            for c in lymphatic
+        ]
+    for side, missing in ((lymphatic, "V"), (venous, "L")):
+        for c in side:
+            warnings.append(
+                f"{c.source}: lymphovascular invasion unknown: UICC {missing} category not on "
+                f"record (absent needs both L0 and V0)"
+            )
+    return []
+
+
+def _join(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
 
 def _carried_inputs(
@@ -152,16 +235,18 @@ def _carried_inputs(
     if code.has_any(codes.NOT_KI67):
         return out
     for item in inputs:
-        if item.codes and code.has_any(item.codes) and not code.has_any(codes.TUMOR_SIZE_PANEL):
+        carries = item.codes | item.also
+        if carries and code.has_any(carries) and not code.has_any(codes.TUMOR_SIZE_PANEL):
             out.append((item, None))
     for i, component in enumerate(items(entry.raw, "component")):
         component_code = concept(component.get("code") if isinstance(component, dict) else None)
         for item in inputs:
-            if item.codes and component_code.has_any(item.codes - codes.TUMOR_SIZE_PANEL):
+            carries = (item.codes | item.also) - codes.TUMOR_SIZE_PANEL
+            if carries and component_code.has_any(carries):
                 out.append((item, i))
     if not out and not code.has_any(known):
         for item in inputs:
-            if code.says(item.text):
+            if item.text and code.says(item.text):
                 out.append((item, None))
                 break
     return out
@@ -182,9 +267,12 @@ def _read(
     code_concept = concept(entry.raw.get("code"))
     if component is not None:
         code_concept = code_concept | concept(entry.raw["component"][component].get("code"))
-    value, note = item.parse(holder, code_concept)
+    # read as the input's own code, unless only an `also` code carries it (a node ratio)
+    own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+    value, note = item.parse(holder, code_concept, own)
     if value is None:
-        warnings.append(f"{entry.ref}: {item.label} unknown: {note}")
+        if note is not None:
+            warnings.append(f"{entry.ref}: {item.label} unknown: {note}")
         return None
     when = observation_time(model)
     return Candidate(value, entry.ref, evidence.observation(entry), when, note)

@@ -3,26 +3,59 @@
 cds-api.md: `pannet-cds score` reads "a FHIR R4 Bundle (any type) or a single resource list";
 the pathology hook carries a DiagnosticReport whose results may be contained resources and a
 `results` Bundle. Only the shape is checked here; resources are validated where they are used.
+
+What is refused whole (FhirInputError): a payload that is not a JSON object or array, a top-level
+object without a resourceType, a top-level Bundle whose `entry` is not an array, Bundles nested
+more than 8 deep (hostile). Everything inside that is not a
+resource (an array item or Bundle entry that is not a resource object, `contained` that is not an
+array of resources) costs only itself: it is kept in the list as an `Unreadable` marker, which
+`RecordIndex` reports as a warning naming where it was (issue 9: one bad resource costs only
+itself). The Bundle `fullUrl` of each resource is kept (`ResourceList.full_urls`) so references
+by `urn:uuid:` (Synthea, transaction Bundles) can be resolved and tied to the Patient.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fhir_mappers.errors import FhirInputError
+from fhir_mappers.quoting import quoted
 
 # A Bundle nested deeper than this is treated as hostile input rather than a record.
 _MAX_BUNDLE_DEPTH = 8
 
 
-def resources_from_payload(obj: object) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Unreadable:
+    """An item of the payload that is not a resource: reported, never used."""
+
+    where: str
+    why: str
+
+    @property
+    def warning(self) -> str:
+        return f"{self.where}: {self.why}; not used"
+
+
+class ResourceList(list[Any]):
+    """The resources of a payload (dicts, and `Unreadable` markers), with the Bundle `fullUrl`
+    of each resource that had one (keyed by `id()` of the resource dict)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full_urls: dict[int, str] = {}
+
+
+def resources_from_payload(obj: object) -> ResourceList:
     """Every resource in `obj`, Bundles unpacked (recursively), contained resources appended
     after their container. The dicts are the caller's own objects (not copies)."""
-    out: list[dict[str, Any]] = []
+    out = ResourceList()
     if isinstance(obj, list):
         for i, item in enumerate(obj):
             _add_resource(item, f"item [{i}]", out, depth=0)
     elif isinstance(obj, dict):
+        _check_top_level(obj)
         _add_resource(obj, "payload", out, depth=0)
     else:
         raise FhirInputError(
@@ -32,53 +65,71 @@ def resources_from_payload(obj: object) -> list[dict[str, Any]]:
     return out
 
 
-def contained_of(resource: dict[str, Any], where: str) -> list[dict[str, Any]]:
-    """The contained resources of `resource` (shape-checked)."""
+def _check_top_level(obj: dict[str, Any]) -> None:
+    """The shapes that leave nothing to read: refused whole, naming what is wrong."""
+    rtype = obj.get("resourceType")
+    if rtype is None:
+        raise FhirInputError("payload has no resourceType (expected a Bundle or a resource)")
+    if not isinstance(rtype, str) or not rtype:
+        raise FhirInputError("payload: resourceType must be a non-empty string")
+    entries = obj.get("entry")
+    if rtype == "Bundle" and entries is not None and not isinstance(entries, list):
+        raise FhirInputError(f"{_label(obj)}: entry must be an array, got {_json_type(entries)}")
+
+
+def contained_of(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contained resources of `resource`; what there is not a resource is left for
+    `RecordIndex` to report under its container."""
     contained = resource.get("contained")
-    if contained is None:
-        return []
     if not isinstance(contained, list):
-        raise FhirInputError(f"{where}: contained must be an array, got {_json_type(contained)}")
-    for i, item in enumerate(contained):
-        if not isinstance(item, dict) or not isinstance(item.get("resourceType"), str):
-            raise FhirInputError(f"{where}: contained[{i}] is not a resource object")
-    return contained
+        return []
+    return [c for c in contained if isinstance(c, dict) and isinstance(c.get("resourceType"), str)]
 
 
-def _add_resource(item: object, where: str, out: list[dict[str, Any]], depth: int) -> None:
+def _add_resource(
+    item: object, where: str, out: ResourceList, depth: int, full_url: object = None
+) -> None:
     if not isinstance(item, dict):
-        raise FhirInputError(f"{where} is not a JSON object (got {_json_type(item)})")
+        out.append(Unreadable(where, f"not a JSON object (got {_json_type(item)})"))
+        return
     rtype = item.get("resourceType")
     if rtype is None:
-        raise FhirInputError(f"{where} has no resourceType")
+        out.append(Unreadable(where, "no resourceType"))
+        return
     if not isinstance(rtype, str) or not rtype:
-        raise FhirInputError(f"{where}: resourceType must be a non-empty string")
+        out.append(Unreadable(where, "resourceType is not a non-empty string"))
+        return
     label = _label(item)
     if rtype == "Bundle":
         _add_bundle(item, label, out, depth)
         return
     out.append(item)
-    out.extend(contained_of(item, label))
+    if isinstance(full_url, str) and full_url:
+        out.full_urls[id(item)] = full_url
+    out.extend(contained_of(item))
 
 
-def _add_bundle(bundle: dict[str, Any], label: str, out: list[dict[str, Any]], depth: int) -> None:
+def _add_bundle(bundle: dict[str, Any], label: str, out: ResourceList, depth: int) -> None:
     if depth >= _MAX_BUNDLE_DEPTH:
         raise FhirInputError(f"{label}: Bundles nested more than {_MAX_BUNDLE_DEPTH} deep")
     entries = bundle.get("entry", [])
     if entries is None:
         return
     if not isinstance(entries, list):
-        raise FhirInputError(f"{label}: entry must be an array, got {_json_type(entries)}")
+        out.append(Unreadable(f"{label} entry", f"not an array ({_json_type(entries)})"))
+        return
     for i, entry in enumerate(entries):
         where = f"{label} entry[{i}]"
         if not isinstance(entry, dict):
-            raise FhirInputError(f"{where} is not a JSON object")
+            out.append(Unreadable(where, "not a JSON object"))
+            continue
         resource = entry.get("resource")
         if resource is None and _may_lack_resource(entry):
             continue
         if not isinstance(resource, dict):
-            raise FhirInputError(f"{where} has no resource object")
-        _add_resource(resource, f"{where} resource", out, depth + 1)
+            out.append(Unreadable(where, "has no resource object"))
+            continue
+        _add_resource(resource, f"{where} resource", out, depth + 1, entry.get("fullUrl"))
 
 
 def _may_lack_resource(entry: dict[str, Any]) -> bool:
@@ -91,7 +142,9 @@ def _may_lack_resource(entry: dict[str, Any]) -> bool:
 def _label(resource: dict[str, Any]) -> str:
     rid = resource.get("id")
     rtype = resource.get("resourceType")
-    return f"{rtype}/{rid}" if isinstance(rid, str) and rid else f"{rtype} (no id)"
+    if isinstance(rid, str) and rid:
+        return f"{quoted(str(rtype), 64)}/{quoted(rid, 64)}"
+    return f"{quoted(str(rtype), 64)} (no id)"
 
 
 def _json_type(value: object) -> str:

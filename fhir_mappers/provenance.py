@@ -5,7 +5,9 @@ An Observation counts as from the resection specimen when any of these holds:
   resection / excision / "-ectomy" (e.g. "Pancreas, distal pancreatectomy specimen");
 - Observation.partOf points to the resection Procedure;
 - a DiagnosticReport that lists it in `result` (or contains it) has such a Specimen, or its code /
-  conclusion text names a resection.
+  conclusion text names a resection;
+- it is a `hasMember` of an Observation (a panel, a CAP checklist section, an mCODE tumour
+  morphology report) that counts as from the resection specimen, at any depth.
 """
 
 from __future__ import annotations
@@ -30,12 +32,25 @@ class ResectionEvidence:
                     if target is not None:
                         self._from_reports.add(target.ref)
                 self._from_reports.update(e.ref for e in report.contained.values())
+        self._panels: dict[str, list[Entry]] = {}  # member ref -> Observations listing it
+        for panel in index.of_type("Observation"):
+            for member in items(panel.raw, "hasMember"):
+                target = index.resolve(field(member, "reference"), panel)
+                if target is not None:
+                    self._panels.setdefault(target.ref, []).append(panel)
 
     def is_resection_report(self, entry: Entry) -> bool:
         return entry.ref in self._reports
 
-    def observation(self, entry: Entry) -> bool:
+    def observation(self, entry: Entry, _seen: frozenset[str] = frozenset()) -> bool:
         if entry.ref in self._from_reports:
+            return True
+        seen = _seen | {entry.ref}
+        if any(
+            self.observation(panel, seen)
+            for panel in self._panels.get(entry.ref, ())
+            if panel.ref not in seen  # hasMember cycles are invalid but possible
+        ):
             return True
         for part in items(entry.raw, "partOf"):
             target = self._index.resolve(field(part, "reference"), entry)

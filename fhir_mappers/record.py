@@ -21,13 +21,19 @@ from scoring.inputs import ClinicalInputs, Fact, Grade, Resection, Sex
 
 
 def inputs_from_resources(
-    resources: list[dict[str, Any]], *, extra_codes: ExtraCodes | None = None
+    resources: list[Any],
+    *,
+    extra_codes: ExtraCodes | None = None,
+    fhir_base: str | None = None,
 ) -> ClinicalInputs:
     """Map one patient's resources (as from `resources_from_payload`) to ClinicalInputs;
-    `extra_codes` adds a site's local Observation codes per input (clinical.md §6c).
+    `extra_codes` adds a site's local Observation codes per input (clinical.md §6c);
+    `fhir_base` is the FHIR server the record came from, when known (absolute references to the
+    Patient must be on it).
 
-    Raises FhirInputError for a resource that is used but invalid, or several Patients."""
-    index = RecordIndex(resources)
+    An invalid resource, or one not about the record's Patient, is left out with a warning
+    (`RecordIndex`); raises FhirInputError only for several Patients."""
+    index = RecordIndex(resources, fhir_base=fhir_base)
     warnings: list[str] = []
     procedures = resection_procedures(index, warnings)
     evidence = ResectionEvidence(index, frozenset(r.source for r in procedures))

@@ -26,6 +26,7 @@ class Candidate(Generic[T]):
     from_resection: bool = False
     when: Span | None = None
     note: str | None = None
+    also: tuple[str, ...] = ()  # further resources the value rests on (UICC L0 needs V0)
 
 
 def _rank(c: Candidate[T]) -> tuple[bool, date, date]:
@@ -42,7 +43,10 @@ def select(candidates: list[Candidate[T]], worse: Callable[[T, T], T], label: st
     value = reduce(worse, (c.value for c in top))
     chosen = [c for c in top if c.value == value]
     others = [c for c in top if c.value != value]
-    sources = _unique([c.source for c in chosen] + [c.source for c in others])
+    sources = _unique(
+        [s for c in chosen for s in (c.source, *c.also)]
+        + [s for c in others for s in (c.source, *c.also)]
+    )
     notes = _unique([c.note for c in chosen if c.note])
     if others:
         listing = ", ".join(f"{c.source}: {_show(c.value)}" for c in top)

@@ -242,7 +242,9 @@ def test_oversized_body_is_413(tmp_path):
     assert response.get_json()["resourceType"] == "OperationOutcome"
 
 
-def test_invalid_fhir_data_in_prefetch_is_400_naming_the_resource(cds):
+def test_invalid_fhir_data_in_prefetch_costs_only_that_resource(cds):
+    """Issue 9: one invalid resource is left out with a warning naming it, listed on the card;
+    the rest of the record is still assessed (it used to make the whole call a 400)."""
     resources = case_resources("p01")
     bad = {
         "resourceType": "Observation",
@@ -253,8 +255,9 @@ def test_invalid_fhir_data_in_prefetch_is_400_naming_the_resource(cds):
         "valueQuantity": {"value": "big"},
     }
     response = call(cds, "patient-view", "p01", prefetch=prefetch_for([*resources, bad]))
-    assert response.status_code == 400
-    assert "Observation/broken" in response.get_json()["issue"][0]["diagnostics"]
+    assert response.status_code == 200
+    detail = response.get_json()["cards"][0]["detail"]
+    assert "Observation/broken: not valid FHIR R4" in detail
 
 
 def test_missing_jwt_is_a_bare_401(cds):

@@ -144,13 +144,6 @@ def test_bundle_type_does_not_matter():
         ("42", ""),
         ('{"no": "resourceType"}', "resourceType"),
         ('{"resourceType": "Bundle", "type": "collection", "entry": {"a": 1}}', "entry"),
-        ('{"resourceType": "Bundle", "type": "collection", "entry": [1]}', "entry"),
-        (
-            '[{"resourceType": "Observation", "id": "x", "status": "final", '
-            '"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, '
-            '"valueQuantity": {"value": "big", "unit": "cm"}}]',
-            "Observation/x",
-        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(payload, says):
@@ -189,7 +182,8 @@ def test_malformed_fhir_date_names_the_expected_format(resource_type, element, v
     said = (
         result.stderr if result.returncode == 2 else " ".join(json.loads(result.stdout)["warnings"])
     )
-    assert f"{culprit}: not a valid" in said and says in said, said
+    resource, element = culprit.split(": ")
+    assert resource in said and f"{element}: not a valid" in said and says in said, said
     assert "regex" not in said
 
 
@@ -216,6 +210,28 @@ def test_file_over_the_size_limit_is_refused_before_reading_it_all(tmp_path):
     at_limit = tmp_path / "at-limit.json"
     at_limit.write_bytes(b"[" + b" " * (SCORE_MAX_BYTES - 2) + b"]")
     assert run_score(str(at_limit), "--today", "2026-11-21").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        ('{"resourceType": "Bundle", "type": "collection", "entry": [1]}', "entry[0]"),
+        (
+            '[{"resourceType": "Patient", "id": "p"}, '
+            '{"resourceType": "Observation", "id": "x", "status": "final", '
+            '"subject": {"reference": "Patient/p"}, '
+            '"code": {"coding": [{"system": "http://loinc.org", "code": "33728-7"}]}, '
+            '"valueQuantity": {"value": "big", "unit": "cm"}}]',
+            "Observation/x: not valid FHIR R4",
+        ),
+    ],
+)
+def test_one_bad_resource_costs_only_itself(payload, says):
+    """Issue 9: an unreadable item or an invalid resource is left out with a warning naming
+    it; the record is still assessed."""
+    result = run_score("-", stdin=payload)
+    assert result.returncode == 0, result.stderr
+    assert any(says in w for w in json.loads(result.stdout)["warnings"])
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

@@ -3,10 +3,12 @@ an assessment that keeps its own invariants or one `FhirInputError` naming the c
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cds_service.scoring_pipeline import assess_payload
 from fhir_mappers.errors import FhirInputError
@@ -91,9 +93,13 @@ def _p01_with(resource_type: str, element: str, value: object) -> dict:
 )
 def test_regression_numeric_dates_are_refused_not_read_as_1970(resource_type, element, value):
     """Found by the contract fuzzing: the R4B models read a JSON number as a Unix timestamp, so
-    a resection 'performed' 0 was dated 1970-01-01 and surveillance counted from it."""
-    with pytest.raises(FhirInputError, match="must be a JSON string"):
-        assess_payload(_p01_with(resource_type, element, value), today=TODAY)
+    a resection 'performed' 0 was dated 1970-01-01 and surveillance counted from it. The
+    resource is now left out with a warning naming the element (issue 9), never read as 1970."""
+    assessment = assess_payload(_p01_with(resource_type, element, value), today=TODAY)
+    assert any(
+        "not valid FHIR R4" in w and "must be a JSON string" in w for w in assessment.warnings
+    ), assessment.warnings
+    assert "1970" not in assessment.model_dump_json()
 
 
 def test_string_dates_still_work():
@@ -102,3 +108,81 @@ def test_string_dates_still_work():
     )
     assert assessment.surveillance is not None
     assert assessment.surveillance.anchor_date == "2024-03-04"
+
+
+# --- long and pathological strings (issue 11.1) ---------------------------------------------
+# Built from the tokens the value and text patterns look for, repeated, with the breaking
+# character last: the shapes that made the old patterns superlinear ("1" + spaces + "!").
+_PIECES = ["1", " ", "  ", "x", "-", "/", ".", ",", "%", "mm", "cm", "g", "grade ", "pn", "~", "<"]
+_HOSTILE = st.one_of(
+    st.builds(
+        lambda head, n, tail: head + " " * n + tail,
+        st.sampled_from(["1", "g", "2", "grade", "pn", "ca.", "1 x 2"]),
+        st.integers(1_000, 60_000),
+        st.sampled_from(["!", "x", "", "mm!", "%%"]),
+    ),
+    st.lists(st.sampled_from(_PIECES), min_size=1, max_size=400).map(lambda p: "".join(p) * 50),
+)
+_TEXT_SLOTS = ("valueString", "code.text", "valueCodeableConcept.text", "code.coding.display")
+
+
+def _p01_with_text(slot: str, text: str) -> dict:
+    bundle = case_bundle("p01")
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] != "Observation":
+            continue
+        if slot == "valueString":
+            for key in [k for k in resource if k.startswith("value")]:
+                del resource[key]
+            resource["valueString"] = text
+        elif slot == "code.text":
+            resource["code"]["text"] = text
+        elif slot == "valueCodeableConcept.text":
+            for key in [k for k in resource if k.startswith("value")]:
+                del resource[key]
+            resource["valueCodeableConcept"] = {"text": text}
+        else:
+            resource["code"]["coding"][0]["display"] = text
+    return bundle
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(_TEXT_SLOTS), _HOSTILE)
+def test_long_and_pathological_strings_in_every_text_slot(slot, text):
+    assess_or_refuse(_p01_with_text(slot, text))
+
+
+class _LengthRecorder:
+    """Stands in for a compiled pattern and records the longest text it is asked to scan."""
+
+    def __init__(self, pattern: re.Pattern[str], longest: list[int]) -> None:
+        self._pattern = pattern
+        self._longest = longest
+
+    def __getattr__(self, name: str):
+        method = getattr(self._pattern, name)
+
+        def scan(text, *args, **kwargs):
+            self._longest.append(len(text))
+            return method(text, *args, **kwargs)
+
+        return scan
+
+
+@pytest.mark.parametrize("slot", _TEXT_SLOTS)
+def test_no_pattern_ever_scans_more_than_the_cap(monkeypatch, slot):
+    """Deterministic guard for issue 11.1: whatever the record holds, the concept patterns see
+    at most MAX_CONCEPT_TEXT characters and the value-string pattern at most MAX_VALUE_TEXT."""
+    from fhir_mappers import concepts, text_values
+
+    seen_concepts: list[int] = []
+    seen_values: list[int] = []
+    compiled = concepts._regex.__wrapped__  # the uncached re.compile wrapper
+    monkeypatch.setattr(concepts, "_regex", lambda p: _LengthRecorder(compiled(p), seen_concepts))
+    monkeypatch.setattr(text_values, "_PATTERN", _LengthRecorder(text_values._PATTERN, seen_values))
+    hostile = "1" + " " * 100_000 + "!"
+    assess_or_refuse(_p01_with_text(slot, hostile))
+    assert seen_concepts, "the concept patterns were not exercised"
+    assert max(seen_concepts) <= concepts.MAX_CONCEPT_TEXT
+    assert max(seen_values, default=0) <= text_values.MAX_VALUE_TEXT

@@ -58,16 +58,28 @@ def test_same_patient_twice_is_one_patient():
     assert inputs_from_resources([patient(), patient()]).patient == "Patient/pt"
 
 
-def test_invalid_used_resource_names_type_id_and_path():
+def test_invalid_used_resource_is_skipped_naming_type_id_and_path():
     bad = loinc_obs("bad1", "33728-7", valueQuantity={"value": "abc", "unit": "cm"})
-    with pytest.raises(FhirInputError) as err:
-        record(bad)
-    assert str(err.value).startswith("Observation/bad1: valueQuantity.value")
+    out = record(bad, loinc_obs("good", "29593-1", valueQuantity=qty(4, "%")))
+    assert out.tumor_size_cm.value is None
+    assert out.ki67_percent.value == 4
+    assert any(
+        w.startswith("Observation/bad1: not valid FHIR R4 (valueQuantity.value")
+        for w in out.warnings
+    ), out.warnings
 
 
-def test_invalid_patient_is_reported():
-    with pytest.raises(FhirInputError, match=r"Patient/pt: birthDate"):
-        inputs_from_resources([patient() | {"birthDate": "not a date"}])
+def test_invalid_patient_is_reported_and_its_content_not_used():
+    """Its id still says whose record it is (the Observation is used); its gender is not."""
+    out = inputs_from_resources(
+        [
+            patient(gender="male") | {"birthDate": "not a date"},
+            loinc_obs("k", "29593-1", valueQuantity=qty(4, "%")),
+        ]
+    )
+    assert any(w.startswith("Patient/pt: not valid FHIR R4 (birthDate") for w in out.warnings)
+    assert out.sex.value is None
+    assert out.ki67_percent.value == 4
 
 
 def test_unused_invalid_resources_are_ignored():
@@ -305,6 +317,7 @@ def test_resection_report_stands_in_without_procedure():
     }
     report = {
         "resourceType": "DiagnosticReport",
+        "subject": {"reference": "Patient/pt"},
         "id": "path",
         "status": "final",
         "code": cc(LOINC, "60568-3", text="Pathology synoptic report"),

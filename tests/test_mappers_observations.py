@@ -141,6 +141,7 @@ def test_part_of_resection_procedure_counts_as_resection_specimen():
 def test_observation_in_resection_report_counts_as_resection_specimen():
     report = {
         "resourceType": "DiagnosticReport",
+        "subject": {"reference": "Patient/pt"},
         "id": "path",
         "status": "final",
         "code": cc(text="Surgical pathology: Whipple resection"),
@@ -154,6 +155,7 @@ def test_contained_result_of_resection_report_is_used_with_container_reference()
     contained = loinc_obs("k", "29593-1", valueQuantity=qty(4, "%"))
     report = {
         "resourceType": "DiagnosticReport",
+        "subject": {"reference": "Patient/pt"},
         "id": "path",
         "status": "final",
         "code": cc(text="Distal pancreatectomy pathology"),

@@ -72,27 +72,53 @@ def test_entries_without_resource_in_responses_are_skipped():
         ({"id": "x"}, "payload has no resourceType"),
         ({"resourceType": 5}, "resourceType must be a non-empty string"),
         ({"resourceType": "Bundle", "id": "b1", "entry": {}}, "Bundle/b1: entry must be an array"),
-        ({"resourceType": "Bundle", "id": "b1", "entry": [5]}, "Bundle/b1 entry[0] is not a JSON"),
-        (
-            {"resourceType": "Bundle", "id": "b1", "entry": [{"fullUrl": "x"}]},
-            "Bundle/b1 entry[0] has no resource object",
-        ),
-        (
-            {"resourceType": "Bundle", "id": "b1", "entry": [{"resource": {"id": "p"}}]},
-            "Bundle/b1 entry[0] resource has no resourceType",
-        ),
-        ([patient(), "x"], "item [1] is not a JSON object"),
-        (
-            {"resourceType": "DiagnosticReport", "id": "d", "contained": {}},
-            "DiagnosticReport/d: contained must be an array",
-        ),
     ],
 )
-def test_bad_payloads_name_the_culprit(payload, message):
+def test_unreadable_payloads_are_refused_naming_the_culprit(payload, message):
+    """Shapes that leave nothing to read are refused whole."""
     with pytest.raises(FhirInputError) as err:
         resources_from_payload(payload)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("payload", "warning"),
+    [
+        ({"resourceType": "Bundle", "id": "b1", "entry": [5]}, "Bundle/b1 entry[0]: not a JSON"),
+        (
+            {"resourceType": "Bundle", "id": "b1", "entry": [{"fullUrl": "x"}]},
+            "Bundle/b1 entry[0]: has no resource object",
+        ),
+        (
+            {"resourceType": "Bundle", "id": "b1", "entry": [{"resource": {"id": "p"}}]},
+            "Bundle/b1 entry[0] resource: no resourceType",
+        ),
+        (
+            {"resourceType": "Bundle", "id": "b1", "entry": [{"resource": {"resourceType": 3}}]},
+            "Bundle/b1 entry[0] resource: resourceType is not a non-empty string",
+        ),
+        (["x"], "item [2]: not a JSON object"),
+        (
+            {"resourceType": "DiagnosticReport", "id": "d", "contained": {}},
+            "DiagnosticReport/d: contained is not an array",
+        ),
+        (
+            {"resourceType": "DiagnosticReport", "id": "d", "contained": [7]},
+            "DiagnosticReport/d contained[0]: not a resource object",
+        ),
+    ],
+)
+def test_items_that_are_not_resources_cost_only_themselves(payload, warning):
+    """Issue 9: an unreadable item is skipped with a warning naming where it was; the rest of
+    the record is read."""
+    items = payload if isinstance(payload, list) else [payload]
+    resources = resources_from_payload(
+        [patient(), loinc_obs("k", "29593-1", valueQuantity=qty(5, "%")), *items]
+    )
+    out = inputs_from_resources(resources)
+    assert any(w.startswith(warning) and w.endswith("not used") for w in out.warnings), out.warnings
+    assert out.ki67_percent.value == 5
 
 
 def test_deeply_nested_bundles_are_refused():
@@ -219,6 +245,7 @@ def _plausible_record(draw):
                 "id": f"o{i}",
                 "status": draw(st.sampled_from(["final", "amended", "preliminary", 3])),
                 "code": {"coding": [{"system": LOINC, "code": draw(_codes)}]},
+                "subject": {"reference": "Patient/pt"},
                 draw(
                     st.sampled_from(
                         [
@@ -242,6 +269,7 @@ def _plausible_record(draw):
             "id": "x",
             "status": "completed",
             "code": cc(text="Whipple jaundice"),
+            "subject": {"reference": "Patient/pt"},
             draw(
                 st.sampled_from(
                     [
