@@ -122,6 +122,8 @@ _INPUT_LABELS: tuple[tuple[str, str], ...] = (
     ("functional", "Functional tumour"),
     ("adjuvant_therapy", "Adjuvant therapy after surgery"),
     ("primary_site", "Primary site"),
+    ("metastatic_at_surgery", "Distant metastasis at surgery"),
+    ("recurrence", "Recurrence after resection"),
     ("preop_chromogranin_elevated", "Pre-operative chromogranin A above range"),
 )
 

@@ -1,0 +1,246 @@
+"""Every record of distant metastasis, M category or recurrence, as dated events
+(clinical.md §1). `fhir_mappers.spread` decides from them what held at and after surgery.
+
+Read from: secondary-neoplasm / recurrence Conditions (ICD-10 any edition, SNOMED, text),
+the clinical status of a NET diagnosis, M category Observations (LOINC, SNOMED; AJCC, UICC
+values), MII distant-metastasis and course Observations, mCODE disease status and history of
+metastatic cancer, and the conclusion of final DiagnosticReports. Negated or uncertain text,
+and suspected Conditions, are not findings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fhir_mappers import spread_codes as sc
+from fhir_mappers import values
+from fhir_mappers.codes import M_CATEGORY, PRESENT
+from fhir_mappers.concepts import Concept, concept, text_of
+from fhir_mappers.conditions import condition_onset, has_icd10_prefix, uncertain
+from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.observations import is_final, observation_time
+from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.timing import Span, first_span
+
+# Text beyond this is not read here (report bodies are the report-text reader's job).
+TEXT_CAP = 20_000
+_REPORT_FINAL = ("final", "amended", "corrected", "appended")
+
+
+class Kind(StrEnum):
+    METASTASIS = "metastasis"  # distant metastasis present
+    NO_METASTASIS = "m0"  # M0 recorded
+    RECURRENCE = "recurrence"  # a recurrence concept: counts whenever recorded
+    PROGRESSION = "progression"  # disease worse / progressing: counts only after surgery
+
+
+@dataclass(frozen=True)
+class Event:
+    ref: str
+    kind: Kind
+    when: Span | None
+    what: str  # how it was recorded, for the card
+    at_resection: bool = False  # from the resection specimen or its report
+    quote: str | None = None  # the phrase, when read from text
+
+
+def _clauses(text: str) -> list[str]:
+    text = re.sub(sc.SUSPECTED_ABBREVIATION, "verdacht auf ", text[:TEXT_CAP])
+    return re.split(sc.CLAUSE_BREAK, text)
+
+
+def stated(text: str, pattern: str) -> str | None:
+    """The first clause of `text` that states `pattern` without negation or uncertainty."""
+    finding = re.compile(pattern)
+    for clause in _clauses(text):
+        if finding.search(clause) is None:
+            continue
+        if re.search(sc.NEGATION_TEXT, clause) or re.search(sc.UNCERTAIN_TEXT, clause):
+            continue
+        return clause.strip()[:160]
+    return None
+
+
+def _metastasis_concept(code: Concept) -> bool:
+    return has_icd10_prefix(code, sc.METASTASIS_ICD10_PREFIXES) or code.has_any(sc.METASTASIS_CODES)
+
+
+def condition_events(
+    index: RecordIndex,
+    conditions: list[tuple[Entry, Concept]],
+    diagnosis_refs: set[str],
+    warnings: list[str],
+) -> list[Event]:
+    out: list[Event] = []
+    for entry, code in conditions:
+        metastasis = _metastasis_concept(code)
+        recurrence = code.has_any(sc.RECURRENCE_CODES)
+        progression = code.has_any(sc.PROGRESSION_CODES)
+        quote = None
+        if not (metastasis or recurrence or progression) and code.text:
+            quote = stated(code.text, sc.METASTASIS_TEXT)
+            metastasis = quote is not None
+            if not metastasis:
+                quote = stated(code.text, sc.RECURRENCE_TEXT)
+                recurrence = quote is not None
+        clinical = concept(entry.raw.get("clinicalStatus")).codes_of(sc.CONDITION_CLINICAL)
+        relapsed = entry.ref in diagnosis_refs and any(
+            c in sc.RECURRENT_CLINICAL_STATUS for c in clinical
+        )
+        if not (metastasis or recurrence or progression or relapsed):
+            continue
+        doubt = uncertain(entry)
+        if doubt:
+            warnings.append(f"{entry.ref}: metastasis/recurrence only suspected ({doubt})")
+            continue
+        when = condition_onset(index, entry)
+        if metastasis:
+            out.append(Event(entry.ref, Kind.METASTASIS, when, "secondary neoplasm", quote=quote))
+        elif recurrence:
+            out.append(Event(entry.ref, Kind.RECURRENCE, when, "recurrence", quote=quote))
+        elif progression:
+            out.append(Event(entry.ref, Kind.PROGRESSION, when, "progression"))
+        if relapsed:
+            status = next(c for c in clinical if c in sc.RECURRENT_CLINICAL_STATUS)
+            out.append(Event(entry.ref, Kind.RECURRENCE, None, f"clinical status '{status}'"))
+    return out
+
+
+def _m_value(model: object) -> tuple[bool | None, str | None]:
+    coded = concept(_dump(getattr(model, "valueCodeableConcept", None)))
+    for key in coded.codings:
+        if key in sc.M_VALUES:
+            return sc.M_VALUES[key], None
+    return values.tnm(model, "m")
+
+
+def _dump(value: object) -> object:
+    dump = getattr(value, "model_dump", None)
+    return dump(by_alias=True, exclude_none=True) if dump else None
+
+
+def observation_events(
+    index: RecordIndex, evidence: ResectionEvidence, warnings: list[str]
+) -> list[Event]:
+    out: list[Event] = []
+    for entry in index.of_type("Observation"):
+        code = concept(entry.raw.get("code"))
+        kind = _observation_kind(code)
+        if kind is None or not is_final(entry, kind, warnings):
+            continue
+        model = index.model(entry)
+        when = observation_time(model)
+        at_resection = evidence.observation(entry)
+        event = _observation_event(entry, kind, model, when, at_resection, warnings)
+        if event is not None:
+            out.append(event)
+    return out
+
+
+def _observation_kind(code: Concept) -> str | None:
+    if code.has_any(M_CATEGORY) or code.has_any(sc.M_CATEGORY_SNOMED):
+        return "M category"
+    if code.has_any(sc.DISTANT_METASTASIS_SITE):
+        return "site of distant metastasis"
+    if code.has_any(sc.HISTORY_OF_METASTASIS):
+        return "history of metastatic cancer"
+    if code.has_any(sc.DISEASE_STATUS):
+        return "disease status"
+    if code.has_any(sc.RECURRENCE_CODES):
+        return "recurrent tumour"
+    return None
+
+
+def _observation_event(
+    entry: Entry,
+    kind: str,
+    model: object,
+    when: Span | None,
+    at_resection: bool,
+    warnings: list[str],
+) -> Event | None:
+    if kind == "M category":
+        value, problem = _m_value(model)
+        if value is None:
+            warnings.append(f"{entry.ref}: M category unknown: {problem}")
+            return None
+        found = Kind.METASTASIS if value else Kind.NO_METASTASIS
+        return Event(entry.ref, found, when, "M1 category" if value else "M0", at_resection)
+    if kind == "site of distant metastasis":
+        return Event(entry.ref, Kind.METASTASIS, when, kind, at_resection)
+    if kind == "history of metastatic cancer":
+        if getattr(model, "valueBoolean", None) is False:
+            return None  # mCODE: false reverses the meaning ("no history of ...")
+        return Event(entry.ref, Kind.METASTASIS, when, kind, at_resection)
+    answers = concept(_dump(getattr(model, "valueCodeableConcept", None)))
+    if kind == "recurrent tumour":
+        if answers.has_any(PRESENT):
+            return Event(entry.ref, Kind.RECURRENCE, when, kind, at_resection)
+        return None
+    return _status_event(entry, model, answers, when)
+
+
+def _status_event(entry: Entry, model: object, answers: Concept, when: Span | None) -> Event | None:
+    parts = [answers] + [
+        concept(_dump(getattr(c, "valueCodeableConcept", None)))
+        for c in getattr(model, "component", None) or []
+    ]
+    for part in parts:
+        if part.has_any(sc.METASTASIS_CODES):
+            return Event(entry.ref, Kind.METASTASIS, when, "disease status: metastasis")
+        if part.has_any(sc.RECURRENCE_CODES):
+            return Event(entry.ref, Kind.RECURRENCE, when, "disease status: recurrence")
+        if part.has_any(sc.PROGRESSION_CODES) or any(
+            code in sc.VERLAUF_RECURRENT.get(system, ()) for system, code in part.codings
+        ):
+            return Event(entry.ref, Kind.PROGRESSION, when, "disease status: recurrence/progress")
+    return None
+
+
+def report_events(
+    index: RecordIndex, evidence: ResectionEvidence, warnings: list[str]
+) -> list[Event]:
+    """Final DiagnosticReports whose conclusion (or conclusionCode) states metastasis or
+    recurrence. Text-read events carry the quoted phrase."""
+    out: list[Event] = []
+    for entry in index.of_type("DiagnosticReport"):
+        raw = entry.raw
+        codes = concept(raw.get("conclusionCode"))
+        text = text_of(raw.get("conclusion"))
+        coded_meta = _metastasis_concept(codes)
+        coded_rec = codes.has_any(sc.RECURRENCE_CODES)
+        meta_quote = stated(text, sc.METASTASIS_TEXT) if text else None
+        rec_quote = stated(text, sc.RECURRENCE_TEXT) if text and not meta_quote else None
+        if not (coded_meta or coded_rec or meta_quote or rec_quote):
+            continue
+        if raw.get("status") not in _REPORT_FINAL:
+            warnings.append(f"{entry.ref}: report with status '{raw.get('status')}' not read")
+            continue
+        model = index.model(entry)
+        when = first_span(model.effectiveDateTime, model.effectivePeriod, model.issued)
+        at_resection = evidence.is_resection_report(entry)
+        if coded_meta or meta_quote:
+            what = "report conclusion" if coded_meta else "report text"
+            quote = None if coded_meta else meta_quote
+            out.append(Event(entry.ref, Kind.METASTASIS, when, what, at_resection, quote))
+        else:
+            what = "report conclusion" if coded_rec else "report text"
+            quote = None if coded_rec else rec_quote
+            out.append(Event(entry.ref, Kind.RECURRENCE, when, what, at_resection, quote))
+    return out
+
+
+def all_events(
+    index: RecordIndex,
+    conditions: list[tuple[Entry, Concept]],
+    diagnosis_refs: set[str],
+    evidence: ResectionEvidence,
+    warnings: list[str],
+) -> list[Event]:
+    return (
+        condition_events(index, conditions, diagnosis_refs, warnings)
+        + observation_events(index, evidence, warnings)
+        + report_events(index, evidence, warnings)
+    )
