@@ -135,7 +135,8 @@ WELL_DIFFERENTIATED_TEXT = (
 )
 PANCREAS_TEXT = r"pancrea|pankrea|pancréa|páncrea|alvleesklier|islet cell|inselzell"
 OTHER_GEP_TEXT = (
-    r"stomach|gastric|\bmagen|estómago|estomac|duoden|jejun|ile(?:um|al)|small (?:bowel|intestine)|"
+    r"stomach|gastric|\bmagen|estómago|estomac|duoden|jejun|[ií]le(?:um|al|on)|"
+    r"small (?:bowel|intestine)|"
     r"dünndarm|duenndarm|intestin grêle|intestino delgado|append|colon|colonic|\bkolon|"
     r"c(?:a)?ecum|cecal|zökum|rect(?:um|al)|rektum|sigm(?:oid|a)\b|midgut|hindgut|mitteldarm|"
     r"enddarm|dickdarm"

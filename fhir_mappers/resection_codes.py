@@ -109,7 +109,7 @@ _GERMAN_COMPOUND = (
     r"ileum|jejunum|duodenum)\w{0,12}?resektion"
 )
 RESECTION_TEXT = (
-    rf"{_ORGAN_ECTOMY}|\bwhipple|\bpp+pd\b|pylorus[- ](?:preserving|erhaltende)|"
+    rf"{_ORGAN_ECTOMY}|\bwhipple|\bpppd\b|pylorus[- ](?:preserving|erhaltende)|"
     r"\benucl[eé]a(?:tion|ción|zione)|\benukleation|"
     rf"\b(?:{_ORGAN_WORDS_EN}) resection|{_RESECTION_OF}|{_GERMAN_COMPOUND}|"
     r"\banterior resection|\banteriore rektumresektion|\btransanal(?:e)? (?:excision|exzision)|"
