@@ -135,18 +135,32 @@ RECURRENCE_TEXT = (
     r"\b(?:progressive|progression of) (?:net|disease|tumou?r)|\btumou?r progression|"
     r"\bdisease progression|\btumorprogress"
 )
-# Negation and uncertainty (same clause as the finding): English, German, French, Spanish,
-# Italian, Dutch. "Kein Anhalt für Metastasen", "no evidence of recurrence", "V.a. Rezidiv".
+# Negation and uncertainty, NegEx-style: a cue in the words before the finding (same clause, up
+# to PRE_WINDOW characters, cut at "but" / "however" / "aber" / "jedoch"), or a post-cue right
+# after it (POST_WINDOW). English, German, French, Spanish, Italian, Dutch: "no evidence of
+# recurrence", "Kein Anhalt für Fernmetastasen", "V.a. Rezidiv", "metastasis: none".
+PRE_WINDOW, POST_WINDOW = 80, 40
 NEGATION_TEXT = (
     r"\bno\b|\bnot\b|\bwithout\b|\bnegative\b|ruled out|\bfree of\b|\bnone\b|absence of|"
     r"\bkein\w{0,2}\b|\bohne\b|\bnicht\b|ausgeschlossen|\bfrei von\b|\bpas de\b|\bsans\b|"
     r"\baucune?\b|\bsin\b|\bningun\w{0,2}\b|\bgeen\b|\bzonder\b|\bnessun\w{0,2}\b|\bassenza\b"
 )
-UNCERTAIN_TEXT = (
-    r"suspicious|suspect|possibl|probabl|\blikely\b|cannot be (?:excluded|ruled out)|"
-    r"may represent|questionable|equivocal|indeterminate|\bverdacht|\bv\.\s?a\.|fraglich|"
-    r"verdächtig|\bevtl\b|\bmöglich|sospech|dudos|\bdubbi|twijfel|\?"
+NEGATION_AFTER_TEXT = (
+    r"^\W{0,3}(?:no|none|nein|keine?|negative?|absent|nicht)\b|"
+    r"\b(?:not (?:seen|identified|detected|present|found|demonstrated)|absent|excluded|"
+    r"ruled out|ausgeschlossen|nicht (?:nachweisbar|nachgewiesen|vorhanden|gesehen)|"
+    r"niet aangetoond|non retrouv|no se observa)"
 )
+UNCERTAIN_TEXT = (
+    r"suspicious|suspect|possibl|probabl|\blikely\b|may represent|questionable|equivocal|"
+    r"indeterminate|\bverdacht|fraglich|verdächtig|\bevtl\b|\bmöglich|sospech|dudos|\bdubbi|"
+    r"twijfel|cannot be (?:excluded|ruled out)"
+)
+UNCERTAIN_AFTER_TEXT = (
+    r"^\W{0,3}\?|cannot be (?:excluded|ruled out)|not (?:be )?excluded|nicht auszuschlie|"
+    r"nicht sicher|fraglich|\bsuspected\b|\bvermutet|\bunclear\b|\bunklar"
+)
+SCOPE_BREAK = r"\bbut\b|\bhowever\b|\baber\b|\bjedoch\b|\bmais\b|\bpero\b|\bmaar\b"
 # Clauses are read one at a time: "no distant metastasis; liver metastasis present" has one
 # negated and one present finding. A full stop splits only before a space (not "2.5 cm"); the
 # German abbreviation "V.a." (suspected) is spelled out first. Commas and colons do not split

@@ -52,15 +52,31 @@ def _clauses(text: str) -> list[str]:
 
 
 def stated(text: str, pattern: str) -> str | None:
-    """The first clause of `text` that states `pattern` without negation or uncertainty."""
+    """The first clause of `text` that states `pattern` with no negation or uncertainty cue
+    before the finding (same clause, bounded window) or right after it; the clause is returned
+    as the quote."""
     finding = re.compile(pattern)
     for clause in _clauses(text):
-        if finding.search(clause) is None:
-            continue
-        if re.search(sc.NEGATION_TEXT, clause) or re.search(sc.UNCERTAIN_TEXT, clause):
-            continue
-        return clause.strip()[:160]
+        for match in finding.finditer(clause):
+            if not _qualified(clause, match.start(), match.end()):
+                return clause.strip()[:160]
     return None
+
+
+def _qualified(clause: str, start: int, end: int) -> bool:
+    before = clause[max(0, start - sc.PRE_WINDOW) : start]
+    breaks = list(re.finditer(sc.SCOPE_BREAK, before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    after = clause[end : end + sc.POST_WINDOW]
+    # the rest of the finding's word ("metasta|ses") is not a cue
+    after = after[len(re.match(r"\w{0,20}", after).group()) :]
+    return bool(
+        re.search(sc.NEGATION_TEXT, before)
+        or re.search(sc.UNCERTAIN_TEXT, before)
+        or re.search(sc.NEGATION_AFTER_TEXT, after)
+        or re.search(sc.UNCERTAIN_AFTER_TEXT, after)
+    )
 
 
 def _metastasis_concept(code: Concept) -> bool:

@@ -92,12 +92,17 @@ def test_metastasis_at_surgery_encodings(resource):
     [
         "No distant metastasis.",
         "Kein Anhalt für Metastasen",
+        "Kein Anhalt für Lebermetastasen oder Fernmetastasen",
         "keine Lebermetastasen",
         "Suspicious for liver metastasis",
         "V.a. Lebermetastasen",
         "liver metastasis cannot be excluded",
         "Pas de métastases hépatiques",
         "no liver, lung or bone metastases",
+        "Distant metastasis: none",
+        "Lebermetastasen nicht nachweisbar",
+        "liver metastases?",
+        "Fernmetastasen: nicht auszuschließen",
     ],
 )
 def test_negated_or_uncertain_metastasis_text_is_not_present(text):
@@ -106,8 +111,17 @@ def test_negated_or_uncertain_metastasis_text_is_not_present(text):
     assert out.recurrence.value is None
 
 
-def test_negation_is_read_per_clause():
-    out = record(diagnosis(), report("r", "No ascites; liver metastases in segment IV."))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No ascites; liver metastases in segment IV.",
+        "Liver metastases present, no ascites.",
+        "No ascites, but hepatic metastases in segment IV and VII.",
+        "Kein Aszites. Lebermetastasen in Segment IV.",
+    ],
+)
+def test_negation_and_uncertainty_have_a_scope(text):
+    out = record(diagnosis(), report("r", text))
     assert out.metastatic_at_surgery.value is True
     assert "read from the report text" in out.metastatic_at_surgery.note
 
