@@ -79,17 +79,21 @@ def uncertain(entry: Entry) -> str | None:
     return None
 
 
-def icd10_codes(code: Concept) -> tuple[str, ...]:
-    """ICD-10 codes of any edition (CM, WHO, GM), normalised to 'A00.0' form."""
-    out: list[str] = []
+def icd10_codings(code: Concept) -> list[tuple[str, str]]:
+    """(system, code) of every ICD-10 edition (CM, WHO, GM), codes normalised to 'A00.0'."""
+    out: list[tuple[str, str]] = []
     for system, value in code.codings:
         if system not in cc.ICD10_SYSTEMS:
             continue
         match = _ICD10_SHAPE.match(value.strip().upper())
         if match:
             tail = match.group(2)
-            out.append(f"{match.group(1)}.{tail}" if tail else match.group(1))
-    return tuple(out)
+            out.append((system, f"{match.group(1)}.{tail}" if tail else match.group(1)))
+    return out
+
+
+def icd10_codes(code: Concept) -> tuple[str, ...]:
+    return tuple(icd for _, icd in icd10_codings(code))
 
 
 def condition_onset(index: RecordIndex, entry: Entry) -> Span | None:
@@ -102,18 +106,14 @@ def _icd10_rule(code: Concept) -> cc.DiagnosisRule | None:
     """The longest matching rule. C7A/C7B/D3A exist only in ICD-10-CM; C25.4 (endocrine
     pancreas) is the same in every edition."""
     best: cc.DiagnosisRule | None = None
-    cm = {icd for sys, icd in code.codings if sys == cc.ICD10CM}
-    for system, raw in code.codings:
-        if system not in cc.ICD10_SYSTEMS:
-            continue
-        for icd in icd10_codes(Concept(((system, raw),))):
-            for rule in cc.DIAGNOSIS_RULES:
-                if not icd.startswith(rule.prefix):
-                    continue
-                if raw not in cm and rule.prefix != cc.ICD10_ENDOCRINE_PANCREAS:
-                    continue
-                if best is None or len(rule.prefix) > len(best.prefix):
-                    best = rule
+    for system, icd in icd10_codings(code):
+        for rule in cc.DIAGNOSIS_RULES:
+            if not icd.startswith(rule.prefix):
+                continue
+            if system != cc.ICD10CM and rule.prefix != cc.ICD10_ENDOCRINE_PANCREAS:
+                continue
+            if best is None or len(rule.prefix) > len(best.prefix):
+                best = rule
     return best
 
 

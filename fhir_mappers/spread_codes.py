@@ -128,10 +128,13 @@ RECURRENCE_TEXT = (
     r"malignan)|"
     r"\b(?:recurrence|relapse) of (?:the )?(?:net|pannet|tumou?r|disease|neoplasm|"
     r"neuroendocrine|carcinoid|cancer|malignan)|"
+    r"\b(?:lokal|lymphknoten|tumor|metastasen|lokoregionär\w{0,3}|fern)rezidiv|\brezidiv\b|"
+    r"\brécidive|\brecidiva\b|\brecidief|\brecaída"
+)
+# Worse or new disease: read only when dated after the resection (before it, it is the primary).
+PROGRESSION_TEXT = (
     r"\bnew (?:liver |hepatic |lung |bone |distant )?metasta|"
     r"\bneu (?:aufgetretene\w? )?(?:leber|fern|lungen|knochen)?metasta|"
-    r"\b(?:lokal|lymphknoten|tumor|metastasen|lokoregionär\w{0,3}|fern)rezidiv|\brezidiv\b|"
-    r"\brécidive|\brecidiva\b|\brecidief|\brecaída|"
     r"\b(?:progressive|progression of) (?:net|disease|tumou?r)|\btumou?r progression|"
     r"\bdisease progression|\btumorprogress"
 )

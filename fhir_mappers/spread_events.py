@@ -79,6 +79,22 @@ def _qualified(clause: str, start: int, end: int) -> bool:
     )
 
 
+_TEXT_KINDS = (
+    (Kind.METASTASIS, sc.METASTASIS_TEXT),
+    (Kind.RECURRENCE, sc.RECURRENCE_TEXT),
+    (Kind.PROGRESSION, sc.PROGRESSION_TEXT),
+)
+
+
+def _text_kind(text: str) -> tuple[Kind | None, str | None]:
+    """What a text states first: metastasis, recurrence, progression (with its quote)."""
+    for kind, pattern in _TEXT_KINDS:
+        quote = stated(text, pattern)
+        if quote is not None:
+            return kind, quote
+    return None, None
+
+
 def _metastasis_concept(code: Concept) -> bool:
     return has_icd10_prefix(code, sc.METASTASIS_ICD10_PREFIXES) or code.has_any(sc.METASTASIS_CODES)
 
@@ -96,11 +112,10 @@ def condition_events(
         progression = code.has_any(sc.PROGRESSION_CODES)
         quote = None
         if not (metastasis or recurrence or progression) and code.text:
-            quote = stated(code.text, sc.METASTASIS_TEXT)
-            metastasis = quote is not None
-            if not metastasis:
-                quote = stated(code.text, sc.RECURRENCE_TEXT)
-                recurrence = quote is not None
+            kind, quote = _text_kind(code.text)
+            metastasis = kind is Kind.METASTASIS
+            recurrence = kind is Kind.RECURRENCE
+            progression = kind is Kind.PROGRESSION
         clinical = concept(entry.raw.get("clinicalStatus")).codes_of(sc.CONDITION_CLINICAL)
         relapsed = entry.ref in diagnosis_refs and any(
             c in sc.RECURRENT_CLINICAL_STATUS for c in clinical
@@ -117,7 +132,7 @@ def condition_events(
         elif recurrence:
             out.append(Event(entry.ref, Kind.RECURRENCE, when, "recurrence", quote=quote))
         elif progression:
-            out.append(Event(entry.ref, Kind.PROGRESSION, when, "progression"))
+            out.append(Event(entry.ref, Kind.PROGRESSION, when, "progression", quote=quote))
         if relapsed:
             status = next(c for c in clinical if c in sc.RECURRENT_CLINICAL_STATUS)
             out.append(Event(entry.ref, Kind.RECURRENCE, None, f"clinical status '{status}'"))
@@ -225,11 +240,9 @@ def report_events(
         raw = entry.raw
         codes = concept(raw.get("conclusionCode"))
         text = text_of(raw.get("conclusion"))
-        coded_meta = _metastasis_concept(codes)
-        coded_rec = codes.has_any(sc.RECURRENCE_CODES)
-        meta_quote = stated(text, sc.METASTASIS_TEXT) if text else None
-        rec_quote = stated(text, sc.RECURRENCE_TEXT) if text and not meta_quote else None
-        if not (coded_meta or coded_rec or meta_quote or rec_quote):
+        coded = _coded_kind(codes)
+        kind, quote = (coded, None) if coded else _text_kind(text)
+        if kind is None:
             continue
         if raw.get("status") not in _REPORT_FINAL:
             warnings.append(f"{entry.ref}: report with status '{raw.get('status')}' not read")
@@ -237,15 +250,19 @@ def report_events(
         model = index.model(entry)
         when = first_span(model.effectiveDateTime, model.effectivePeriod, model.issued)
         at_resection = evidence.is_resection_report(entry)
-        if coded_meta or meta_quote:
-            what = "report conclusion" if coded_meta else "report text"
-            quote = None if coded_meta else meta_quote
-            out.append(Event(entry.ref, Kind.METASTASIS, when, what, at_resection, quote))
-        else:
-            what = "report conclusion" if coded_rec else "report text"
-            quote = None if coded_rec else rec_quote
-            out.append(Event(entry.ref, Kind.RECURRENCE, when, what, at_resection, quote))
+        what = "report conclusion code" if coded else "report conclusion"
+        out.append(Event(entry.ref, kind, when, f"{what}: {kind.value}", at_resection, quote))
     return out
+
+
+def _coded_kind(codes: Concept) -> Kind | None:
+    if _metastasis_concept(codes):
+        return Kind.METASTASIS
+    if codes.has_any(sc.RECURRENCE_CODES):
+        return Kind.RECURRENCE
+    if codes.has_any(sc.PROGRESSION_CODES):
+        return Kind.PROGRESSION
+    return None
 
 
 def all_events(

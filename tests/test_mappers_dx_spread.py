@@ -226,6 +226,15 @@ def test_recurrence_encodings(resources):
     assert assessment.scores == [] and assessment.surveillance is None
 
 
+def test_progression_text_before_surgery_is_not_recurrence():
+    out = record(diagnosis(), report("ct", "Tumour progression since 2023.", when=BEFORE))
+    assert out.recurrence.value is None
+    after = record(
+        diagnosis(), report("ct", "Tumour progression in the pancreatic bed.", when=AFTER)
+    )
+    assert after.recurrence.value is True
+
+
 def test_progression_before_surgery_is_not_recurrence():
     before = obs(
         "ds", cc(LOINC, "97509-4"), when=BEFORE, valueCodeableConcept=cc(SNOMED, "271299001")
