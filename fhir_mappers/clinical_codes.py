@@ -78,6 +78,7 @@ ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
 ICD10_GM_SYSTEMS = frozenset(
     {"http://fhir.de/CodeSystem/bfarm/icd-10-gm", "http://fhir.de/CodeSystem/dimdi/icd-10-gm"}
 )
+# urn:oid:2.16.840.1.113883.6.3 is the HL7 OID of WHO ICD-10 (not confirmed with the tool).
 ICD10_SYSTEMS = frozenset({ICD10CM, ICD10_WHO, "urn:oid:2.16.840.1.113883.6.3"}) | ICD10_GM_SYSTEMS
 # C25.4 "Endocrine pancreas" / "Endokriner Drüsenanteil des Pankreas" exists in all editions.
 ICD10_ENDOCRINE_PANCREAS = "C25.4"

@@ -130,6 +130,6 @@ GENERIC_RESECTION_TEXT = (
 # "-ectomy" word (e.g. "Pancreas, distal pancreatectomy specimen"; German "Resektat").
 SPECIMEN_RESECTION_TEXT = (
     RESECTION_TEXT
-    + r"|\bresection|\bexcision|\bresektion|\bresektat|\bexzis|\br[eé]section|"
+    + r"|\bresection|\bexcision|\b\w{0,20}?resekt(?:ion|at)|\bexzis|\br[eé]section|"
     + r"\b\w{0,30}?(?:ectom|ektom)"
 )
