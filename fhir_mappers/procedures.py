@@ -19,6 +19,10 @@ from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.timing import first_span, span
 from scoring.inputs import Resection
 
+# MII onko examples (Procedure-mii-exa-onko-operation-1.json) send status "final", which is not
+# an R4 Procedure status; it never means planned or stopped, so it is read as completed (warned).
+_READ_AS_COMPLETED = frozenset({"final"})
+
 
 def is_resection(code: Concept, body_site: Concept) -> bool:
     if code.has_any(rc.RESECTION) or code.says(rc.RESECTION_TEXT):
@@ -49,7 +53,11 @@ def resection_procedures(index: RecordIndex, warnings: list[str]) -> list[Resect
             warnings.append(f"{entry.ref}: not a curative resection ('{code.text[:60]}'); ignored")
             continue
         status = entry.raw.get("status")
-        if status != "completed":
+        if status in _READ_AS_COMPLETED:
+            warnings.append(
+                f"{entry.ref}: status '{status}' is not a Procedure status; read as completed"
+            )
+        elif status != "completed":
             warnings.append(f"{entry.ref}: resection with status '{status}' not used")
             continue
         model = index.model(entry)

@@ -27,6 +27,9 @@ from fhir_mappers.timing import Span, first_span
 # Text beyond this is not read here (report bodies are the report-text reader's job).
 TEXT_CAP = 20_000
 _REPORT_FINAL = ("final", "amended", "corrected", "appended")
+# MII onko examples (Observation-TNM-M-Observation-2.json) send status "completed", which is not
+# an R4 Observation status; it is not preliminary, so it is read as final (warned).
+_READ_AS_FINAL = frozenset({"completed"})
 
 
 class Kind(StrEnum):
@@ -159,7 +162,7 @@ def observation_events(
     for entry in index.of_type("Observation"):
         code = concept(entry.raw.get("code"))
         kind = _observation_kind(code)
-        if kind is None or not is_final(entry, kind, warnings):
+        if kind is None or not _final(entry, kind, warnings):
             continue
         model = index.model(entry)
         when = observation_time(model)
@@ -168,6 +171,16 @@ def observation_events(
         if event is not None:
             out.append(event)
     return out
+
+
+def _final(entry: Entry, kind: str, warnings: list[str]) -> bool:
+    status = entry.raw.get("status")
+    if status in _READ_AS_FINAL:
+        warnings.append(
+            f"{entry.ref}: status '{status}' is not an Observation status; read as final"
+        )
+        return True
+    return is_final(entry, kind, warnings)
 
 
 def _observation_kind(code: Concept) -> str | None:

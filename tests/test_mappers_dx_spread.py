@@ -10,12 +10,17 @@ Observation-mii-exa-onko-fernmetastasen-1.json, Observation-mii-exa-onko-verlauf
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from test_mappers_factories import ICD10, LOINC, SNOMED, cc, condition, diagnosis, obs, record
 
+from fhir_mappers.payload import resources_from_payload
+from fhir_mappers.record import inputs_from_resources
 from scoring.assess import assess
+from scoring.inputs import PrimarySite
 
 WHO = "http://hl7.org/fhir/sid/icd-10"
 GM = "http://fhir.de/CodeSystem/bfarm/icd-10-gm"
@@ -261,3 +266,35 @@ def test_undated_metastasis_is_out_of_scope_as_metastasis_on_record():
 
 def test_no_recurrence_record_is_unknown_never_false():
     assert record(diagnosis()).recurrence.value is None
+
+
+# --- a whole MII-encoded record (tests/data/dx/README.md names the source files) -----------------
+MII_BUNDLE = Path(__file__).parent / "data" / "dx" / "mii_onko_pannet_m1b.bundle.json"
+
+
+def _mii(drop_m: bool = False):
+    bundle = json.loads(MII_BUNDLE.read_text(encoding="utf-8"))
+    if drop_m:
+        bundle["entry"] = [
+            e for e in bundle["entry"] if e["resource"]["id"] != "TNM-M-Observation-2"
+        ]
+    return inputs_from_resources(resources_from_payload(bundle))
+
+
+def test_mii_encoded_pannet_with_pm1b_gets_no_tier():
+    inputs = _mii()
+    assert inputs.diagnosis == "Condition/mii-exa-onko-diagnose"
+    assert inputs.resection.source == "Procedure/mii-exa-onko-operation-1"
+    assert inputs.metastatic_at_surgery.sources == ("Observation/TNM-M-Observation-2",)
+    assessment = assess(inputs, today=TODAY)
+    assert assessment.scope_code == "metastatic-at-surgery"
+    assert assessment.overall_tier is None and assessment.surveillance is None
+
+
+def test_mii_encoded_pannet_without_m_is_scored_with_m_unknown():
+    inputs = _mii(drop_m=True)
+    assert inputs.primary_site.value is PrimarySite.PANCREAS
+    assert inputs.metastatic_at_surgery.value is None
+    assessment = assess(inputs, today=TODAY)
+    assert assessment.in_scope is True
+    assert any("read as completed" in w for w in assessment.warnings)
