@@ -33,6 +33,8 @@ def inputs_from_resources(
     procedures = resection_procedures(index, warnings)
     evidence = ResectionEvidence(index, frozenset(r.source for r in procedures))
     resection = procedures[0] if procedures else _report_resection(index, evidence, warnings)
+    if procedures and resection is not None and resection.performed is None:
+        resection = _dated_by_report(index, evidence, resection, warnings)
     surgery = resection.performed if resection else None
     if resection is None:
         warnings.append("no completed resection on record")
@@ -88,6 +90,19 @@ def _report_resection(
         if evidence.is_resection_report(report):
             return report_standing_in(index, report, evidence.specimen_of(report), warnings)
     return None
+
+
+def _dated_by_report(
+    index: RecordIndex, evidence: ResectionEvidence, undated: Resection, warnings: list[str]
+) -> Resection:
+    """An undated resection Procedure takes its date from the resection pathology report."""
+    report = _report_resection(index, evidence, warnings)
+    if report is None or report.performed is None:
+        return undated
+    when = report.performed.isoformat()
+    warnings.append(f"{undated.source}: no performed date; {when} taken from {report.source}")
+    description = f"{undated.description} (date from {report.source})".strip()
+    return Resection(report.performed, undated.source, description)
 
 
 def _reasons(index: RecordIndex, resection: Resection | None) -> set[str]:

@@ -87,3 +87,11 @@ def test_undated_report_gives_no_date_and_says_so():
     out = _resection(_report())
     assert out.resection.performed is None
     assert any("resection report without any date" in w for w in out.warnings)
+
+
+def test_undated_procedure_takes_the_date_of_the_resection_report():
+    out = _resection(procedure(performed=None), _report(effectiveDateTime="2024-03-04"))
+    assert out.resection.source == "Procedure/surgery"
+    assert out.resection.performed == date(2024, 3, 4)
+    assert "date from DiagnosticReport/patho" in out.resection.description
+    assert any("2024-03-04 taken from DiagnosticReport/patho" in w for w in out.warnings)
