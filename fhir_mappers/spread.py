@@ -41,7 +41,8 @@ def timing(event: Event, surgery: date | None) -> Timing:
 
 def describe(event: Event) -> str:
     if event.quote:
-        return f'{event.what} ({event.ref}), {TEXT_LABEL}: "{event.quote}"; please confirm'
+        label = TEXT_LABEL if event.ref.startswith("DiagnosticReport/") else "read from its text"
+        return f'{event.what} ({event.ref}), {label}: "{event.quote}"; please confirm'
     return f"{event.what} ({event.ref})"
 
 

@@ -298,3 +298,10 @@ def test_mii_encoded_pannet_without_m_is_scored_with_m_unknown():
     assessment = assess(inputs, today=TODAY)
     assert assessment.in_scope is True
     assert any("read as completed" in w for w in assessment.warnings)
+
+
+def test_text_findings_quote_their_phrase():
+    out = record(diagnosis(), condition("met", cc(text="Multiple liver metastases"), onset=BEFORE))
+    assert out.metastatic_at_surgery.note.endswith(
+        'Condition/met), read from its text: "multiple liver metastases"; please confirm'
+    )
