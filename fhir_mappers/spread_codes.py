@@ -149,7 +149,7 @@ NEGATION_TEXT = (
     r"\baucune?\b|\bsin\b|\bningun\w{0,2}\b|\bgeen\b|\bzonder\b|\bnessun\w{0,2}\b|\bassenza\b"
 )
 NEGATION_AFTER_TEXT = (
-    r"^\W{0,3}(?:no|none|nein|keine?|negative?|absent|nicht)\b|"
+    r"^\W{0,3}(?:no|not|none|nein|keine?|negative?|absent|nicht|n/?a|unknown|unbekannt)\b|"
     r"\b(?:not (?:seen|identified|detected|present|found|demonstrated)|absent|excluded|"
     r"ruled out|ausgeschlossen|nicht (?:nachweisbar|nachgewiesen|vorhanden|gesehen)|"
     r"niet aangetoond|non retrouv|no se observa)"
@@ -162,6 +162,11 @@ UNCERTAIN_TEXT = (
 UNCERTAIN_AFTER_TEXT = (
     r"^\W{0,3}\?|cannot be (?:excluded|ruled out)|not (?:be )?excluded|nicht auszuschlie|"
     r"nicht sicher|fraglich|\bsuspected\b|\bvermutet|\bunclear\b|\bunklar"
+)
+# NegEx pseudo-negations: "no change in the known liver metastases" states metastases.
+PSEUDO_NEGATION_TEXT = (
+    r"\bno (?:significant |interval |relevant )?change|\bnot only\b|"
+    r"\bkeine (?:wesentliche |relevante )?(?:befund)?(?:ä|ae)nderung|\bunverändert"
 )
 SCOPE_BREAK = r"\bbut\b|\bhowever\b|\baber\b|\bjedoch\b|\bmais\b|\bpero\b|\bmaar\b"
 # Clauses are read one at a time: "no distant metastasis; liver metastasis present" has one

@@ -71,6 +71,7 @@ def _qualified(clause: str, start: int, end: int) -> bool:
     breaks = list(re.finditer(sc.SCOPE_BREAK, before))
     if breaks:
         before = before[breaks[-1].end() :]
+    before = re.sub(sc.PSEUDO_NEGATION_TEXT, " ", before)
     after = clause[end : end + sc.POST_WINDOW]
     # the rest of the finding's word ("metasta|ses") is not a cue
     after = after[len(re.match(r"\w{0,20}", after).group()) :]

@@ -108,6 +108,7 @@ def test_metastasis_at_surgery_encodings(resource):
         "Lebermetastasen nicht nachweisbar",
         "liver metastases?",
         "Fernmetastasen: nicht auszuschließen",
+        "Distant metastasis: not applicable (pMX)",
     ],
 )
 def test_negated_or_uncertain_metastasis_text_is_not_present(text):
@@ -123,6 +124,7 @@ def test_negated_or_uncertain_metastasis_text_is_not_present(text):
         "Liver metastases present, no ascites.",
         "No ascites, but hepatic metastases in segment IV and VII.",
         "Kein Aszites. Lebermetastasen in Segment IV.",
+        "No change in the known liver metastases.",
     ],
 )
 def test_negation_and_uncertainty_have_a_scope(text):
