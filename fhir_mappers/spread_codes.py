@@ -38,6 +38,10 @@ METASTASIS_CODES = keys(
     Code(SNOMED, "1287652008", "History of metastatic malignant neoplasm"),
     Code(SNOMED, "1098951000119108", "History of cancer metastatic to liver"),
 )
+# ICD-O-3 behaviour code 6 "malignant, metastatic site" (WHO ICD-O-3 behaviour axis; seen in a
+# cancer-registry coding guide found with the search tool): a morphology "8240/6" on a Condition
+# is a metastasis.
+ICDO3_METASTATIC_BEHAVIOUR = "/6"
 # "History of ..." codes in an Observation (mCODE HistoryOfMetastaticCancer) mean "no" when
 # valueBoolean is false (SD_HistoryOfMetastaticCancer.fsh, isModifier).
 HISTORY_OF_METASTASIS = keys(

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from fhir_mappers import spread_codes as sc
 from fhir_mappers import values
-from fhir_mappers.codes import M_CATEGORY, PRESENT
+from fhir_mappers.codes import ICDO3, M_CATEGORY, PRESENT
 from fhir_mappers.concepts import Concept, concept, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix, uncertain
 from fhir_mappers.index import Entry, RecordIndex
@@ -100,7 +100,11 @@ def _text_kind(text: str) -> tuple[Kind | None, str | None]:
 
 
 def _metastasis_concept(code: Concept) -> bool:
-    return has_icd10_prefix(code, sc.METASTASIS_ICD10_PREFIXES) or code.has_any(sc.METASTASIS_CODES)
+    return (
+        has_icd10_prefix(code, sc.METASTASIS_ICD10_PREFIXES)
+        or code.has_any(sc.METASTASIS_CODES)
+        or any(m.endswith(sc.ICDO3_METASTATIC_BEHAVIOUR) for m in code.codes_of(ICDO3))
+    )
 
 
 def condition_events(

@@ -58,6 +58,10 @@ def m_obs(code: dict, value: dict, when: str = BEFORE) -> dict:
         condition("met", cc(SNOMED, "94381002"), onset=BEFORE),
         condition("met", cc(SNOMED, "94225005", display="Secondary malignant neoplasm of brain")),
         condition("met", cc(SNOMED, "1098951000119108"), onset=BEFORE),
+        # ICD-O-3 behaviour /6 (metastatic site)
+        condition(
+            "met", cc("http://terminology.hl7.org/CodeSystem/icd-o-3", "8240/6"), onset=BEFORE
+        ),
         condition("met", cc(text="Lebermetastasen eines NET"), onset=BEFORE),
         condition("met", cc(text="Multiple liver metastases"), onset=BEFORE),
         # mCODE HistoryOfMetastaticCancer Observation
