@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fhir_mappers.codes import CPT, RXNORM, SNOMED, Code, keys
+from fhir_mappers import resection_codes
+from fhir_mappers.codes import ICD10CM, LOINC, RXNORM, SNOMED, Code, keys
 from scoring.inputs import PrimarySite
 
 
 @dataclass(frozen=True)
 class DiagnosisRule:
-    """An ICD-10-CM code prefix and what it says about the tumour."""
+    """An ICD-10-CM code prefix and what it says about the tumour (C7A/C7B/D3A exist only in
+    ICD-10-CM; C25.4 in every edition)."""
 
     prefix: str
     site: PrimarySite | None
@@ -66,19 +68,79 @@ MORPHOLOGY_NET = (
     | {f"{m}/3" for m in MORPHOLOGY_FUNCTIONAL}
 )
 
+# ICD-10 editions read with the same prefix rules where the code exists in them. WHO ICD-10
+# (http://hl7.org/fhir/sid/icd-10, FHIR R4 terminology page) and ICD-10-GM (fhir.de basisprofil:
+# bfarm URL since 2020, dimdi URL before; MII onko example Condition-mii-exa-onko-diagnose.json)
+# have no C7A/C7B/D3A chapter: there a NET is coded by site (C25.4 endocrine pancreas, or the
+# organ's C code) plus ICD-O-3 morphology, so WHO/GM site codes below decide the site only when
+# morphology or text says NET.
+ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
+ICD10_GM_SYSTEMS = frozenset(
+    {"http://fhir.de/CodeSystem/bfarm/icd-10-gm", "http://fhir.de/CodeSystem/dimdi/icd-10-gm"}
+)
+# urn:oid:2.16.840.1.113883.6.3 is the HL7 OID of WHO ICD-10 (not confirmed with the tool).
+ICD10_SYSTEMS = frozenset({ICD10CM, ICD10_WHO, "urn:oid:2.16.840.1.113883.6.3"}) | ICD10_GM_SYSTEMS
+# C25.4 "Endocrine pancreas" / "Endokriner Drüsenanteil des Pankreas" exists in all editions.
+ICD10_ENDOCRINE_PANCREAS = "C25.4"
+
+# ICD-10 (all editions) site codes, read only for a Condition that morphology or text names a
+# NET. C25 pancreas; C16 stomach, C17 small intestine (C17.0 duodenum), C18 colon (C18.1
+# appendix), C19 rectosigmoid, C20 rectum (WHO ICD-10 2019 tabular list, chapter II).
+ICD10_SITE_PREFIXES: tuple[tuple[str, PrimarySite], ...] = (
+    ("C25", PrimarySite.PANCREAS),
+    ("D13.7", PrimarySite.PANCREAS),  # benign neoplasm of endocrine pancreas (e.g. insulinoma)
+    ("C16", PrimarySite.OTHER_GEP),
+    ("C17", PrimarySite.OTHER_GEP),
+    ("C18", PrimarySite.OTHER_GEP),
+    ("C19", PrimarySite.OTHER_GEP),
+    ("C20", PrimarySite.OTHER_GEP),
+)
+
+# German diagnosis certainty on an ICD-10-GM coding (fhir.de basisprofil extension, seen in
+# several German IG examples found with find_string): A = excluded, V = suspected,
+# Z = status after, G = confirmed. Excluded is not used at all; suspected is not a finding.
+GM_CERTAINTY_URL = "http://fhir.de/StructureDefinition/icd-10-gm-diagnosesicherheit"
+GM_EXCLUDED, GM_SUSPECTED = "A", "V"
+
+# ICD-O-3 morphology extensions: mCODE "histology-morphology-behavior" and MII onko
+# "mii-ex-onko-histology-morphology-behavior-icdo3" (Condition-mii-exa-onko-diagnose.json).
+MORPHOLOGY_EXTENSION_MARK = "histology-morphology-behavior"
+# Histology Observations: LOINC 59847-4 "Histology and Behavior ICD-O-3 Cancer" (MII onko
+# Observation-mii-exa-onko-histologie-icdo3.json, value in ICD-O-3), 31206-6 (LOINC "Histology
+# ICD-O-3 Cancer"; listed in the issue, not confirmed in an IG example here).
+HISTOLOGY_OBSERVATION = keys(
+    Code(LOINC, "59847-4", "Histology and Behavior ICD-O-3 Cancer"),
+    Code(LOINC, "31206-6", "Histology ICD-O-3 Cancer"),
+)
+
+# SNOMED CT disorder codes for NETs could not be confirmed with the search tool (no IG example
+# or value set found): SNOMED-coded diagnoses are read by their display / text below.
+
+# Text (lower-cased). English, German, French, Spanish, Italian, Dutch, as used by the IGs'
+# languages; word-bounded literal alternatives only (linear).
 NET_TEXT = (
-    r"neuroendocrine|carcinoid|islet cell|\bp?an?net\b|insulinoma|gastrinoma|glucagonoma|"
-    r"somatostatinoma|vipoma"
+    r"neuroendo[ck]rin|neuro-endocri|neuroendocrin|carcinoid|karzinoid|carcino[iï]de|"
+    r"islet cell|inselzell|\bp?an?net\b|\bnet des\b|\bnet (?:of|der|du|del)\b|insulinom|"
+    r"gastrinom|glucagonom|glukagonom|somatostatinom|vipom"
 )
 NEC_TEXT = (
     r"poorly[- ]differentiated|small[- ]cell carcinoma|large[- ]cell neuroendocrine|\bnec\b|"
-    r"neuroendocrine carcinoma"
+    r"neuroendocrine carcinoma|neuroendokrine[sn]? karzinom|carcinome neuroendocrine|"
+    r"carcinoma neuroendocrino|neuro-endocrien carcinoom|schlecht differenziert|"
+    r"niedrig differenziert|kleinzellige[sn]? karzinom|großzellige[sn]? neuroendokrin|"
+    r"peu différencié|poco diferenciado|scarsamente differenziato|slecht gedifferentieerd"
 )
-WELL_DIFFERENTIATED_TEXT = r"well[- ]differentiated|\bnet\b|carcinoid|neuroendocrine tumou?r"
-PANCREAS_TEXT = r"pancrea|islet cell"
+WELL_DIFFERENTIATED_TEXT = (
+    r"well[- ]differentiated|gut differenziert|hochdifferenziert|bien différencié|"
+    r"bien diferenciado|ben differenziato|goed gedifferentieerd"
+)
+PANCREAS_TEXT = r"pancrea|pankrea|pancréa|páncrea|alvleesklier|islet cell|inselzell"
 OTHER_GEP_TEXT = (
-    r"stomach|gastric|duoden|jejun|ile(um|al)|small (bowel|intestine)|append|colon|colonic|"
-    r"c(a)?ecum|cecal|rect(um|al)|sigmoid|midgut|hindgut"
+    r"stomach|gastric|\bmagen|estómago|estomac|duoden|jejun|[ií]le(?:um|al|on)|"
+    r"small (?:bowel|intestine)|"
+    r"dünndarm|duenndarm|intestin grêle|intestino delgado|append|colon|colonic|\bkolon|"
+    r"c(?:a)?ecum|cecal|zökum|rect(?:um|al)|rektum|sigm(?:oid|a)\b|midgut|hindgut|mitteldarm|"
+    r"enddarm|dickdarm"
 )
 
 # Functional syndromes. SNOMED codes are spec-listed; not confirmed with the search tool.
@@ -90,12 +152,17 @@ FUNCTIONAL = keys(
     Code(SNOMED, "31131002", "VIPoma"),
 )
 FUNCTIONAL_TEXT = (
-    r"insulinoma|gastrinoma|glucagonoma|somatostatinoma|vipoma|zollinger|carcinoid syndrome|"
+    r"insulinom|gastrinom|glucagonom|glukagonom|somatostatinom|vipom|zollinger|"
+    r"carcinoid syndrome|karzinoidsyndrom|"
     r"(?<!non)(?<!non-)(?<!non )\bfunctioning\b|"
-    r"(?<!non)(?<!non-)(?<!non )\bfunctional (net|tumou?r|pannet)"
+    r"(?<!non)(?<!non-)(?<!non )\bfunctional (net|tumou?r|pannet)|"
+    r"(?<!nicht )(?<!nicht-)\bfunktionell(?:er|es)? (?:net|tumor)|(?<!non-)\bhormonaktiv"
 )
 # No SNOMED code for "non-functioning" could be confirmed: text only.
-NON_FUNCTIONING_TEXT = r"non[- ]?function(ing|al)"
+NON_FUNCTIONING_TEXT = (
+    r"non[- ]?function(ing|al)|nicht[- ]funktionell|hormoninaktiv|non[- ]fonctionnel|"
+    r"no funcionante|non funzionante|niet[- ]functioneel"
+)
 
 # Symptoms at presentation (Zaidi RRS): jaundice, abdominal pain, GI bleeding.
 SYMPTOMS = keys(
@@ -128,38 +195,6 @@ ASYMPTOMATIC_TEXT = (
     r"asymptomatic|incidental(ly)? (finding|found|discovered|detected)|incidentaloma"
 )
 
-# Distant metastasis (out of scope at surgery): ICD-10-CM C7B.0x secondary carcinoid (C7B.02
-# liver), C7B.8 other secondary NET, C78.7 secondary malignant neoplasm of liver.
-METASTASIS_ICD10_PREFIXES = ("C7B.0", "C7B.8", "C78.7")
-METASTASIS_TEXT = r"(liver|hepatic) metasta|metasta\w* (to|of|in) (the )?liver|distant metasta"
-NEGATION_TEXT = r"\bno\b|\bwithout\b|\bnegative\b|ruled out|\bfree of\b"
-
-# Resections. CPT 48140 appears in the shared test data and the spec; the other 481xx codes are
-# the AMA CPT pancreatectomy family and were not confirmed with the search tool, so text matching
-# (below) is the main route and these only add to it.
-RESECTION = keys(
-    Code(CPT, "48140", "Pancreatectomy, distal subtotal, without pancreaticojejunostomy"),
-    Code(CPT, "48145", "Pancreatectomy, distal subtotal, with pancreaticojejunostomy"),
-    Code(CPT, "48146", "Pancreatectomy, distal, near-total"),
-    Code(CPT, "48150", "Pancreatectomy, proximal subtotal (Whipple)"),
-    Code(CPT, "48152", "Pancreatectomy, proximal subtotal, without pancreatojejunostomy"),
-    Code(CPT, "48153", "Pancreatectomy, proximal subtotal, pylorus-sparing Whipple"),
-    Code(CPT, "48154", "Pancreatectomy, pylorus-sparing Whipple, without pancreatojejunostomy"),
-    Code(CPT, "48155", "Pancreatectomy, total"),
-    Code(CPT, "48120", "Excision of lesion of pancreas (enucleation)"),
-)
-RESECTION_TEXT = (
-    r"pancreatectomy|pancreat(ic)?oduodenectomy|whipple|enucleation|"
-    r"(pancrea\w*|gastric|bowel|intestin\w*|ileal|jejunal|duodenal|rectal|colonic|segmental) "
-    r"resection|"
-    r"resection of (the )?(pancrea|stomach|small|ileum|jejunum|duoden|colon|rectum|append)|"
-    r"gastrectomy|enterectomy|ileectomy|jejunectomy|duodenectomy|ileoc(a)?ecectomy|hemicolectomy|"
-    r"colectomy|append(e|i)ctomy|anterior resection|proctectomy|transanal excision|"
-    r"endoscopic (mucosal resection|submucosal dissection)"
-)
-NOT_CURATIVE_TEXT = r"biopsy|palliative|debulking|cytoreduct|bypass|drainage|stent"
-SPECIMEN_RESECTION_TEXT = RESECTION_TEXT + r"|resection|excision|\w+ectomy"
-
 # Adjuvant therapy (Zheng LMS). RxNorm ingredient codes confirmed against a third-party table
 # citing NIH RxNav: everolimus 141704, sunitinib 357977, capecitabine 194000, temozolomide 37776.
 # Octreotide, lanreotide and lutetium Lu 177 dotatate RxCUIs could not be confirmed: names only.
@@ -181,3 +216,9 @@ DRUG_CLASSES: dict[str, tuple[frozenset[tuple[str, str]], str]] = {
 # long-acting forms or an SSA linked to the tumour count as adjuvant (conservative reading).
 LONG_ACTING_SSA_TEXT = r"lanreotide|somatuline|\blar\b|depot|autogel|long[- ]acting|pasireotide"
 ORAL_PAIR = ("capecitabine", "temozolomide")  # CAPTEM counts only as the pair
+
+# Kept here for the modules that read them from this table (provenance, older imports).
+RESECTION = resection_codes.RESECTION
+RESECTION_TEXT = resection_codes.RESECTION_TEXT
+NOT_CURATIVE_TEXT = resection_codes.NOT_CURATIVE_TEXT
+SPECIMEN_RESECTION_TEXT = resection_codes.SPECIMEN_RESECTION_TEXT

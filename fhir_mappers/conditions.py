@@ -4,17 +4,22 @@ NEC, functional syndrome, symptoms at presentation, metastasis at surgery (clini
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from fhir_mappers import clinical_codes as cc
-from fhir_mappers.codes import ICD10CM, ICDO3
+from fhir_mappers.codes import ICDO3
 from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.observations import is_final
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact, PrimarySite
 
 _IGNORED_VERIFICATION = ("entered-in-error", "refuted")
+_UNCERTAIN_VERIFICATION = ("provisional", "differential", "unconfirmed")
+# "C25.4", "c254", "C25.4 G", "C78.7+" -> "C25.4"; "C7B.02" -> "C7B.02"
+_ICD10_SHAPE = re.compile(r"([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{0,4})")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ def usable_conditions(index: RecordIndex, warnings: list[str]) -> list[tuple[Ent
         if any(code in _IGNORED_VERIFICATION for _, code in verification.codings):
             warnings.append(f"{entry.ref}: verification status {verification.text}; not used")
             continue
+        if cc.GM_EXCLUDED in gm_certainty(entry.raw):
+            warnings.append(f"{entry.ref}: ICD-10-GM diagnosis certainty 'A' (excluded); not used")
+            continue
         out.append((entry, condition_concept(entry.raw)))
     return out
 
@@ -42,9 +50,50 @@ def condition_concept(raw: dict[str, object]) -> Concept:
     code = concept(raw.get("code"))
     for ext in items(raw, "extension"):
         url = text_of(field(ext, "url"))
-        if url.endswith("histology-morphology-behavior"):
+        if cc.MORPHOLOGY_EXTENSION_MARK in url:
             code = code | concept(field(ext, "valueCodeableConcept"))
     return code
+
+
+def gm_certainty(raw: dict[str, object]) -> set[str]:
+    """ICD-10-GM diagnosis certainty codes (A/V/Z/G) on the Condition's codings."""
+    found: set[str] = set()
+    for coding in items(raw.get("code"), "coding"):
+        for ext in items(coding, "extension"):
+            if field(ext, "url") != cc.GM_CERTAINTY_URL:
+                continue
+            value = field(ext, "valueCoding", "code") or field(ext, "valueCode")
+            if isinstance(value, str):
+                found.add(value.strip().upper())
+    return found
+
+
+def uncertain(entry: Entry) -> str | None:
+    """Why a Condition is only suspected (not a finding), or None."""
+    verification = concept(entry.raw.get("verificationStatus"))
+    status = [c for _, c in verification.codings if c in _UNCERTAIN_VERIFICATION]
+    if status:
+        return f"verification status '{status[0]}'"
+    if cc.GM_SUSPECTED in gm_certainty(entry.raw):
+        return "ICD-10-GM diagnosis certainty 'V' (suspected)"
+    return None
+
+
+def icd10_codings(code: Concept) -> list[tuple[str, str]]:
+    """(system, code) of every ICD-10 edition (CM, WHO, GM), codes normalised to 'A00.0'."""
+    out: list[tuple[str, str]] = []
+    for system, value in code.codings:
+        if system not in cc.ICD10_SYSTEMS:
+            continue
+        match = _ICD10_SHAPE.match(value.strip().upper())
+        if match:
+            tail = match.group(2)
+            out.append((system, f"{match.group(1)}.{tail}" if tail else match.group(1)))
+    return out
+
+
+def icd10_codes(code: Concept) -> tuple[str, ...]:
+    return tuple(icd for _, icd in icd10_codings(code))
 
 
 def condition_onset(index: RecordIndex, entry: Entry) -> Span | None:
@@ -54,21 +103,43 @@ def condition_onset(index: RecordIndex, entry: Entry) -> Span | None:
 
 
 def _icd10_rule(code: Concept) -> cc.DiagnosisRule | None:
+    """The longest matching rule. C7A/C7B/D3A exist only in ICD-10-CM; C25.4 (endocrine
+    pancreas) is the same in every edition."""
     best: cc.DiagnosisRule | None = None
-    for icd in code.codes_of(ICD10CM):
+    for system, icd in icd10_codings(code):
         for rule in cc.DIAGNOSIS_RULES:
-            if icd.upper().startswith(rule.prefix) and (
-                best is None or len(rule.prefix) > len(best.prefix)
-            ):
+            if not icd.startswith(rule.prefix):
+                continue
+            if system != cc.ICD10CM and rule.prefix != cc.ICD10_ENDOCRINE_PANCREAS:
+                continue
+            if best is None or len(rule.prefix) > len(best.prefix):
                 best = rule
     return best
 
 
-def diagnoses(index: RecordIndex, conditions: list[tuple[Entry, Concept]]) -> list[Diagnosis]:
+def _icd10_site(code: Concept) -> PrimarySite | None:
+    for icd in icd10_codes(code):
+        for prefix, site in cc.ICD10_SITE_PREFIXES:
+            if icd.startswith(prefix):
+                return site
+    return None
+
+
+def diagnoses(
+    index: RecordIndex,
+    conditions: list[tuple[Entry, Concept]],
+    histology: dict[str, set[str]] | None = None,
+) -> list[Diagnosis]:
+    """NET diagnoses. `histology` adds ICD-O-3 morphology from histology Observations
+    (LOINC 59847-4 / 31206-6) to the Conditions they focus on ("" = no focus: every Condition
+    coded with an ICD-10 GEP site)."""
     found: list[Diagnosis] = []
+    histology = histology or {}
     for entry, code in conditions:
         rule = _icd10_rule(code)
-        morphology = set(code.codes_of(ICDO3))
+        morphology = set(code.codes_of(ICDO3)) | histology.get(entry.ref, set())
+        if _icd10_site(code) is not None:
+            morphology |= histology.get("", set())
         if rule is None and not morphology & cc.MORPHOLOGY_NET and not code.says(cc.NET_TEXT):
             continue
         index.model(entry)
@@ -88,6 +159,9 @@ def _site(
         return rule.site, ""
     if rule is not None and rule.note:
         return None, rule.note
+    coded = _icd10_site(code)
+    if coded is not None:
+        return coded, ""
     where = code | concept(entry.raw.get("bodySite"))
     if where.says(cc.PANCREAS_TEXT):
         return PrimarySite.PANCREAS, "site read from text"
@@ -97,7 +171,7 @@ def _site(
 
 
 def _nec(code: Concept, rule: cc.DiagnosisRule | None, morphology: set[str]) -> bool | None:
-    well = code.says(r"well[- ]differentiated")
+    well = code.says(cc.WELL_DIFFERENTIATED_TEXT)
     if morphology & cc.MORPHOLOGY_NEC or (rule and rule.poorly_differentiated):
         return True
     if code.says(cc.NEC_TEXT) and not well:
@@ -160,4 +234,25 @@ def _functional(code: Concept) -> bool:
 
 
 def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:
-    return any(icd.upper().startswith(prefixes) for icd in code.codes_of(ICD10CM))
+    """Any ICD-10 edition: the prefixes used here (symptoms, secondary neoplasms) mean the same
+    in ICD-10-CM, WHO ICD-10 and ICD-10-GM."""
+    return any(icd.startswith(prefixes) for icd in icd10_codes(code))
+
+
+def histology_morphology(index: RecordIndex, warnings: list[str]) -> dict[str, set[str]]:
+    """ICD-O-3 codes of final histology Observations (MII onko 59847-4), keyed by the Condition
+    each one focuses on ("" for none)."""
+    out: dict[str, set[str]] = {}
+    for entry in index.of_type("Observation"):
+        if not concept(entry.raw.get("code")).has_any(cc.HISTOLOGY_OBSERVATION):
+            continue
+        if not is_final(entry, "histology", warnings):
+            continue
+        morphology = set(concept(entry.raw.get("valueCodeableConcept")).codes_of(ICDO3))
+        if not morphology:
+            continue
+        targets = [index.resolve(field(f, "reference"), entry) for f in items(entry.raw, "focus")]
+        keys_ = [t.ref for t in targets if t is not None] or [""]
+        for key in keys_:
+            out.setdefault(key, set()).update(morphology)
+    return out

@@ -1,10 +1,9 @@
-"""State at surgery: symptoms at presentation (Zaidi RRS) and distant metastasis (out of scope).
+"""State at surgery: symptoms at presentation (Zaidi RRS). Distant metastasis and recurrence are
+read by `fhir_mappers.spread`.
 
 Symptomatic: True when a jaundice / abdominal pain / GI bleeding Condition or Observation began
 before the resection date; False only when a record made on or before surgery says
 "asymptomatic" / "incidental finding"; otherwise unknown (clinical.md §3: absent record → unknown).
-Metastatic: True only when a Condition dated on/before surgery or an M1 category (pathological
-from the resection, or dated on/before surgery) shows it; M0 on the same terms gives False.
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ from datetime import date
 
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers import values
-from fhir_mappers.codes import M_CATEGORY
 from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
-from fhir_mappers.provenance import ResectionEvidence
 from fhir_mappers.timing import Span
 from scoring.inputs import Fact
 
@@ -77,43 +74,3 @@ def symptomatic(
     if quiet:
         return Fact(False, tuple(quiet), "recorded as asymptomatic / incidental finding")
     return Fact()
-
-
-def metastatic_at_surgery(
-    index: RecordIndex,
-    conditions: list[tuple[Entry, Concept]],
-    evidence: ResectionEvidence,
-    surgery: date | None,
-    warnings: list[str],
-) -> Fact[bool]:
-    present: list[str] = []
-    absent: list[str] = []
-    for entry, code in conditions:
-        if not (
-            has_icd10_prefix(code, cc.METASTASIS_ICD10_PREFIXES)
-            or (code.says(cc.METASTASIS_TEXT) and not code.says(cc.NEGATION_TEXT))
-        ):
-            continue
-        onset = condition_onset(index, entry)
-        if onset is None or surgery is None:
-            warnings.append(f"{entry.ref}: metastasis without a date comparable to surgery")
-        elif onset.on_or_before(surgery):
-            present.append(entry.ref)
-    for entry in index.of_type("Observation"):
-        if not concept(entry.raw.get("code")).has_any(M_CATEGORY):
-            continue
-        if not is_final(entry, "M category", warnings):
-            continue
-        model = index.model(entry)
-        value, problem = values.tnm(model, "m")
-        when = observation_time(model)
-        at_surgery = evidence.observation(entry) or (
-            when is not None and surgery is not None and when.on_or_before(surgery)
-        )
-        if value is None:
-            warnings.append(f"{entry.ref}: M category unknown: {problem}")
-        elif at_surgery:
-            (present if value else absent).append(entry.ref)
-    if present:
-        return Fact(True, tuple(present), "distant metastasis recorded at or before surgery")
-    return Fact(False, tuple(absent), "M0 recorded") if absent else Fact()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_mappers import conditions, presentation
+from fhir_mappers import conditions, presentation, spread
 from fhir_mappers.concepts import field, items
 from fhir_mappers.imaging import imaging_events
 from fhir_mappers.index import RecordIndex
@@ -17,6 +17,7 @@ from fhir_mappers.medications import adjuvant_therapy
 from fhir_mappers.observations import ExtraCodes, pathology_facts
 from fhir_mappers.procedures import report_standing_in, resection_procedures
 from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.spread_events import all_events
 from scoring.inputs import ClinicalInputs, Fact, Grade, Resection, Sex
 
 
@@ -37,14 +38,18 @@ def inputs_from_resources(
     warnings: list[str] = []
     procedures = resection_procedures(index, warnings)
     evidence = ResectionEvidence(index, frozenset(r.source for r in procedures))
-    resection = procedures[0] if procedures else _report_resection(index, evidence)
+    resection = procedures[0] if procedures else _report_resection(index, evidence, warnings)
+    if procedures and resection is not None and resection.performed is None:
+        resection = _dated_by_report(index, evidence, resection, warnings)
     surgery = resection.performed if resection else None
     if resection is None:
         warnings.append("no completed resection on record")
 
     usable = conditions.usable_conditions(index, warnings)
-    found = conditions.diagnoses(index, usable)
+    histology = conditions.histology_morphology(index, warnings)
+    found = conditions.diagnoses(index, usable, histology)
     chosen = conditions.choose_diagnosis(found, _reasons(index, resection))
+    events = all_events(index, usable, {d.ref for d in found}, evidence, warnings)
     pathology = pathology_facts(index, evidence, warnings, extra_codes)
 
     return ClinicalInputs(
@@ -64,9 +69,8 @@ def inputs_from_resources(
         adjuvant_therapy=adjuvant_therapy(index, surgery, {d.ref for d in found}, warnings),
         primary_site=conditions.primary_site(chosen, found),
         poorly_differentiated=conditions.poorly_differentiated(found),
-        metastatic_at_surgery=presentation.metastatic_at_surgery(
-            index, usable, evidence, surgery, warnings
-        ),
+        metastatic_at_surgery=spread.metastatic_at_surgery(events, surgery),
+        recurrence=spread.recurrence(events, surgery, warnings),
         diagnosis=chosen.ref if chosen else None,
         resection=resection,
         preop_chromogranin_elevated=preop_chromogranin_elevated(index, surgery, warnings),
@@ -85,11 +89,26 @@ def _sex(index: RecordIndex) -> Fact[Sex]:
     return Fact(None, (index.patient.ref,), note)
 
 
-def _report_resection(index: RecordIndex, evidence: ResectionEvidence) -> Resection | None:
+def _report_resection(
+    index: RecordIndex, evidence: ResectionEvidence, warnings: list[str]
+) -> Resection | None:
     for report in index.of_type("DiagnosticReport"):
         if evidence.is_resection_report(report):
-            return report_standing_in(index, report, evidence.specimen_of(report))
+            return report_standing_in(index, report, evidence.specimen_of(report), warnings)
     return None
+
+
+def _dated_by_report(
+    index: RecordIndex, evidence: ResectionEvidence, undated: Resection, warnings: list[str]
+) -> Resection:
+    """An undated resection Procedure takes its date from the resection pathology report."""
+    report = _report_resection(index, evidence, warnings)
+    if report is None or report.performed is None:
+        return undated
+    when = report.performed.isoformat()
+    warnings.append(f"{undated.source}: no performed date; {when} taken from {report.source}")
+    description = f"{undated.description} (date from {report.source})".strip()
+    return Resection(report.performed, undated.source, description)
 
 
 def _reasons(index: RecordIndex, resection: Resection | None) -> set[str]:

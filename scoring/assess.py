@@ -26,11 +26,12 @@ def assess(
     inputs: ClinicalInputs, *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
 ) -> Assessment:
     scope = check_scope(inputs)
+    future = _future_resection(inputs, today)
     common = {
         "patient": inputs.patient,
         "today": today.isoformat(),
-        "inputs": input_results(inputs),
-        "warnings": list(inputs.warnings),
+        "inputs": input_results(inputs, future),
+        "warnings": list(inputs.warnings) + ([future] if future else []),
     }
     if not scope.in_scope:
         return Assessment(
@@ -71,7 +72,9 @@ def assess(
         tier=scheduled,
         basis=basis,
         schedule=site.schedules()[scheduled],
-        anchor=resection.performed if resection else None,
+        # A resection date after today cannot anchor a schedule: unknown, so the card is shown
+        # with the warning instead of a plan that silently starts in the future.
+        anchor=resection.performed if resection and not future else None,
         today=today,
         imaging=inputs.imaging,
         suggest_chromogranin=bool(
@@ -122,11 +125,24 @@ _INPUT_LABELS: tuple[tuple[str, str], ...] = (
     ("functional", "Functional tumour"),
     ("adjuvant_therapy", "Adjuvant therapy after surgery"),
     ("primary_site", "Primary site"),
+    ("metastatic_at_surgery", "Distant metastasis at surgery"),
+    ("recurrence", "Recurrence after resection"),
     ("preop_chromogranin_elevated", "Pre-operative chromogranin A above range"),
 )
 
 
-def input_results(inputs: ClinicalInputs) -> list[InputResult]:
+def _future_resection(inputs: ClinicalInputs, today: date) -> str | None:
+    """The warning for a resection dated after today (bad input a user meets), or None."""
+    resection = inputs.resection
+    if resection is None or resection.performed is None or resection.performed <= today:
+        return None
+    return (
+        f"{resection.source}: resection date {resection.performed.isoformat()} is after today "
+        f"({today.isoformat()}); not used to schedule surveillance: correct the record"
+    )
+
+
+def input_results(inputs: ClinicalInputs, future: str | None = None) -> list[InputResult]:
     out = []
     for field_name, label in _INPUT_LABELS:
         fact: Fact = getattr(inputs, field_name)
@@ -154,7 +170,10 @@ def input_results(inputs: ClinicalInputs) -> list[InputResult]:
                 label="Resection",
                 value=performed.isoformat() if performed else None,
                 sources=[inputs.resection.source],
-                note=inputs.resection.description or None,
+                note="; ".join(
+                    filter(None, [inputs.resection.description, future and "after today"])
+                )
+                or None,
             )
         )
     if inputs.diagnosis:

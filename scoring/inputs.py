@@ -92,6 +92,9 @@ class ClinicalInputs:
     poorly_differentiated: Fact[bool] = field(default_factory=Fact)
     # True only when a record shows distant metastasis present at surgery
     metastatic_at_surgery: Fact[bool] = field(default_factory=Fact)
+    # True when a recurrence, or a metastasis first recorded after the resection, is on record
+    # (clinical.md §1); never False (no record of recurrence is not proof of none)
+    recurrence: Fact[bool] = field(default_factory=Fact)
     diagnosis: str | None = None
     resection: Resection | None = None
     preop_chromogranin_elevated: Fact[bool] = field(default_factory=Fact)

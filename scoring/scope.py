@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scoring.inputs import ClinicalInputs
+from scoring.inputs import ClinicalInputs, Fact
 
 
 class OutOfScope(StrEnum):
@@ -13,6 +13,7 @@ class OutOfScope(StrEnum):
     NO_RESECTION = "no-resection"
     POORLY_DIFFERENTIATED = "poorly-differentiated"
     METASTATIC_AT_SURGERY = "metastatic-at-surgery"
+    RECURRENCE = "recurrence-on-record"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,24 @@ def check_scope(inputs: ClinicalInputs) -> Scope:
         )
     if inputs.metastatic_at_surgery.value is True:
         return Scope(
-            False, OutOfScope.METASTATIC_AT_SURGERY, "distant metastasis present at surgery"
+            False,
+            OutOfScope.METASTATIC_AT_SURGERY,
+            "distant metastasis present at surgery" + _named(inputs.metastatic_at_surgery),
+        )
+    if inputs.recurrence.value is True:
+        # clinical.md §1: the patient has left post-resection surveillance; say so once, with
+        # the source, and offer no score or surveillance.
+        return Scope(
+            False, OutOfScope.RECURRENCE, "recurrence on record" + _named(inputs.recurrence)
         )
     return Scope(True)
+
+
+def _named(fact: Fact[bool]) -> str:
+    """': how it was recorded (Type/id)': the evidence named once, from the mapper's note
+    ("<lead>: <what> (<ref>)"); the bare references when the note says nothing more."""
+    if not fact.sources:
+        return ""
+    if fact.note and ": " in fact.note:
+        return ": " + fact.note.split(": ", 1)[1]
+    return " (" + ", ".join(fact.sources[:3]) + ")"

@@ -54,6 +54,7 @@ FACT_FIELDS = (
     "primary_site",
     "poorly_differentiated",
     "metastatic_at_surgery",
+    "recurrence",
     "preop_chromogranin_elevated",
 )
 

@@ -19,7 +19,11 @@ ZAIDI, VENTIN, ZHENG = "zaidi-rrs-2019", "ventin-2025", "zheng-lms-2025"
         ({"diagnosis": None}, "no neuroendocrine tumour diagnosis on record"),
         ({"resection": None}, "no completed resection on record"),
         ({"poorly_differentiated": True}, "poorly differentiated neuroendocrine carcinoma (NEC)"),
-        ({"metastatic_at_surgery": True}, "distant metastasis present at surgery"),
+        (
+            {"metastatic_at_surgery": True},
+            "distant metastasis present at surgery (Observation/metastatic_at_surgery)",
+        ),
+        ({"recurrence": True}, "recurrence on record (Observation/recurrence)"),
     ],
 )
 def test_out_of_scope_for_every_score(overrides, reason):
@@ -32,7 +36,7 @@ def test_out_of_scope_for_every_score(overrides, reason):
     assessment.model_dump_json()
 
 
-@pytest.mark.parametrize("field", ["poorly_differentiated", "metastatic_at_surgery"])
+@pytest.mark.parametrize("field", ["poorly_differentiated", "metastatic_at_surgery", "recurrence"])
 def test_unknown_exclusions_do_not_exclude(field):
     # These are recorded only when true; an unknown value keeps the patient in scope.
     assert assess(make_inputs(**{field: None}), today=TODAY).in_scope is True
