@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_mappers import conditions, presentation
+from fhir_mappers import conditions, presentation, report_text
 from fhir_mappers.concepts import field, items
 from fhir_mappers.imaging import imaging_events
 from fhir_mappers.index import RecordIndex
@@ -31,7 +31,8 @@ def inputs_from_resources(
     warnings: list[str] = []
     procedures = resection_procedures(index, warnings)
     evidence = ResectionEvidence(index, frozenset(r.source for r in procedures))
-    resection = procedures[0] if procedures else _report_resection(index, evidence)
+    text = report_text.read_reports(index, warnings, evidence.is_resection_report)
+    resection = procedures[0] if procedures else _report_resection(index, evidence, text)
     surgery = resection.performed if resection else None
     if resection is None:
         warnings.append("no completed resection on record")
@@ -41,7 +42,7 @@ def inputs_from_resources(
     chosen = conditions.choose_diagnosis(found, _reasons(index, resection))
     pathology = pathology_facts(index, evidence, warnings, extra_codes)
 
-    return ClinicalInputs(
+    discrete = ClinicalInputs(
         patient=index.patient.ref if index.patient else None,
         sex=_sex(index),
         tumor_size_cm=pathology["tumor_size_cm"],
@@ -67,6 +68,8 @@ def inputs_from_resources(
         imaging=imaging_events(index, warnings),
         warnings=tuple(dict.fromkeys(index.warnings + warnings)),
     )
+    # Report text fills what discrete data lack; disagreement: the worse value (§3.3)
+    return report_text.apply_text(discrete, text)
 
 
 def _sex(index: RecordIndex) -> Fact[Sex]:
@@ -79,10 +82,14 @@ def _sex(index: RecordIndex) -> Fact[Sex]:
     return Fact(None, (index.patient.ref,), note)
 
 
-def _report_resection(index: RecordIndex, evidence: ResectionEvidence) -> Resection | None:
+def _report_resection(
+    index: RecordIndex, evidence: ResectionEvidence, text: report_text.TextReading
+) -> Resection | None:
     for report in index.of_type("DiagnosticReport"):
         if evidence.is_resection_report(report):
             return report_standing_in(index, report, evidence.specimen_of(report))
+    for read in text.resection_reports:  # the report's own text names the resection
+        return report_standing_in(index, read.entry, evidence.specimen_of(read.entry))
     return None
 
 

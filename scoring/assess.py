@@ -123,6 +123,7 @@ _INPUT_LABELS: tuple[tuple[str, str], ...] = (
     ("adjuvant_therapy", "Adjuvant therapy after surgery"),
     ("primary_site", "Primary site"),
     ("preop_chromogranin_elevated", "Pre-operative chromogranin A above range"),
+    ("margins_involved", "Resection margins involved (context only)"),
 )
 
 
@@ -133,7 +134,14 @@ def input_results(inputs: ClinicalInputs) -> list[InputResult]:
         value = fact.value.value if hasattr(fact.value, "value") else fact.value
         out.append(
             InputResult(
-                id=field_name, label=label, value=value, sources=list(fact.sources), note=fact.note
+                id=field_name,
+                label=label,
+                value=value,
+                sources=list(fact.sources),
+                note=fact.note,
+                read_from_text=fact.quote is not None,
+                quote=fact.quote,
+                text_disagreement=fact.text_disagreement,
             )
         )
     grade = derive_grade(inputs)
