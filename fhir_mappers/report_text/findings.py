@@ -53,8 +53,20 @@ def read_text(text: str) -> tuple[list[TextFinding], int]:
     out: list[TextFinding] = []
     if not found_segments:
         return out, skipped
-    by_segment = mentions(s.text for s in found_segments)
-    for segment, segment_mentions in zip(found_segments, by_segment, strict=True):
+    # ConText runs per clause: a cue governs its own clause only ("margins free" does not
+    # negate the diagnosis before it, "No LVI, perineural invasion is present").
+    pieces = [
+        (i, offset, clause)
+        for i, s in enumerate(found_segments)
+        for offset, clause in clauses(s.text)
+    ]
+    by_clause = mentions(clause for _, _, clause in pieces)
+    per_segment: list[list[Mention]] = [[] for _ in found_segments]
+    for (i, offset, _), found in zip(pieces, by_clause, strict=True):
+        per_segment[i].extend(
+            Mention(m.label, m.start + offset, m.end + offset, m.cues) for m in found
+        )
+    for segment, segment_mentions in zip(found_segments, per_segment, strict=True):
         out.extend(_segment_findings(segment, segment_mentions))
     return out, skipped
 
@@ -201,6 +213,10 @@ def _categories(text: str) -> list[TextFinding]:
     pn, _ = values.pn_category(text)
     if pn is not None:
         out.append(TextFinding("pn_positive", pn, quote))
+    pair = values.pn_ratio(text)
+    if pair is not None:
+        out.append(TextFinding("nodes_positive", pair[0], quote))
+        out.append(TextFinding("nodes_examined", pair[1], quote))
     pm, _ = values.pm_category(text)
     if pm is not None:
         out.append(TextFinding("distant_metastasis", pm, quote))

@@ -21,11 +21,11 @@ _HEADER = re.compile(r"[ \t]{0,8}+([A-Za-z][A-Za-z /&-]{0,40}+)[ \t]{0,4}+(?::|$
 _SECTIONS = {name: True for name, _ in UNREAD_SECTIONS} | {name: False for name, _ in READ_SECTIONS}
 # Cheap pre-filter: only segments naming something the reader understands go to spaCy.
 _RELEVANT = re.compile(
-    r"lymph|vascul|angio|perineural|\bpn[01x]\b|\b[lv][0-2x]\b|ki[- ]?67|mib|mitos|mitotic|"
-    r"size|dimension|diameter|measur|grade|\bg[123]\b|node|metasta|recurr|neuroendocrine|"
-    r"\bsite\b|pancrea|\bnet\b|pannet|pnet|carcinoid|islet|carcinoma|minen|insulinoma|gastrinoma|glucagonoma|"
-    r"somatostatinoma|vipoma|function|pancreatectomy|duodenectomy|whipple|enucleat|resect|"
-    r"ectomy\b|margin|\b[yr]{0,2}+[pc][tnm]"
+    r"lymph|vascul|venous|\binvasion\b|angio|perineural|\bpn[01x]\b|\b[lv][0-2x]\b|"
+    r"ki[- ]?67|mib|mitos|mitotic|size|dimension|diameter|measur|grade|\bg[123]\b|node|"
+    r"metasta|recurr|neuroendocrine|\bsite\b|pancrea|\bnet\b|pannet|pnet|carcinoid|islet|"
+    r"carcinoma|minen|insulinoma|gastrinoma|glucagonoma|somatostatinoma|vipoma|function|"
+    r"duodenectomy|whipple|enucleat|resect|ectomy\b|margin|\b[yr]{0,2}+[pc][tnm]"
 )
 
 

@@ -36,6 +36,9 @@ _GRADES = (
 # perineural invasion), and a lower-cased reading would confuse them.
 _T = r"T(?:is|[0-4X])[a-d]?(?:\(m\))?"
 _PN = re.compile(rf"(?<![A-Za-z0-9])[yr]{{0,2}}+p?(?:{_T}\s?)?p?N([0-3X])[a-c]?(?![A-Za-z0-9])")
+_PN_RATIO = re.compile(
+    r"(?<![A-Za-z0-9])p?N[0-3X][a-c]?\s{0,2}+\(\s{0,2}+(\d{1,3}+)\s{0,2}+/\s{0,2}+(\d{1,3}+)\s{0,2}+\)"
+)
 _PM = re.compile(r"(?<![A-Za-z0-9])[yr]{0,2}+[pc]M([01X])[a-d]?(?![A-Za-z0-9])")
 _PM_IN_TNM = re.compile(rf"(?<![A-Za-z0-9])[yr]{{0,2}}+p{_T}\s?p?N[0-3X][a-c]?\s?p?M([01X])")
 # UICC L (lymphatic), V (venous) and Pn (perineural) categories, e.g. "L1 V0 Pn0"
@@ -121,6 +124,15 @@ def grade(window: str) -> Parsed:
 def pn_category(text: str) -> Parsed:
     found = {m.group(1) for m in _PN.finditer(text)}
     return _category(found, "N")
+
+
+def pn_ratio(text: str) -> tuple[int, int] | None:
+    """(positive, examined) written after the pN category: "pN0 (0/11)"."""
+    match = _PN_RATIO.search(text)
+    if match is None:
+        return None
+    positive, examined = int(match.group(1)), int(match.group(2))
+    return (positive, examined) if positive <= examined else None
 
 
 def pm_category(text: str) -> Parsed:

@@ -343,11 +343,6 @@ CUES: tuple[Cue, ...] = (
     Cue("outside biopsy", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
     Cue("prior specimen", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
     Cue("previous specimen", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
-    Cue("fine needle aspiration", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
-    Cue("fna", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
-    Cue("eus-fna", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
-    Cue("cytology", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
-    Cue("core biopsy", OTHER_SPECIMEN, "BIDIRECTIONAL", _CTX),
     Cue("frozen section", OTHER_SPECIMEN, "BIDIRECTIONAL", "intraoperative, not the final reading"),
     # clause ends: a cue does not reach past these
     Cue("but", TERMINATE, "TERMINATE", "ConText"),
