@@ -278,6 +278,10 @@ CUES: tuple[Cue, ...] = (
     Cue("no evidence of", NEGATED, "FORWARD", "ConText"),
     Cue("negative for", NEGATED, "FORWARD", "ConText"),
     Cue("no", NEGATED, "FORWARD", "ConText"),
+    # ConText's ": no" is backward only ("Fever: no") and, being longer, pruned the forward "no"
+    # of "Comment: no distant metastasis" (found by the hypothesis test): both directions here.
+    Cue(": no", NEGATED, "BIDIRECTIONAL", "ConText, both directions"),
+    Cue(": none", NEGATED, "BIDIRECTIONAL", "ConText, both directions"),
     Cue("without", NEGATED, "FORWARD", "ConText"),
     Cue("free of", NEGATED, "FORWARD", "ConText"),
     Cue("absence of", NEGATED, "FORWARD", "ConText"),
@@ -358,6 +362,8 @@ DROPPED_DEFAULT_CUES = frozenset(
     # "was not" ("is not", forward) overlaps "not identified" (backward) and, being of the same
     # category and as long, can cut its scope to nothing: "LVI is not identified" not negated.
     {"unlikely", "to exclude", "evaluate for", "secondary", "resolved", "decline", "was not"}
+    # "was negative" ("is negative", backward) likewise pruned "negative for" (forward)
+    | {"was negative"}
 )
 
 # Section headers (a line starting with one, then ":" or the line's end). Text under a
