@@ -10,6 +10,9 @@ MAX_REPORT_CHARS = 200_000
 # A real sentence or "Item: Value" line is far shorter; a longer run of text without a sentence
 # end is not read at all (a negation cue could sit outside any window cut from it).
 MAX_SEGMENT_CHARS = 1_000
+# Relevant segments (lines naming a finding) read per piece of text: a long synoptic report
+# has ~50; spaCy costs ~0.2 ms CPU each, so this bounds a hostile report to ~0.2 s.
+MAX_SEGMENTS = 1_000
 # A PDF page count bound: pypdf's work grows with pages; a pathology report has a handful.
 MAX_PDF_PAGES = 50
 # The quoted phrase shown on the card.

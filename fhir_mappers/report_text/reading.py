@@ -15,7 +15,7 @@ from typing import Any
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.report_text.documents import ReportText, readable_reports
 from fhir_mappers.report_text.findings import TextFinding, read_text
-from fhir_mappers.report_text.limits import MAX_SEGMENT_CHARS
+from fhir_mappers.report_text.limits import MAX_SEGMENT_CHARS, MAX_SEGMENTS
 from fhir_mappers.selection import higher, lower, true_wins
 from fhir_mappers.timing import Span
 
@@ -110,8 +110,9 @@ def _report_findings(report: ReportText, warnings: list[str]) -> list[TextFindin
         found.extend(piece_findings)
         if skipped:
             warnings.append(
-                f"{report.ref}: {piece.where}: {skipped} run(s) of text over "
-                f"{MAX_SEGMENT_CHARS:,} characters without a sentence end were not read"
+                f"{report.ref}: {piece.where}: {skipped} line(s) not read (over "
+                f"{MAX_SEGMENT_CHARS:,} characters without a sentence end, or past the first "
+                f"{MAX_SEGMENTS:,} lines naming a finding)"
             )
     return found
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fhir_mappers.report_text.limits import MAX_SEGMENT_CHARS
+from fhir_mappers.report_text.limits import MAX_SEGMENT_CHARS, MAX_SEGMENTS
 from fhir_mappers.report_text.vocabulary import READ_SECTIONS, UNREAD_SECTIONS
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s++")
@@ -37,7 +37,7 @@ class Segment:
 
 
 def segments(text: str) -> tuple[list[Segment], int]:
-    """(relevant segments, number of over-long segments skipped)."""
+    """(relevant segments, number of segments not read: over-long, or past MAX_SEGMENTS)."""
     out: list[Segment] = []
     skipped = 0
     section: str | None = None
@@ -55,7 +55,9 @@ def segments(text: str) -> tuple[list[Segment], int]:
             if len(stripped) > MAX_SEGMENT_CHARS:
                 skipped += 1
                 continue
-            if _RELEVANT.search(stripped.lower()):
+            if len(out) >= MAX_SEGMENTS:
+                skipped += 1
+            elif _RELEVANT.search(stripped.lower()):
                 out.append(Segment(stripped, section, unread))
     return out, skipped
 
