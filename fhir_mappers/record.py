@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhir_mappers import conditions, presentation, spread
+from fhir_mappers import conditions, presentation, report_text, spread
 from fhir_mappers.concepts import field, items
 from fhir_mappers.imaging import imaging_events
 from fhir_mappers.index import RecordIndex
@@ -38,7 +38,8 @@ def inputs_from_resources(
     warnings: list[str] = []
     procedures = resection_procedures(index, warnings)
     evidence = ResectionEvidence(index, frozenset(r.source for r in procedures))
-    resection = procedures[0] if procedures else _report_resection(index, evidence, warnings)
+    text = report_text.read_reports(index, warnings, evidence.is_resection_report)
+    resection = procedures[0] if procedures else _report_resection(index, evidence, text, warnings)
     if procedures and resection is not None and resection.performed is None:
         resection = _dated_by_report(index, evidence, resection, warnings)
     surgery = resection.performed if resection else None
@@ -52,7 +53,7 @@ def inputs_from_resources(
     events = all_events(index, usable, {d.ref for d in found}, evidence, warnings)
     pathology = pathology_facts(index, evidence, warnings, extra_codes)
 
-    return ClinicalInputs(
+    discrete = ClinicalInputs(
         patient=index.patient.ref if index.patient else None,
         sex=_sex(index),
         tumor_size_cm=pathology["tumor_size_cm"],
@@ -77,6 +78,8 @@ def inputs_from_resources(
         imaging=imaging_events(index, warnings),
         warnings=tuple(dict.fromkeys(index.warnings + warnings)),
     )
+    # Report text fills what discrete data lack; disagreement: the worse value (§3.3)
+    return report_text.apply_text(discrete, text)
 
 
 def _sex(index: RecordIndex) -> Fact[Sex]:
@@ -90,11 +93,16 @@ def _sex(index: RecordIndex) -> Fact[Sex]:
 
 
 def _report_resection(
-    index: RecordIndex, evidence: ResectionEvidence, warnings: list[str]
+    index: RecordIndex,
+    evidence: ResectionEvidence,
+    text: report_text.TextReading,
+    warnings: list[str],
 ) -> Resection | None:
     for report in index.of_type("DiagnosticReport"):
         if evidence.is_resection_report(report):
             return report_standing_in(index, report, evidence.specimen_of(report), warnings)
+    for read in text.resection_reports:  # the report's own text names the resection
+        return report_standing_in(index, read.entry, evidence.specimen_of(read.entry), warnings)
     return None
 
 

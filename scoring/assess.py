@@ -128,6 +128,7 @@ _INPUT_LABELS: tuple[tuple[str, str], ...] = (
     ("metastatic_at_surgery", "Distant metastasis at surgery"),
     ("recurrence", "Recurrence after resection"),
     ("preop_chromogranin_elevated", "Pre-operative chromogranin A above range"),
+    ("margins_involved", "Resection margins involved (context only)"),
 )
 
 
@@ -149,7 +150,14 @@ def input_results(inputs: ClinicalInputs, future: str | None = None) -> list[Inp
         value = fact.value.value if hasattr(fact.value, "value") else fact.value
         out.append(
             InputResult(
-                id=field_name, label=label, value=value, sources=list(fact.sources), note=fact.note
+                id=field_name,
+                label=label,
+                value=value,
+                sources=list(fact.sources),
+                note=fact.note,
+                read_from_text=fact.quote is not None,
+                quote=fact.quote,
+                text_disagreement=fact.text_disagreement,
             )
         )
     grade = derive_grade(inputs)

@@ -85,6 +85,13 @@ class InputResult(_Model):
     value: str | float | int | bool | None
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
+    read_from_text: bool = Field(
+        default=False, description="read from the report text (clinical.md §3.3): confirm it"
+    )
+    quote: str | None = Field(default=None, description="the exact phrase of the report")
+    text_disagreement: str | None = Field(
+        default=None, description="how report text and discrete data disagreed (§3.2)"
+    )
 
 
 class SurveillancePlan(_Model):

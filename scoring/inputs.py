@@ -17,11 +17,19 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fact(Generic[T]):
-    """One input value with the FHIR references (`Type/id`) it was read from."""
+    """One input value with the FHIR references (`Type/id`) it was read from.
+
+    `quote` is the exact phrase of a report the value was read from: its presence means "read
+    from the report text" (clinical.md §3.3), and the card asks the clinician to confirm it.
+    `text_disagreement` says how report text and discrete data disagreed for this input
+    (the worse value is used, §3.2), whichever of the two won.
+    """
 
     value: T | None = None
     sources: tuple[str, ...] = ()
     note: str | None = None
+    quote: str | None = None
+    text_disagreement: str | None = None
 
     @property
     def known(self) -> bool:
@@ -95,6 +103,8 @@ class ClinicalInputs:
     # True when a recurrence, or a metastasis first recorded after the resection, is on record
     # (clinical.md §1); never False (no record of recurrence is not proof of none)
     recurrence: Fact[bool] = field(default_factory=Fact)
+    # Resection margins involved by tumour: context only, no score reads it
+    margins_involved: Fact[bool] = field(default_factory=Fact)
     diagnosis: str | None = None
     resection: Resection | None = None
     preop_chromogranin_elevated: Fact[bool] = field(default_factory=Fact)

@@ -179,7 +179,7 @@ def _inputs_section(assessment: Assessment) -> list[str]:
     rows = [
         [
             escape_text(i.label),
-            _input_value(i.value),
+            _input_value(i.value) + (f" ({TEXT_MARK})" if i.read_from_text else ""),
             ", ".join(escape_text(r) for r in i.sources) or "—",
             escape_text(i.note) if i.note else "",
         ]
@@ -191,6 +191,40 @@ def _inputs_section(assessment: Assessment) -> list[str]:
         table(["Input", "Value", "Source", "Note"], rows),
         "",
     ]
+
+
+TEXT_MARK = "read from the report text — confirm"
+
+
+def _report_text_section(assessment: Assessment) -> list[str]:
+    """Every value read from report text, with its exact phrase, and every disagreement between
+    text and discrete data (clinical.md §3.2, §3.3)."""
+    read = [i for i in assessment.inputs if i.read_from_text]
+    disagreed = [i for i in assessment.inputs if i.text_disagreement]
+    if not read and not disagreed:
+        return []
+    out = [f"### Values {TEXT_MARK}", ""]
+    if read:
+        out += [
+            bullets(
+                f"**{escape_text(i.label)}:** {_input_value(i.value)} — "
+                f"{', '.join(escape_text(r) for r in i.sources)}, quoting "
+                f"“{escape_text(i.quote or '')}”"
+                for i in read
+            ),
+            "",
+        ]
+    if disagreed:
+        out += [
+            "Report text and discrete data disagree (the worse value is used):",
+            "",
+            bullets(
+                f"**{escape_text(i.label)}:** {escape_text(i.text_disagreement or '')}"
+                for i in disagreed
+            ),
+            "",
+        ]
+    return out
 
 
 def _citations(assessment: Assessment) -> list[str]:
@@ -225,6 +259,7 @@ def build_detail(assessment: Assessment) -> str:
             "",
         ]
     out += _surveillance_section(assessment.surveillance)
+    out += _report_text_section(assessment)
     out += _inputs_section(assessment)
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]

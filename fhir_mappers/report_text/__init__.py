@@ -1,0 +1,13 @@
+"""The pathology report reader (issue 10, clinical.md §3.3): a DiagnosticReport's text
+(presentedForm text/plain, text/html, application/pdf; conclusion; its results' valueString and
+note) → the same inputs the Observation mappers give, each with its report and quoted phrase.
+
+Pure functions, no I/O. Pipeline: `documents` (which reports, their text) → `segments` (lines /
+sentences, sections) → `pipeline` (medspaCy target phrases + ConText) → `findings` (values and
+presence per segment) → `reading` (one value per input) → `combine` (with the discrete Facts).
+"""
+
+from fhir_mappers.report_text.apply import apply_text
+from fhir_mappers.report_text.reading import TextReading, TextValue, read_reports
+
+__all__ = ["TextReading", "TextValue", "apply_text", "read_reports"]

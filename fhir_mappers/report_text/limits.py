@@ -1,0 +1,21 @@
+"""Bounds on what the report reader looks at (issue 11.1: linear on hostile text).
+
+Every pattern in this package sees at most one segment (a line or sentence) of at most
+`MAX_SEGMENT_CHARS`; a report's text is cut at `MAX_REPORT_CHARS` (with a warning).
+"""
+
+# A long synoptic report with its microscopic description is ~10,000 characters; 200,000 leaves
+# room for a report with many parts while bounding the work one resource can cause.
+MAX_REPORT_CHARS = 200_000
+# A real sentence or "Item: Value" line is far shorter; a longer run of text without a sentence
+# end is not read at all (a negation cue could sit outside any window cut from it).
+MAX_SEGMENT_CHARS = 1_000
+# Relevant segments (lines naming a finding) read per piece of text: a long synoptic report
+# has ~50; spaCy costs ~0.2 ms CPU each, so this bounds a hostile report to ~0.2 s.
+MAX_SEGMENTS = 1_000
+# A PDF page count bound: pypdf's work grows with pages; a pathology report has a handful.
+MAX_PDF_PAGES = 50
+# The quoted phrase shown on the card.
+MAX_QUOTE_CHARS = 240
+# HTML is cut before parsing (markup is bulkier than the text it carries).
+MAX_HTML_CHARS = 5 * MAX_REPORT_CHARS

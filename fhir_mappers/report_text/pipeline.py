@@ -1,0 +1,78 @@
+"""medspaCy on a blank spaCy pipeline: target phrases (`vocabulary.TARGETS`) and ConText
+(negation, uncertainty, history, hypothetical, other specimen) for each mention.
+
+spaCy and medspaCy are imported only when a report has text to read, and the pipeline is built
+once per process (`pipeline()` is cached). No model is downloaded: `spacy.blank("en")` has only
+the rule-based tokenizer. Each segment (one line or sentence, bounded by
+`limits.MAX_SEGMENT_CHARS`) is its own Doc and its own sentence, so ConText's work per segment
+is bounded and the whole is linear in the text's length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from fhir_mappers.report_text.vocabulary import (
+    CUES,
+    DROPPED_DEFAULT_CUES,
+    TARGETS,
+    TERMINATE,
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One target phrase in a segment, with the ConText categories that modify it."""
+
+    label: str
+    start: int  # character offsets in the segment
+    end: int
+    cues: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Any:
+    import spacy
+    from medspacy.context import ConText, ConTextRule
+    from medspacy.target_matcher import TargetMatcher, TargetRule
+    from spacy.language import Language
+
+    if "pannet_one_sentence" not in Language.factories:
+
+        @Language.component("pannet_one_sentence")
+        def one_sentence(doc: Any) -> Any:
+            for i, token in enumerate(doc):
+                token.is_sent_start = i == 0
+            return doc
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("pannet_one_sentence")
+    matcher: TargetMatcher = nlp.add_pipe("medspacy_target_matcher")
+    matcher.add([TargetRule(t.phrase, t.label) for t in TARGETS])
+    context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
+    defaults = ConText(spacy.blank("en")).rules
+    mine = {c.literal for c in CUES}
+    kept = [r for r in defaults if r.literal not in DROPPED_DEFAULT_CUES | mine]
+    added = [
+        ConTextRule(
+            c.literal, c.category if c.category != TERMINATE else "TERMINATE", direction=c.direction
+        )
+        for c in CUES
+    ]
+    context.add(kept + added)
+    return nlp
+
+
+def mentions(segments: Iterable[str]) -> list[list[Mention]]:
+    nlp = pipeline()
+    out: list[list[Mention]] = []
+    for doc in nlp.pipe(segments):
+        found = []
+        for ent in doc.ents:
+            cues = frozenset(m.category for m in ent._.modifiers)
+            found.append(Mention(ent.label_, ent.start_char, ent.end_char, cues))
+        out.append(found)
+    return out
