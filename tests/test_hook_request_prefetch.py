@@ -69,6 +69,7 @@ def test_discovery_document_lists_every_service_with_its_templates():
         "serviceRequests",
         "imagingStudies",
         "diagnosticReports",
+        "reportResults",
         "medicationRequests",
         "medicationStatements",
         "specimens",

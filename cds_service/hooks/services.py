@@ -12,8 +12,11 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from cds_service.hooks.prefetch_codes import OBSERVATION_CODES, SearchedCode
+
 DEFAULT_PATHOLOGY_HOOK = "org.pannet-cds.pathology-report-sign"
 PATIENT_KEY = "patient"
+REPORT_RESULTS_KEY = "reportResults"
 
 
 class ContextKind(StrEnum):
@@ -49,28 +52,29 @@ class PrefetchTemplate:
         return self.template.split("?", 1)[0].split("/", 1)[0]
 
 
-# LOINC codes of clinical.md §3 (size, size panel, grade, Ki-67, LVI, nodes examined, nodes
-# positive, pN category, perineural invasion) and §4 (chromogranin A 9811-1).
-OBSERVATION_LOINC = (
-    "33728-7",
-    "21889-1",
-    "33732-9",
-    "29593-1",
-    "33761-8",
-    "21894-1",
-    "21893-3",
-    "21900-6",
-    "92837-4",
-    "9811-1",
-)
+def observation_search(codes: Iterable[SearchedCode]) -> str:
+    """`Observation?patient=...&code=` with each system|code once, in the given order."""
+    tokens = ",".join(dict.fromkeys(code.token for code in codes))
+    return f"Observation?patient={{{{context.patientId}}}}&code={tokens}"
+
 
 _PATIENT = "{{context.patientId}}"
-_OBSERVATION_CODES = ",".join(f"http://loinc.org|{code}" for code in OBSERVATION_LOINC)
 
+# Each key is one search, so a server that cannot run one of them (e.g. no `_include`) costs only
+# that key. No template carries `_count`: an EHR that honours it without paging would send a
+# truncated result; the service's own fetches choose a page size and follow `next` links.
 PREFETCH_TEMPLATES: tuple[PrefetchTemplate, ...] = (
     PrefetchTemplate(PATIENT_KEY, f"Patient/{_PATIENT}", Requirement.REQUIRED),
     PrefetchTemplate("conditions", f"Condition?patient={_PATIENT}"),
-    PrefetchTemplate("observations", f"Observation?patient={_PATIENT}&code={_OBSERVATION_CODES}"),
+    # Coded facts by code, whatever their category (see prefetch_codes).
+    PrefetchTemplate("observations", observation_search(OBSERVATION_CODES)),
+    # Every report with its results and their hasMember trees (CAP eCC sections -> questions ->
+    # sub-questions, MII groupers): pathology that carries only text or an EHR-local code.
+    PrefetchTemplate(
+        REPORT_RESULTS_KEY,
+        f"DiagnosticReport?patient={_PATIENT}&_include=DiagnosticReport:result"
+        "&_include:iterate=Observation:has-member",
+    ),
     PrefetchTemplate("procedures", f"Procedure?patient={_PATIENT}"),
     PrefetchTemplate("serviceRequests", f"ServiceRequest?patient={_PATIENT}"),
     PrefetchTemplate("imagingStudies", f"ImagingStudy?patient={_PATIENT}"),
@@ -153,11 +157,11 @@ _SERVICES: tuple[tuple[str, str | None, ContextKind, str, str], ...] = (
 
 
 def _observation_template(extra_codes: Iterable[tuple[str, str]]) -> PrefetchTemplate:
-    tokens = [f"http://loinc.org|{code}" for code in OBSERVATION_LOINC]
-    tokens += sorted({f"{system}|{code}" for system, code in extra_codes} - set(tokens))
-    return PrefetchTemplate(
-        "observations", f"Observation?patient={_PATIENT}&code={','.join(tokens)}"
-    )
+    extra = [
+        SearchedCode(system, code, "site extra code", "site configuration")
+        for system, code in sorted(set(extra_codes))
+    ]
+    return PrefetchTemplate("observations", observation_search((*OBSERVATION_CODES, *extra)))
 
 
 def service_definitions(

@@ -8,6 +8,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cds_service.hooks.services import REPORT_RESULTS_KEY
+
 CASES = Path(__file__).resolve().parents[1] / "data" / "cases"
 
 SERVICE_IDS = {
@@ -46,6 +48,26 @@ def searchset(resources: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def report_results(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What `DiagnosticReport?patient=..&_include=DiagnosticReport:result&_include:iterate=
+    Observation:has-member` returns: every report, its results and their hasMember trees."""
+    by_ref = {f"{r['resourceType']}/{r.get('id')}": r for r in resources}
+    found = [r for r in resources if r["resourceType"] == "DiagnosticReport"]
+    seen = {f"DiagnosticReport/{r.get('id')}" for r in found}
+    frontier = [(r, "result") for r in found]
+    while frontier:
+        resource, element = frontier.pop(0)
+        for link in resource.get(element) or []:
+            target = by_ref.get(link.get("reference", "")) if isinstance(link, dict) else None
+            if target is not None and target["resourceType"] == "Observation":
+                ref = f"Observation/{target.get('id')}"
+                if ref not in seen:
+                    seen.add(ref)
+                    found.append(target)
+                    frontier.append((target, "hasMember"))
+    return found
+
+
 def prefetch_for(resources: list[dict[str, Any]]) -> dict[str, Any]:
     """Every prefetch key filled, as an EHR that honours all templates would send it."""
     prefetch: dict[str, Any] = {key: searchset([]) for key in PREFETCH_KEYS.values()}
@@ -55,6 +77,7 @@ def prefetch_for(resources: list[dict[str, Any]]) -> dict[str, Any]:
             prefetch["patient"] = resource
         elif kind in PREFETCH_KEYS:
             prefetch[PREFETCH_KEYS[kind]]["entry"].append({"resource": resource})
+    prefetch[REPORT_RESULTS_KEY] = searchset(report_results(resources))
     for value in prefetch.values():
         if value.get("type") == "searchset":
             value["total"] = len(value["entry"])

@@ -130,10 +130,15 @@ def load_bundle(
 
 
 def search_all(
-    base_url: str, query: str, *, session: requests.Session | None = None, max_pages: int = 100
+    base_url: str,
+    query: str,
+    *,
+    session: requests.Session | None = None,
+    max_pages: int = 100,
+    modes: tuple[str, ...] = ("match",),
 ) -> list[dict[str, Any]]:
     """All `match` resources of a search such as `Observation?patient=p01`, following
-    `link[relation=next]` page by page."""
+    `link[relation=next]` page by page; `modes=("match", "include")` keeps `_include`d ones."""
     http = session or requests.Session()
     url: str | None = f"{base_url.rstrip('/')}/{query}"
     found: list[dict[str, Any]] = []
@@ -148,7 +153,7 @@ def search_all(
             e["resource"]
             for e in page.get("entry") or []
             # servers add OperationOutcome entries (mode "outcome") for ignored parameters
-            if e.get("search", {}).get("mode", "match") == "match"
+            if e.get("search", {}).get("mode", "match") in modes
         ]
         links = page.get("link") or []
         url = next((lk["url"] for lk in links if lk.get("relation") == "next"), None)
