@@ -41,7 +41,7 @@ def inputs_from_resources(
     text = report_text.read_reports(index, warnings, evidence.is_resection_report)
     resection = procedures[0] if procedures else _report_resection(index, evidence, text, warnings)
     if procedures and resection is not None and resection.performed is None:
-        resection = _dated_by_report(index, evidence, resection, warnings)
+        resection = _dated_by_report(index, evidence, text, resection, warnings)
     surgery = resection.performed if resection else None
     if resection is None:
         warnings.append("no completed resection on record")
@@ -107,10 +107,14 @@ def _report_resection(
 
 
 def _dated_by_report(
-    index: RecordIndex, evidence: ResectionEvidence, undated: Resection, warnings: list[str]
+    index: RecordIndex,
+    evidence: ResectionEvidence,
+    text: report_text.TextReading,
+    undated: Resection,
+    warnings: list[str],
 ) -> Resection:
     """An undated resection Procedure takes its date from the resection pathology report."""
-    report = _report_resection(index, evidence, warnings)
+    report = _report_resection(index, evidence, text, warnings)
     if report is None or report.performed is None:
         return undated
     when = report.performed.isoformat()
