@@ -29,6 +29,9 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import requests
 from pydantic import SecretStr
 
+from cds_service.hooks.fhir_targets import NOT_PUBLIC
+from cds_service.http_session import PEER_REFUSED, PeerAllowed, peer_check
+
 DEFAULT_BUDGET_S = 1.5
 MAX_PAGES = 20
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -108,6 +111,7 @@ class FhirFetcher:
         max_workers: int = DEFAULT_WORKERS,
         target_check: TargetCheck | None = None,
         max_resources: int = MAX_RESOURCES_PER_KEY,
+        peer_allowed: PeerAllowed | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = access_token
@@ -116,6 +120,7 @@ class FhirFetcher:
         self._max_workers = max_workers
         self._origin = _origin(self.base_url)
         self._max_resources = max_resources
+        self._peer_allowed = peer_allowed
         # Run once, by the first query, before any connection (it may resolve the host name,
         # so it runs in the pool, inside the time budget).
         self._target_check = target_check
@@ -216,13 +221,16 @@ class FhirFetcher:
             headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
         try:
             # Redirects are refused: following one could carry the token to another host.
-            with self._session.get(
-                url,
-                headers=headers,
-                timeout=(remaining, remaining),
-                stream=True,
-                allow_redirects=False,
-            ) as response:
+            with (
+                peer_check(self._peer_allowed),
+                self._session.get(
+                    url,
+                    headers=headers,
+                    timeout=(remaining, remaining),
+                    stream=True,
+                    allow_redirects=False,
+                ) as response,
+            ):
                 if response.status_code != 200:
                     raise _Failed(f"HTTP {response.status_code}")
                 content_type = response.headers.get("Content-Type", "").lower()
@@ -231,7 +239,9 @@ class FhirFetcher:
                 body = _read_body(response, deadline)
         except requests.Timeout:
             raise _Failed("timed out") from None
-        except requests.ConnectionError:
+        except requests.ConnectionError as error:
+            if PEER_REFUSED in str(error):
+                raise _Failed(NOT_PUBLIC) from None
             raise _Failed("connection failed") from None
         except requests.RequestException:
             raise _Failed("transfer failed") from None
