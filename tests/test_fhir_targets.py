@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from cds_service.hooks.fhir_client import _Failed, encoded_search, read_path
+from cds_service.hooks.fhir_queries import InvalidQuery, encoded_search, read_path
 from cds_service.hooks.fhir_targets import (
     NOT_ALLOWLISTED,
     NOT_PUBLIC,
@@ -142,7 +142,7 @@ def test_search_values_are_encoded_whatever_the_template_holds():
 
 @pytest.mark.parametrize("query", ["Patient/..", "Patient/.", "Patient/a/b", "Patient/", "x/1"])
 def test_reads_of_invalid_ids_are_refused(query):
-    with pytest.raises(_Failed, match="not a valid FHIR resource type and id"):
+    with pytest.raises(InvalidQuery, match="not a valid FHIR resource type and id"):
         read_path(query)
 
 

@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from pydantic import SecretStr
 
+from cds_service.hooks.fhir_queries import InvalidQuery, encoded_search, read_path
 from cds_service.hooks.fhir_targets import NOT_PUBLIC
 from cds_service.http_session import PEER_REFUSED, PeerAllowed, peer_check
 
@@ -41,10 +41,6 @@ DEFAULT_WORKERS = 5
 # partial search result could hide exactly the resource that matters).
 MAX_RESOURCES_PER_KEY = 5_000
 FHIR_JSON = "application/fhir+json"
-_READ = re.compile(r"^([A-Z][A-Za-z]{1,63})/([A-Za-z0-9\-.]{1,64})$")
-# Unreserved characters stay; ',' separates OR-joined values in FHIR search and stays too.
-_VALUE_SAFE = ","
-_NAME_SAFE = ":_-."
 
 TargetCheck = Callable[[], "str | None"]
 
@@ -182,7 +178,10 @@ class FhirFetcher:
             raise _Failed(self._target_refusal)
 
     def _read(self, query: str, deadline: Deadline) -> Resource:
-        expected, path = read_path(query)
+        try:
+            expected, path = read_path(query)
+        except InvalidQuery as error:
+            raise _Failed(str(error)) from None
         resource = self._get(f"{self.base_url}/{path}", deadline)
         if resource.get("resourceType") == "OperationOutcome":
             raise _Failed("server answered with an OperationOutcome")
@@ -252,30 +251,6 @@ class FhirFetcher:
         if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
             raise _Failed("response is not a FHIR resource")
         return document
-
-
-def read_path(query: str) -> tuple[str, str]:
-    """(resource type, encoded `Type/id` path) of a read; `_Failed` unless both are valid FHIR
-    (an id of dots only would make the path climb: `Patient/..` is the server's root)."""
-    match = _READ.match(unquote(query))
-    if match is None or set(match.group(2)) == {"."}:
-        raise _Failed("not a valid FHIR resource type and id")
-    resource_type, resource_id = match.groups()
-    return resource_type, f"{resource_type}/{quote(resource_id, safe='')}"
-
-
-def encoded_search(query: str) -> str:
-    """`Type?name=value&...` with every name and value percent-encoded. Values are decoded
-    first, so a template already encoded is sent the same as one written plainly."""
-    resource_type, _, params = query.partition("?")
-    encoded = []
-    for param in params.split("&"):
-        if not param:
-            continue
-        name, has_value, value = param.partition("=")
-        name = quote(unquote(name), safe=_NAME_SAFE)
-        encoded.append(f"{name}={quote(unquote(value), safe=_VALUE_SAFE)}" if has_value else name)
-    return f"{quote(resource_type, safe='')}?{'&'.join(encoded)}"
 
 
 def _read_body(response: requests.Response, deadline: Deadline) -> bytes:
