@@ -25,6 +25,15 @@ def _outcome(description: str) -> Schema:
 _UNAUTHORIZED = {"description": "Missing or invalid client JWT (bare response, no body)"}
 _BAD_REQUEST = _outcome("Malformed request: not JSON, wrong types, missing fields, wrong hook")
 _TOO_LARGE = _outcome("Request body larger than the configured limit")
+_CALL_TOO_LARGE = _outcome(
+    "Request body larger than the configured limit, or more resources than one call may carry "
+    "(5,000 per prefetch key, 20,000 in all); the message states the limit"
+)
+_NOT_JSON = _outcome("The body was not sent as application/json")
+_THROTTLED = {
+    **_outcome("Too many calls from this client; retry after the seconds in Retry-After"),
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+}
 _CALL_DESCRIPTION = (
     "CDS Hooks 2.0 service call. Prefetch is used when sent; what is missing is fetched from "
     "fhirServer with fhirAuthorization. A Patient in prefetch must be context.patientId's and no "
@@ -47,7 +56,9 @@ def _call(service: ServiceDefinition, security: list[Schema]) -> Schema:
                 "400": _BAD_REQUEST,
                 "401": _UNAUTHORIZED,
                 "412": _outcome("Required data (the Patient) could not be obtained"),
-                "413": _TOO_LARGE,
+                "413": _CALL_TOO_LARGE,
+                "415": _NOT_JSON,
+                "429": _THROTTLED,
             },
         }
     }
@@ -73,6 +84,7 @@ def _feedback(service: ServiceDefinition, security: list[Schema]) -> Schema:
                 "404": _outcome("A card this service did not issue to this client"),
                 "413": _TOO_LARGE,
                 "429": _outcome("Too many feedback requests from this client (Retry-After)"),
+                "415": _NOT_JSON,
                 "503": _outcome("The database is unavailable; retry (storing is idempotent)"),
             },
         }
@@ -99,6 +111,7 @@ def _unknown_service(ids: list[str], *, feedback: bool) -> Schema:
                 "401": _UNAUTHORIZED,
                 "412": _outcome("A listed service: required data could not be obtained"),
                 "413": _TOO_LARGE,
+                "415": _NOT_JSON,
             },
         }
     }

@@ -16,6 +16,7 @@ from kubernetes_validate import utils as k8s
 from cds_service.server import server_options
 from cds_service.settings import Settings
 from cds_service.smart.config import parse_smart_config
+from cds_service.state import fhir_server_policy
 from scoring.site_config import parse_site_config
 from tests.app_fixtures import build_signed_client
 
@@ -156,6 +157,11 @@ def test_configmap_is_a_valid_service_configuration():
     settings = Settings.from_env(env, serving=True)
     assert settings.audit_retention_days == int(data["PANNET_CDS_AUDIT_RETENTION_DAYS"])
     assert settings.log_format == "json"
+    policy = fhir_server_policy(settings)
+    assert (
+        policy.refusal("https://ehr.example-hospital.org/fhir", "https://ehr.example-hospital.org")
+        is None
+    )
     parse_site_config(data["site.yaml"], source="ConfigMap site.yaml")
     mount = by_kind("Deployment")["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
     mounted = {m["name"]: m["mountPath"] for m in mount}

@@ -4,12 +4,13 @@ environment policy. A fake resolver stands in for DNS so each address class is t
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 
 import pytest
 
-from cds_service.hooks.fhir_client import _Failed, encoded_search, read_path
+from cds_service.hooks.fhir_queries import InvalidQuery, encoded_search, read_path
 from cds_service.hooks.fhir_targets import (
     NOT_ALLOWLISTED,
     NOT_PUBLIC,
@@ -17,8 +18,13 @@ from cds_service.hooks.fhir_targets import (
     FhirServerPolicy,
     FhirServersConfigError,
 )
+from cds_service.hooks.gather import make_fetcher
+from cds_service.hooks.request import parse_hook_request
+from cds_service.hooks.services import service_definitions
 from cds_service.http_session import outbound_session
 from tests.support.loopback import serve_wsgi
+
+PATIENT_VIEW = service_definitions()["pannet-cds-patient-view"]
 
 
 def resolving_to(*addresses: str):
@@ -136,7 +142,7 @@ def test_search_values_are_encoded_whatever_the_template_holds():
 
 @pytest.mark.parametrize("query", ["Patient/..", "Patient/.", "Patient/a/b", "Patient/", "x/1"])
 def test_reads_of_invalid_ids_are_refused(query):
-    with pytest.raises(_Failed, match="not a valid FHIR resource type and id"):
+    with pytest.raises(InvalidQuery, match="not a valid FHIR resource type and id"):
         read_path(query)
 
 
@@ -163,3 +169,36 @@ def test_the_outbound_session_keeps_no_cookie_and_ignores_the_environment():
         server.stop()
     assert seen_cookies == ["", ""]
     assert len(session.cookies) == 0
+
+
+def test_a_dns_answer_that_changes_after_the_check_is_refused_at_connect_time():
+    """Rebinding: the name resolved to a public address when checked, then the connection
+    reached loopback. The peer address is checked after the handshake, before a byte is sent."""
+    seen: list[str] = []
+
+    def app(environ, start_response):
+        seen.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "application/fhir+json")])
+        return [b'{"resourceType": "Patient", "id": "p1"}']
+
+    server = serve_wsgi(app, quiet=True)
+    try:
+        rebinding = policy(addresses=("93.184.216.34",))  # what the check was told
+        body = {
+            "hook": "patient-view",
+            "hookInstance": "a8f6e1f2-5b0c-4a39-9d7e-0c2b8f6a1d11",
+            "fhirServer": server.url + "/fhir",
+            "context": {"userId": "Practitioner/pr1", "patientId": "p1"},
+        }
+        request = parse_hook_request(body, PATIENT_VIEW)
+        fetcher = make_fetcher(request, outbound_session(), 2.0, policy=rebinding, issuer="i")
+        outcome = fetcher.fetch_many({"patient": "Patient/p1"})["patient"]
+        assert outcome.error == NOT_PUBLIC
+        assert seen == []
+        # Allowlisted, the same server is read: the peer check applies only without a list.
+        listed = policy(json.dumps({"i": [server.url + "/fhir"]}))
+        fetcher = make_fetcher(request, outbound_session(), 2.0, policy=listed, issuer="i")
+        assert fetcher.fetch_many({"patient": "Patient/p1"})["patient"].ok
+        assert seen == ["/fhir/Patient/p1"]
+    finally:
+        server.stop()

@@ -251,6 +251,18 @@ def test_a_cross_origin_text_plain_post_is_refused_and_its_origin_not_echoed(ser
     assert "Access-Control-Allow-Credentials" not in response.headers
 
 
+def test_feedback_and_unknown_services_refuse_non_json_bodies_too(service, callers):
+    for path in (PATIENT_VIEW + "/feedback", "/cds-services/no-such-service"):
+        response = post(
+            service,
+            callers.allowlisted,
+            b"feedback=1",
+            path=path,
+            **{"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code == 415, path
+
+
 def test_cors_preflight_answers_a_wildcard_not_the_callers_origin(service):
     response = requests.options(
         service.url(PATIENT_VIEW),

@@ -54,3 +54,24 @@ def test_gunicorn_trusts_no_forwarded_headers_whatever_the_environment(monkeypat
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
     options = server.server_options(Settings(), host="127.0.0.1", port=8080, workers=1)
     assert options["forwarded_allow_ips"] == ""
+
+
+def test_a_bad_fhir_server_allowlist_stops_the_app_naming_the_variable(tmp_path):
+    from cds_service.app import create_app
+
+    settings = Settings(
+        auth_enabled=False,
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        fhir_servers_json='{"https://ehr.example.org": "https://fhir.example.org"}',
+    )
+    with pytest.raises(ConfigurationError, match="PANNET_CDS_FHIR_SERVERS"):
+        create_app(settings)
+
+
+def test_authentication_off_says_loopback_fhir_servers_are_read(tmp_path, caplog):
+    from cds_service.app import create_app
+
+    settings = Settings(auth_enabled=False, database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with caplog.at_level("WARNING"):
+        create_app(settings)
+    assert any("loopback fhirServer" in record.getMessage() for record in caplog.records)

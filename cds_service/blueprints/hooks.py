@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
-from cds_service.blueprints.request_body import authenticate, json_body
+from cds_service.blueprints.request_body import authenticate, json_body, require_json
 from cds_service.call_writes import CallWrites, call_writes
 from cds_service.card_links import card_links
 from cds_service.cards.builder import build_assessment_card
@@ -48,6 +48,21 @@ _HOOK_KINDS: dict[ContextKind, HookKind] = {
 }
 # Cards of one call keep their uuid when the EHR retries it, so feedback stays idempotent.
 _CARD_NAMESPACE = uuid.UUID("6f1c2d0e-8a4b-4c1e-9a53-2f7d7b1c0a11")
+
+
+@bp.before_app_request
+def _json_posts_only() -> None:
+    # Every POST under /cds-services (calls and feedback) carries JSON; any other body, such as
+    # a cross-origin HTML form's text/plain one, is refused before it is read. A method the path
+    # does not serve stays a 405; a POST without a body is answered by the view (400 or 404).
+    has_body = bool(request.content_length) or "Transfer-Encoding" in request.headers
+    if (
+        request.method == "POST"
+        and request.path.startswith("/cds-services")
+        and request.routing_exception is None
+        and has_body
+    ):
+        require_json()
 
 
 @bp.get("/cds-services")
@@ -130,7 +145,12 @@ def _assess(
     except RequiredDataUnavailable as exc:
         raise PreconditionFailed(str(exc), expression=exc.keys) from None
     try:
-        assessment = assess_resources(gathered.resources, today=date.today(), site=state.site)
+        assessment = assess_resources(
+            gathered.resources,
+            today=date.today(),
+            site=state.site,
+            fhir_base=hook.fhir_server,
+        )
     except FhirInputError as exc:
         # The mappers' message may quote the record's (or a FHIR server's) text.
         raise BadRequest(f"FHIR data not usable: {quoted(exc)}") from None

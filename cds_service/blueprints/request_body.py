@@ -53,9 +53,13 @@ def raw_body() -> bytes:
     return raw
 
 
-def json_body() -> object:
+def require_json() -> None:
+    """415 unless the body is declared JSON; checked before authentication and routing."""
     if request.mimetype not in JSON_MEDIA_TYPES:
         raise UnsupportedMediaType("request body must be sent as Content-Type: application/json")
+
+
+def json_body() -> object:
     raw = raw_body()
     if not raw:
         raise BadRequest("request body is empty; a JSON object is expected")

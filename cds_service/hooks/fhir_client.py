@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from pydantic import SecretStr
+
+from cds_service.hooks.fhir_queries import InvalidQuery, encoded_search, read_path
+from cds_service.hooks.fhir_targets import NOT_PUBLIC
+from cds_service.http_session import PEER_REFUSED, PeerAllowed, peer_check
 
 DEFAULT_BUDGET_S = 1.5
 MAX_PAGES = 20
@@ -38,10 +41,6 @@ DEFAULT_WORKERS = 5
 # partial search result could hide exactly the resource that matters).
 MAX_RESOURCES_PER_KEY = 5_000
 FHIR_JSON = "application/fhir+json"
-_READ = re.compile(r"^([A-Z][A-Za-z]{1,63})/([A-Za-z0-9\-.]{1,64})$")
-# Unreserved characters stay; ',' separates OR-joined values in FHIR search and stays too.
-_VALUE_SAFE = ","
-_NAME_SAFE = ":_-."
 
 TargetCheck = Callable[[], "str | None"]
 
@@ -108,6 +107,7 @@ class FhirFetcher:
         max_workers: int = DEFAULT_WORKERS,
         target_check: TargetCheck | None = None,
         max_resources: int = MAX_RESOURCES_PER_KEY,
+        peer_allowed: PeerAllowed | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = access_token
@@ -116,6 +116,7 @@ class FhirFetcher:
         self._max_workers = max_workers
         self._origin = _origin(self.base_url)
         self._max_resources = max_resources
+        self._peer_allowed = peer_allowed
         # Run once, by the first query, before any connection (it may resolve the host name,
         # so it runs in the pool, inside the time budget).
         self._target_check = target_check
@@ -177,7 +178,10 @@ class FhirFetcher:
             raise _Failed(self._target_refusal)
 
     def _read(self, query: str, deadline: Deadline) -> Resource:
-        expected, path = read_path(query)
+        try:
+            expected, path = read_path(query)
+        except InvalidQuery as error:
+            raise _Failed(str(error)) from None
         resource = self._get(f"{self.base_url}/{path}", deadline)
         if resource.get("resourceType") == "OperationOutcome":
             raise _Failed("server answered with an OperationOutcome")
@@ -216,13 +220,16 @@ class FhirFetcher:
             headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
         try:
             # Redirects are refused: following one could carry the token to another host.
-            with self._session.get(
-                url,
-                headers=headers,
-                timeout=(remaining, remaining),
-                stream=True,
-                allow_redirects=False,
-            ) as response:
+            with (
+                peer_check(self._peer_allowed),
+                self._session.get(
+                    url,
+                    headers=headers,
+                    timeout=(remaining, remaining),
+                    stream=True,
+                    allow_redirects=False,
+                ) as response,
+            ):
                 if response.status_code != 200:
                     raise _Failed(f"HTTP {response.status_code}")
                 content_type = response.headers.get("Content-Type", "").lower()
@@ -231,7 +238,9 @@ class FhirFetcher:
                 body = _read_body(response, deadline)
         except requests.Timeout:
             raise _Failed("timed out") from None
-        except requests.ConnectionError:
+        except requests.ConnectionError as error:
+            if PEER_REFUSED in str(error):
+                raise _Failed(NOT_PUBLIC) from None
             raise _Failed("connection failed") from None
         except requests.RequestException:
             raise _Failed("transfer failed") from None
@@ -242,30 +251,6 @@ class FhirFetcher:
         if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
             raise _Failed("response is not a FHIR resource")
         return document
-
-
-def read_path(query: str) -> tuple[str, str]:
-    """(resource type, encoded `Type/id` path) of a read; `_Failed` unless both are valid FHIR
-    (an id of dots only would make the path climb: `Patient/..` is the server's root)."""
-    match = _READ.match(unquote(query))
-    if match is None or set(match.group(2)) == {"."}:
-        raise _Failed("not a valid FHIR resource type and id")
-    resource_type, resource_id = match.groups()
-    return resource_type, f"{resource_type}/{quote(resource_id, safe='')}"
-
-
-def encoded_search(query: str) -> str:
-    """`Type?name=value&...` with every name and value percent-encoded. Values are decoded
-    first, so a template already encoded is sent the same as one written plainly."""
-    resource_type, _, params = query.partition("?")
-    encoded = []
-    for param in params.split("&"):
-        if not param:
-            continue
-        name, has_value, value = param.partition("=")
-        name = quote(unquote(name), safe=_NAME_SAFE)
-        encoded.append(f"{name}={quote(unquote(value), safe=_VALUE_SAFE)}" if has_value else name)
-    return f"{quote(resource_type, safe='')}?{'&'.join(encoded)}"
 
 
 def _read_body(response: requests.Response, deadline: Deadline) -> bytes:

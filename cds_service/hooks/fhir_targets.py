@@ -9,7 +9,10 @@ matches any port, meant for development and tests on loopback) whose path is the
 or below it. A caller with a list may name only those servers; a caller without one may name
 public addresses only: the host is resolved and every address must be globally routable
 (loopback is allowed as well when authentication is off, which start-up logs as a warning).
-The check runs before any connection is opened; reasons are fixed phrases.
+The check runs before any connection is opened; reasons are fixed phrases. For a server that is
+not allowlisted, each new connection's peer address is checked again right after connecting
+(`cds_service.http_session.peer_check`), so a DNS answer that changes between the check and the
+connection (rebinding) is refused too.
 """
 
 from __future__ import annotations
@@ -124,13 +127,23 @@ class FhirServerPolicy:
             allowlists[caller] = tuple(AllowedServer.parse(where, url) for url in urls)
         return cls(allowlists=allowlists, allow_loopback=allow_loopback)
 
+    def allowlisted(self, fhir_server: str, issuer: str | None) -> bool:
+        allowed = self._list_for(issuer)
+        return allowed is not None and any(e.matches(urlsplit(fhir_server)) for e in allowed)
+
+    def peer_allowed(self, address: str) -> bool:
+        """For a server that is not allowlisted: may a connection reach `address`?"""
+        return _is_public(address, self.allow_loopback)
+
+    def _list_for(self, issuer: str | None) -> tuple[AllowedServer, ...] | None:
+        allowed = self.allowlists.get(issuer) if issuer is not None else None
+        return allowed if allowed is not None else self.allowlists.get(ANY_CALLER)
+
     def refusal(self, fhir_server: str, issuer: str | None) -> str | None:
         """None when the call may read `fhir_server`, else the fixed reason why not. May
         resolve the host name (a DNS lookup), so call it where the time budget applies."""
         parts = urlsplit(fhir_server)
-        allowed = self.allowlists.get(issuer) if issuer is not None else None
-        if allowed is None:
-            allowed = self.allowlists.get(ANY_CALLER)
+        allowed = self._list_for(issuer)
         if allowed is not None:
             return None if any(entry.matches(parts) for entry in allowed) else NOT_ALLOWLISTED
         try:

@@ -85,8 +85,17 @@ def make_fetcher(
         return None
     token = request.fhir_authorization.access_token if request.fhir_authorization else None
     server = request.fhir_server
-    check = None if policy is None else (lambda: policy.refusal(server, issuer))
-    return FhirFetcher(server, token, session, budget_s=budget_s, target_check=check)
+    if policy is None:
+        return FhirFetcher(server, token, session, budget_s=budget_s)
+    peer_allowed = None if policy.allowlisted(server, issuer) else policy.peer_allowed
+    return FhirFetcher(
+        server,
+        token,
+        session,
+        budget_s=budget_s,
+        target_check=lambda: policy.refusal(server, issuer),
+        peer_allowed=peer_allowed,
+    )
 
 
 def describe_data(spec: PrefetchTemplate, rendered: str | None) -> str:
