@@ -68,9 +68,13 @@ def _n_category(holder: Any, code: Concept, own: bool) -> values.Parsed:
 
 
 _INVASION_TEXT = (
-    r"lympho-?vascular|angiolymphatic|\blvi\b|vascular invasion|lymphatic invasion"
-    r"|lymphatic (?:\(small\) |small )?vessel|small vessel invasion"
+    r"lympho-?vascular|angiolymphatic|\blvi\b|vascular invasion|small vessel invasion"
+    r"|lymphatic vessel and/or small blood vessel"
 )
+# lymphatic or venous invasion alone is one half of LVI (UICC L / V): read as that category,
+# so "lymphatic invasion: absent" does not say "no vascular invasion" (issue 9, L0 needs V0)
+_LYMPHATIC_TEXT = r"\blymphatic (?:\(small vessel\) |small vessel )?invasion|\blymphgef(?:ä|ae)ß"
+_VENOUS_TEXT = r"\bvenous (?:\(large vessel\) |large vessel )?invasion|\bveneninvasion"
 
 PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
     PathologyInput(
@@ -110,7 +114,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "lymphatic_invasion_uicc",
         "lymphatic invasion (UICC L)",
         codes.LYMPHATIC_INVASION,
-        "",  # never by text alone: "lymphatic invasion" text is the lymphovascular input's
+        _LYMPHATIC_TEXT,
         lambda h, c, own: coded_values.uicc_category(h, codes.UICC_LYMPHATIC, "L"),
         true_wins,
     ),
@@ -118,7 +122,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "venous_invasion_uicc",
         "venous invasion (UICC V)",
         codes.VENOUS_INVASION,
-        "",
+        _VENOUS_TEXT,
         lambda h, c, own: coded_values.uicc_category(h, codes.UICC_VENOUS, "V"),
         true_wins,
     ),

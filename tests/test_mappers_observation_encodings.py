@@ -448,3 +448,12 @@ def test_pn_category_without_counts_gives_no_counts_and_no_warning():
     out = record(loinc_obs("n", "21900-6", valueString="pN0"))
     assert out.nodes_examined.value is None
     assert not any("nodes" in w for w in out.warnings)
+
+
+def test_uncoded_lymphatic_and_venous_invasion_text_are_the_l_and_v_halves():
+    lymphatic = obs("l", cc(text="Lymphatic invasion"), valueString="not identified")
+    venous = obs("v", cc(text="Venous invasion"), valueString="not identified")
+    assert record(lymphatic).lymphovascular_invasion.value is None
+    assert record(lymphatic, venous).lymphovascular_invasion.value is False
+    present = obs("v", cc(text="Venous (large vessel) invasion"), valueString="V1")
+    assert record(present).lymphovascular_invasion.value is True
