@@ -255,3 +255,29 @@ def test_values_at_the_sanity_bounds_are_used(observation, field, value):
 def test_implausible_warning_gives_the_bound_and_its_reason():
     out = record(loinc_obs("x", "33728-7", valueQuantity=qty(1e308, "cm")))
     assert warned(out, "Observation/x", "outside the plausible range", "50 cm")
+
+
+def test_report_results_by_urn_uuid_resolve_to_their_entries():
+    # Synthea / transaction Bundles: DiagnosticReport.result by fullUrl, not Type/id
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "path",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:pt"},
+        "code": cc(text="Surgical pathology, Whipple resection"),
+        "result": [{"reference": "urn:uuid:res"}],
+    }
+    res = loinc_obs("res", "29593-1", valueQuantity=qty(2, "%"), when="2024-03-01")
+    later = loinc_obs("later", "29593-1", valueQuantity=qty(9, "%"), when="2024-06-01")
+    payload = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:pt", "resource": patient()},
+            {"fullUrl": "urn:uuid:path", "resource": report},
+            {"fullUrl": "urn:uuid:res", "resource": res},
+            {"fullUrl": "urn:uuid:later", "resource": later},
+        ],
+    }
+    out = inputs_from_resources(resources_from_payload(payload))
+    assert out.ki67_percent.value == 2  # from the resection report, though older
