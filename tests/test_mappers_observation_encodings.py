@@ -457,3 +457,21 @@ def test_uncoded_lymphatic_and_venous_invasion_text_are_the_l_and_v_halves():
     assert record(lymphatic, venous).lymphovascular_invasion.value is False
     present = obs("v", cc(text="Venous (large vessel) invasion"), valueString="V1")
     assert record(present).lymphovascular_invasion.value is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("keine Lymphgefäßinvasion", False),
+        ("kein Nachweis", False),
+        ("nicht nachweisbar", False),
+        ("nachweisbar", True),
+        ("keine Aussage möglich", None),  # "no statement possible" is not "absent"
+        ("nicht beurteilbar", None),
+    ],
+)
+def test_german_presence_answers(text, expected):
+    # MII records carry German answer text (e.g. "nicht nachweisbar")
+    assert record(loinc_obs("l", "33761-8", valueString=text)).lymphovascular_invasion.value is (
+        expected
+    )
