@@ -71,11 +71,10 @@ class RecordIndex:
                 self._add(raw, f"resource [{i}]", None, full_urls.get(id(raw)))
         self.patient = self._single_patient()
         pid = self.patient.raw.get("id") if self.patient else None
-        self._identity = (
-            PatientIdentity.of(pid, self._url_of(self.patient), fhir_base)
-            if isinstance(pid, str) and pid
-            else None
-        )
+        url = self._url_of(self.patient)
+        pid = pid if isinstance(pid, str) else ""
+        # without an id the Patient can still be referenced by its Bundle fullUrl
+        self._identity = PatientIdentity.of(pid, url, fhir_base) if pid or url else None
         if self.patient is not None and self._model(self.patient) is None:
             # Its id still says whose record this is; its content (gender) is not used.
             self.patient = None
@@ -170,7 +169,7 @@ class RecordIndex:
         return target if target is not None and self._usable(target) else None
 
     def patient_id(self) -> str | None:
-        return self._identity.patient_id if self._identity else None
+        return (self._identity.patient_id or None) if self._identity else None
 
     # --- checks -----------------------------------------------------------------------------
     def _about_patient(self, entry: Entry) -> bool:

@@ -291,3 +291,18 @@ def test_report_results_by_urn_uuid_resolve_to_their_entries():
     }
     out = inputs_from_resources(resources_from_payload(payload))
     assert out.ki67_percent.value == 2  # from the resection report, though older
+
+
+def test_patient_without_id_is_tied_by_its_full_url():
+    payload = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient"}},
+            {"resource": with_subject({"reference": "urn:uuid:p"})},
+            {"resource": loinc_obs("x", "33728-7", valueQuantity=qty(3, "cm"))},
+        ],
+    }
+    out = inputs_from_resources(resources_from_payload(payload))
+    assert out.ki67_percent.value == 40
+    assert out.tumor_size_cm.value is None  # "Patient/pt" is not this Patient
