@@ -264,15 +264,17 @@ def _read(
     component: int | None,
     warnings: list[str],
 ) -> Candidate[Any] | None:
-    if not is_final(entry, item.label, warnings):
-        return None
-    model = index.model(entry)
-    holder = model if component is None else model.component[component]
     code_concept = concept(entry.raw.get("code"))
     if component is not None:
         code_concept = code_concept | concept(entry.raw["component"][component].get("code"))
     # read as the input's own code, unless only an `also` code carries it (a node ratio)
     own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+    if entry.raw.get("status") not in FINAL and not own:
+        return None  # the warning is the own input's (one per Observation, not one per reader)
+    if not is_final(entry, item.label, warnings):
+        return None
+    model = index.model(entry)
+    holder = model if component is None else model.component[component]
     value, note = item.parse(holder, code_concept, own)
     if value is None:
         if note is not None:

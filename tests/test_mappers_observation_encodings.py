@@ -475,3 +475,11 @@ def test_german_presence_answers(text, expected):
     assert record(loinc_obs("l", "33761-8", valueString=text)).lymphovascular_invasion.value is (
         expected
     )
+
+
+def test_preliminary_pn_is_named_once_not_once_per_reader():
+    out = record(loinc_obs("n", "21900-6", status="preliminary", valueString="pN0 (0/14)"))
+    assert out.pn_positive.value is None and out.nodes_examined.value is None
+    assert [w for w in out.warnings if "Observation/n" in w] == [
+        "Observation/n: pN category with status 'preliminary' not used"
+    ]
