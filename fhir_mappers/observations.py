@@ -131,7 +131,8 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "positive regional nodes",
         codes.NODES_POSITIVE,
         r"nodes? (?:positive|involved)|positive (?:lymph )?nodes|nodes? with (?:tumou?r|metasta)"
-        r"|nodes? involved by tumou?r|nodes? containing metasta",
+        r"|nodes? involved by tumou?r|nodes? containing metasta"
+        r"|befallene (?:regionäre )?lymphknoten",
         _nodes(0, "nodes_positive"),
         higher,
         also=codes.NODES_EXAMINED | codes.PN_CATEGORY,
@@ -141,7 +142,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "nodes_examined",
         "regional nodes examined",
         codes.NODES_EXAMINED,
-        r"nodes? (?:examined|retrieved)",
+        r"nodes? (?:examined|retrieved)|untersuchte (?:regionäre )?lymphknoten",
         _nodes(1, "nodes_examined"),
         lower,
         also=codes.NODES_POSITIVE | codes.PN_CATEGORY,
@@ -167,7 +168,8 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "tumor_size_cm",
         "tumour size",
         codes.TUMOR_SIZE | codes.TUMOR_SIZE_PANEL,
-        r"tumou?r size|(?:greatest|maximum|largest) dimension",
+        r"tumou?r size|size of (?:the )?tumou?r|(?:greatest|maximum|largest) dimension"
+        r"|tumorgr(?:ö|oe)(?:ß|ss)e|gr(?:ö|oe)(?:ß|ss)te ausdehnung",
         lambda h, c, own: values.size_cm(h, c.text),
         higher,
     ),

@@ -483,3 +483,19 @@ def test_preliminary_pn_is_named_once_not_once_per_reader():
     assert [w for w in out.warnings if "Observation/n" in w] == [
         "Observation/n: pN category with status 'preliminary' not used"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "expected"),
+    [
+        ("Size of tumor", {"valueQuantity": qty(2.5, "cm")}, "tumor_size_cm", 2.5),
+        ("Tumorgröße", {"valueQuantity": qty(25, "mm")}, "tumor_size_cm", 2.5),
+        ("Größte Ausdehnung (mm)", {"valueInteger": 25}, "tumor_size_cm", 2.5),
+        ("Anzahl befallene Lymphknoten", {"valueInteger": 1}, "nodes_positive", 1),
+        ("Anzahl untersuchte Lymphknoten", {"valueInteger": 12}, "nodes_examined", 12),
+    ],
+)
+def test_local_codes_read_by_their_english_or_german_name(name, value, field, expected):
+    # EHR-local codes that carry only text (clinical.md §3.3)
+    out = record(obs("o", cc("urn:local:codes", "X1", display=name), **value))
+    assert getattr(out, field).value == pytest.approx(expected)
