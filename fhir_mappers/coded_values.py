@@ -60,7 +60,7 @@ def grade(holder: Any) -> Parsed:
 
 _ABSENT_TEXT = (
     r"not identified|not seen|not present|not detected|absent|negative|\bno\b|\bnone\b"
-    r"|nicht nachweisbar|\bkeine?\b"
+    r"|nicht nachweisbar|\bkeine? (?:nachweis\b|[a-zäöüß]{0,30}invasion\b)"
 )
 _UNSURE_TEXT = (
     r"indeterminate|cannot be (?:determined|assessed|evaluated)|equivocal|suspicious|ambiguous|"

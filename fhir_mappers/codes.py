@@ -41,6 +41,9 @@ _SYSTEM_ALIASES: dict[str, str] = {
     "urn:oid:2.16.840.1.113883.6.8": UCUM,
     "urn:oid:1.2.840.10008.2.16.4": DICOM,
     "http://hl7.org/fhir/v3/ObservationInterpretation": V3_INTERPRETATION,
+    # NCIt's OID (C-CDA schematron "NCI Thesaurus (NCIt) urn:oid:2.16.840.1.113883.3.26.1.1";
+    # the FHIR R4 Device example codes "MR Unsafe" with it).
+    "urn:oid:2.16.840.1.113883.3.26.1.1": NCIT,
 }
 
 

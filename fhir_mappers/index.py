@@ -7,9 +7,14 @@ numeric date, a missing required element, an unknown resourceType, an item that 
 resource) and a resource of another patient are left out with a warning naming them
 ("Observation/x: not valid FHIR R4 (...); not used"), never the whole record refused.
 
-Validation is per type on first query (a type no mapper asks for is never validated). A
-container is validated without its `contained` resources, which are validated on their own, so
-a bad contained Observation does not cost its DiagnosticReport.
+Validation is lazy: a resource is validated when a mapper first asks for its model, so the
+many resources no mapper uses (vital signs, unrelated labs) cost nothing. When a resource a
+mapper asked for turns out invalid, `model()` raises `RecordNeedsValidation`; the record is then
+mapped again (`record.inputs_from_resources`) with the index in eager mode, where `of_type` and
+`resolve` validate every entry before handing it out, so no mapper ever holds an invalid one. At
+most one extra pass, whatever the record holds. A container is validated without its
+`contained` resources, which are validated on their own, so a bad contained Observation does not
+cost its DiagnosticReport.
 
 Refused whole (FhirInputError): `resources` not a list, and several different Patients (whose
 record it is would be a guess). A record without any Patient resource uses no patient data
@@ -30,6 +35,11 @@ from fhir_mappers.ownership import PatientIdentity, ownership_problem
 from fhir_mappers.payload import Unreadable
 from fhir_mappers.quoting import quoted
 from fhir_mappers.validation_messages import plain_message
+
+
+class RecordNeedsValidation(Exception):
+    """A mapper asked for the model of an invalid resource: map the record again (the index is
+    now eager). Deliberately not a FhirInputError/ValueError, so no handler swallows it."""
 
 
 @dataclass
@@ -54,6 +64,7 @@ class RecordIndex:
         self._by_type: dict[str, list[Entry]] = {}
         self._models: dict[int, BaseModel | None] = {}
         self._owned: dict[int, bool] = {}
+        self._eager = False  # validate every entry before handing it out (after a bad one)
         full_urls: dict[int, str] = getattr(resources, "full_urls", {})
         contained_ids = {id(c) for r in resources if isinstance(r, dict) for c in _contained(r)}
         for i, raw in enumerate(resources):
@@ -61,11 +72,10 @@ class RecordIndex:
                 self._add(raw, f"resource [{i}]", None, full_urls.get(id(raw)))
         self.patient = self._single_patient()
         pid = self.patient.raw.get("id") if self.patient else None
-        self._identity = (
-            PatientIdentity.of(pid, self._url_of(self.patient), fhir_base)
-            if isinstance(pid, str) and pid
-            else None
-        )
+        url = self._url_of(self.patient)
+        pid = pid if isinstance(pid, str) else ""
+        # without an id the Patient can still be referenced by its Bundle fullUrl
+        self._identity = PatientIdentity.of(pid, url, fhir_base) if pid or url else None
         if self.patient is not None and self._model(self.patient) is None:
             # Its id still says whose record this is; its content (gender) is not used.
             self.patient = None
@@ -118,23 +128,30 @@ class RecordIndex:
 
     # --- queries ----------------------------------------------------------------------------
     def of_type(self, *rtypes: str) -> list[Entry]:
-        """The valid entries of these types that are about the record's Patient."""
+        """The entries of these types that are about the record's Patient (and, in eager mode,
+        valid)."""
         out: list[Entry] = []
         for rtype in rtypes:
-            out.extend(e for e in self._by_type.get(rtype, []) if self.usable(e))
+            out.extend(e for e in self._by_type.get(rtype, []) if self._usable(e))
         return out
 
-    def usable(self, entry: Entry) -> bool:
-        """About the patient and valid FHIR R4 (each failure is warned about once)."""
-        return self._about_patient(entry) and self._model(entry) is not None
+    def _usable(self, entry: Entry) -> bool:
+        """About the patient, and valid when eager (each failure is warned about once)."""
+        if not self._about_patient(entry):
+            return False
+        return not self._eager or self._model(entry) is not None
 
     def model(self, entry: Entry) -> Any:
-        """The validated R4B model of `entry` (validated once, then cached). Entries from
-        `of_type` and `resolve` always have one; for any other, FhirInputError."""
+        """The validated R4B model of `entry` (validated once, then cached). For an invalid one:
+        RecordNeedsValidation (lazy mode; the index turns eager) or FhirInputError (eager mode,
+        for an entry not had from `of_type` / `resolve`)."""
         model = self._model(entry)
-        if model is None:
-            raise FhirInputError(f"{entry.ref}: not valid FHIR R4")
-        return model
+        if model is not None:
+            return model
+        if not self._eager:
+            self._eager = True
+            raise RecordNeedsValidation(entry.ref)
+        raise FhirInputError(f"{entry.ref}: not valid FHIR R4")
 
     def resolve(self, reference: object, context: Entry | None = None) -> Entry | None:
         """The usable entry a Reference.reference string points to, if it is in the record."""
@@ -150,10 +167,10 @@ class RecordIndex:
                 )
         else:
             target = self._by_url.get(reference) or self._by_ref.get(_type_id(reference) or "")
-        return target if target is not None and self.usable(target) else None
+        return target if target is not None and self._usable(target) else None
 
     def patient_id(self) -> str | None:
-        return self._identity.patient_id if self._identity else None
+        return (self._identity.patient_id or None) if self._identity else None
 
     # --- checks -----------------------------------------------------------------------------
     def _about_patient(self, entry: Entry) -> bool:

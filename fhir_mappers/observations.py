@@ -68,9 +68,13 @@ def _n_category(holder: Any, code: Concept, own: bool) -> values.Parsed:
 
 
 _INVASION_TEXT = (
-    r"lympho-?vascular|angiolymphatic|\blvi\b|vascular invasion|lymphatic invasion"
-    r"|lymphatic (?:\(small\) |small )?vessel|small vessel invasion"
+    r"lympho-?vascular|angiolymphatic|\blvi\b|vascular invasion|small vessel invasion"
+    r"|lymphatic vessel and/or small blood vessel"
 )
+# lymphatic or venous invasion alone is one half of LVI (UICC L / V): read as that category,
+# so "lymphatic invasion: absent" does not say "no vascular invasion" (issue 9, L0 needs V0)
+_LYMPHATIC_TEXT = r"\blymphatic (?:\(small vessel\) |small vessel )?invasion|\blymphgef(?:ä|ae)ß"
+_VENOUS_TEXT = r"\bvenous (?:\(large vessel\) |large vessel )?invasion|\bveneninvasion"
 
 PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
     PathologyInput(
@@ -110,7 +114,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "lymphatic_invasion_uicc",
         "lymphatic invasion (UICC L)",
         codes.LYMPHATIC_INVASION,
-        "",  # never by text alone: "lymphatic invasion" text is the lymphovascular input's
+        _LYMPHATIC_TEXT,
         lambda h, c, own: coded_values.uicc_category(h, codes.UICC_LYMPHATIC, "L"),
         true_wins,
     ),
@@ -118,7 +122,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "venous_invasion_uicc",
         "venous invasion (UICC V)",
         codes.VENOUS_INVASION,
-        "",
+        _VENOUS_TEXT,
         lambda h, c, own: coded_values.uicc_category(h, codes.UICC_VENOUS, "V"),
         true_wins,
     ),
@@ -127,7 +131,8 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "positive regional nodes",
         codes.NODES_POSITIVE,
         r"nodes? (?:positive|involved)|positive (?:lymph )?nodes|nodes? with (?:tumou?r|metasta)"
-        r"|nodes? involved by tumou?r|nodes? containing metasta",
+        r"|nodes? involved by tumou?r|nodes? containing metasta"
+        r"|befallene (?:regionäre )?lymphknoten",
         _nodes(0, "nodes_positive"),
         higher,
         also=codes.NODES_EXAMINED | codes.PN_CATEGORY,
@@ -137,7 +142,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "nodes_examined",
         "regional nodes examined",
         codes.NODES_EXAMINED,
-        r"nodes? (?:examined|retrieved)",
+        r"nodes? (?:examined|retrieved)|untersuchte (?:regionäre )?lymphknoten",
         _nodes(1, "nodes_examined"),
         lower,
         also=codes.NODES_POSITIVE | codes.PN_CATEGORY,
@@ -163,7 +168,8 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "tumor_size_cm",
         "tumour size",
         codes.TUMOR_SIZE | codes.TUMOR_SIZE_PANEL,
-        r"tumou?r size|(?:greatest|maximum|largest) dimension",
+        r"tumou?r size|size of (?:the )?tumou?r|(?:greatest|maximum|largest) dimension"
+        r"|tumorgr(?:ö|oe)(?:ß|ss)e|gr(?:ö|oe)(?:ß|ss)te ausdehnung",
         lambda h, c, own: values.size_cm(h, c.text),
         higher,
     ),
@@ -260,15 +266,17 @@ def _read(
     component: int | None,
     warnings: list[str],
 ) -> Candidate[Any] | None:
-    if not is_final(entry, item.label, warnings):
-        return None
-    model = index.model(entry)
-    holder = model if component is None else model.component[component]
     code_concept = concept(entry.raw.get("code"))
     if component is not None:
         code_concept = code_concept | concept(entry.raw["component"][component].get("code"))
     # read as the input's own code, unless only an `also` code carries it (a node ratio)
     own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+    if entry.raw.get("status") not in FINAL and not own:
+        return None  # the warning is the own input's (one per Observation, not one per reader)
+    if not is_final(entry, item.label, warnings):
+        return None
+    model = index.model(entry)
+    holder = model if component is None else model.component[component]
     value, note = item.parse(holder, code_concept, own)
     if value is None:
         if note is not None:

@@ -66,13 +66,15 @@ class PatientIdentity:
         if full_url:
             urls.add(full_url)
             tail = f"/Patient/{patient_id}"
-            if "://" in full_url and full_url.rstrip("/").endswith(tail):
+            if patient_id and "://" in full_url and full_url.rstrip("/").endswith(tail):
                 bases.add(full_url.rstrip("/")[: -len(tail)])
         return cls(patient_id, frozenset(urls), frozenset(bases))
 
     def is_referenced_by(self, reference: str) -> bool:
         if reference in self.full_urls:
             return True
+        if not self.patient_id:
+            return False
         ref = reference.split("/_history/")[0].rstrip("/")
         if ref == f"Patient/{self.patient_id}":
             return True

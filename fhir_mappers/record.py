@@ -11,7 +11,7 @@ from typing import Any
 from fhir_mappers import conditions, presentation, report_text, spread
 from fhir_mappers.concepts import field, items
 from fhir_mappers.imaging import imaging_events
-from fhir_mappers.index import RecordIndex
+from fhir_mappers.index import RecordIndex, RecordNeedsValidation
 from fhir_mappers.labs import preop_chromogranin_elevated
 from fhir_mappers.medications import adjuvant_therapy
 from fhir_mappers.observations import ExtraCodes, pathology_facts
@@ -35,6 +35,15 @@ def inputs_from_resources(
     An invalid resource, or one not about the record's Patient, is left out with a warning
     (`RecordIndex`); raises FhirInputError only for several Patients."""
     index = RecordIndex(resources, fhir_base=fhir_base)
+    try:
+        return _map_record(index, extra_codes)
+    except RecordNeedsValidation:
+        # a resource a mapper used is invalid: map again with every resource validated before
+        # any mapper sees it (the index is now eager), so each invalid one is only left out
+        return _map_record(index, extra_codes)
+
+
+def _map_record(index: RecordIndex, extra_codes: ExtraCodes | None) -> ClinicalInputs:
     warnings: list[str] = []
     procedures = resection_procedures(index, warnings)
     evidence = ResectionEvidence(index, frozenset(r.source for r in procedures))

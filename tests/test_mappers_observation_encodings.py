@@ -448,3 +448,54 @@ def test_pn_category_without_counts_gives_no_counts_and_no_warning():
     out = record(loinc_obs("n", "21900-6", valueString="pN0"))
     assert out.nodes_examined.value is None
     assert not any("nodes" in w for w in out.warnings)
+
+
+def test_uncoded_lymphatic_and_venous_invasion_text_are_the_l_and_v_halves():
+    lymphatic = obs("l", cc(text="Lymphatic invasion"), valueString="not identified")
+    venous = obs("v", cc(text="Venous invasion"), valueString="not identified")
+    assert record(lymphatic).lymphovascular_invasion.value is None
+    assert record(lymphatic, venous).lymphovascular_invasion.value is False
+    present = obs("v", cc(text="Venous (large vessel) invasion"), valueString="V1")
+    assert record(present).lymphovascular_invasion.value is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("keine Lymphgefäßinvasion", False),
+        ("kein Nachweis", False),
+        ("nicht nachweisbar", False),
+        ("nachweisbar", True),
+        ("keine Aussage möglich", None),  # "no statement possible" is not "absent"
+        ("nicht beurteilbar", None),
+    ],
+)
+def test_german_presence_answers(text, expected):
+    # MII records carry German answer text (e.g. "nicht nachweisbar")
+    assert record(loinc_obs("l", "33761-8", valueString=text)).lymphovascular_invasion.value is (
+        expected
+    )
+
+
+def test_preliminary_pn_is_named_once_not_once_per_reader():
+    out = record(loinc_obs("n", "21900-6", status="preliminary", valueString="pN0 (0/14)"))
+    assert out.pn_positive.value is None and out.nodes_examined.value is None
+    assert [w for w in out.warnings if "Observation/n" in w] == [
+        "Observation/n: pN category with status 'preliminary' not used"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "expected"),
+    [
+        ("Size of tumor", {"valueQuantity": qty(2.5, "cm")}, "tumor_size_cm", 2.5),
+        ("Tumorgröße", {"valueQuantity": qty(25, "mm")}, "tumor_size_cm", 2.5),
+        ("Größte Ausdehnung (mm)", {"valueInteger": 25}, "tumor_size_cm", 2.5),
+        ("Anzahl befallene Lymphknoten", {"valueInteger": 1}, "nodes_positive", 1),
+        ("Anzahl untersuchte Lymphknoten", {"valueInteger": 12}, "nodes_examined", 12),
+    ],
+)
+def test_local_codes_read_by_their_english_or_german_name(name, value, field, expected):
+    # EHR-local codes that carry only text (clinical.md §3.3)
+    out = record(obs("o", cc("urn:local:codes", "X1", display=name), **value))
+    assert getattr(out, field).value == pytest.approx(expected)

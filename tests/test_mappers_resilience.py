@@ -25,8 +25,7 @@ def warned(out, *parts: str) -> bool:
         (loinc_obs("x", "33728-7", valueQuantity=qty(3, "cm"), valueString="3 cm"), "value"),
         # wrong JSON types
         (loinc_obs("x", "33728-7", valueQuantity={"value": "big", "unit": "cm"}), "valueQuantity"),
-        (loinc_obs("x", "33728-7", status=3, valueQuantity=qty(3, "cm")), "status"),
-        (loinc_obs("x", "33728-7", valueQuantity=qty(3, "cm")) | {"code": "33728-7"}, "code"),
+        (loinc_obs("x", "33728-7", valueQuantity={"value": 3, "unit": 5}), "valueQuantity.unit"),
         # a bad date, and a numeric one
         (loinc_obs("x", "33728-7", when="2024-13-45", valueQuantity=qty(3, "cm")), "effective"),
         (
@@ -34,15 +33,11 @@ def warned(out, *parts: str) -> bool:
             | {"effectiveDateTime": 0},
             "must be a JSON string",
         ),
-        # a missing required element (Observation.code 1..1)
+        # a missing required element (Observation.component.code 1..1)
         (
-            {
-                k: v
-                for k, v in loinc_obs("x", "33728-7", valueQuantity=qty(3, "cm")).items()
-                if k != "code"
-            }
-            | {"valueString": "Tumor size 3 cm"},
-            "code",
+            loinc_obs("x", "33728-7", valueQuantity=qty(3, "cm"))
+            | {"component": [{"valueQuantity": qty(2, "cm")}]},
+            "component",
         ),
     ],
 )
@@ -51,6 +46,21 @@ def test_an_invalid_observation_is_skipped_naming_it(bad, why):
     assert out.ki67_percent.value == 4  # the rest of the record is read
     assert out.tumor_size_cm.value is None
     assert warned(out, "Observation/x: not valid FHIR R4", why, "not used"), out.warnings
+
+
+def test_a_status_that_is_not_a_status_is_named():
+    out = record(loinc_obs("x", "33728-7", status=3, valueQuantity=qty(3, "cm")), KI67)
+    assert out.tumor_size_cm.value is None and out.ki67_percent.value == 4
+    assert warned(out, "Observation/x", "status '3' not used")
+
+
+def test_invalid_resources_no_mapper_reads_cost_nothing_and_say_nothing():
+    """Validation is lazy: an invalid vital sign is never read, so it is neither validated nor
+    warned about; the record is read as without it."""
+    junk = obs("vitals", cc(text="Heart rate"), valueQuantity={"value": "fast"})
+    out = record(junk, KI67)
+    assert out.ki67_percent.value == 4
+    assert not any("Observation/vitals" in w for w in out.warnings)
 
 
 def test_an_invalid_procedure_costs_only_itself():
@@ -255,3 +265,44 @@ def test_values_at_the_sanity_bounds_are_used(observation, field, value):
 def test_implausible_warning_gives_the_bound_and_its_reason():
     out = record(loinc_obs("x", "33728-7", valueQuantity=qty(1e308, "cm")))
     assert warned(out, "Observation/x", "outside the plausible range", "50 cm")
+
+
+def test_report_results_by_urn_uuid_resolve_to_their_entries():
+    # Synthea / transaction Bundles: DiagnosticReport.result by fullUrl, not Type/id
+    report = {
+        "resourceType": "DiagnosticReport",
+        "id": "path",
+        "status": "final",
+        "subject": {"reference": "urn:uuid:pt"},
+        "code": cc(text="Surgical pathology, Whipple resection"),
+        "result": [{"reference": "urn:uuid:res"}],
+    }
+    res = loinc_obs("res", "29593-1", valueQuantity=qty(2, "%"), when="2024-03-01")
+    later = loinc_obs("later", "29593-1", valueQuantity=qty(9, "%"), when="2024-06-01")
+    payload = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:pt", "resource": patient()},
+            {"fullUrl": "urn:uuid:path", "resource": report},
+            {"fullUrl": "urn:uuid:res", "resource": res},
+            {"fullUrl": "urn:uuid:later", "resource": later},
+        ],
+    }
+    out = inputs_from_resources(resources_from_payload(payload))
+    assert out.ki67_percent.value == 2  # from the resection report, though older
+
+
+def test_patient_without_id_is_tied_by_its_full_url():
+    payload = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:p", "resource": {"resourceType": "Patient"}},
+            {"resource": with_subject({"reference": "urn:uuid:p"})},
+            {"resource": loinc_obs("x", "33728-7", valueQuantity=qty(3, "cm"))},
+        ],
+    }
+    out = inputs_from_resources(resources_from_payload(payload))
+    assert out.ki67_percent.value == 40
+    assert out.tumor_size_cm.value is None  # "Patient/pt" is not this Patient
