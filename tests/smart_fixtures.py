@@ -22,6 +22,7 @@ from tests.support.fhir_server import FhirEndpoint
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.live_app import LiveApp
 from tests.support.oauth_server import LoopbackEhr
+from tests.support.openid_ehr import OpenIdEhr
 
 CASES = Path(__file__).parent / "data" / "cases"
 PUBLIC_CLIENT = "pannet-smart-public"
@@ -31,7 +32,10 @@ CLIENT_SECRET = "test-secret-for-the-confidential-client"
 
 @pytest.fixture(scope="module")
 def ehr(fhir_server: FhirEndpoint) -> Iterator[LoopbackEhr]:
-    with LoopbackEhr(fhir_server.base_url) as server:
+    """The test EHR, with OpenID Connect (id_tokens and their JWKS): `ehr.openid`."""
+    server = LoopbackEhr(fhir_server.base_url)
+    server.openid = OpenIdEhr(server)
+    with server:
         yield server
 
 

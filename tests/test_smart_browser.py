@@ -10,6 +10,7 @@ from tests.smart_fixtures import live_app, load_case
 from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium, screenshot
 from tests.support.fhir_load import search_all
 from tests.support.loopback import free_loopback_port
+from tests.support.openid_ehr import USER_NAME
 
 pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1366, "height": 900}
@@ -94,6 +95,17 @@ def test_framed_launch_page_what_if_and_order(context, ehr, live, patient, fhir_
     after = search_all(fhir_server.base_url, f"ServiceRequest?patient={patient}")
     assert len(after) == before + 1
     assert any(f"ServiceRequest/{r['id']}" == created and r["status"] == "draft" for r in after)
+
+
+def test_framed_without_banner_names_the_patient_and_the_signed_in_user(
+    context, ehr, live, patient
+):
+    page, frame = open_in_ehr(context, ehr, live, patient, need_patient_banner=False)
+    assert frame.locator(".banner").count() == 0
+    assert frame.locator(".app-patient").inner_text() == "Patient: p04 Test"
+    signed_in = frame.locator(".signed-in").inner_text()
+    assert signed_in == f"Signed in: {USER_NAME} ({ehr.openid.fhir_user})"
+    screenshot(page, "06-ehr-frame-no-banner-signed-in")
 
 
 def open_top_level(context, ehr, live, patient):

@@ -10,7 +10,8 @@ import secrets
 
 from flask import Response, redirect, render_template, request, url_for
 
-from cds_service.smart.config import default_scope, normalise_iss
+from cds_service.hooks.fhir_client import Deadline
+from cds_service.smart.config import IssuerConfig, default_scope, normalise_iss
 from cds_service.smart.discovery import discover
 from cds_service.smart.errors import (
     AuthorizationDenied,
@@ -19,7 +20,10 @@ from cds_service.smart.errors import (
     SessionInvalid,
     UnknownIssuer,
 )
+from cds_service.smart.identity import SignedInUser, verify_id_token
 from cds_service.smart.oauth import TokenContext, exchange_code, start_authorization
+from cds_service.smart.page_context import human_name
+from cds_service.smart.record import fetcher_for
 from cds_service.smart.sessions import (
     ACTIVE_LIFETIME_S,
     AUTHORIZING_LIFETIME_S,
@@ -40,6 +44,7 @@ from cds_service.smart.web import (
 from cds_service.state import service_state
 
 PAGE_SERVICE = "pannet-cds-patient-view"
+USER_READ_BUDGET_S = 5.0
 
 
 def _base_url() -> str:
@@ -141,7 +146,7 @@ def callback() -> Response:
     issuer = state.config.issuer(session.iss)
     if issuer is None:
         raise SessionInvalid("The EHR of this launch is no longer configured.")
-    token = exchange_code(
+    exchanged = exchange_code(
         issuer=issuer,
         token_endpoint=session.token_endpoint,
         redirect_uri=session.redirect_uri,
@@ -150,7 +155,12 @@ def callback() -> Response:
         code_verifier=session.code_verifier or "",
         requested_scope=session.requested_scope,
     )
+    token = exchanged.context
     _check_context(token)
+    if exchanged.id_token is not None:
+        token = token.model_copy(
+            update={"user": _signed_in_user(session.iss, issuer, exchanged.id_token, token)}
+        )
     active = session.model_copy(
         update={"stage": Stage.ACTIVE, "token": token, "state": None, "code_verifier": None}
     )
@@ -163,6 +173,25 @@ def callback() -> Response:
         response, lid, signed_in, state.config, https=https, max_age=ACTIVE_LIFETIME_S
     )
     return response
+
+
+def _signed_in_user(
+    iss: str, issuer: IssuerConfig, id_token: str, token: TokenContext
+) -> SignedInUser:
+    """The id_token's user, verified; named from their FHIR resource when the token has no
+    name and the resource is on this EHR's FHIR server (a failed read leaves the name out)."""
+    http = service_state().http
+    user = verify_id_token(
+        id_token, config=discover(iss, http), client_id=issuer.client_id, http=http
+    )
+    prefix = f"{iss}/"
+    if user.name or not user.fhir_user or not user.fhir_user.startswith(prefix):
+        return user
+    reference = user.fhir_user.removeprefix(prefix)
+    fetcher = fetcher_for(iss, token.access_token, http)
+    outcome = fetcher.fetch("fhirUser", reference, Deadline(USER_READ_BUDGET_S))
+    name = human_name(outcome.resources[0]) if outcome.ok else None
+    return user.model_copy(update={"name": name})
 
 
 def _check_context(token: TokenContext) -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cds_service.smart.config import IssuerConfig
 from cds_service.smart.discovery import SmartConfiguration
 from cds_service.smart.errors import AuthorizationFailed, EhrUnreachable, SessionInvalid
+from cds_service.smart.identity import SignedInUser
 
 TOKEN_TIMEOUT_S = 10.0
 
@@ -63,7 +64,8 @@ def start_authorization(
 
 
 class TokenContext(BaseModel):
-    """What the token response grants: the token and the SMART launch context."""
+    """What the token response grants: the token and the SMART launch context, and the user
+    its verified id_token names (set by the callback)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,6 +78,15 @@ class TokenContext(BaseModel):
     need_patient_banner: bool = True
     app_context: str | None = None
     intent: str | None = None
+    user: SignedInUser | None = None
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """The token response: its context, and the id_token to verify (never stored)."""
+
+    context: TokenContext
+    id_token: str | None
 
 
 def exchange_code(
@@ -87,7 +98,7 @@ def exchange_code(
     state: str,
     code_verifier: str,
     requested_scope: str,
-) -> TokenContext:
+) -> Exchanged:
     """Trade the code for a token; Authlib checks `state` against the callback URL."""
     with _client(issuer, redirect_uri) as client:
         try:
@@ -110,7 +121,11 @@ def exchange_code(
             raise EhrUnreachable("The EHR's token endpoint did not answer usefully.") from None
         except ValueError:
             raise AuthorizationFailed("The EHR's token response is not valid JSON.") from None
-    return _context(dict(token), requested_scope)
+    id_token = token.get("id_token")
+    return Exchanged(
+        _context(dict(token), requested_scope),
+        id_token if isinstance(id_token, str) and id_token else None,
+    )
 
 
 def _context(token: dict, requested_scope: str) -> TokenContext:

@@ -91,19 +91,24 @@ def may_create(scope: str, resource_type: str) -> bool:
     return False
 
 
-def banner(patient: dict[str, Any]) -> dict[str, str | None]:
-    """Name, sex, birth date and first identifier, as the EHR records them."""
-    names = patient.get("name") or []
-    name = None
+def human_name(resource: dict[str, Any]) -> str | None:
+    """The first usable HumanName of a Patient or Practitioner, as the EHR records it."""
+    names = resource.get("name") or []
     for entry in names if isinstance(names, list) else []:
         if isinstance(entry, dict):
             given = " ".join(g for g in entry.get("given") or [] if isinstance(g, str))
-            name = entry.get("text") or " ".join(p for p in (given, entry.get("family")) if p)
-            if name:
-                break
+            family = entry.get("family") if isinstance(entry.get("family"), str) else None
+            name = entry.get("text") or " ".join(p for p in (given, family) if p)
+            if isinstance(name, str) and name.strip():
+                return name
+    return None
+
+
+def banner(patient: dict[str, Any]) -> dict[str, str | None]:
+    """Name, sex, birth date and first identifier, as the EHR records them."""
     identifiers = [i for i in patient.get("identifier") or [] if isinstance(i, dict)]
     return {
-        "name": name or "(no name recorded)",
+        "name": human_name(patient) or "(no name recorded)",
         "gender": patient.get("gender"),
         "birth_date": patient.get("birthDate"),
         "identifier": identifiers[0].get("value") if identifiers else None,

@@ -37,6 +37,9 @@ def _common(lid: str, active: ActiveSession, analysis: Analysis) -> dict[str, An
         "lid": lid,
         "csrf": active.session.csrf,
         "banner": banner(analysis.record.patient) if token.need_patient_banner else None,
+        # Named on every page even when the EHR shows its own banner (need_patient_banner false)
+        "patient_name": banner(analysis.record.patient)["name"],
+        "user": token.user,
         "from_card": token.app_context is not None,
         "assessment": analysis.assessment,
         "today": analysis.today.isoformat(),
