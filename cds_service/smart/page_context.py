@@ -13,7 +13,7 @@ from flask import request
 
 from cds_service.smart.errors import RecordUnusable, SessionExpired, SessionInvalid
 from cds_service.smart.oauth import TokenContext
-from cds_service.smart.record import PatientRecord, fetch_record, fetcher_for
+from cds_service.smart.record import PatientRecord, Unread, fetch_record, fetcher_for
 from cds_service.smart.sessions import Loaded, SmartSession, Stage
 from cds_service.smart.state import smart_state
 from cds_service.smart.web import browser_secret, served_over_https
@@ -25,6 +25,8 @@ from scoring.assessment import Assessment
 from scoring.inputs import ClinicalInputs
 
 PAGE_SERVICE = "pannet-cds-patient-view"
+# The words the page, its warnings and the card use for data a failed query did not deliver.
+UNREAD_PHRASE = "Could not be read from the EHR"
 _SCOPE = re.compile(r"^(?:patient|user)/(\*|[A-Za-z]+)\.([a-z*]+)$")
 
 
@@ -73,10 +75,17 @@ def analyse(active: ActiveSession) -> Analysis:
     except FhirInputError as exc:
         raise RecordUnusable(str(exc)) from None
     assessment = assess(inputs, today=today, site=state.site)
-    if record.failed:
-        notes = [f"Not available from the FHIR server: {k} ({r})" for k, r in record.failed.items()]
+    if record.unread:
+        notes = [unread_warning(u) for u in record.unread]
         assessment = assessment.model_copy(update={"warnings": [*assessment.warnings, *notes]})
     return Analysis(record, inputs, assessment, today)
+
+
+def unread_warning(unread: Unread) -> str:
+    return (
+        f"{UNREAD_PHRASE}: {unread.data} ({unread.reason}); what it holds is shown as unknown, "
+        "not as absent"
+    )
 
 
 def may_create(scope: str, resource_type: str) -> bool:

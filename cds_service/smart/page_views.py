@@ -73,6 +73,7 @@ def _render_patient(
             analysis.assessment.surveillance, analysis.inputs.imaging, analysis.today
         ),
         missing=list(dict.fromkeys(m for s in analysis.assessment.scores for m in s.missing)),
+        unread=analysis.record.unread,
         whatif_fields=editable_fields(analysis.inputs),
         form_error=form_error,
         form_values=form_values or {},
