@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.smart_fixtures import PUBLIC_CLIENT, live_app, load_case, walk_launch
+from tests.support.oauth_server import USER
 from tests.support.openid_ehr import USER_NAME
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +32,7 @@ def openid(ehr):
     yield ehr.openid
     ehr.openid.mode = "valid"
     ehr.openid.jwks_in_smart_configuration = True
+    ehr.openid.user_reference = USER
 
 
 def session_line(page) -> str:
@@ -75,6 +77,15 @@ def test_without_a_name_the_fhir_user_is_shown(live, ehr, patient, openid):
     _, page = walk_launch(live.url, ehr, ehr.new_launch(patient))
     assert page.status_code == 200
     assert session_line(page) == f"Signed in: {openid.fhir_user}"
+
+
+def test_without_a_name_in_the_token_the_users_resource_names_them(live, ehr, patient, openid):
+    # a patient using the app: fhirUser is the Patient, which the patient-scoped token may read
+    openid.mode = "no-name"
+    openid.user_reference = f"Patient/{patient}"
+    _, page = walk_launch(live.url, ehr, ehr.new_launch(patient))
+    assert page.status_code == 200
+    assert session_line(page).endswith(f"Signed in: p04 Test ({openid.fhir_user})")
 
 
 def test_without_the_banner_the_patient_is_still_named(live, ehr, patient, openid):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 
 from flask import Response, redirect, render_template, request, url_for
@@ -45,6 +46,9 @@ from cds_service.state import service_state
 
 PAGE_SERVICE = "pannet-cds-patient-view"
 USER_READ_BUDGET_S = 5.0
+_USER_REFERENCE = re.compile(
+    r"^(?:Practitioner|PractitionerRole|Patient|RelatedPerson|Person)/[A-Za-z0-9\-.]{1,64}$"
+)
 
 
 def _base_url() -> str:
@@ -188,6 +192,8 @@ def _signed_in_user(
     if user.name or not user.fhir_user or not user.fhir_user.startswith(prefix):
         return user
     reference = user.fhir_user.removeprefix(prefix)
+    if not _USER_REFERENCE.match(reference):
+        return user  # not a plain Type/id read on this server: shown as the URL it is
     fetcher = fetcher_for(iss, token.access_token, http)
     outcome = fetcher.fetch("fhirUser", reference, Deadline(USER_READ_BUDGET_S))
     name = human_name(outcome.resources[0]) if outcome.ok else None

@@ -31,6 +31,8 @@ class OpenIdEhr:
     ehr: LoopbackEhr
     mode: str = "valid"
     jwks_in_smart_configuration: bool = True
+    # the `fhirUser` of the next tokens (default: the EHR's test clinician)
+    user_reference: str = USER
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": KID}))
     issued: list[dict[str, Any]] = field(default_factory=list)
 
@@ -46,7 +48,7 @@ class OpenIdEhr:
 
     @property
     def fhir_user(self) -> str:
-        return f"{self.ehr.iss}/{USER}"
+        return f"{self.ehr.iss}/{self.user_reference}"
 
     def _openid(self) -> Response:
         return jsonify(
