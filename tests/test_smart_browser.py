@@ -4,6 +4,8 @@ pages. Screenshots of each state go to test-artifacts/smart/."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.smart_fixtures import live_app, load_case
@@ -162,6 +164,30 @@ def test_launch_failure_pages(context, live, name, query, heading):
     assert response.status in (400, 403)
     page.get_by_role("heading", name=heading).wait_for()
     screenshot(page, name)
+
+
+def test_an_unknown_iss_is_shown_as_code_not_as_text(context, live):
+    page = context.new_page()
+    injected = "https://ehr.example.org/fhir Call the help desk on 555 0100 now " + "x" * 200
+    page.goto(f"{live.url}/smart/launch?iss={quote(injected)}")
+    page.get_by_role("heading", name="This EHR is not connected to the app").wait_for()
+    assert "help desk" not in page.locator(".error-message").inner_text()
+    shown = page.locator(".error-quoted code").inner_text()
+    assert shown.startswith("https://ehr.example.org/fhir Call") and len(shown) <= 100
+    screenshot(page, "12b-unknown-iss-quoted")
+
+
+def test_data_that_could_not_be_read_is_said_so(context, ehr, live, patient):
+    ehr.requests.failing.add("Observation")
+    try:
+        app = open_top_level(context, ehr, live, patient)
+    finally:
+        ehr.requests.failing.clear()
+    notice = app.get_by_role("alert").inner_text()
+    assert "Part of the record could not be read from the EHR" in notice
+    assert "pathology and laboratory results (Observation): HTTP 500" in notice
+    app.get_by_role("heading", name="Missing, or could not be read from the EHR").wait_for()
+    screenshot(app, "07-could-not-be-read")
 
 
 def test_expired_token_and_fhir_down_pages(context, ehr, live, patient):
