@@ -33,6 +33,7 @@ def openid(ehr):
     ehr.openid.mode = "valid"
     ehr.openid.jwks_in_smart_configuration = True
     ehr.openid.user_reference = USER
+    ehr.openid.absolute_fhir_user = True
 
 
 def session_line(page) -> str:
@@ -46,6 +47,15 @@ def test_the_verified_user_is_shown(live, ehr, patient, openid):
     assert page.status_code == 200, page.text[:1000]
     assert session_line(page) == f"Signed in: {USER_NAME} ({openid.fhir_user})"
     assert openid.issued[-1]["aud"] == PUBLIC_CLIENT
+    assert len(openid.issued[-1]["nonce"]) >= 32  # the app's nonce, echoed
+
+
+def test_an_ehr_that_does_not_echo_the_nonce_is_accepted(live, ehr, patient, openid):
+    openid.mode = "no-nonce"  # SMART does not require it
+    _, page = walk_launch(live.url, ehr, ehr.new_launch(patient))
+    assert page.status_code == 200
+    assert "nonce" not in openid.issued[-1]
+    assert session_line(page).startswith(f"Signed in: {USER_NAME}")
 
 
 def test_keys_are_found_through_the_openid_configuration_too(live, ehr, patient, openid):
@@ -55,7 +65,9 @@ def test_keys_are_found_through_the_openid_configuration_too(live, ehr, patient,
     assert f"Signed in: {USER_NAME}" in session_line(page)
 
 
-@pytest.mark.parametrize("mode", ["wrong-audience", "wrong-issuer", "foreign-key", "expired"])
+@pytest.mark.parametrize(
+    "mode", ["wrong-audience", "wrong-issuer", "foreign-key", "expired", "wrong-nonce"]
+)
 def test_an_id_token_that_does_not_verify_ends_the_launch(live, ehr, patient, openid, mode):
     openid.mode = mode
     _, page = walk_launch(live.url, ehr, ehr.new_launch(patient))
@@ -79,10 +91,14 @@ def test_without_a_name_the_fhir_user_is_shown(live, ehr, patient, openid):
     assert session_line(page) == f"Signed in: {openid.fhir_user}"
 
 
-def test_without_a_name_in_the_token_the_users_resource_names_them(live, ehr, patient, openid):
+@pytest.mark.parametrize("absolute", [True, False])
+def test_without_a_name_in_the_token_the_users_resource_names_them(
+    live, ehr, patient, openid, absolute
+):
     # a patient using the app: fhirUser is the Patient, which the patient-scoped token may read
     openid.mode = "no-name"
     openid.user_reference = f"Patient/{patient}"
+    openid.absolute_fhir_user = absolute
     _, page = walk_launch(live.url, ehr, ehr.new_launch(patient))
     assert page.status_code == 200
     assert session_line(page).endswith(f"Signed in: p04 Test ({openid.fhir_user})")

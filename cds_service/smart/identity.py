@@ -3,9 +3,13 @@
 verified with joserfc (the Authlib project's JOSE library): signature by a key of the EHR's JWKS
 (`jwks_uri` of its SMART configuration, else of `{issuer}/.well-known/openid-configuration`),
 `iss` = the EHR's issuer, `aud` = our client id (and `azp` when there are several audiences),
-`exp`/`iat` with 60 s leeway, a `sub`. Only asymmetric algorithms are accepted."""
+`exp`/`iat` with 60 s leeway, a `sub`, and the `nonce` of the authorization request when the
+token carries one (SMART does not require EHRs to echo it; the public SMART launcher does). Only
+asymmetric algorithms are accepted."""
 
 from __future__ import annotations
+
+import hmac
 
 import requests
 from joserfc import jwt
@@ -53,6 +57,7 @@ def verify_id_token(
     *,
     config: SmartConfiguration,
     client_id: str,
+    nonce: str | None,
     http: requests.Session,
 ) -> SignedInUser:
     """The signed-in user of a verified `id_token`; AuthorizationFailed when it does not verify."""
@@ -76,6 +81,12 @@ def verify_id_token(
         raise AuthorizationFailed(
             f"The EHR's identity token (id_token) did not verify: {_reason(exc)}."
         ) from None
+    sent = claims.get("nonce")
+    if sent is not None and (nonce is None or not hmac.compare_digest(str(sent), nonce)):
+        raise AuthorizationFailed(
+            "The EHR's identity token (id_token) did not verify: it answers another sign-in "
+            "(nonce)."
+        )
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     if len(audiences) > 1 and claims.get("azp") != client_id:
         raise AuthorizationFailed("The EHR's identity token was issued to another client (azp).")

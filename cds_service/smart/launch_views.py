@@ -99,6 +99,7 @@ def launch() -> Response:
         stage=Stage.AUTHORIZING,
         state=oauth_state,
         code_verifier=start.code_verifier,
+        nonce=start.nonce,
         launch=launch_id,
         redirect_uri=redirect_uri,
         token_endpoint=smart_config.token_endpoint,
@@ -163,10 +164,20 @@ def callback() -> Response:
     _check_context(token)
     if exchanged.id_token is not None:
         token = token.model_copy(
-            update={"user": _signed_in_user(session.iss, issuer, exchanged.id_token, token)}
+            update={
+                "user": _signed_in_user(
+                    session.iss, issuer, exchanged.id_token, token, session.nonce
+                )
+            }
         )
     active = session.model_copy(
-        update={"stage": Stage.ACTIVE, "token": token, "state": None, "code_verifier": None}
+        update={
+            "stage": Stage.ACTIVE,
+            "token": token,
+            "state": None,
+            "code_verifier": None,
+            "nonce": None,
+        }
     )
     # Signed in: a new secret, so the one that was in the browser during the sign-in opens
     # nothing from now on.
@@ -180,18 +191,19 @@ def callback() -> Response:
 
 
 def _signed_in_user(
-    iss: str, issuer: IssuerConfig, id_token: str, token: TokenContext
+    iss: str, issuer: IssuerConfig, id_token: str, token: TokenContext, nonce: str | None
 ) -> SignedInUser:
     """The id_token's user, verified; named from their FHIR resource when the token has no
-    name and the resource is on this EHR's FHIR server (a failed read leaves the name out)."""
+    name and `fhirUser` is a resource on this EHR's FHIR server (a failed read leaves the name
+    out)."""
     http = service_state().http
     user = verify_id_token(
-        id_token, config=discover(iss, http), client_id=issuer.client_id, http=http
+        id_token, config=discover(iss, http), client_id=issuer.client_id, nonce=nonce, http=http
     )
-    prefix = f"{iss}/"
-    if user.name or not user.fhir_user or not user.fhir_user.startswith(prefix):
+    if user.name or not user.fhir_user:
         return user
-    reference = user.fhir_user.removeprefix(prefix)
+    # An absolute URL on this FHIR server, or (as the public SMART launcher sends it) relative.
+    reference = user.fhir_user.removeprefix(f"{iss}/")
     if not _USER_REFERENCE.match(reference):
         return user  # not a plain Type/id read on this server: shown as the URL it is
     fetcher = fetcher_for(iss, token.access_token, http)

@@ -26,6 +26,7 @@ TOKEN_TIMEOUT_S = 10.0
 class AuthorizationStart:
     url: str
     code_verifier: str
+    nonce: str
 
 
 def _client(issuer: IssuerConfig, redirect_uri: str, scope: str | None = None) -> OAuth2Session:
@@ -51,16 +52,17 @@ def start_authorization(
     launch: str | None,
 ) -> AuthorizationStart:
     """The authorization URL to send the browser to; `aud` is the FHIR base, `launch` the EHR's
-    launch id (EHR launch only)."""
+    launch id (EHR launch only), `nonce` for the id_token (OpenID Connect Core 3.1.2.1)."""
     verifier = generate_token(64)
-    extra = {"aud": iss}
+    nonce = generate_token(32)
+    extra = {"aud": iss, "nonce": nonce}
     if launch:
         extra["launch"] = launch
     with _client(issuer, redirect_uri, scope) as client:
         url, _ = client.create_authorization_url(
             config.authorization_endpoint, state=state, code_verifier=verifier, **extra
         )
-    return AuthorizationStart(url=url, code_verifier=verifier)
+    return AuthorizationStart(url=url, code_verifier=verifier, nonce=nonce)
 
 
 class TokenContext(BaseModel):

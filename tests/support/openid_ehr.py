@@ -13,6 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Response, jsonify, request
 from joserfc import jwt
@@ -23,7 +24,17 @@ from tests.support.oauth_server import USER, LoopbackEhr
 KID = "test-ehr-1"
 USER_NAME = "Dr Ada Test-Clinician"
 # What the EHR may be told to do wrong (or leave out) in its next id_tokens.
-MODES = ("valid", "no-name", "wrong-audience", "wrong-issuer", "foreign-key", "expired", "absent")
+MODES = (
+    "valid",
+    "no-name",
+    "wrong-audience",
+    "wrong-issuer",
+    "foreign-key",
+    "expired",
+    "absent",
+    "wrong-nonce",
+    "no-nonce",
+)
 
 
 @dataclass
@@ -31,10 +42,14 @@ class OpenIdEhr:
     ehr: LoopbackEhr
     mode: str = "valid"
     jwks_in_smart_configuration: bool = True
-    # the `fhirUser` of the next tokens (default: the EHR's test clinician)
+    # the `fhirUser` of the next tokens (default: the EHR's test clinician), as an absolute URL
+    # or, as the public SMART launcher sends it, relative
     user_reference: str = USER
+    absolute_fhir_user: bool = True
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": KID}))
     issued: list[dict[str, Any]] = field(default_factory=list)
+    # authorization code -> the nonce of its authorization request, echoed in the id_token
+    nonces: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         app = self.ehr.app
@@ -48,6 +63,8 @@ class OpenIdEhr:
 
     @property
     def fhir_user(self) -> str:
+        if not self.absolute_fhir_user:
+            return self.user_reference
         return f"{self.ehr.iss}/{self.user_reference}"
 
     def _openid(self) -> Response:
@@ -67,6 +84,8 @@ class OpenIdEhr:
         return jsonify(KeySet([self.key]).as_dict(private=False))
 
     def _amend(self, response: Response) -> Response:
+        if request.path == "/auth/authorize" and response.status_code == 302:
+            self._remember_nonce(response)
         if response.status_code != 200 or not response.is_json:
             return response
         body = response.get_json()
@@ -82,6 +101,12 @@ class OpenIdEhr:
         response.set_data(json.dumps(body))
         return response
 
+    def _remember_nonce(self, response: Response) -> None:
+        code = parse_qs(urlsplit(response.headers.get("Location", "")).query).get("code")
+        nonce = request.values.get("nonce")
+        if code and nonce:
+            self.nonces[code[0]] = nonce
+
     def _id_token(self) -> str:
         client_id = request.form.get("client_id") or (
             request.authorization.username if request.authorization else ""
@@ -96,6 +121,9 @@ class OpenIdEhr:
             "fhirUser": self.fhir_user,
             "name": USER_NAME,
         }
+        nonce = self.nonces.pop(request.form.get("code", ""), None)
+        if nonce is not None and self.mode != "no-nonce":
+            claims["nonce"] = "another-sign-in" if self.mode == "wrong-nonce" else nonce
         key = self.key
         if self.mode == "no-name":
             del claims["name"]
