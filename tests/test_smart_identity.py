@@ -50,6 +50,13 @@ def test_the_verified_user_is_shown(live, ehr, patient, openid):
     assert len(openid.issued[-1]["nonce"]) >= 32  # the app's nonce, echoed
 
 
+def test_a_token_without_kid_is_checked_against_each_published_key(live, ehr, patient, openid):
+    openid.mode = "no-kid"  # as the public SMART launcher signs its id_tokens
+    _, page = walk_launch(live.url, ehr, ehr.new_launch(patient))
+    assert page.status_code == 200, page.text[:1000]
+    assert session_line(page).startswith(f"Signed in: {USER_NAME}")
+
+
 def test_an_ehr_that_does_not_echo_the_nonce_is_accepted(live, ehr, patient, openid):
     openid.mode = "no-nonce"  # SMART does not require it
     _, page = walk_launch(live.url, ehr, ehr.new_launch(patient))

@@ -13,8 +13,9 @@ import hmac
 
 import requests
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
+from joserfc.jws import extract_compact
 from pydantic import BaseModel, ConfigDict
 
 from cds_service.smart.discovery import SmartConfiguration, fetch_json
@@ -67,8 +68,7 @@ def verify_id_token(
     except (JoseError, ValueError, TypeError, KeyError):
         raise EhrUnreachable("The EHR's signing keys (JWKS) could not be read.") from None
     try:
-        token = jwt.decode(id_token, key_set, algorithms=ALGORITHMS)
-        claims = token.claims
+        claims = _decode(id_token, key_set).claims
         jwt.JWTClaimsRegistry(
             leeway=LEEWAY_S,
             iss={"essential": True, "value": config.issuer},
@@ -92,6 +92,22 @@ def verify_id_token(
         raise AuthorizationFailed("The EHR's identity token was issued to another client (azp).")
     fhir_user = claims.get("fhirUser") if isinstance(claims.get("fhirUser"), str) else None
     return SignedInUser(subject=str(claims["sub"]), fhir_user=fhir_user, name=_name(claims))
+
+
+def _decode(id_token: str, key_set: KeySet) -> jwt.Token:
+    """The verified token. A token without `kid` (the public SMART launcher signs so) is tried
+    with each key of the set; one with a `kid` only with that key."""
+    try:
+        return jwt.decode(id_token, key_set, algorithms=ALGORITHMS)
+    except InvalidKeyIdError:
+        if len(key_set.keys) < 2 or "kid" in extract_compact(id_token.encode()).headers():
+            raise
+    for key in key_set.keys:
+        try:
+            return jwt.decode(id_token, key, algorithms=ALGORITHMS)
+        except (JoseError, ValueError):
+            continue
+    raise BadSignatureError()
 
 
 def _reason(exc: Exception) -> str:

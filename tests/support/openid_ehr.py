@@ -34,6 +34,7 @@ MODES = (
     "absent",
     "wrong-nonce",
     "no-nonce",
+    "no-kid",
 )
 
 
@@ -47,6 +48,10 @@ class OpenIdEhr:
     user_reference: str = USER
     absolute_fhir_user: bool = True
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": KID}))
+    # published beside the signing key, as EHRs publish keys being rotated in or out
+    other_key: RSAKey = field(
+        default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "test-ehr-0"})
+    )
     issued: list[dict[str, Any]] = field(default_factory=list)
     # authorization code -> the nonce of its authorization request, echoed in the id_token
     nonces: dict[str, str] = field(default_factory=dict)
@@ -81,7 +86,7 @@ class OpenIdEhr:
         )
 
     def _jwks(self) -> Response:
-        return jsonify(KeySet([self.key]).as_dict(private=False))
+        return jsonify(KeySet([self.other_key, self.key]).as_dict(private=False))
 
     def _amend(self, response: Response) -> Response:
         if request.path == "/auth/authorize" and response.status_code == 302:
@@ -136,4 +141,5 @@ class OpenIdEhr:
         elif self.mode == "foreign-key":
             key = RSAKey.generate_key(2048, parameters={"kid": KID})
         self.issued.append(claims)
-        return jwt.encode({"alg": "RS256", "kid": KID}, claims, key)
+        header = {"alg": "RS256"} if self.mode == "no-kid" else {"alg": "RS256", "kid": KID}
+        return jwt.encode(header, claims, key)
