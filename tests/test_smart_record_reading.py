@@ -80,6 +80,10 @@ def test_a_failed_search_is_could_not_be_read_not_missing(live, ehr, patient, re
     assert "Ki-67 index" in missing
     assert "Missing data" not in text
     assert "not determined" in text  # no tier from what could be read
+    inputs = text.split("Unknown here, but possibly recorded in what could not be read", 1)[1]
+    named = inputs.split(".", 1)[0]
+    assert "Ki-67 index (%)" in named and "Tumour greatest dimension (cm)" in named
+    assert "Resection" not in named and "Sex" not in named  # read, from what could be read
 
 
 def test_without_a_failure_missing_data_is_plain(live, ehr, patient, requests_log):

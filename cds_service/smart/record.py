@@ -54,6 +54,7 @@ class Unread:
     """One query whose data could not be read from the EHR, and why (a fixed phrase)."""
 
     key: str
+    resource_type: str
     data: str
     reason: str
 
@@ -110,7 +111,7 @@ def fetch_record(
 
     def could_not_read(key: str, reason: str) -> None:
         kind = service.prefetch[key].resource_type
-        unread.append(Unread(key, DATA_WORDS.get(kind, kind), reason))
+        unread.append(Unread(key, kind, DATA_WORDS.get(kind, kind), reason))
 
     for key, outcome in outcomes.items():
         if not outcome.ok:
