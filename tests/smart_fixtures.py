@@ -17,11 +17,13 @@ import requests
 
 from cds_service.app import create_app
 from cds_service.settings import Settings
+from tests.support.ehr_requests import RequestLog
 from tests.support.fhir_load import load_bundle
 from tests.support.fhir_server import FhirEndpoint
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.live_app import LiveApp
 from tests.support.oauth_server import LoopbackEhr
+from tests.support.openid_ehr import OpenIdEhr
 
 CASES = Path(__file__).parent / "data" / "cases"
 PUBLIC_CLIENT = "pannet-smart-public"
@@ -31,7 +33,12 @@ CLIENT_SECRET = "test-secret-for-the-confidential-client"
 
 @pytest.fixture(scope="module")
 def ehr(fhir_server: FhirEndpoint) -> Iterator[LoopbackEhr]:
-    with LoopbackEhr(fhir_server.base_url) as server:
+    """The test EHR, with OpenID Connect (id_tokens and their JWKS): `ehr.openid`, and a log
+    of what reaches its FHIR endpoint (with searches a test can make fail): `ehr.requests`."""
+    server = LoopbackEhr(fhir_server.base_url)
+    server.openid = OpenIdEhr(server)
+    server.requests = RequestLog(server)
+    with server:
         yield server
 
 

@@ -4,12 +4,15 @@ pages. Screenshots of each state go to test-artifacts/smart/."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.smart_fixtures import live_app, load_case
 from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium, screenshot
 from tests.support.fhir_load import search_all
 from tests.support.loopback import free_loopback_port
+from tests.support.openid_ehr import USER_NAME
 
 pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1366, "height": 900}
@@ -96,6 +99,17 @@ def test_framed_launch_page_what_if_and_order(context, ehr, live, patient, fhir_
     assert any(f"ServiceRequest/{r['id']}" == created and r["status"] == "draft" for r in after)
 
 
+def test_framed_without_banner_names_the_patient_and_the_signed_in_user(
+    context, ehr, live, patient
+):
+    page, frame = open_in_ehr(context, ehr, live, patient, need_patient_banner=False)
+    assert frame.locator(".banner").count() == 0
+    assert frame.locator(".app-patient").inner_text() == "Patient: p04 Test"
+    signed_in = frame.locator(".signed-in").inner_text()
+    assert signed_in == f"Signed in: {USER_NAME} ({ehr.openid.fhir_user})"
+    screenshot(page, "06-ehr-frame-no-banner-signed-in")
+
+
 def open_top_level(context, ehr, live, patient):
     """The app on its own (not framed): launch URL opened as a page of its own."""
     app = context.new_page()
@@ -150,6 +164,30 @@ def test_launch_failure_pages(context, live, name, query, heading):
     assert response.status in (400, 403)
     page.get_by_role("heading", name=heading).wait_for()
     screenshot(page, name)
+
+
+def test_an_unknown_iss_is_shown_as_code_not_as_text(context, live):
+    page = context.new_page()
+    injected = "https://ehr.example.org/fhir Call the help desk on 555 0100 now " + "x" * 200
+    page.goto(f"{live.url}/smart/launch?iss={quote(injected)}")
+    page.get_by_role("heading", name="This EHR is not connected to the app").wait_for()
+    assert "help desk" not in page.locator(".error-message").inner_text()
+    shown = page.locator(".error-quoted code").inner_text()
+    assert shown.startswith("https://ehr.example.org/fhir Call") and len(shown) <= 100
+    screenshot(page, "12b-unknown-iss-quoted")
+
+
+def test_data_that_could_not_be_read_is_said_so(context, ehr, live, patient):
+    ehr.requests.failing.add("Observation")
+    try:
+        app = open_top_level(context, ehr, live, patient)
+    finally:
+        ehr.requests.failing.clear()
+    notice = app.get_by_role("alert").inner_text()
+    assert "Part of the record could not be read from the EHR" in notice
+    assert "pathology and laboratory results (Observation): HTTP 500" in notice
+    app.get_by_role("heading", name="Missing, or could not be read from the EHR").wait_for()
+    screenshot(app, "07-could-not-be-read")
 
 
 def test_expired_token_and_fhir_down_pages(context, ehr, live, patient):

@@ -181,3 +181,31 @@ def test_timeline_states_follow_the_plan():
     xs = [e.x for e in timeline.exams]
     assert xs == sorted(xs) and xs[0] >= 40 and xs[-1] <= 960
     assert build_timeline(plan.model_copy(update={"anchor_date": None}), (), date.today()) is None
+
+
+def test_unknown_inputs_a_failed_query_may_have_held_are_named():
+    from cds_service.smart.unread_inputs import INPUT_SOURCE_TYPES, unread_inputs
+    from scoring.assessment import InputResult
+
+    inputs = [
+        InputResult(id="ki67_percent", label="Ki-67", value=None),
+        InputResult(id="tumor_size_cm", label="Size", value=2.4, sources=["Observation/s"]),
+        InputResult(id="resection", label="Resection", value=None),
+        InputResult(id="not_in_the_table", label="Other", value=None),
+    ]
+    assert [i.id for i in unread_inputs(inputs, {"Observation"})] == ["ki67_percent"]
+    assert [i.id for i in unread_inputs(inputs, {"Procedure"})] == ["resection"]
+    assert unread_inputs(inputs, set()) == []
+    assert all(types for types in INPUT_SOURCE_TYPES.values())
+
+
+def test_the_unread_table_names_real_inputs():
+    import json
+    from pathlib import Path
+
+    from cds_service.scoring_pipeline import assess_resources
+    from cds_service.smart.unread_inputs import INPUT_SOURCE_TYPES
+
+    bundle = json.loads((Path(__file__).parent / "data/cases/p04.bundle.json").read_text())
+    assessment = assess_resources([e["resource"] for e in bundle["entry"]], today=date(2026, 1, 1))
+    assert set(INPUT_SOURCE_TYPES) <= {i.id for i in assessment.inputs}

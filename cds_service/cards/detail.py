@@ -113,6 +113,11 @@ def _score_section(score: ScoreResult) -> list[str]:
     return [*out, ""]
 
 
+# Warnings the hook pipeline (blueprints/hooks.py) and the SMART app (smart/page_context.py)
+# write for a FHIR query that failed: the facts it would have delivered are unknown, not absent.
+_UNREAD_WARNINGS = ("Not available from the FHIR server", "Could not be read from the EHR")
+
+
 def _missing_section(assessment: Assessment) -> list[str]:
     settle = [
         f"{escape_text(s.title)}: {', '.join(escape_text(m) for m in s.missing)}"
@@ -124,6 +129,14 @@ def _missing_section(assessment: Assessment) -> list[str]:
     if not settle and not lighter:
         return []
     out = ["### Missing data", ""]
+    if any(w.startswith(_UNREAD_WARNINGS) for w in assessment.warnings):
+        out = [
+            "### Missing, or could not be read from the EHR",
+            "",
+            "Part of the record could not be read from the EHR (see Warnings): these may be "
+            "recorded there.",
+            "",
+        ]
     if settle:
         lead = (
             "Known values for these would settle the tier:"

@@ -9,8 +9,6 @@ NOTHING on a unique key), so concurrent identical posts cannot race into two row
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cds_service.cards.models import Card, Indicator, SelectionBehavior
 from cds_service.feedback.checks import IssuedRecord, Offered, as_offered, check_request
 from cds_service.feedback.errors import FeedbackStoreError, FeedbackValidationError
+from cds_service.feedback.fingerprint import content_fingerprint
 from cds_service.feedback.models import UUID_PATTERN, Feedback, FeedbackRequest
 from cds_service.feedback.tables import (
     MAX_HOOK,
@@ -162,18 +161,16 @@ def record_issued_cards(
 
 
 def fingerprint(item: Feedback) -> str:
-    """What makes two reports about one card the same report: the outcome and its content
-    (accepted suggestions as a set; coded reason and comment), not the timestamp."""
+    """What makes two reports about one card the same report (feedback.fingerprint)."""
     reason = item.override_reason
     coding = reason.reason if reason is not None else None
-    content = [
+    return content_fingerprint(
         item.outcome.value,
-        sorted(item.accepted_suggestion_ids),
+        item.accepted_suggestion_ids,
         coding.system if coding else None,
         coding.code if coding else None,
         reason.user_comment if reason else None,
-    ]
-    return hashlib.sha256(json.dumps(content, separators=(",", ":")).encode()).hexdigest()
+    )
 
 
 def _feedback_row(service_id: str, item: Feedback, received_at: datetime) -> dict[str, object]:

@@ -2,8 +2,8 @@
 
 The SQL names carry a version: the tables of the first release (`issued_cards`, `feedback`)
 lacked the issuer, what each card offered and the per-content key of feedback, and `CREATE
-TABLE IF NOT EXISTS` cannot change an existing table. Rows of those tables are left untouched
-and no longer read.
+TABLE IF NOT EXISTS` cannot change an existing table. Their rows are copied into the current
+tables when those are created (`feedback.upgrade`); the old tables are left untouched.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    event,
 )
 
 from cds_service.db import metadata
@@ -27,6 +28,7 @@ from cds_service.feedback.models import (
     MAX_CODING_SYSTEM,
     MAX_USER_COMMENT,
 )
+from cds_service.feedback.upgrade import copy_feedback, copy_issued_cards
 
 MAX_SERVICE_ID = 128
 MAX_HOOK = 128
@@ -57,7 +59,7 @@ Index("ix_issued_cards_v2_service_tier", issued_cards.c.service_id, issued_cards
 # One row per distinct report about a card: same card, same outcome and same content (accepted
 # suggestions, or coded reason and comment) is one row however often it is sent, even with a later
 # outcomeTimestamp (that only moves `latest_timestamp`); a changed outcome or a second, different
-# override is a new row. `fingerprint` is the hash of that content (store.fingerprint).
+# override is a new row. `fingerprint` is the hash of that content (feedback.fingerprint).
 feedback = Table(
     "feedback_v2",
     metadata,
@@ -79,3 +81,6 @@ feedback = Table(
     CheckConstraint("outcome IN ('accepted', 'overridden')", name="ck_feedback_v2_outcome"),
 )
 Index("ix_feedback_v2_card", feedback.c.service_id, feedback.c.card_uuid)
+
+event.listen(issued_cards, "after_create", copy_issued_cards)
+event.listen(feedback, "after_create", copy_feedback)

@@ -4,6 +4,8 @@ the rest of the EHR's document is ignored."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -21,6 +23,9 @@ class SmartConfiguration(BaseModel):
     capabilities: list[str] = []
     code_challenge_methods_supported: list[str] = []
     scopes_supported: list[str] = []
+    # For verifying the id_token (required of EHRs that offer sso-openid-connect).
+    issuer: str | None = None
+    jwks_uri: str | None = None
 
     @field_validator("authorization_endpoint", "token_endpoint")
     @classmethod
@@ -29,9 +34,16 @@ class SmartConfiguration(BaseModel):
             raise ValueError("must be an http(s) URL")
         return value
 
+    @field_validator("issuer", "jwks_uri", mode="before")
+    @classmethod
+    def _optional_http_url(cls, value: object) -> object:
+        # Unusable here means unknown: an id_token then cannot be verified (and is refused).
+        ok = isinstance(value, str) and value.startswith(("https://", "http://"))
+        return value if ok else None
 
-def discover(iss: str, http: requests.Session) -> SmartConfiguration:
-    url = f"{iss.rstrip('/')}/.well-known/smart-configuration"
+
+def fetch_json(url: str, http: requests.Session) -> dict[str, Any]:
+    """A JSON object the EHR publishes (its OpenID configuration, its JWKS)."""
     try:
         response = http.get(
             url,
@@ -44,8 +56,19 @@ def discover(iss: str, http: requests.Session) -> SmartConfiguration:
     if response.status_code != 200:
         raise EhrUnreachable(f"{url} answered HTTP {response.status_code}.")
     try:
-        config = SmartConfiguration.model_validate(response.json())
-    except (ValueError, ValidationError):
+        document = response.json()
+    except ValueError:
+        raise EhrUnreachable(f"{url} did not answer with JSON.") from None
+    if not isinstance(document, dict):
+        raise EhrUnreachable(f"{url} did not answer with a JSON object.")
+    return document
+
+
+def discover(iss: str, http: requests.Session) -> SmartConfiguration:
+    url = f"{iss.rstrip('/')}/.well-known/smart-configuration"
+    try:
+        config = SmartConfiguration.model_validate(fetch_json(url, http))
+    except ValidationError:
         raise EhrUnreachable(f"{url} is not a usable SMART configuration.") from None
     methods = config.code_challenge_methods_supported
     if methods and "S256" not in methods:

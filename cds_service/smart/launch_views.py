@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 
 from flask import Response, redirect, render_template, request, url_for
 
-from cds_service.smart.config import default_scope, normalise_iss
+from cds_service.hooks.fhir_client import Deadline
+from cds_service.smart.config import IssuerConfig, default_scope, normalise_iss
 from cds_service.smart.discovery import discover
 from cds_service.smart.errors import (
     AuthorizationDenied,
@@ -19,7 +21,10 @@ from cds_service.smart.errors import (
     SessionInvalid,
     UnknownIssuer,
 )
+from cds_service.smart.identity import SignedInUser, verify_id_token
 from cds_service.smart.oauth import TokenContext, exchange_code, start_authorization
+from cds_service.smart.page_context import human_name
+from cds_service.smart.record import fetcher_for
 from cds_service.smart.sessions import (
     ACTIVE_LIFETIME_S,
     AUTHORIZING_LIFETIME_S,
@@ -40,6 +45,10 @@ from cds_service.smart.web import (
 from cds_service.state import service_state
 
 PAGE_SERVICE = "pannet-cds-patient-view"
+USER_READ_BUDGET_S = 5.0
+_USER_REFERENCE = re.compile(
+    r"^(?:Practitioner|PractitionerRole|Patient|RelatedPerson|Person)/[A-Za-z0-9\-.]{1,64}$"
+)
 
 
 def _base_url() -> str:
@@ -90,6 +99,7 @@ def launch() -> Response:
         stage=Stage.AUTHORIZING,
         state=oauth_state,
         code_verifier=start.code_verifier,
+        nonce=start.nonce,
         launch=launch_id,
         redirect_uri=redirect_uri,
         token_endpoint=smart_config.token_endpoint,
@@ -141,7 +151,7 @@ def callback() -> Response:
     issuer = state.config.issuer(session.iss)
     if issuer is None:
         raise SessionInvalid("The EHR of this launch is no longer configured.")
-    token = exchange_code(
+    exchanged = exchange_code(
         issuer=issuer,
         token_endpoint=session.token_endpoint,
         redirect_uri=session.redirect_uri,
@@ -150,9 +160,24 @@ def callback() -> Response:
         code_verifier=session.code_verifier or "",
         requested_scope=session.requested_scope,
     )
+    token = exchanged.context
     _check_context(token)
+    if exchanged.id_token is not None:
+        token = token.model_copy(
+            update={
+                "user": _signed_in_user(
+                    session.iss, issuer, exchanged.id_token, token, session.nonce
+                )
+            }
+        )
     active = session.model_copy(
-        update={"stage": Stage.ACTIVE, "token": token, "state": None, "code_verifier": None}
+        update={
+            "stage": Stage.ACTIVE,
+            "token": token,
+            "state": None,
+            "code_verifier": None,
+            "nonce": None,
+        }
     )
     # Signed in: a new secret, so the one that was in the browser during the sign-in opens
     # nothing from now on.
@@ -163,6 +188,28 @@ def callback() -> Response:
         response, lid, signed_in, state.config, https=https, max_age=ACTIVE_LIFETIME_S
     )
     return response
+
+
+def _signed_in_user(
+    iss: str, issuer: IssuerConfig, id_token: str, token: TokenContext, nonce: str | None
+) -> SignedInUser:
+    """The id_token's user, verified; named from their FHIR resource when the token has no
+    name and `fhirUser` is a resource on this EHR's FHIR server (a failed read leaves the name
+    out)."""
+    http = service_state().http
+    user = verify_id_token(
+        id_token, config=discover(iss, http), client_id=issuer.client_id, nonce=nonce, http=http
+    )
+    if user.name or not user.fhir_user:
+        return user
+    # An absolute URL on this FHIR server, or (as the public SMART launcher sends it) relative.
+    reference = user.fhir_user.removeprefix(f"{iss}/")
+    if not _USER_REFERENCE.match(reference):
+        return user  # not a plain Type/id read on this server: shown as the URL it is
+    fetcher = fetcher_for(iss, token.access_token, http)
+    outcome = fetcher.fetch("fhirUser", reference, Deadline(USER_READ_BUDGET_S))
+    name = human_name(outcome.resources[0]) if outcome.ok else None
+    return user.model_copy(update={"name": name})
 
 
 def _check_context(token: TokenContext) -> None:

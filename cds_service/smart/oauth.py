@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cds_service.smart.config import IssuerConfig
 from cds_service.smart.discovery import SmartConfiguration
 from cds_service.smart.errors import AuthorizationFailed, EhrUnreachable, SessionInvalid
+from cds_service.smart.identity import SignedInUser
 
 TOKEN_TIMEOUT_S = 10.0
 
@@ -25,6 +26,7 @@ TOKEN_TIMEOUT_S = 10.0
 class AuthorizationStart:
     url: str
     code_verifier: str
+    nonce: str
 
 
 def _client(issuer: IssuerConfig, redirect_uri: str, scope: str | None = None) -> OAuth2Session:
@@ -50,20 +52,22 @@ def start_authorization(
     launch: str | None,
 ) -> AuthorizationStart:
     """The authorization URL to send the browser to; `aud` is the FHIR base, `launch` the EHR's
-    launch id (EHR launch only)."""
+    launch id (EHR launch only), `nonce` for the id_token (OpenID Connect Core 3.1.2.1)."""
     verifier = generate_token(64)
-    extra = {"aud": iss}
+    nonce = generate_token(32)
+    extra = {"aud": iss, "nonce": nonce}
     if launch:
         extra["launch"] = launch
     with _client(issuer, redirect_uri, scope) as client:
         url, _ = client.create_authorization_url(
             config.authorization_endpoint, state=state, code_verifier=verifier, **extra
         )
-    return AuthorizationStart(url=url, code_verifier=verifier)
+    return AuthorizationStart(url=url, code_verifier=verifier, nonce=nonce)
 
 
 class TokenContext(BaseModel):
-    """What the token response grants: the token and the SMART launch context."""
+    """What the token response grants: the token and the SMART launch context, and the user
+    its verified id_token names (set by the callback)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,6 +80,15 @@ class TokenContext(BaseModel):
     need_patient_banner: bool = True
     app_context: str | None = None
     intent: str | None = None
+    user: SignedInUser | None = None
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """The token response: its context, and the id_token to verify (never stored)."""
+
+    context: TokenContext
+    id_token: str | None
 
 
 def exchange_code(
@@ -87,7 +100,7 @@ def exchange_code(
     state: str,
     code_verifier: str,
     requested_scope: str,
-) -> TokenContext:
+) -> Exchanged:
     """Trade the code for a token; Authlib checks `state` against the callback URL."""
     with _client(issuer, redirect_uri) as client:
         try:
@@ -110,7 +123,11 @@ def exchange_code(
             raise EhrUnreachable("The EHR's token endpoint did not answer usefully.") from None
         except ValueError:
             raise AuthorizationFailed("The EHR's token response is not valid JSON.") from None
-    return _context(dict(token), requested_scope)
+    id_token = token.get("id_token")
+    return Exchanged(
+        _context(dict(token), requested_scope),
+        id_token if isinstance(id_token, str) and id_token else None,
+    )
 
 
 def _context(token: dict, requested_scope: str) -> TokenContext:

@@ -13,7 +13,7 @@ from flask import request
 
 from cds_service.smart.errors import RecordUnusable, SessionExpired, SessionInvalid
 from cds_service.smart.oauth import TokenContext
-from cds_service.smart.record import PatientRecord, fetch_record, fetcher_for
+from cds_service.smart.record import PatientRecord, Unread, fetch_record, fetcher_for
 from cds_service.smart.sessions import Loaded, SmartSession, Stage
 from cds_service.smart.state import smart_state
 from cds_service.smart.web import browser_secret, served_over_https
@@ -25,6 +25,8 @@ from scoring.assessment import Assessment
 from scoring.inputs import ClinicalInputs
 
 PAGE_SERVICE = "pannet-cds-patient-view"
+# The words the page, its warnings and the card use for data a failed query did not deliver.
+UNREAD_PHRASE = "Could not be read from the EHR"
 _SCOPE = re.compile(r"^(?:patient|user)/(\*|[A-Za-z]+)\.([a-z*]+)$")
 
 
@@ -73,10 +75,17 @@ def analyse(active: ActiveSession) -> Analysis:
     except FhirInputError as exc:
         raise RecordUnusable(str(exc)) from None
     assessment = assess(inputs, today=today, site=state.site)
-    if record.failed:
-        notes = [f"Not available from the FHIR server: {k} ({r})" for k, r in record.failed.items()]
+    if record.unread:
+        notes = [unread_warning(u) for u in record.unread]
         assessment = assessment.model_copy(update={"warnings": [*assessment.warnings, *notes]})
     return Analysis(record, inputs, assessment, today)
+
+
+def unread_warning(unread: Unread) -> str:
+    return (
+        f"{UNREAD_PHRASE}: {unread.data} ({unread.reason}); what it holds is shown as unknown, "
+        "not as absent"
+    )
 
 
 def may_create(scope: str, resource_type: str) -> bool:
@@ -91,19 +100,24 @@ def may_create(scope: str, resource_type: str) -> bool:
     return False
 
 
-def banner(patient: dict[str, Any]) -> dict[str, str | None]:
-    """Name, sex, birth date and first identifier, as the EHR records them."""
-    names = patient.get("name") or []
-    name = None
+def human_name(resource: dict[str, Any]) -> str | None:
+    """The first usable HumanName of a Patient or Practitioner, as the EHR records it."""
+    names = resource.get("name") or []
     for entry in names if isinstance(names, list) else []:
         if isinstance(entry, dict):
             given = " ".join(g for g in entry.get("given") or [] if isinstance(g, str))
-            name = entry.get("text") or " ".join(p for p in (given, entry.get("family")) if p)
-            if name:
-                break
+            family = entry.get("family") if isinstance(entry.get("family"), str) else None
+            name = entry.get("text") or " ".join(p for p in (given, family) if p)
+            if isinstance(name, str) and name.strip():
+                return name
+    return None
+
+
+def banner(patient: dict[str, Any]) -> dict[str, str | None]:
+    """Name, sex, birth date and first identifier, as the EHR records them."""
     identifiers = [i for i in patient.get("identifier") or [] if isinstance(i, dict)]
     return {
-        "name": name or "(no name recorded)",
+        "name": human_name(patient) or "(no name recorded)",
         "gender": patient.get("gender"),
         "birth_date": patient.get("birthDate"),
         "identifier": identifiers[0].get("value") if identifiers else None,

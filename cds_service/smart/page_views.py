@@ -23,6 +23,7 @@ from cds_service.smart.record import fetcher_for, read_resource
 from cds_service.smart.sessions import PendingOrder
 from cds_service.smart.state import smart_state
 from cds_service.smart.timeline import build_timeline
+from cds_service.smart.unread_inputs import unread_inputs
 from cds_service.smart.web import check_csrf
 from cds_service.smart.whatif import apply_what_if, editable_fields, parse_form
 from cds_service.state import service_state
@@ -37,6 +38,9 @@ def _common(lid: str, active: ActiveSession, analysis: Analysis) -> dict[str, An
         "lid": lid,
         "csrf": active.session.csrf,
         "banner": banner(analysis.record.patient) if token.need_patient_banner else None,
+        # Named on every page even when the EHR shows its own banner (need_patient_banner false)
+        "patient_name": banner(analysis.record.patient)["name"],
+        "user": token.user,
         "from_card": token.app_context is not None,
         "assessment": analysis.assessment,
         "today": analysis.today.isoformat(),
@@ -70,6 +74,10 @@ def _render_patient(
             analysis.assessment.surveillance, analysis.inputs.imaging, analysis.today
         ),
         missing=list(dict.fromkeys(m for s in analysis.assessment.scores for m in s.missing)),
+        unread=analysis.record.unread,
+        unread_inputs=unread_inputs(
+            analysis.assessment.inputs, {u.resource_type for u in analysis.record.unread}
+        ),
         whatif_fields=editable_fields(analysis.inputs),
         form_error=form_error,
         form_values=form_values or {},

@@ -1,13 +1,19 @@
 """The patient's record, read from the EHR's FHIR server with the user's token: the same queries
 the CDS services prefetch (so the app and the card see the same data), through the same fetcher.
 A Patient that cannot be read ends the page with a reason; other queries that fail are named on
-the page, as a card names them."""
+the page as data that could not be read from the EHR, never as data the record lacks.
+
+Every search parameter value goes out percent-encoded (`code=http://loinc.org|x` as
+`code=http%3A%2F%2Floinc.org%7Cx`, as fhirclient.js sends it): a proxy in front of the EHR (the
+public SMART launcher's) collapses `//` inside a query otherwise, and the search then quietly
+matches nothing."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote
 
 import requests
 from pydantic import SecretStr
@@ -23,14 +29,57 @@ SMART_FHIR_BUDGET_S = 10.0
 _TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
+# Unreserved characters stay as they are; "," joins OR'ed values in FHIR search and stays too.
+_VALUE_SAFE = ","
+_NAME_SAFE = ":_-."
+
+# What each query reads, in the words the page uses (resource types of ServiceDefinition queries).
+DATA_WORDS = {
+    "Condition": "diagnoses (Condition)",
+    "Observation": "pathology and laboratory results (Observation)",
+    "Procedure": "procedures (Procedure)",
+    "ServiceRequest": "orders (ServiceRequest)",
+    "ImagingStudy": "imaging studies (ImagingStudy)",
+    "DiagnosticReport": "reports (DiagnosticReport)",
+    "MedicationRequest": "medication orders (MedicationRequest)",
+    "MedicationStatement": "medications (MedicationStatement)",
+    "Specimen": "specimens (Specimen)",
+}
+
 Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Unread:
+    """One query whose data could not be read from the EHR, and why (a fixed phrase)."""
+
+    key: str
+    resource_type: str
+    data: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class PatientRecord:
     patient: Resource
     resources: list[Resource]
-    failed: dict[str, str] = field(default_factory=dict)
+    unread: list[Unread] = field(default_factory=list)
+
+
+def encoded_search(query: str) -> str:
+    """`Type?name=value&...` with every name and value percent-encoded; values are decoded
+    first, so an already encoded query comes out the same."""
+    resource_type, mark, params = query.partition("?")
+    if not mark:
+        return query
+    encoded = []
+    for param in params.split("&"):
+        if not param:
+            continue
+        name, has_value, value = param.partition("=")
+        name = quote(unquote(name), safe=_NAME_SAFE)
+        encoded.append(f"{name}={quote(unquote(value), safe=_VALUE_SAFE)}" if has_value else name)
+    return f"{resource_type}?{'&'.join(encoded)}"
 
 
 def fetcher_for(iss: str, token: str, http: requests.Session) -> FhirFetcher:
@@ -49,7 +98,7 @@ def fetch_record(
     fetcher: FhirFetcher, service: ServiceDefinition, patient_id: str
 ) -> PatientRecord:
     queries = render_prefetch(service, {"context.patientId": patient_id})
-    outcomes = fetcher.fetch_many(queries)
+    outcomes = fetcher.fetch_many({key: encoded_search(q) for key, q in queries.items()})
     patient_outcome = outcomes.pop(PATIENT_KEY)
     if not patient_outcome.ok:
         _raise_for(patient_outcome.error or "failed", "the patient's record")
@@ -58,22 +107,27 @@ def fetch_record(
         raise FhirUnavailable("The FHIR server answered with another patient than requested.")
     resources: list[Resource] = [patient]
     seen = {f"Patient/{patient_id}"}
-    failed: dict[str, str] = {}
+    unread: list[Unread] = []
+
+    def could_not_read(key: str, reason: str) -> None:
+        kind = service.prefetch[key].resource_type
+        unread.append(Unread(key, kind, DATA_WORDS.get(kind, kind), reason))
+
     for key, outcome in outcomes.items():
         if not outcome.ok:
             if outcome.error == "HTTP 401":
                 _raise_for(outcome.error, key)
-            failed[key] = outcome.error or "failed"
+            could_not_read(key, outcome.error or "failed")
             continue
         if any(patient_of(r) not in (None, patient_id) for r in outcome.resources):
-            failed[key] = "the server returned another patient's data; not used"
+            could_not_read(key, "the server returned another patient's data; not used")
             continue
         for resource in outcome.resources:
             ref = f"{resource.get('resourceType')}/{resource.get('id')}"
             if ref not in seen:
                 seen.add(ref)
                 resources.append(resource)
-    return PatientRecord(patient=patient, resources=resources, failed=failed)
+    return PatientRecord(patient=patient, resources=resources, unread=unread)
 
 
 def read_resource(fetcher: FhirFetcher, reference: str, patient_id: str) -> Resource:

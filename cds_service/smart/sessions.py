@@ -65,6 +65,7 @@ class SmartSession(BaseModel):
     csrf: str = Field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     state: str | None = Field(default=None, repr=False)
     code_verifier: str | None = Field(default=None, repr=False)
+    nonce: str | None = Field(default=None, repr=False)
     redirect_uri: str
     token_endpoint: str
     requested_scope: str
