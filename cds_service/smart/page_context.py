@@ -71,7 +71,11 @@ def analyse(active: ActiveSession) -> Analysis:
     record = fetch_record(fetcher, state.services[PAGE_SERVICE], active.patient_id)
     today = date.today()
     try:
-        inputs = inputs_from_resources(record.resources, extra_codes=state.site.extra_code_keys())
+        inputs = inputs_from_resources(
+            record.resources,
+            extra_codes=state.site.extra_code_keys(),
+            fhir_base=fetcher.base_url,
+        )
     except FhirInputError as exc:
         raise RecordUnusable(str(exc)) from None
     assessment = assess(inputs, today=today, site=state.site)
