@@ -195,3 +195,54 @@ OBSERVATION_CODES: tuple[SearchedCode, ...] = (
         "fhir_mappers/clinical_codes.py ASYMPTOMATIC",
     ),
 )
+
+
+V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
+
+# Pathology reports, found by category or by code (a search cannot OR two parameters, so these
+# are two templates). Their results and hasMember trees come with them through `_include`; all
+# other reports (years of metabolic panels) are left out, so the search stays small.
+PATHOLOGY_REPORT_CATEGORIES: tuple[SearchedCode, ...] = (
+    SearchedCode(V2_0074, "SP", "Surgical Pathology", "HL7 v2 table 0074"),
+    SearchedCode(
+        V2_0074, "PAT", "Pathology (gross & histopath, not surgical)", "HL7 v2 table 0074"
+    ),
+    SearchedCode(V2_0074, "CP", "Cytopathology", "HL7 v2 table 0074"),
+    SearchedCode(
+        LOINC,
+        "LP7839-6",
+        "Pathology",
+        "HL7/cancer-reporting input/fsh/instances/diagnosticreport-breast-invasive-carcinoma.fsh",
+    ),
+)
+PATHOLOGY_REPORT_CODES: tuple[SearchedCode, ...] = (
+    SearchedCode(
+        LOINC,
+        "60567-5",
+        "Comprehensive pathology report panel",
+        "HL7/US-Core lab reports; tests/data/cases",
+    ),
+    SearchedCode(
+        LOINC,
+        "60568-3",
+        "Pathology synoptic report",
+        "HL7/cancer-reporting (US Pathology DiagnosticReport); "
+        + _MII
+        + "/DiagnosticReport-mii-exa-onko-befund-1.json",
+    ),
+    SearchedCode(
+        LOINC,
+        "22637-3",
+        "Pathology report final diagnosis Narrative",
+        f"{_MCODE} input/fsh/EX_ExtendedExample.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "11526-1",
+        "Pathology study",
+        "LOINC; Cerner pathology reports pair it with code set 72",
+    ),
+    SearchedCode(
+        LOINC, "11529-5", "Surgical pathology study", "LOINC; EHR pathology reports mapped to LOINC"
+    ),
+)
