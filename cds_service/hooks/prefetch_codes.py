@@ -32,6 +32,9 @@ class SearchedCode:
 _SPEC = "clinical.md §3 table"
 _MCODE = "HL7/fhir-mCODE-ig"
 _MII = "medizininformatik-initiative/kerndatensatzmodul-onkologie fsh-generated/resources"
+_CHCRL = "ahdis/ch-crl input/fsh"
+_CH_OLD = f"{_CHCRL}/content-until-v0.2.1/instances"
+_CH_NEW = f"{_CHCRL}/content-v0.9.0-v1.0.0/dataelements"
 _SYNTHEA = "synthetichealth/synthea src/main/resources/modules/breast_cancer/tnm_diagnosis.json"
 
 OBSERVATION_CODES: tuple[SearchedCode, ...] = (
@@ -163,6 +166,54 @@ OBSERVATION_CODES: tuple[SearchedCode, ...] = (
         "1287652008",
         "history of metastatic malignant neoplasm",
         f"{_MCODE} input/fsh/EX_Basic.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "86255-7",
+        "primary diagnosis ICD code (registry)",
+        f"{_CH_OLD}/ICD-10.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "59848-2",
+        "morphology ICD-O-3",
+        f"{_CH_OLD}/ICD-O-3-Morphology-20181215.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "98248-8",
+        "metastasis at diagnosis indicator",
+        f"{_CH_NEW}/CHCRLObservationMetastasesAtDiagnosisIndicator.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "33733-7",
+        "sites of distant metastasis",
+        f"{_CH_NEW}/CHCRLObservationTopographyMetastasesAtDiagnosis.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "97509-4",
+        "cancer disease progression / status (recurrence)",
+        f"{_CH_NEW}/course-of-disease/CHCRLObservationTypeRecurrenceTransformation.fsh",
+    ),
+    SearchedCode(
+        SNOMED,
+        "277060007",
+        "lymphatic tumour invasion status",
+        f"{_CH_OLD}/LymphaticInvasion-20181215.fsh",
+    ),
+    SearchedCode(
+        SNOMED,
+        "277061006",
+        "venous tumour invasion status",
+        f"{_CH_OLD}/VenousInvasion-20181215.fsh",
+    ),
+    SearchedCode(
+        "http://fhir.ch/ig/ch-crl/CodeSystem/nkrs-variables",
+        "4.40",
+        "pathological tumour size (Swiss registry)",
+        f"{_CH_NEW}/CHCRLObservationPathologicalTumourSize.fsh",
     ),
     SearchedCode(
         SNOMED,
