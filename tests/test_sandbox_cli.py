@@ -130,7 +130,7 @@ def service_url(tmp_path_factory, client_identity) -> Iterator[str]:
         try:
             if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to answer
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
