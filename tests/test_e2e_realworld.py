@@ -49,15 +49,21 @@ def own_report(case: str) -> dict[str, Any] | None:
     )
 
 
-CALLS = [(case, "patient-view") for case in CASES] + [
-    (case, "pathology") for case in CASES if own_report(case) is not None
+# Records no prefetch template can reach, by design: a pathology report with neither a category
+# nor a code cannot be told from any other report by a FHIR search (README: what is not read).
+NOT_REACHED_BY_TEMPLATES = {
+    "rw25": "report, diagnosis and values carry only text: no search finds the report",
+}
+E2E_CASES = [case for case in CASES if case not in NOT_REACHED_BY_TEMPLATES]
+CALLS = [(case, "patient-view") for case in E2E_CASES] + [
+    (case, "pathology") for case in E2E_CASES if own_report(case) is not None
 ]
 
 
 @pytest.fixture(scope="module")
 def corpus_server(fhir_server) -> str:
     """Every corpus patient stored in the FHIR server (ids all start with `rw`)."""
-    for case in CASES:
+    for case in E2E_CASES:
         load_bundle(fhir_server.base_url, load_bundle_of(case))
     return fhir_server.base_url
 

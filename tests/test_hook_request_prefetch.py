@@ -70,6 +70,7 @@ def test_discovery_document_lists_every_service_with_its_templates():
         "imagingStudies",
         "diagnosticReports",
         "reportResults",
+        "reportResultsByCode",
         "medicationRequests",
         "medicationStatements",
         "specimens",

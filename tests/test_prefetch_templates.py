@@ -1,13 +1,19 @@
 """The prefetch templates ask for what the mappers read (issue 9, "prefetch that finds it"): every
-coded Observation the mappers know, by code whatever its category, and every report with its
-results and their hasMember trees, so text-only and EHR-local results arrive too."""
+coded Observation the mappers know, by code whatever its category, and the pathology reports with
+their results and hasMember trees, so text-only and EHR-local results arrive too."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+import pytest
+
 from cds_service.hooks import prefetch_codes
-from cds_service.hooks.services import REPORT_RESULTS_KEY, service_definitions
+from cds_service.hooks.services import (
+    REPORT_RESULTS_BY_CODE_KEY,
+    REPORT_RESULTS_KEY,
+    service_definitions,
+)
 from fhir_mappers import codes
 
 SERVICES = service_definitions()
@@ -60,11 +66,30 @@ def test_each_searched_code_is_listed_once_with_its_source():
     assert all(c.source and c.meaning for c in prefetch_codes.OBSERVATION_CODES)
 
 
-def test_report_results_template_includes_results_and_their_member_trees():
-    template = PATIENT_VIEW.prefetch[REPORT_RESULTS_KEY].template
+@pytest.mark.parametrize(
+    ("key", "parameter", "codes"),
+    [
+        (REPORT_RESULTS_KEY, "category", prefetch_codes.PATHOLOGY_REPORT_CATEGORIES),
+        (REPORT_RESULTS_BY_CODE_KEY, "code", prefetch_codes.PATHOLOGY_REPORT_CODES),
+    ],
+)
+def test_pathology_report_templates_include_results_and_their_member_trees(key, parameter, codes):
+    template = PATIENT_VIEW.prefetch[key].template
     assert template.startswith("DiagnosticReport?patient={{context.patientId}}&")
-    assert ("_include", "DiagnosticReport:result") in params(template)
-    assert ("_include:iterate", "Observation:has-member") in params(template)
+    query = params(template)
+    assert ("_include", "DiagnosticReport:result") in query
+    assert ("_include:iterate", "Observation:has-member") in query
+    (value,) = [v for k, v in query if k == parameter]
+    assert value.split(",") == [c.token for c in codes]
+
+
+def test_pathology_reports_are_found_by_the_encodings_of_the_igs():
+    categories = {c.token for c in prefetch_codes.PATHOLOGY_REPORT_CATEGORIES}
+    report_codes = {c.token for c in prefetch_codes.PATHOLOGY_REPORT_CODES}
+    assert "http://loinc.org|LP7839-6" in categories  # US Pathology (CAP eCC) reports
+    assert "http://terminology.hl7.org/CodeSystem/v2-0074|SP" in categories
+    for code in ("60568-3", "22637-3", "60567-5"):  # MII / CAP synoptic, mCODE, US Core
+        assert f"http://loinc.org|{code}" in report_codes
 
 
 def test_no_template_limits_the_result_count():

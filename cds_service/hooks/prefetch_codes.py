@@ -32,6 +32,9 @@ class SearchedCode:
 _SPEC = "clinical.md §3 table"
 _MCODE = "HL7/fhir-mCODE-ig"
 _MII = "medizininformatik-initiative/kerndatensatzmodul-onkologie fsh-generated/resources"
+_CHCRL = "ahdis/ch-crl input/fsh"
+_CH_OLD = f"{_CHCRL}/content-until-v0.2.1/instances"
+_CH_NEW = f"{_CHCRL}/content-v0.9.0-v1.0.0/dataelements"
 _SYNTHEA = "synthetichealth/synthea src/main/resources/modules/breast_cancer/tnm_diagnosis.json"
 
 OBSERVATION_CODES: tuple[SearchedCode, ...] = (
@@ -165,6 +168,54 @@ OBSERVATION_CODES: tuple[SearchedCode, ...] = (
         f"{_MCODE} input/fsh/EX_Basic.fsh",
     ),
     SearchedCode(
+        LOINC,
+        "86255-7",
+        "primary diagnosis ICD code (registry)",
+        f"{_CH_OLD}/ICD-10.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "59848-2",
+        "morphology ICD-O-3",
+        f"{_CH_OLD}/ICD-O-3-Morphology-20181215.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "98248-8",
+        "metastasis at diagnosis indicator",
+        f"{_CH_NEW}/CHCRLObservationMetastasesAtDiagnosisIndicator.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "33733-7",
+        "sites of distant metastasis",
+        f"{_CH_NEW}/CHCRLObservationTopographyMetastasesAtDiagnosis.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "97509-4",
+        "cancer disease progression / status (recurrence)",
+        f"{_CH_NEW}/course-of-disease/CHCRLObservationTypeRecurrenceTransformation.fsh",
+    ),
+    SearchedCode(
+        SNOMED,
+        "277060007",
+        "lymphatic tumour invasion status",
+        f"{_CH_OLD}/LymphaticInvasion-20181215.fsh",
+    ),
+    SearchedCode(
+        SNOMED,
+        "277061006",
+        "venous tumour invasion status",
+        f"{_CH_OLD}/VenousInvasion-20181215.fsh",
+    ),
+    SearchedCode(
+        "http://fhir.ch/ig/ch-crl/CodeSystem/nkrs-variables",
+        "4.40",
+        "pathological tumour size (Swiss registry)",
+        f"{_CH_NEW}/CHCRLObservationPathologicalTumourSize.fsh",
+    ),
+    SearchedCode(
         SNOMED,
         "18165001",
         "jaundice (symptom Observation)",
@@ -193,5 +244,56 @@ OBSERVATION_CODES: tuple[SearchedCode, ...] = (
         "84387000",
         "asymptomatic (Observation)",
         "fhir_mappers/clinical_codes.py ASYMPTOMATIC",
+    ),
+)
+
+
+V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
+
+# Pathology reports, found by category or by code (a search cannot OR two parameters, so these
+# are two templates). Their results and hasMember trees come with them through `_include`; all
+# other reports (years of metabolic panels) are left out, so the search stays small.
+PATHOLOGY_REPORT_CATEGORIES: tuple[SearchedCode, ...] = (
+    SearchedCode(V2_0074, "SP", "Surgical Pathology", "HL7 v2 table 0074"),
+    SearchedCode(
+        V2_0074, "PAT", "Pathology (gross & histopath, not surgical)", "HL7 v2 table 0074"
+    ),
+    SearchedCode(V2_0074, "CP", "Cytopathology", "HL7 v2 table 0074"),
+    SearchedCode(
+        LOINC,
+        "LP7839-6",
+        "Pathology",
+        "HL7/cancer-reporting input/fsh/instances/diagnosticreport-breast-invasive-carcinoma.fsh",
+    ),
+)
+PATHOLOGY_REPORT_CODES: tuple[SearchedCode, ...] = (
+    SearchedCode(
+        LOINC,
+        "60567-5",
+        "Comprehensive pathology report panel",
+        "HL7/US-Core lab reports; tests/data/cases",
+    ),
+    SearchedCode(
+        LOINC,
+        "60568-3",
+        "Pathology synoptic report",
+        "HL7/cancer-reporting (US Pathology DiagnosticReport); "
+        + _MII
+        + "/DiagnosticReport-mii-exa-onko-befund-1.json",
+    ),
+    SearchedCode(
+        LOINC,
+        "22637-3",
+        "Pathology report final diagnosis Narrative",
+        f"{_MCODE} input/fsh/EX_ExtendedExample.fsh",
+    ),
+    SearchedCode(
+        LOINC,
+        "11526-1",
+        "Pathology study",
+        "LOINC; Cerner pathology reports pair it with code set 72",
+    ),
+    SearchedCode(
+        LOINC, "11529-5", "Surgical pathology study", "LOINC; EHR pathology reports mapped to LOINC"
     ),
 )

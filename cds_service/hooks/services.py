@@ -12,11 +12,17 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from cds_service.hooks.prefetch_codes import OBSERVATION_CODES, SearchedCode
+from cds_service.hooks.prefetch_codes import (
+    OBSERVATION_CODES,
+    PATHOLOGY_REPORT_CATEGORIES,
+    PATHOLOGY_REPORT_CODES,
+    SearchedCode,
+)
 
 DEFAULT_PATHOLOGY_HOOK = "org.pannet-cds.pathology-report-sign"
 PATIENT_KEY = "patient"
 REPORT_RESULTS_KEY = "reportResults"
+REPORT_RESULTS_BY_CODE_KEY = "reportResultsByCode"
 
 
 class ContextKind(StrEnum):
@@ -58,6 +64,15 @@ def observation_search(codes: Iterable[SearchedCode]) -> str:
     return f"Observation?patient={{{{context.patientId}}}}&code={tokens}"
 
 
+def pathology_report_search(parameter: str, codes: Iterable[SearchedCode]) -> str:
+    """Pathology DiagnosticReports by `parameter`, with their results and the results' members."""
+    tokens = ",".join(dict.fromkeys(code.token for code in codes))
+    return (
+        f"DiagnosticReport?patient={{{{context.patientId}}}}&{parameter}={tokens}"
+        "&_include=DiagnosticReport:result&_include:iterate=Observation:has-member"
+    )
+
+
 _PATIENT = "{{context.patientId}}"
 
 # Each key is one search, so a server that cannot run one of them (e.g. no `_include`) costs only
@@ -68,12 +83,13 @@ PREFETCH_TEMPLATES: tuple[PrefetchTemplate, ...] = (
     PrefetchTemplate("conditions", f"Condition?patient={_PATIENT}"),
     # Coded facts by code, whatever their category (see prefetch_codes).
     PrefetchTemplate("observations", observation_search(OBSERVATION_CODES)),
-    # Every report with its results and their hasMember trees (CAP eCC sections -> questions ->
-    # sub-questions, MII groupers): pathology that carries only text or an EHR-local code.
+    # Pathology reports with their results and hasMember trees (CAP eCC sections -> questions
+    # -> sub-questions, MII groupers): results that carry only text or an EHR-local code.
     PrefetchTemplate(
-        REPORT_RESULTS_KEY,
-        f"DiagnosticReport?patient={_PATIENT}&_include=DiagnosticReport:result"
-        "&_include:iterate=Observation:has-member",
+        REPORT_RESULTS_KEY, pathology_report_search("category", PATHOLOGY_REPORT_CATEGORIES)
+    ),
+    PrefetchTemplate(
+        REPORT_RESULTS_BY_CODE_KEY, pathology_report_search("code", PATHOLOGY_REPORT_CODES)
     ),
     PrefetchTemplate("procedures", f"Procedure?patient={_PATIENT}"),
     PrefetchTemplate("serviceRequests", f"ServiceRequest?patient={_PATIENT}"),

@@ -8,7 +8,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from cds_service.hooks.services import REPORT_RESULTS_KEY
+from cds_service.hooks.prefetch_codes import PATHOLOGY_REPORT_CATEGORIES, PATHOLOGY_REPORT_CODES
+from cds_service.hooks.services import REPORT_RESULTS_BY_CODE_KEY, REPORT_RESULTS_KEY
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "cases"
 
@@ -48,11 +49,30 @@ def searchset(resources: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def report_results(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What `DiagnosticReport?patient=..&_include=DiagnosticReport:result&_include:iterate=
-    Observation:has-member` returns: every report, its results and their hasMember trees."""
+def _tokens(concepts: Any) -> set[str]:
+    if isinstance(concepts, dict):
+        concepts = [concepts]
+    return {
+        f"{c.get('system')}|{c.get('code')}"
+        for concept in concepts or []
+        for c in concept.get("coding") or []
+    }
+
+
+def report_results(resources: list[dict[str, Any]], element: str) -> list[dict[str, Any]]:
+    """What a pathology-report template (`reportResults` by category, `reportResultsByCode` by
+    code; `_include=DiagnosticReport:result&_include:iterate=Observation:has-member`) returns:
+    the matching reports, their results and the results' hasMember trees."""
+    wanted = {
+        c.token
+        for c in (PATHOLOGY_REPORT_CATEGORIES if element == "category" else PATHOLOGY_REPORT_CODES)
+    }
     by_ref = {f"{r['resourceType']}/{r.get('id')}": r for r in resources}
-    found = [r for r in resources if r["resourceType"] == "DiagnosticReport"]
+    found = [
+        r
+        for r in resources
+        if r["resourceType"] == "DiagnosticReport" and _tokens(r.get(element)) & wanted
+    ]
     seen = {f"DiagnosticReport/{r.get('id')}" for r in found}
     frontier = [(r, "result") for r in found]
     while frontier:
@@ -77,7 +97,8 @@ def prefetch_for(resources: list[dict[str, Any]]) -> dict[str, Any]:
             prefetch["patient"] = resource
         elif kind in PREFETCH_KEYS:
             prefetch[PREFETCH_KEYS[kind]]["entry"].append({"resource": resource})
-    prefetch[REPORT_RESULTS_KEY] = searchset(report_results(resources))
+    prefetch[REPORT_RESULTS_KEY] = searchset(report_results(resources, "category"))
+    prefetch[REPORT_RESULTS_BY_CODE_KEY] = searchset(report_results(resources, "code"))
     for value in prefetch.values():
         if value.get("type") == "searchset":
             value["total"] = len(value["entry"])
