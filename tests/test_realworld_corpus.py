@@ -32,32 +32,9 @@ _DX_RECURRENCE = "dx: recurrence after resection -> out of scope `recurrence-on-
 # case -> the mapper change it waits for (owner: dx = diagnoses/resections/metastasis/recurrence,
 # path = pathology Observations).
 PENDING: dict[str, str] = {
-    "rw02": f"dx: SNOMED 94222008 secondary-cancer Condition pre-surgery; {_DX_METASTASIS_INPUT}",
-    "rw03": f"dx: mCODE cM category (SNOMED 399387003) with AJCC cM1 value; {_DX_METASTASIS_INPUT}",
     "rw05": "path: CAP eCC question/answer Observations read by question text, unitless "
     "'(mm)' quantity, hasMember children",
-    "rw06": f"{_DX_GM}; path: MII grading code, UICC L/V/Pn categories",
-    "rw07": f"{_DX_GM}; dx: UICC M1 / MII Fernmetastasen; {_DX_METASTASIS_INPUT}",
-    "rw08": f"{_DX_GM}; path: MII grading code; {_DX_RECURRENCE} (MII Verlauf 'R')",
-    "rw09": f"{_DX_GM}; path: MII grading code",
-    "rw10": "path: Synthea N category (LOINC 21906-3 with SNOMED 'N1 category (finding)')",
-    "rw11": _DX_METASTASIS_INPUT,
-    "rw12": "path: EHR-local codes by text; '2.6 x 2.1 x 1.9 cm', '3-5 %' range, '0/14' ratio",
-    "rw14": "path: unitless quantity with the unit in the code's name ('Tumor size (mm)')",
-    "rw15": "path: an Observation with two value[x] refuses the whole record; skip it with a "
-    "warning",
     "rw16": f"{_DX_GM}; path: MII grading code; skip the invalid Observation with a warning",
-    "rw17": "path: skip an Observation with an invalid date with a warning; Ki-67 valueRange "
-    "(upper bound)",
-    "rw18": f"{_DX_RECURRENCE} (SNOMED liver metastasis recorded after surgery)",
-    "rw19": f"{_DX_RECURRENCE} (ICD-10-CM C7B.02 after surgery)",
-    "rw20": f"{_DX_RECURRENCE} (Condition text only)",
-    "rw21": _DX_METASTASIS_INPUT,
-    "rw22": f"{_DX_GM}; dx: ICD-10-GM C78.7; {_DX_METASTASIS_INPUT}",
-    "rw23": _DX_METASTASIS_INPUT,
-    "rw24": f"dx: mCODE history-of-metastatic-cancer Observation; {_DX_METASTASIS_INPUT}",
-    "rw25": "path: text-only values 'approximately 10%', 'pN0 (0/12)'",
-    "rw27": "dx: ICD-10-PCS 0DB90ZZ (excision of duodenum) as a resection",
     "rw29": f"{_DX_CH}; path: CH CRL nkrs L/V/Pn values",
     "rw30": f"{_DX_CH}; dx: 98248-8 metastasis-at-diagnosis true / 33733-7 'HEP'; "
     f"{_DX_METASTASIS_INPUT}",
