@@ -117,6 +117,17 @@ _HOSTILE = textwrap.dedent(
     """
     import sys, json
     from fhir_mappers.report_text.findings import read_text
+    from fhir_mappers.report_text.html_text import html_to_text
+    html_cases = {
+        "open tags": "<a " * 33_400,
+        "open comments": "<!--" * 25_000,
+        "comments with >": "<!--a>" * 16_700,
+        "processing instructions": "<?" * 50_000,
+        "end tags": "</" * 50_000,
+        "unclosed attribute": '<a b="' + "x" * 99_990,
+    }
+    for name, html in html_cases.items():
+        read_text(html_to_text(html[:100_000]))
     cases = {
         "letters": "a" * 100_000,
         "spaces": "1" + " " * 100_000 + "!",
@@ -145,6 +156,19 @@ def test_hostile_100k_strings_are_read_in_bounded_time():
     )
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(counts) >= {"letters", "cues", "numbers"}
+
+
+def test_html_text_keeps_rows_and_drops_scripts_and_comments():
+    from fhir_mappers.report_text.html_text import html_to_text
+
+    html = (
+        "<table><tr><td>Ki-67</td><td>8 %</td></tr></table><!-- Ki-67: 90 % -->"
+        "<script>x = '<b>LVI: present</b>'</script><p>a &lt; b</p>"
+    )
+    text = html_to_text(html)
+    assert "Ki-67: 8 %" in text
+    assert "90" not in text and "LVI" not in text
+    assert "a < b" in text
 
 
 def test_no_spacy_import_for_a_record_without_report_text():

@@ -18,6 +18,7 @@ from typing import Any
 from fhir_mappers.report_text.vocabulary import (
     CUES,
     DROPPED_DEFAULT_CUES,
+    KI67,
     TARGETS,
     TERMINATE,
 )
@@ -52,6 +53,15 @@ def pipeline() -> Any:
     nlp.add_pipe("pannet_one_sentence")
     matcher: TargetMatcher = nlp.add_pipe("medspacy_target_matcher")
     matcher.add([TargetRule(t.phrase, t.label) for t in TARGETS])
+    # One token pattern ("Ki 67", "Ki - 67", "KI-67"): it also keeps the TargetMatcher's token
+    # matcher non-empty, which spaCy would otherwise warn about (W036) on every Doc.
+    matcher.add(
+        [
+            TargetRule(
+                "ki 67", KI67, pattern=[{"LOWER": "ki"}, {"TEXT": "-", "OP": "?"}, {"LOWER": "67"}]
+            )
+        ]
+    )
     context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
     defaults = ConText(spacy.blank("en")).rules
     mine = {c.literal for c in CUES}
