@@ -184,3 +184,20 @@ def test_no_spacy_import_for_a_record_without_report_text():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_only_pathology_reports_are_read():
+    radiology = report("Pancreatic mass measuring 3.5 cm. Multiple liver metastases.", rid="ct")
+    radiology["code"] = {"text": "CT abdomen with contrast"}
+    radiology["category"] = [
+        {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "RAD"}]}
+    ]
+    inputs = inputs_from_resources([PATIENT, radiology])
+    assert inputs.tumor_size_cm.value is None
+    assert inputs.metastatic_at_surgery.value is None
+    pathology = report("Tumor Size: 3.5 cm", rid="sp")
+    pathology["code"] = {"text": "Report"}
+    pathology["category"] = [
+        {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "SP"}]}
+    ]
+    assert inputs_from_resources([PATIENT, pathology]).tumor_size_cm.value == 3.5
