@@ -201,3 +201,41 @@ def test_only_pathology_reports_are_read():
         {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "SP"}]}
     ]
     assert inputs_from_resources([PATIENT, pathology]).tumor_size_cm.value == 3.5
+
+
+def _flate_bomb_pdf(operators: int) -> bytes:
+    """A one-page PDF whose content stream inflates to `operators` text-showing operators."""
+    import io
+    import zlib
+
+    ops = b"BT /F1 12 Tf 10 10 Td (lymphovascular invasion present) Tj ET\n" * operators
+    stream = zlib.compress(ops, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
+def test_a_pdf_decompression_bomb_is_refused_with_a_warning():
+    bomb = _flate_bomb_pdf(1_500_000)  # 270 KB that inflates to 93 MB
+    inputs = inputs_from_resources([PATIENT, report("", "application/pdf", pdf=bomb)])
+    assert inputs.lymphovascular_invasion.value is None
+    assert any("PDF could not be read (LimitReachedError)" in w for w in inputs.warnings)
