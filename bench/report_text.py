@@ -40,6 +40,9 @@ HOSTILE = {
     "100k of '1 x '": ("Tumor size: " + "1 x " * 25_000)[:100_000],
     "100k of negated findings": ("no lymphovascular invasion, " * 3_600)[:100_000],
     "100k synoptic lines": ("Lymphovascular invasion: present\n" * 3_100)[:100_000],
+    "100k dense findings (990-char lines)": ((("no lvi " * 200)[:990] + "\n") * 200)[:100_000],
+    "100k dense clauses": ((("no lvi, " * 200)[:990] + "\n") * 200)[:100_000],
+    "100k dense sentences": ((("LVI present. " * 200)[:990] + "\n") * 200)[:100_000],
 }
 
 

@@ -84,6 +84,24 @@ def test_an_uncertain_finding_is_unknown_never_absent(finding, cue):
     assert fact.value is None
 
 
+_SYNOPTIC_PRESENT = (
+    "FINAL DIAGNOSIS:\nPancreas, distal pancreatectomy: well-differentiated neuroendocrine tumor.\n"
+    "Lymphovascular Invasion: Present\nPerineural Invasion: Present\nMargins: Involved by tumor\n"
+)
+_LINES = {
+    "Lymphovascular Invasion": "lymphovascular_invasion",
+    "Perineural Invasion": "perineural_invasion",
+    "Margins": "margins_involved",
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(line=st.sampled_from(sorted(_LINES)), cue=st.sampled_from(CUES))
+def test_a_cue_inserted_into_a_synoptic_report_never_leaves_the_finding_present(line, cue):
+    text = _SYNOPTIC_PRESENT.replace(f"{line}:", f"{cue} {line}:")
+    assert getattr(_read(text), _LINES[line]).value is not True, text
+
+
 def test_a_scanned_pdf_warns_and_reads_nothing():
     resource = report("", "application/pdf", pdf=scanned_pdf_bytes())
     inputs = inputs_from_resources([PATIENT, resource])
@@ -137,6 +155,11 @@ _HOSTILE = textwrap.dedent(
         "ratios": "lymph nodes " + "1/" * 50_000,
         "tnm": "pT2pN" * 20_000,
         "lines": "Lymphovascular invasion: present\\n" * 3_000,
+        # dense findings and cues inside lines just under the segment bound: ConText's and
+        # medspaCy's entity setting grow with findings x cues per Doc (10 s before the bounds)
+        "dense findings": ((("no lvi " * 200)[:990] + "\\n") * 200),
+        "dense clauses": ((("no lvi, " * 200)[:990] + "\\n") * 200),
+        "dense sentences": ((("LVI present. " * 200)[:990] + "\\n") * 200),
     }
     out = {}
     for name, text in cases.items():

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from fhir_mappers.report_text import values
 from fhir_mappers.report_text import vocabulary as v
 from fhir_mappers.report_text.assertion import Assertion, about_other, assess, uncertain
-from fhir_mappers.report_text.limits import MAX_QUOTE_CHARS
+from fhir_mappers.report_text.limits import MAX_QUOTE_CHARS, MAX_SEGMENTS
 from fhir_mappers.report_text.pipeline import Mention, mentions
-from fhir_mappers.report_text.segments import Segment, clauses, segments
+from fhir_mappers.report_text.segments import Segment, clauses, relevant, segments
 from scoring.inputs import PrimarySite
 
 
@@ -59,10 +59,17 @@ def read_text(text: str) -> tuple[list[TextFinding], int]:
         (i, offset, clause)
         for i, s in enumerate(found_segments)
         for offset, clause in clauses(s.text)
+        if relevant(clause)
     ]
+    if len(pieces) > MAX_SEGMENTS:
+        skipped += len(pieces) - MAX_SEGMENTS
+        pieces = pieces[:MAX_SEGMENTS]
     by_clause = mentions(clause for _, _, clause in pieces)
     per_segment: list[list[Mention]] = [[] for _ in found_segments]
     for (i, offset, _), found in zip(pieces, by_clause, strict=True):
+        if found is None:
+            skipped += 1
+            continue
         per_segment[i].extend(
             Mention(m.label, m.start + offset, m.end + offset, m.cues) for m in found
         )

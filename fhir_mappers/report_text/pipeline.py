@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from fhir_mappers.report_text.limits import MAX_CUES, MAX_MENTIONS
 from fhir_mappers.report_text.vocabulary import (
     CUES,
     DROPPED_DEFAULT_CUES,
@@ -34,8 +35,15 @@ class Mention:
     cues: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Pipeline:
+    nlp: Any  # tokenizer, one-sentence marker, TargetMatcher
+    context: Any  # the ConText component, applied per clause within bounds
+    cue_words: frozenset[str]  # first words of every ConText rule, to count cues cheaply
+
+
 @lru_cache(maxsize=1)
-def pipeline() -> Any:
+def pipeline() -> Pipeline:
     import spacy
     from medspacy.context import ConText, ConTextRule
     from medspacy.target_matcher import TargetMatcher, TargetRule
@@ -62,7 +70,7 @@ def pipeline() -> Any:
             )
         ]
     )
-    context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
+    context = ConText(nlp, rules=None)  # applied by `mentions`, clause by clause, within bounds
     defaults = ConText(spacy.blank("en")).rules
     mine = {c.literal for c in CUES}
     kept = [r for r in defaults if r.literal not in DROPPED_DEFAULT_CUES | mine]
@@ -73,13 +81,33 @@ def pipeline() -> Any:
         for c in CUES
     ]
     context.add(kept + added)
-    return nlp
+    return Pipeline(nlp, context, frozenset(_first_words(kept + added)))
 
 
-def mentions(segments: Iterable[str]) -> list[list[Mention]]:
-    nlp = pipeline()
-    out: list[list[Mention]] = []
-    for doc in nlp.pipe(segments):
+def _first_words(rules: list[Any]) -> set[str]:
+    words: set[str] = set()
+    for rule in rules:
+        first = rule.pattern[0].get("LOWER") if isinstance(rule.pattern, list) else None
+        if isinstance(first, dict):
+            words.update(w.lower() for w in first.get("IN", ()))
+        elif isinstance(first, str):
+            words.add(first.lower())
+        else:
+            words.add(rule.literal.split()[0].lower() if rule.literal.split() else rule.literal)
+    return words
+
+
+def mentions(segments: Iterable[str]) -> list[list[Mention] | None]:
+    """Mentions per segment; None for a segment with more than MAX_MENTIONS findings or
+    MAX_CUES cue words (ConText's work grows with their product; no real clause has so many)."""
+    built = pipeline()
+    out: list[list[Mention] | None] = []
+    for doc in built.nlp.pipe(segments):
+        cues = sum(1 for token in doc if token.lower_ in built.cue_words)
+        if len(doc.ents) > MAX_MENTIONS or cues > MAX_CUES:
+            out.append(None)
+            continue
+        built.context(doc)
         found = []
         for ent in doc.ents:
             cues = frozenset(m.category for m in ent._.modifiers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fhir_mappers.report_text.limits import MAX_SEGMENT_CHARS, MAX_SEGMENTS
+from fhir_mappers.report_text.limits import MAX_KEYWORDS, MAX_SEGMENT_CHARS, MAX_SEGMENTS
 from fhir_mappers.report_text.vocabulary import READ_SECTIONS, UNREAD_SECTIONS
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s++")
@@ -21,7 +21,7 @@ _HEADER = re.compile(r"[ \t]{0,8}+([A-Za-z][A-Za-z /&-]{0,40}+)[ \t]{0,4}+(?::|$
 _SECTIONS = {name: True for name, _ in UNREAD_SECTIONS} | {name: False for name, _ in READ_SECTIONS}
 # Cheap pre-filter: only segments naming something the reader understands go to spaCy.
 _RELEVANT = re.compile(
-    r"lymph|vascul|venous|\binvasion\b|angio|perineural|\bpn[01x]\b|\b[lv][0-2x]\b|"
+    r"lymph|vascul|venous|\binvasion\b|\blvi\b|angio|perineural|\bpn[01x]\b|\b[lv][0-2x]\b|"
     r"ki[- ]?67|mib|mitos|mitotic|size|dimension|diameter|measur|grade|\bg[123]\b|node|"
     r"metasta|recurr|neuroendocrine|\bsite\b|pancrea|\bnet\b|pannet|pnet|carcinoid|islet|"
     r"carcinoma|minen|insulinoma|gastrinoma|glucagonoma|somatostatinoma|vipoma|function|"
@@ -55,9 +55,10 @@ def segments(text: str) -> tuple[list[Segment], int]:
             if len(stripped) > MAX_SEGMENT_CHARS:
                 skipped += 1
                 continue
-            if len(out) >= MAX_SEGMENTS:
-                skipped += 1
-            elif _RELEVANT.search(stripped.lower()):
+            keywords = len(_RELEVANT.findall(stripped.lower()))
+            if len(out) >= MAX_SEGMENTS or keywords > MAX_KEYWORDS:
+                skipped += 1  # past the bound, or a run of findings no sentence holds
+            elif keywords:
                 out.append(Segment(stripped, section, unread))
     return out, skipped
 
@@ -68,6 +69,10 @@ def _header(line: str) -> str | None:
         return None
     name = " ".join(match.group(1).lower().split())
     return name if name in _SECTIONS else None
+
+
+def relevant(text: str) -> bool:
+    return _RELEVANT.search(text.lower()) is not None
 
 
 def clauses(segment: str) -> list[tuple[int, str]]:
