@@ -19,6 +19,8 @@ from fhir_mappers.report_text.pipeline import Mention, mentions
 from fhir_mappers.report_text.segments import Segment, clauses, relevant, segments
 from scoring.inputs import PrimarySite
 
+UNCERTAIN = "stated as uncertain"
+
 
 @dataclass(frozen=True)
 class TextFinding:
@@ -91,7 +93,7 @@ def _segment_findings(segment: Segment, found: list[Mention]) -> list[TextFindin
         if mention.label in (v.SIZE, v.KI67, v.MITOSES, v.GRADE):
             if uncertain(mention.cues):
                 key = _VALUE_INPUT[mention.label]
-                out.append(TextFinding(key, None, quote, "stated as uncertain"))
+                out.append(TextFinding(key, None, quote, UNCERTAIN))
                 continue
             out.extend(_value(mention, low, after, quote))
         elif mention.label == v.NODES:
@@ -169,7 +171,9 @@ def _presence(mention: Mention, segment: Segment, low: str, quote: str) -> list[
     label = mention.label
     if label in _PRESENCE_INPUT:
         value = {Assertion.PRESENT: True, Assertion.ABSENT: False}.get(state)
-        note = None if value is not None else "stated without a clear present / absent"
+        note = None
+        if value is None:
+            note = UNCERTAIN if uncertain(mention.cues) else "stated without a clear answer"
         return [TextFinding(_PRESENCE_INPUT[label], value, quote, note)]
     if label == v.METASTASIS:
         return _metastasis(mention, state, low, quote)
@@ -196,7 +200,7 @@ def _metastasis(mention: Mention, state: Assertion, low: str, quote: str) -> lis
     if state is Assertion.ABSENT:
         return [TextFinding("distant_metastasis", False, quote)]
     if state is Assertion.UNKNOWN and mention.cues:
-        return [TextFinding("distant_metastasis", None, quote, "stated as uncertain")]
+        return [TextFinding("distant_metastasis", None, quote, UNCERTAIN)]
     said = low[mention.start : mention.end]
     if said.startswith("distant") and state is not Assertion.PRESENT:
         return []  # "Distant metastasis:" with no stated answer
