@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date
 
 from fhir_mappers.concepts import concept, field, items, label, text_of
 from fhir_mappers.errors import FhirInputError
@@ -203,7 +202,3 @@ def _capped(entry: Entry, piece: Piece, warnings: list[str]) -> Piece:
         f"{MAX_REPORT_CHARS:,} were read"
     )
     return Piece(piece.where, piece.text[:MAX_REPORT_CHARS])
-
-
-def report_date(report: ReportText) -> date | None:
-    return report.when.first if report.when else None
