@@ -217,9 +217,16 @@ def _site(low: str, quote: str) -> list[TextFinding]:
     return []
 
 
+# "pM1: Distant metastasis" at a line's start defines a category (a template's legend); an
+# answer puts the category after its item ("Distant Metastasis (pM): pM1").
+_LEGEND = re.compile(r"^\s{0,4}+[yr]{0,2}+[pc]?(?:T|N|M|L|V|Pn)[0-4X][a-d]?\s{0,2}+:")
+
+
 def _categories(text: str) -> list[TextFinding]:
     """pN / pM and UICC L, V, Pn categories written in a segment (case-sensitive)."""
     out: list[TextFinding] = []
+    if _LEGEND.match(text):
+        return out
     quote = text[:MAX_QUOTE_CHARS]
     pn, _ = values.pn_category(text)
     if pn is not None:

@@ -29,6 +29,15 @@ _RELEVANT = re.compile(
 )
 
 
+# An unticked checklist option ("___ Present", "[ ] Not identified", "( ) pM1"): a choice
+# offered by a blank CAP template, never an answer.
+_UNTICKED = re.compile(r"^(?:_{2,}+|\[\s?\]|\(\s?\))")
+# A ticked option ("_X_ Present", "[x] Present") answers the item line above it; it is read
+# as "<item> … <option>" (both exact phrases of the report).
+_TICKED = re.compile(r"^(?:_{0,3}+[xX]_{1,3}+|\[[xX]\]|\([xX]\))")
+JOIN = " … "
+
+
 @dataclass(frozen=True)
 class Segment:
     text: str
@@ -42,7 +51,12 @@ def segments(text: str) -> tuple[list[Segment], int]:
     skipped = 0
     section: str | None = None
     unread = False
+    item = ""
     for line in text.splitlines():
+        if _TICKED.match(line.strip()) and item:
+            line = f"{item}{JOIN}{line.strip()}"
+        elif line.strip() and not _UNTICKED.match(line.strip()):
+            item = line.strip()[:MAX_SEGMENT_CHARS]
         header = _header(line)
         if header is not None:
             section, unread = header, _SECTIONS[header]
@@ -50,7 +64,7 @@ def segments(text: str) -> tuple[list[Segment], int]:
             unread = False  # an unread section ends at a blank line or the next read header
         for sentence in _SENTENCE_END.split(line):
             stripped = sentence.strip()
-            if not stripped:
+            if not stripped or _UNTICKED.match(stripped):
                 continue
             if len(stripped) > MAX_SEGMENT_CHARS:
                 skipped += 1
