@@ -49,7 +49,7 @@ PATHOLOGY_CODES: frozenset[tuple[str, str]] = frozenset(
         (_LOINC, "22635-7"),  # Pathology report microscopic observation Narrative
     }
 )
-_PATHOLOGY_TEXT = r"patholog|histolog|histopatholog|synoptic|cytolog|biops|resection|specimen"
+_PATHOLOGY_TEXT = r"patholog|histolog|synoptic|cytolog|specimen"
 REPLACING_STATUSES = ("amended", "corrected")
 RESULT_STATUSES = ("final", "amended", "corrected")
 
