@@ -1,5 +1,5 @@
 """medspaCy on a blank spaCy pipeline: target phrases (`vocabulary.TARGETS`) and ConText
-(negation, uncertainty, history, hypothetical, other specimen) for each mention.
+(`context_rules`: negation, uncertainty, history, hypothetical, other specimen) per mention.
 
 spaCy and medspaCy are imported only when a report has text to read, and the pipeline is built
 once per process (`pipeline()` is cached). No model is downloaded: `spacy.blank("en")` has only
@@ -15,14 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from fhir_mappers.report_text.context_rules import CUES, DROPPED_DEFAULT_CUES, TERMINATE
 from fhir_mappers.report_text.limits import MAX_CUES, MAX_MENTIONS
-from fhir_mappers.report_text.vocabulary import (
-    CUES,
-    DROPPED_DEFAULT_CUES,
-    KI67,
-    TARGETS,
-    TERMINATE,
-)
+from fhir_mappers.report_text.vocabulary import KI67, TARGETS
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fhir_mappers.report_text.context_rules import READ_SECTIONS, UNREAD_SECTIONS
 from fhir_mappers.report_text.limits import MAX_KEYWORDS, MAX_SEGMENT_CHARS, MAX_SEGMENTS
-from fhir_mappers.report_text.vocabulary import READ_SECTIONS, UNREAD_SECTIONS
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s++")
 # A clause ends at a comma, semicolon or a contrastive conjunction: a cue governs its own
