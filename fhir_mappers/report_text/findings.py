@@ -87,6 +87,9 @@ def _segment_findings(segment: Segment, found: list[Mention]) -> list[TextFindin
     readable = [m for m in found if not about_other(m.cues, segment.unread)]
     if not segment.unread:
         out.extend(_categories(text))
+    # "Histologic Grade: G2, Ki-67 3%-20% and/or 2-20 mitoses per 2 mm2" states the grade's
+    # definition: a range or bound beside a grade is the band, not this tumour's value.
+    grade_line = any(m.label == v.GRADE for m in readable)
     for mention in readable:
         quote = _quote(text, mention)
         after = low[mention.end : mention.end + values.WINDOW]
@@ -95,7 +98,10 @@ def _segment_findings(segment: Segment, found: list[Mention]) -> list[TextFindin
                 key = _VALUE_INPUT[mention.label]
                 out.append(TextFinding(key, None, quote, UNCERTAIN))
                 continue
-            out.extend(_value(mention, low, after, quote))
+            read = _value(mention, low, after, quote)
+            if grade_line and mention.label in (v.KI67, v.MITOSES):
+                read = [f for f in read if not _band(f)]
+            out.extend(read)
         elif mention.label == v.NODES:
             out.extend(_nodes(mention, low, after, quote))
         else:
@@ -130,6 +136,16 @@ def _value(mention: Mention, low: str, after: str, quote: str) -> list[TextFindi
     if value is None and note and ("not converted" in note or "exact value" in note):
         return [TextFinding(key, None, quote, note)]
     return [] if value is None else [TextFinding(key, value, quote, note)]
+
+
+# The edges of the WHO 2019 grade bands (Ki-67 3 % / 20 %, mitoses 2 / 20 per 2 mm²).
+_BAND_EDGES = (2.0, 3.0, 20.0)
+
+
+def _band(finding: TextFinding) -> bool:
+    """A range, or a bound at a band edge ("<3 %"): how a grade is defined, not a count."""
+    note = finding.note or ""
+    return note.startswith("range") or (bool(note) and finding.value in _BAND_EDGES)
 
 
 def _nodes(mention: Mention, low: str, after: str, quote: str) -> list[TextFinding]:

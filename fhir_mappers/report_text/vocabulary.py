@@ -60,6 +60,8 @@ TARGETS: tuple[Target, ...] = (
         "lymphovascular invasion",
         "lymphovascular",
         "lympho-vascular invasion",
+        "lymph-vascular invasion",
+        "lymph vascular invasion",
         "angiolymphatic invasion",
         "angiolymphatic",
         "small vessel invasion",
