@@ -202,11 +202,11 @@ def test_no_spacy_import_for_a_record_without_report_text():
         inputs_from_resources([{"resourceType": "Patient", "id": "p"},
             {"resourceType": "DiagnosticReport", "id": "r", "status": "final",
              "code": {"text": "CT abdomen"}, "subject": {"reference": "Patient/p"}}])
-        print("spacy" in sys.modules, "medspacy" in sys.modules)
+        print("spacy" in sys.modules, "medspacy" in sys.modules, "pypdf" in sys.modules)
         """
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "False"]
+    assert done.stdout.split() == ["False", "False", "False"]
 
 
 def test_only_pathology_reports_are_read():

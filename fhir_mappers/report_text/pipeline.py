@@ -79,6 +79,12 @@ def pipeline() -> Pipeline:
     return Pipeline(nlp, context, frozenset(_first_words(kept + added)))
 
 
+def warm_up() -> None:
+    """Build the pipeline now (about 1.5 s of imports and rule compilation), e.g. in a server
+    worker before it accepts calls, so the first call with report text does not pay it."""
+    pipeline()
+
+
 def _first_words(rules: list[Any]) -> set[str]:
     words: set[str] = set()
     for rule in rules:
