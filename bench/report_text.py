@@ -40,6 +40,9 @@ HOSTILE = {
     "100k of '1 x '": ("Tumor size: " + "1 x " * 25_000)[:100_000],
     "100k of negated findings": ("no lymphovascular invasion, " * 3_600)[:100_000],
     "100k synoptic lines": ("Lymphovascular invasion: present\n" * 3_100)[:100_000],
+    "100k dense findings (990-char lines)": ((("no lvi " * 200)[:990] + "\n") * 200)[:100_000],
+    "100k dense clauses": ((("no lvi, " * 200)[:990] + "\n") * 200)[:100_000],
+    "100k dense sentences": ((("LVI present. " * 200)[:990] + "\n") * 200)[:100_000],
 }
 
 
@@ -58,6 +61,37 @@ def _record(text: str, content_type: str = "text/plain", data: bytes | None = No
             ],
         },
     ]
+
+
+def _text_operator_pdf(operators: int) -> bytes:
+    """A one-page PDF whose FlateDecode content stream holds `operators` text operators."""
+    import io
+    import zlib
+
+    ops = b"BT /F1 12 Tf 10 10 Td (lymphovascular invasion present) Tj ET\n" * operators
+    stream = zlib.compress(ops, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
 
 
 def _cpu(call, repeat: int) -> float:
@@ -91,6 +125,15 @@ def main() -> None:
         ),
     ]
     rows += [(name, (lambda t=text: read_text(t)), 2) for name, text in HOSTILE.items()]
+    near_limit = _text_operator_pdf(3_200)  # ~198 KB decoded: just under the stream limit
+    bomb = _text_operator_pdf(1_500_000)  # 270 KB inflating to 93 MB: refused
+    for name, data in (
+        ("PDF, 198 KB content stream", near_limit),
+        ("PDF decompression bomb", bomb),
+    ):
+        rows.append(
+            (name, (lambda d=data: inputs_from_resources(_record("", "application/pdf", d))), 3)
+        )
     print(f"{'case':40} CPU ms per call")
     for name, call, repeat in rows:
         call()

@@ -84,6 +84,24 @@ def test_an_uncertain_finding_is_unknown_never_absent(finding, cue):
     assert fact.value is None
 
 
+_SYNOPTIC_PRESENT = (
+    "FINAL DIAGNOSIS:\nPancreas, distal pancreatectomy: well-differentiated neuroendocrine tumor.\n"
+    "Lymphovascular Invasion: Present\nPerineural Invasion: Present\nMargins: Involved by tumor\n"
+)
+_LINES = {
+    "Lymphovascular Invasion": "lymphovascular_invasion",
+    "Perineural Invasion": "perineural_invasion",
+    "Margins": "margins_involved",
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(line=st.sampled_from(sorted(_LINES)), cue=st.sampled_from(CUES))
+def test_a_cue_inserted_into_a_synoptic_report_never_leaves_the_finding_present(line, cue):
+    text = _SYNOPTIC_PRESENT.replace(f"{line}:", f"{cue} {line}:")
+    assert getattr(_read(text), _LINES[line]).value is not True, text
+
+
 def test_a_scanned_pdf_warns_and_reads_nothing():
     resource = report("", "application/pdf", pdf=scanned_pdf_bytes())
     inputs = inputs_from_resources([PATIENT, resource])
@@ -117,6 +135,17 @@ _HOSTILE = textwrap.dedent(
     """
     import sys, json
     from fhir_mappers.report_text.findings import read_text
+    from fhir_mappers.report_text.html_text import html_to_text
+    html_cases = {
+        "open tags": "<a " * 33_400,
+        "open comments": "<!--" * 25_000,
+        "comments with >": "<!--a>" * 16_700,
+        "processing instructions": "<?" * 50_000,
+        "end tags": "</" * 50_000,
+        "unclosed attribute": '<a b="' + "x" * 99_990,
+    }
+    for name, html in html_cases.items():
+        read_text(html_to_text(html[:100_000]))
     cases = {
         "letters": "a" * 100_000,
         "spaces": "1" + " " * 100_000 + "!",
@@ -126,6 +155,11 @@ _HOSTILE = textwrap.dedent(
         "ratios": "lymph nodes " + "1/" * 50_000,
         "tnm": "pT2pN" * 20_000,
         "lines": "Lymphovascular invasion: present\\n" * 3_000,
+        # dense findings and cues inside lines just under the segment bound: ConText's and
+        # medspaCy's entity setting grow with findings x cues per Doc (10 s before the bounds)
+        "dense findings": ((("no lvi " * 200)[:990] + "\\n") * 200),
+        "dense clauses": ((("no lvi, " * 200)[:990] + "\\n") * 200),
+        "dense sentences": ((("LVI present. " * 200)[:990] + "\\n") * 200),
     }
     out = {}
     for name, text in cases.items():
@@ -147,6 +181,19 @@ def test_hostile_100k_strings_are_read_in_bounded_time():
     assert set(counts) >= {"letters", "cues", "numbers"}
 
 
+def test_html_text_keeps_rows_and_drops_scripts_and_comments():
+    from fhir_mappers.report_text.html_text import html_to_text
+
+    html = (
+        "<table><tr><td>Ki-67</td><td>8 %</td></tr></table><!-- Ki-67: 90 % -->"
+        "<script>x = '<b>LVI: present</b>'</script><p>a &lt; b</p>"
+    )
+    text = html_to_text(html)
+    assert "Ki-67: 8 %" in text
+    assert "90" not in text and "LVI" not in text
+    assert "a < b" in text
+
+
 def test_no_spacy_import_for_a_record_without_report_text():
     code = textwrap.dedent(
         """
@@ -155,8 +202,63 @@ def test_no_spacy_import_for_a_record_without_report_text():
         inputs_from_resources([{"resourceType": "Patient", "id": "p"},
             {"resourceType": "DiagnosticReport", "id": "r", "status": "final",
              "code": {"text": "CT abdomen"}, "subject": {"reference": "Patient/p"}}])
-        print("spacy" in sys.modules, "medspacy" in sys.modules)
+        print("spacy" in sys.modules, "medspacy" in sys.modules, "pypdf" in sys.modules)
         """
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["False", "False"]
+    assert done.stdout.split() == ["False", "False", "False"]
+
+
+def test_only_pathology_reports_are_read():
+    radiology = report("Pancreatic mass measuring 3.5 cm. Multiple liver metastases.", rid="ct")
+    radiology["code"] = {"text": "CT abdomen with contrast"}
+    radiology["category"] = [
+        {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "RAD"}]}
+    ]
+    inputs = inputs_from_resources([PATIENT, radiology])
+    assert inputs.tumor_size_cm.value is None
+    assert inputs.metastatic_at_surgery.value is None
+    pathology = report("Tumor Size: 3.5 cm", rid="sp")
+    pathology["code"] = {"text": "Report"}
+    pathology["category"] = [
+        {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "SP"}]}
+    ]
+    assert inputs_from_resources([PATIENT, pathology]).tumor_size_cm.value == 3.5
+
+
+def _flate_bomb_pdf(operators: int) -> bytes:
+    """A one-page PDF whose content stream inflates to `operators` text-showing operators."""
+    import io
+    import zlib
+
+    ops = b"BT /F1 12 Tf 10 10 Td (lymphovascular invasion present) Tj ET\n" * operators
+    stream = zlib.compress(ops, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
+def test_a_pdf_decompression_bomb_is_refused_with_a_warning():
+    bomb = _flate_bomb_pdf(1_500_000)  # 270 KB that inflates to 93 MB
+    inputs = inputs_from_resources([PATIENT, report("", "application/pdf", pdf=bomb)])
+    assert inputs.lymphovascular_invasion.value is None
+    assert any("PDF could not be read (LimitReachedError)" in w for w in inputs.warnings)

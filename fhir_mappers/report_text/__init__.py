@@ -8,6 +8,7 @@ presence per segment) → `reading` (one value per input) → `combine` (with th
 """
 
 from fhir_mappers.report_text.apply import apply_text
+from fhir_mappers.report_text.pipeline import warm_up
 from fhir_mappers.report_text.reading import TextReading, TextValue, read_reports
 
-__all__ = ["TextReading", "TextValue", "apply_text", "read_reports"]
+__all__ = ["TextReading", "TextValue", "apply_text", "read_reports", "warm_up"]

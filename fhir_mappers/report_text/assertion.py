@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from fhir_mappers.report_text.vocabulary import (
+from fhir_mappers.report_text.context_rules import (
     FAMILY,
     HISTORICAL,
     HYPOTHETICAL,

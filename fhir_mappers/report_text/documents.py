@@ -4,6 +4,9 @@ Read: status final, amended, corrected or appended. Not read (with a warning): p
 partial, registered, cancelled, entered-in-error, unknown. An amended or corrected report
 replaces the reports it shares an identifier with (the same report, earlier version).
 
+Only pathology reports are read (`is_pathology_report`): a radiology report's "mass measuring
+3.5 cm" is not the tumour's pathological size, nor its hedged impression a pathological finding.
+
 A report's text: each `presentedForm` (text/plain, text/html, application/pdf; base64 `data`
 only, a `url` is not fetched), its `conclusion`, and the `valueString` / `note` of its final
 results. One unreadable report costs only itself.
@@ -14,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date
 
 from fhir_mappers.concepts import concept, field, items, label, text_of
 from fhir_mappers.errors import FhirInputError
@@ -25,6 +27,29 @@ from fhir_mappers.report_text.pdf_text import pdf_to_text
 from fhir_mappers.timing import Span, first_span
 
 READ_STATUSES = ("final", "amended", "corrected", "appended")
+
+_V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
+_LOINC = "http://loinc.org"
+# DiagnosticReport.category / code values that make a report a pathology report.
+PATHOLOGY_CODES: frozenset[tuple[str, str]] = frozenset(
+    {
+        (
+            _V2_0074,
+            "SP",
+        ),  # Surgical Pathology (HL7 v2 table 0074, FHIR R4 DiagnosticReport.category)
+        (_V2_0074, "PAT"),  # Pathology (gross & histopath, not surgical)
+        (_V2_0074, "CP"),  # Cytopathology
+        (_LOINC, "LP7839-6"),  # LOINC part "Pathology" (US Core DiagnosticReport category)
+        (_LOINC, "11526-1"),  # Pathology study
+        (_LOINC, "11529-5"),  # Surgical pathology study
+        (_LOINC, "60567-5"),  # Comprehensive pathology report panel
+        (_LOINC, "60568-3"),  # Pathology Synoptic report
+        (_LOINC, "22637-3"),  # Pathology report final diagnosis Narrative
+        (_LOINC, "22634-0"),  # Pathology report gross observation Narrative
+        (_LOINC, "22635-7"),  # Pathology report microscopic observation Narrative
+    }
+)
+_PATHOLOGY_TEXT = r"patholog|histolog|synoptic|cytolog|specimen"
 REPLACING_STATUSES = ("amended", "corrected")
 RESULT_STATUSES = ("final", "amended", "corrected")
 
@@ -54,7 +79,7 @@ def readable_reports(index: RecordIndex, warnings: list[str]) -> list[ReportText
     out: list[ReportText] = []
     for entry in reports:
         status = entry.raw.get("status")
-        if not _has_text(entry):
+        if not _has_text(entry) or not is_pathology_report(entry):
             continue
         if status not in READ_STATUSES:
             warnings.append(f"{entry.ref}: report with status '{status}'; its text was not read")
@@ -73,6 +98,11 @@ def readable_reports(index: RecordIndex, warnings: list[str]) -> list[ReportText
         when = first_span(model.effectiveDateTime, model.effectivePeriod, model.issued)
         out.append(ReportText(entry, tuple(pieces), when))
     return out
+
+
+def is_pathology_report(entry: Entry) -> bool:
+    described = concept(entry.raw.get("category")) | concept(entry.raw.get("code"))
+    return described.has_any(PATHOLOGY_CODES) or described.says(_PATHOLOGY_TEXT)
 
 
 def _has_text(entry: Entry) -> bool:
@@ -172,7 +202,3 @@ def _capped(entry: Entry, piece: Piece, warnings: list[str]) -> Piece:
         f"{MAX_REPORT_CHARS:,} were read"
     )
     return Piece(piece.where, piece.text[:MAX_REPORT_CHARS])
-
-
-def report_date(report: ReportText) -> date | None:
-    return report.when.first if report.when else None

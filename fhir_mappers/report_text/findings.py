@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from fhir_mappers.report_text import values
 from fhir_mappers.report_text import vocabulary as v
 from fhir_mappers.report_text.assertion import Assertion, about_other, assess, uncertain
-from fhir_mappers.report_text.limits import MAX_QUOTE_CHARS
+from fhir_mappers.report_text.limits import MAX_QUOTE_CHARS, MAX_SEGMENTS
 from fhir_mappers.report_text.pipeline import Mention, mentions
-from fhir_mappers.report_text.segments import Segment, clauses, segments
+from fhir_mappers.report_text.segments import Segment, clauses, relevant, segments
 from scoring.inputs import PrimarySite
+
+UNCERTAIN = "stated as uncertain"
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,17 @@ def read_text(text: str) -> tuple[list[TextFinding], int]:
         (i, offset, clause)
         for i, s in enumerate(found_segments)
         for offset, clause in clauses(s.text)
+        if relevant(clause)
     ]
+    if len(pieces) > MAX_SEGMENTS:
+        skipped += len(pieces) - MAX_SEGMENTS
+        pieces = pieces[:MAX_SEGMENTS]
     by_clause = mentions(clause for _, _, clause in pieces)
     per_segment: list[list[Mention]] = [[] for _ in found_segments]
     for (i, offset, _), found in zip(pieces, by_clause, strict=True):
+        if found is None:
+            skipped += 1
+            continue
         per_segment[i].extend(
             Mention(m.label, m.start + offset, m.end + offset, m.cues) for m in found
         )
@@ -78,15 +87,21 @@ def _segment_findings(segment: Segment, found: list[Mention]) -> list[TextFindin
     readable = [m for m in found if not about_other(m.cues, segment.unread)]
     if not segment.unread:
         out.extend(_categories(text))
+    # "Histologic Grade: G2, Ki-67 3%-20% and/or 2-20 mitoses per 2 mm2" states the grade's
+    # definition: a range or bound beside a grade is the band, not this tumour's value.
+    grade_line = any(m.label == v.GRADE for m in readable)
     for mention in readable:
         quote = _quote(text, mention)
         after = low[mention.end : mention.end + values.WINDOW]
         if mention.label in (v.SIZE, v.KI67, v.MITOSES, v.GRADE):
             if uncertain(mention.cues):
                 key = _VALUE_INPUT[mention.label]
-                out.append(TextFinding(key, None, quote, "stated as uncertain"))
+                out.append(TextFinding(key, None, quote, UNCERTAIN))
                 continue
-            out.extend(_value(mention, low, after, quote))
+            read = _value(mention, low, after, quote)
+            if grade_line and mention.label in (v.KI67, v.MITOSES):
+                read = [f for f in read if not _band(f)]
+            out.extend(read)
         elif mention.label == v.NODES:
             out.extend(_nodes(mention, low, after, quote))
         else:
@@ -121,6 +136,16 @@ def _value(mention: Mention, low: str, after: str, quote: str) -> list[TextFindi
     if value is None and note and ("not converted" in note or "exact value" in note):
         return [TextFinding(key, None, quote, note)]
     return [] if value is None else [TextFinding(key, value, quote, note)]
+
+
+# The edges of the WHO 2019 grade bands (Ki-67 3 % / 20 %, mitoses 2 / 20 per 2 mm²).
+_BAND_EDGES = (2.0, 3.0, 20.0)
+
+
+def _band(finding: TextFinding) -> bool:
+    """A range, or a bound at a band edge ("<3 %"): how a grade is defined, not a count."""
+    note = finding.note or ""
+    return note.startswith("range") or (bool(note) and finding.value in _BAND_EDGES)
 
 
 def _nodes(mention: Mention, low: str, after: str, quote: str) -> list[TextFinding]:
@@ -162,7 +187,9 @@ def _presence(mention: Mention, segment: Segment, low: str, quote: str) -> list[
     label = mention.label
     if label in _PRESENCE_INPUT:
         value = {Assertion.PRESENT: True, Assertion.ABSENT: False}.get(state)
-        note = None if value is not None else "stated without a clear present / absent"
+        note = None
+        if value is None:
+            note = UNCERTAIN if uncertain(mention.cues) else "stated without a clear answer"
         return [TextFinding(_PRESENCE_INPUT[label], value, quote, note)]
     if label == v.METASTASIS:
         return _metastasis(mention, state, low, quote)
@@ -189,7 +216,7 @@ def _metastasis(mention: Mention, state: Assertion, low: str, quote: str) -> lis
     if state is Assertion.ABSENT:
         return [TextFinding("distant_metastasis", False, quote)]
     if state is Assertion.UNKNOWN and mention.cues:
-        return [TextFinding("distant_metastasis", None, quote, "stated as uncertain")]
+        return [TextFinding("distant_metastasis", None, quote, UNCERTAIN)]
     said = low[mention.start : mention.end]
     if said.startswith("distant") and state is not Assertion.PRESENT:
         return []  # "Distant metastasis:" with no stated answer
@@ -206,9 +233,16 @@ def _site(low: str, quote: str) -> list[TextFinding]:
     return []
 
 
+# "pM1: Distant metastasis" at a line's start defines a category (a template's legend); an
+# answer puts the category after its item ("Distant Metastasis (pM): pM1").
+_LEGEND = re.compile(r"^\s{0,4}+[yr]{0,2}+[pc]?(?:T|N|M|L|V|Pn)[0-4X][a-d]?\s{0,2}+:")
+
+
 def _categories(text: str) -> list[TextFinding]:
     """pN / pM and UICC L, V, Pn categories written in a segment (case-sensitive)."""
     out: list[TextFinding] = []
+    if _LEGEND.match(text):
+        return out
     quote = text[:MAX_QUOTE_CHARS]
     pn, _ = values.pn_category(text)
     if pn is not None:

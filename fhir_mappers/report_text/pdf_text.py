@@ -7,16 +7,37 @@ from __future__ import annotations
 
 import io
 
-from fhir_mappers.report_text.limits import MAX_PDF_PAGES, MAX_REPORT_CHARS
+from fhir_mappers.report_text.limits import MAX_PDF_PAGES, MAX_PDF_STREAM_BYTES, MAX_REPORT_CHARS
 
 
 def pdf_to_text(data: bytes) -> tuple[str, str | None]:
     """(text, problem): problem says why no (or only part of the) text could be had."""
-    from pypdf import PdfReader  # lazy: only reports with a PDF pay for the import
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader, apply_configuration  # lazy: only reports with a PDF pay
+    from pypdf.errors import PyPdfError
 
+    # pypdf's own limits are 75 MB per decoded stream; a report's text needs far less, and a
+    # decompression bomb inside the 5 MiB request body must cost little (a thread-safe
+    # ContextVar configuration, for this extraction only).
+    limits = {
+        name: MAX_PDF_STREAM_BYTES
+        for name in (
+            "zlib_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "brotli_maximum_output_length",
+            "array_based_stream_maximum_output_length",
+            "image_maximum_buffer_size",
+        )
+    }
+    with apply_configuration(
+        **limits, stream_decoding_work_maximum_length=4 * MAX_PDF_STREAM_BYTES
+    ):
+        return _extract(PdfReader, PyPdfError, data)
+
+
+def _extract(reader_class: type, pdf_error: type[Exception], data: bytes) -> tuple[str, str | None]:
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = reader_class(io.BytesIO(data))
         pages = reader.pages
         count = len(pages)
         texts: list[str] = []
@@ -27,7 +48,7 @@ def pdf_to_text(data: bytes) -> tuple[str, str | None]:
             size += len(text)
             if size > MAX_REPORT_CHARS:
                 break
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (pdf_error, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         return "", f"PDF could not be read ({type(exc).__name__})"
     text = "\n".join(texts)
     if not text.strip():

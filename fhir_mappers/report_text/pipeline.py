@@ -1,5 +1,5 @@
 """medspaCy on a blank spaCy pipeline: target phrases (`vocabulary.TARGETS`) and ConText
-(negation, uncertainty, history, hypothetical, other specimen) for each mention.
+(`context_rules`: negation, uncertainty, history, hypothetical, other specimen) per mention.
 
 spaCy and medspaCy are imported only when a report has text to read, and the pipeline is built
 once per process (`pipeline()` is cached). No model is downloaded: `spacy.blank("en")` has only
@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from fhir_mappers.report_text.vocabulary import (
-    CUES,
-    DROPPED_DEFAULT_CUES,
-    TARGETS,
-    TERMINATE,
-)
+from fhir_mappers.report_text.context_rules import CUES, DROPPED_DEFAULT_CUES, TERMINATE
+from fhir_mappers.report_text.limits import MAX_CUES, MAX_MENTIONS
+from fhir_mappers.report_text.vocabulary import KI67, TARGETS
 
 
 @dataclass(frozen=True)
@@ -33,8 +30,15 @@ class Mention:
     cues: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Pipeline:
+    nlp: Any  # tokenizer, one-sentence marker, TargetMatcher
+    context: Any  # the ConText component, applied per clause within bounds
+    cue_words: frozenset[str]  # first words of every ConText rule, to count cues cheaply
+
+
 @lru_cache(maxsize=1)
-def pipeline() -> Any:
+def pipeline() -> Pipeline:
     import spacy
     from medspacy.context import ConText, ConTextRule
     from medspacy.target_matcher import TargetMatcher, TargetRule
@@ -52,7 +56,16 @@ def pipeline() -> Any:
     nlp.add_pipe("pannet_one_sentence")
     matcher: TargetMatcher = nlp.add_pipe("medspacy_target_matcher")
     matcher.add([TargetRule(t.phrase, t.label) for t in TARGETS])
-    context: ConText = nlp.add_pipe("medspacy_context", config={"rules": None})
+    # One token pattern ("Ki 67", "Ki - 67", "KI-67"): it also keeps the TargetMatcher's token
+    # matcher non-empty, which spaCy would otherwise warn about (W036) on every Doc.
+    matcher.add(
+        [
+            TargetRule(
+                "ki 67", KI67, pattern=[{"LOWER": "ki"}, {"TEXT": "-", "OP": "?"}, {"LOWER": "67"}]
+            )
+        ]
+    )
+    context = ConText(nlp, rules=None)  # applied by `mentions`, clause by clause, within bounds
     defaults = ConText(spacy.blank("en")).rules
     mine = {c.literal for c in CUES}
     kept = [r for r in defaults if r.literal not in DROPPED_DEFAULT_CUES | mine]
@@ -63,13 +76,39 @@ def pipeline() -> Any:
         for c in CUES
     ]
     context.add(kept + added)
-    return nlp
+    return Pipeline(nlp, context, frozenset(_first_words(kept + added)))
 
 
-def mentions(segments: Iterable[str]) -> list[list[Mention]]:
-    nlp = pipeline()
-    out: list[list[Mention]] = []
-    for doc in nlp.pipe(segments):
+def warm_up() -> None:
+    """Build the pipeline now (about 1.5 s of imports and rule compilation), e.g. in a server
+    worker before it accepts calls, so the first call with report text does not pay it."""
+    pipeline()
+
+
+def _first_words(rules: list[Any]) -> set[str]:
+    words: set[str] = set()
+    for rule in rules:
+        first = rule.pattern[0].get("LOWER") if isinstance(rule.pattern, list) else None
+        if isinstance(first, dict):
+            words.update(w.lower() for w in first.get("IN", ()))
+        elif isinstance(first, str):
+            words.add(first.lower())
+        else:
+            words.add(rule.literal.split()[0].lower() if rule.literal.split() else rule.literal)
+    return words
+
+
+def mentions(segments: Iterable[str]) -> list[list[Mention] | None]:
+    """Mentions per segment; None for a segment with more than MAX_MENTIONS findings or
+    MAX_CUES cue words (ConText's work grows with their product; no real clause has so many)."""
+    built = pipeline()
+    out: list[list[Mention] | None] = []
+    for doc in built.nlp.pipe(segments):
+        cues = sum(1 for token in doc if token.lower_ in built.cue_words)
+        if len(doc.ents) > MAX_MENTIONS or cues > MAX_CUES:
+            out.append(None)
+            continue
+        built.context(doc)
         found = []
         for ent in doc.ents:
             cues = frozenset(m.category for m in ent._.modifiers)

@@ -14,7 +14,7 @@ from typing import Any
 
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.report_text.documents import ReportText, readable_reports
-from fhir_mappers.report_text.findings import TextFinding, read_text
+from fhir_mappers.report_text.findings import UNCERTAIN, TextFinding, read_text
 from fhir_mappers.report_text.limits import MAX_SEGMENT_CHARS, MAX_SEGMENTS
 from fhir_mappers.selection import higher, lower, true_wins
 from fhir_mappers.timing import Span
@@ -134,6 +134,14 @@ def _per_report(
                 )
         if not known:
             continue
+        hedged = [f for f in findings if f.value is None and f.note == UNCERTAIN]
+        if hedged and all(f.value is False for f in known):
+            # "Not identified" in one place, "suspicious for" in another: absence is not shown
+            warnings.append(
+                f"{report.ref}: {label} unknown: the report text says both '{known[0].quote}' "
+                f"and '{hedged[0].quote}'"
+            )
+            continue
         worse = WORSE.get(name)
         if worse is None:  # no "worse" order (primary site): only an agreeing text is used
             if len({f.value for f in known}) > 1:
@@ -154,6 +162,14 @@ def _per_report(
                 f"{_show(value)} is used",
             )
         out[name] = TextValue(value, report.ref, first.quote, note)
+    net, nec = out.get("net"), out.get("poorly_differentiated")
+    if net is not None and nec is not None and net.value is True and nec.value is True:
+        warnings.append(
+            f"{report.ref}: the report text names both a well-differentiated neuroendocrine "
+            f"tumour ('{net.quote}') and a neuroendocrine carcinoma ('{nec.quote}'); "
+            "poorly differentiated carcinoma is left unknown — confirm"
+        )
+        del out["poorly_differentiated"]
     return out
 
 

@@ -15,6 +15,11 @@ WINDOW = 120
 _NUM = r"(\d{1,4}+(?:\.\d{1,3}+)?+)"
 _SEP = r"\s{0,3}+(?:x|×|\*|by)\s{0,3}+"
 _SIZE = re.compile(rf"{_NUM}(?:{_SEP}{_NUM})?(?:{_SEP}{_NUM})?\s{{0,3}}+(cm|mm)\b")
+# CAP electronic checklists put the unit in the item's name: "Greatest Dimension (Centimeters): 3.2"
+_SIZE_UNIT_IN_NAME = re.compile(
+    rf"\((centimeters|centimetres|cm|millimeters|millimetres|mm)\)\s{{0,3}}+:?\s{{0,3}}+{_NUM}"
+    rf"(?!\s{{0,3}}+(?:x|×|\*|by|\d))"
+)
 _PERCENT_RANGE = re.compile(rf"{_NUM}\s{{0,3}}+%?\s{{0,3}}+(?:-|–|to)\s{{0,3}}+{_NUM}\s{{0,3}}+%")
 _PERCENT = re.compile(
     rf"(<=|>=|≤|≥|<|>|less than|greater than|more than|up to|approximately|about|~)?"
@@ -50,7 +55,12 @@ Parsed = tuple[object, str | None]
 def size_cm(window: str) -> Parsed:
     match = _SIZE.search(window)
     if match is None:
-        return None, "no size with a unit (cm or mm)"
+        named = _SIZE_UNIT_IN_NAME.search(window)
+        if named is None:
+            return None, "no size with a unit (cm or mm)"
+        value = float(named.group(2))
+        cm = value / 10.0 if named.group(1).startswith("mil") or named.group(1) == "mm" else value
+        return (round(cm, 4), "unit from the item's name") if cm > 0 else (None, "not positive")
     numbers = [float(n) for n in match.groups()[:3] if n is not None]
     largest = max(numbers)
     cm = largest / 10.0 if match.group(4) == "mm" else largest
@@ -63,7 +73,7 @@ def size_cm(window: str) -> Parsed:
 def percent(window: str) -> Parsed:
     ranged = _PERCENT_RANGE.search(window)
     match = _PERCENT.search(window)
-    if ranged is not None and (match is None or ranged.start() <= match.start()):
+    if ranged is not None and (match is None or ranged.start(1) <= match.start(2)):
         upper = float(ranged.group(2))
         if upper > 100:
             return None, "percentage above 100"
