@@ -36,6 +36,30 @@ class IsoDate(click.ParamType):
             fail(f"{option} {str(value)[:40]!r}: not a date, expected YYYY-MM-DD")
 
 
+class IsoDateTime(click.ParamType):
+    """A date or a time written YYYY-MM-DD, YYYY-MM-DDThh:mm:ss or with an offset (+01:00);
+    anything else is refused saying so."""
+
+    name = "YYYY-MM-DD[Thh:mm:ss[+hh:mm]]"
+    formats = ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z")
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        for fmt in self.formats:
+            try:
+                return datetime.strptime(str(value), fmt)
+            except ValueError:
+                continue
+        option = param.opts[0] if param is not None and param.opts else "time"
+        fail(
+            f"{option} {str(value)[:40]!r}: not a date or time, expected YYYY-MM-DD or"
+            " YYYY-MM-DDThh:mm:ss (optionally with an offset such as +01:00)"
+        )
+
+
 def read_bounded(stream: BinaryIO, max_bytes: int) -> bytes | None:
     """The whole stream, or None when it holds more than `max_bytes` (reading stops there)."""
     data = stream.read(max_bytes + 1)

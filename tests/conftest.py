@@ -20,6 +20,15 @@ from tests.support.service_process import ServiceProcess, SignedService, signed_
 
 EXTERNAL_FHIR_URL_ENV = "PANNET_CDS_TEST_FHIR_URL"
 pytest_plugins = ["tests.smart_fixtures"]  # its `ehr` fixture
+# Tests that use these fixtures start real servers as processes: they count as `e2e`, so
+# `./dev test -m "not e2e"` is the quick subset for local work.
+_SERVER_FIXTURES = frozenset({"fhir_server", "cds_process", "ehr"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

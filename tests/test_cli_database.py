@@ -76,3 +76,15 @@ def test_ordered_export_range_is_accepted(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "0 audit record(s) exported" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "01/02/2026", "2026-01-01 10:00"])
+def test_malformed_export_time_says_the_expected_format(tmp_path, value):
+    url = f"sqlite:///{tmp_path / 'cds.sqlite3'}"
+    create_schema(make_engine(url))
+    result = invoke(["audit", "export", "--since", value, "--database-url", url])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"pannet-cds: --since {value!r}: not a date or time, expected YYYY-MM-DD or"
+        " YYYY-MM-DDThh:mm:ss (optionally with an offset such as +01:00)"
+    ]

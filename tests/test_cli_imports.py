@@ -16,7 +16,16 @@ from tests.support.loopback import process_timeout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CASE = REPO_ROOT / "tests" / "data" / "cases" / "p01.bundle.json"
-HEAVY = ("flask", "sqlalchemy", "gunicorn", "cds_service.audit", "cds_service.sandbox")
+HEAVY = (
+    "flask",
+    "sqlalchemy",
+    "gunicorn",
+    "cds_service.app",
+    "cds_service.server",
+    "cds_service.db",
+    "cds_service.audit",
+    "cds_service.sandbox",
+)
 
 # Runs the command in this interpreter, then reports which modules it loaded.
 _PROBE = """

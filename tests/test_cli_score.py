@@ -165,7 +165,7 @@ def with_bad_date(case: str, resource_type: str, element: str, value: str) -> tu
     for key in [k for k in resource if k.startswith(element.removesuffix("DateTime"))]:
         del resource[key]
     resource[element] = value
-    return json.dumps(bundle), f"{resource_type}/{resource['id']}: {element}"
+    return json.dumps(bundle), f"{resource_type}/{resource['id']}"
 
 
 @pytest.mark.parametrize(
@@ -182,8 +182,7 @@ def test_malformed_fhir_date_names_the_expected_format(resource_type, element, v
     said = (
         result.stderr if result.returncode == 2 else " ".join(json.loads(result.stdout)["warnings"])
     )
-    resource, element = culprit.split(": ")
-    assert resource in said and f"{element}: not a valid" in said and says in said, said
+    assert culprit in said and f"{element}: not a valid" in said and says in said, said
     assert "regex" not in said
 
 

@@ -18,7 +18,7 @@ from cds_service.sandbox.patients import demo_patients, transaction_bundle
 from tests.support.cds_calls import CASES
 from tests.support.fhir_load import search_all
 from tests.support.jwt_issuer import JwtIssuer
-from tests.support.service_process import LOOPBACK_FHIR_SERVERS, ServiceProcess
+from tests.support.service_process import ServiceProcess, signed_service_env
 
 EXPECTED_TIERS = {
     "pannet-demo-p01": "intermediate",
@@ -102,13 +102,10 @@ def client_identity(tmp_path_factory) -> tuple[JwtIssuer, Path, Path]:
 @pytest.fixture(scope="module")
 def service_url(tmp_path_factory, client_identity) -> Iterator[str]:
     """`pannet-cds serve` with two gunicorn workers, JWT verification on, a SQLite file."""
-    issuer, jwks, _ = client_identity
+    issuer, _, _ = client_identity
     folder = tmp_path_factory.mktemp("service")
-    settings = {
-        "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
-        "PANNET_CDS_FHIR_SERVERS": LOOPBACK_FHIR_SERVERS,
-    }
-    with ServiceProcess(folder, settings, workers=2) as service:
+    # the production start-up the other e2e tests use: trusting this issuer, a fresh SQLite file
+    with ServiceProcess(folder, signed_service_env(issuer, folder), workers=2) as service:
         yield service.base_url
 
 

@@ -12,11 +12,9 @@ from sqlalchemy import Engine
 from cds_service.audit.errors import AuditStoreError
 from cds_service.audit.export import ExportFormat, export_records
 from cds_service.audit.store import RETENTION_ENV, prune_audit, read_audit
-from cds_service.cli_support import fail, require_existing_database
+from cds_service.cli_support import IsoDateTime, fail, require_existing_database
 from cds_service.db import create_schema, make_engine
 from cds_service.settings import ConfigurationError, Settings
-
-_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 
 
 def _engine(database_url: str | None) -> Engine:
@@ -59,8 +57,8 @@ def audit_group() -> None:
     default=ExportFormat.CSV.value,
     show_default=True,
 )
-@click.option("--since", type=click.DateTime(_DATE_FORMATS), help="From this time (UTC if naive).")
-@click.option("--until", type=click.DateTime(_DATE_FORMATS), help="Before this time.")
+@click.option("--since", type=IsoDateTime(), help="From this time (UTC if naive).")
+@click.option("--until", type=IsoDateTime(), help="Before this time.")
 @click.option("--service", "service_id", default=None, help="Only this CDS service id.")
 @click.option(
     "--output",

@@ -69,10 +69,13 @@ def spawn_logged(
     env: Mapping[str, str],
     log_path: Path,
     append: bool = False,
+    new_session: bool = True,
 ) -> subprocess.Popen[bytes]:
     """The child's stdout and stderr go to `log_path`: a file, not a pipe, because an unread pipe
     fills up and blocks the server. The child leads its own process group (so `kill_group` and
-    the clean-up at exit reach its children too) and is tracked until it is stopped."""
+    the clean-up at exit reach its children too) and is tracked until it is stopped.
+    `new_session` is accepted from callers written before that; every child gets its group."""
+    del new_session
     _install_cleanup()
     with log_path.open("ab" if append else "wb") as log:
         process = subprocess.Popen(
@@ -164,10 +167,14 @@ def read_log(log_path: Path, tail_chars: int | None = None, missing: str = "") -
     return text[-tail_chars:] if tail_chars else text
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float) -> int | None:
+def stop_process(
+    process: subprocess.Popen[bytes], timeout: float, *, group: bool = True
+) -> int | None:
     """SIGTERM to the child (a graceful stop), then SIGKILL to its whole process group after
     `timeout` seconds; returns the exit code, or None if the process would not die. Whatever it
-    left behind in its group (a worker that missed the stop) is killed too."""
+    left behind in its group (a worker that missed the stop) is killed too. (`group` is
+    accepted from callers written before every child had its own group.)"""
+    del group
     try:
         if process.poll() is not None:
             return process.returncode

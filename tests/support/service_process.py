@@ -41,6 +41,7 @@ from tests.support.loopback import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_S = process_timeout()  # 180 s unless PANNET_CDS_TEST_TIMEOUT_S says otherwise
 STOP_TIMEOUT_S = 15.0
 WORKERS = 2
 _LOG_TAIL_CHARS = 4000
@@ -116,7 +117,7 @@ class ServiceProcess(StartStop):
         *,
         workers: int = WORKERS,
         database_url: str | None = None,
-        startup_timeout: float | None = None,
+        startup_timeout: float = STARTUP_TIMEOUT_S,
     ) -> None:
         self.workdir = workdir
         self.settings = dict(settings or {})
@@ -124,7 +125,7 @@ class ServiceProcess(StartStop):
             database_url or self.settings.get(DATABASE_URL) or sqlite_url(workdir)
         )
         self.workers = workers
-        self.startup_timeout = startup_timeout or process_timeout()
+        self.startup_timeout = startup_timeout
         self.log_path = workdir / "service.log"
         self.port: int | None = None
         self._process: Popen[bytes] | None = None
@@ -172,7 +173,8 @@ class ServiceProcess(StartStop):
             cwd=self.workdir,
             env=child_environment(settings),
             log_path=self.log_path,
-            append=True,  # its own process group: kill9() reaches every worker
+            append=True,
+            new_session=True,  # one process group: kill9() reaches every worker
         )
         self.port = port
         ready = wait_until_ready(
@@ -205,7 +207,7 @@ class ServiceProcess(StartStop):
     def stop(self) -> int | None:
         """SIGTERM (gunicorn's graceful stop), then SIGKILL; returns the exit code."""
         process, self._process = self._process, None
-        return stop_process(process, STOP_TIMEOUT_S) if process else None
+        return stop_process(process, STOP_TIMEOUT_S, group=True) if process else None
 
 
 class SignedService:
