@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from flask import Response, g
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from cds_service.audit.errors import AuditStoreError
 from cds_service.auth.errors import AuthenticationError, AuthUnavailableError
@@ -66,7 +67,8 @@ class CallWrites:
 
         try:
             in_transaction(self.engine, work)
-        except (AuthUnavailableError, AuditStoreError, FeedbackStoreError) as exc:
+        except (AuthUnavailableError, AuditStoreError, FeedbackStoreError, SQLAlchemyError) as exc:
+            # SQLAlchemyError: the commit itself failed (the steps wrap their own errors).
             # No answer is given, but the token stays spent where the database still allows
             # it: a captured token must not get the answer its client did not.
             self.record_jti_alone()
