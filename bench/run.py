@@ -247,11 +247,11 @@ def main() -> None:
     tables: dict[str, list[LevelResult]] = {}
     per_server = (args.max_requests + 100) * len(LEVELS)
     notes: list[str] = []
-    text_rows = reader_available()
+    text_rows = reader_available(args.service_root.resolve())
     if not text_rows:
         notes.append(
             "Pathology sign-off with a synoptic report and a PDF: not measured "
-            "(`fhir_mappers.report_text` is not importable in this tree)."
+            "(the measured tree has no `fhir_mappers/report_text`)."
         )
 
     with FhirServerProcess(work / "fhir") as fhir:
