@@ -7,8 +7,8 @@ is importable; without it pannet-cds would not read the text, so the row would m
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
+from pathlib import Path
 
 from cds_service.sandbox.patients import demo_patients
 from tests.support.cds_calls import pathology_report, prefetch_for, request_body
@@ -31,8 +31,10 @@ Margins: Negative for tumor
 """
 
 
-def reader_available() -> bool:
-    return importlib.util.find_spec("fhir_mappers.report_text") is not None
+def reader_available(service_root: Path) -> bool:
+    """Whether the measured source tree has the report reader (a package or a module)."""
+    reader = service_root / "fhir_mappers" / "report_text"
+    return (reader / "__init__.py").is_file() or reader.with_suffix(".py").is_file()
 
 
 def _pdf(text: str) -> bytes:

@@ -1,17 +1,24 @@
-"""Benchmark harness: `PYTHONPATH=. python -m bench.run [--duration S] [--skip-healthchain]`.
+"""Benchmark harness: `PYTHONPATH=. python -m bench.run [--duration S] [--databases ...]`.
 
 Starts, one after the other and each alone on the machine, on 127.0.0.1:
 - pannet-cds under its production server (`pannet-cds serve`: gunicorn gthread, one worker per
-  core, JWT verification on, a fresh SQLite file or --database-url) and measures patient-view
-  calls with full prefetch, then with no prefetch so the service reads a local FHIR server
-  (sekmet-fhir);
+  core, JWT verification on: every call carries a fresh ES384 token), once per database
+  (`--databases sqlite,postgresql`: a fresh SQLite file; a fresh schema of PostgreSQL at
+  127.0.0.1:5432, trust auth, database `test`), measuring patient-view calls with full
+  prefetch, pathology sign-off calls with and without a synoptic report + PDF (only when the
+  report reader `fhir_mappers.report_text` exists), and once calls without prefetch, so the
+  service reads a local FHIR server (sekmet-fhir);
+- the work floor per database (bench/work_floor_app.py: the mandatory work of a call with
+  pannet-cds's own verifier, R4 models and tables, then a fixed card);
 - the framework floor (bench/floor_app.py: Flask, same gunicorn configuration, fixed card);
 - healthchain's CDS Hooks service returning one card (bench/healthchain_app.py, uvicorn with the
   same number of worker processes; healthchain from the test dependencies, else from a
   virtualenv bench/.venv-healthchain created on first use from PyPI),
 at concurrency 1, 8 and 32, then `pannet-cds score`'s pipeline on a generated cohort. Prints a
-Markdown table (and writes it to bench/results.md) with p50/p95/p99 and throughput, and the
-ratios of pannet-cds to the floor and to healthchain.
+Markdown table (and writes it to --output, default bench/results.md) with p50/p95/p99,
+throughput, the servers' CPU time per call, and pannet-cds's ratios to each floor.
+`--service-root DIR` measures another source tree of pannet-cds (e.g. `git archive` of an
+older commit) against the same floors, for before/after figures.
 """
 
 from __future__ import annotations
@@ -240,11 +247,11 @@ def main() -> None:
     tables: dict[str, list[LevelResult]] = {}
     per_server = (args.max_requests + 100) * len(LEVELS)
     notes: list[str] = []
-    text_rows = reader_available()
+    text_rows = reader_available(args.service_root.resolve())
     if not text_rows:
         notes.append(
             "Pathology sign-off with a synoptic report and a PDF: not measured "
-            "(`fhir_mappers.report_text` is not importable in this tree)."
+            "(the measured tree has no `fhir_mappers/report_text`)."
         )
 
     with FhirServerProcess(work / "fhir") as fhir:

@@ -11,16 +11,18 @@ The `jti` is checked when the call's transaction commits, after the assessment: 
 held open from the start would hold SQLite's one write lock for the whole call. A replayed token
 still gets a bare 401 and nothing is written; concurrent uses of one token meet on the replay
 table's unique key and exactly one commits. Calls that end before the commit (400, 412, ...)
-record their `jti` alone, so a token spent on an error cannot be used again either.
+record their `jti` alone after the answer is built (`settle_unrecorded_jti`), so a token spent
+on an error cannot be used again either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import Response, g
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from cds_service.audit.errors import AuditStoreError
 from cds_service.auth.errors import AuthenticationError, AuthUnavailableError
@@ -65,7 +67,8 @@ class CallWrites:
 
         try:
             in_transaction(self.engine, work)
-        except (AuthUnavailableError, AuditStoreError, FeedbackStoreError) as exc:
+        except (AuthUnavailableError, AuditStoreError, FeedbackStoreError, SQLAlchemyError) as exc:
+            # SQLAlchemyError: the commit itself failed (the steps wrap their own errors).
             # No answer is given, but the token stays spent where the database still allows
             # it: a captured token must not get the answer its client did not.
             self.record_jti_alone()
@@ -91,16 +94,27 @@ class CallWrites:
             raise Unauthorized("unauthorized") from None
 
 
-@contextmanager
-def call_writes(
+_ON_REQUEST = "pannet_cds_call_writes"
+
+
+def start_call_writes(
     engine: Engine, verifier: ClientJwtVerifier | None, client: VerifiedClient | None
-) -> Iterator[CallWrites]:
-    """The writes of one call; if the block raises before `commit` was tried, the `jti` is
-    recorded on its own before the error goes on."""
+) -> CallWrites:
+    """The writes of the current request; `settle_unrecorded_jti` (an `after_request` of the
+    blueprint) records the `jti` alone if the call ends before its commit was tried."""
     writes = CallWrites(engine, verifier, client)
+    setattr(g, _ON_REQUEST, writes)
+    return writes
+
+
+def settle_unrecorded_jti(response: Response) -> Response:
+    """After any answer of a call that never reached its commit (400, 412, 413, 500, ...): the
+    token is spent all the same, and a replayed one gets the bare 401 whatever else failed."""
+    writes: CallWrites | None = g.pop(_ON_REQUEST, None)
+    if writes is None or writes.attempted:
+        return response
     try:
-        yield writes
-    except BaseException:
-        if not writes.attempted:
-            writes.record_jti_alone()
-        raise
+        writes.record_jti_alone()
+    except Unauthorized:
+        return Response(status=401)
+    return response

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from cds_service.app import create_app
 from cds_service.audit.tables import audit_records
@@ -162,3 +162,16 @@ def test_expired_jtis_are_pruned_inside_the_callers_transaction(engine):
     with engine.connect() as connection:
         jtis = connection.execute(select(replay_table.c.jti)).scalars().all()
     assert jtis == ["new"]
+
+
+def test_a_failed_commit_answers_503_and_leaves_nothing_of_the_call(cds):
+    def fail(_connection):
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(engine_of(cds), "commit", fail)
+    response = cds.post(PATH, body())
+    event.remove(engine_of(cds), "commit", fail)
+    assert response.status_code == 503
+    assert "cards" not in response.get_json()
+    assert counts(cds)["audit_records"] == 0
+    assert counts(cds)["issued_cards"] == 0

@@ -10,7 +10,7 @@ from datetime import date
 from flask import Blueprint, Response, jsonify, request
 
 from cds_service.blueprints.request_body import authenticate, json_body, require_json
-from cds_service.call_writes import CallWrites, call_writes
+from cds_service.call_writes import CallWrites, settle_unrecorded_jti, start_call_writes
 from cds_service.card_links import card_links
 from cds_service.cards.builder import build_assessment_card
 from cds_service.cards.models import Card
@@ -39,6 +39,7 @@ from scoring.assessment import Assessment
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__)
+bp.after_request(settle_unrecorded_jti)  # a call that ends before its commit spends its jti
 
 _HOOK_KINDS: dict[ContextKind, HookKind] = {
     ContextKind.PATIENT_VIEW: HookKind.PATIENT_VIEW,
@@ -85,26 +86,26 @@ def call_service(service_id: str) -> Response:
     issuer = client.issuer if client is not None else None
     _throttle(state, issuer)
     # jti, issued card and audit record: one transaction at the end (cds_service.call_writes)
-    with call_writes(state.engine, state.verifier, client) as writes:
-        try:
-            hook_request = parse_hook_request(json_body(), service)
-        except BadHookRequest as exc:
-            raise BadRequest(exc.message) from None
-        bind_hook_instance(hook_request.hook_instance)
-        assessment, failed = _assess(state, service, hook_request, issuer)
-        cards = _cards(state, service, hook_request, assessment, writes, issuer)
-        if failed and (not cards or not assessment.in_scope):
-            # Silence, or "not assessed", must rest on the whole record: the data that could not
-            # be fetched (e.g. the diagnosis or the resection) may be exactly what would change it.
-            raise PreconditionFailed(
-                "the record is incomplete; could not be read from the FHIR server: "
-                + "; ".join(
-                    f"{describe_data(service.prefetch[key], None)}: {reason}"
-                    for key, reason in failed.items()
-                ),
-                expression=sorted(failed),
-            )
-        record_assessment_call(state, service, hook_request, assessment, cards, writes)
+    writes = start_call_writes(state.engine, state.verifier, client)
+    try:
+        hook_request = parse_hook_request(json_body(), service)
+    except BadHookRequest as exc:
+        raise BadRequest(exc.message) from None
+    bind_hook_instance(hook_request.hook_instance)
+    assessment, failed = _assess(state, service, hook_request, issuer)
+    cards = _cards(state, service, hook_request, assessment, writes, issuer)
+    if failed and (not cards or not assessment.in_scope):
+        # Silence, or "not assessed", must rest on the whole record: the data that could not be
+        # fetched (e.g. the diagnosis or the resection) may be exactly what would change it.
+        raise PreconditionFailed(
+            "the record is incomplete; could not be read from the FHIR server: "
+            + "; ".join(
+                f"{describe_data(service.prefetch[key], None)}: {reason}"
+                for key, reason in failed.items()
+            ),
+            expression=sorted(failed),
+        )
+    record_assessment_call(state, service, hook_request, assessment, cards, writes)
     log.info(
         "hook %s instance %s: %d card(s), tier %s",
         service.id,
