@@ -122,7 +122,7 @@ def test_an_invalid_report_costs_only_itself():
     good = report("Ki-67 Labeling Index: 8 %", rid="good")
     inputs = inputs_from_resources([PATIENT, bad, good])
     assert inputs.ki67_percent.value == 8.0
-    assert any("DiagnosticReport/bad" in w and "not read" in w for w in inputs.warnings)
+    assert any("DiagnosticReport/bad" in w and "not used" in w for w in inputs.warnings)
 
 
 def test_an_overlong_run_without_sentence_end_is_not_read():
