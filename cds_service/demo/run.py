@@ -216,12 +216,22 @@ def print_urls(urls: DemoUrls, out: TextIO = sys.stdout) -> None:
         f"  CDS discovery: {urls.discovery}",
         f"  FHIR server (open, no token): {urls.fhir_base}",
         "  A CDS call for every demo patient, as an EHR makes it:",
-        f"    pannet-cds sandbox check --fhir-server {urls.fhir_base} --service {urls.service}",
+        f"    {_command()} sandbox check --fhir-server {urls.fhir_base} --service {urls.service}",
         "  SMART launch of each demo patient:",
         *(f"    {launch.patient.patient_id}: {launch.launch_url}" for launch in urls.launches),
         "",
     ]
     print("\n".join(lines), file=out, flush=True)
+
+
+def _command() -> str:
+    """`pannet-cds` as the user can run it: the virtual environment's script when it is not on
+    PATH (a newcomer has not activated .venv)."""
+    script = Path(sys.executable).parent / "pannet-cds"
+    on_path = shutil.which("pannet-cds")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "pannet-cds"
+    return str(script) if script.exists() else "pannet-cds"
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:
