@@ -5,6 +5,7 @@ guessing, and spaCy is never imported for a record without report text."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import textwrap
@@ -262,3 +263,37 @@ def test_a_pdf_decompression_bomb_is_refused_with_a_warning():
     inputs = inputs_from_resources([PATIENT, report("", "application/pdf", pdf=bomb)])
     assert inputs.lymphovascular_invasion.value is None
     assert any("PDF could not be read (LimitReachedError)" in w for w in inputs.warnings)
+
+
+def _mutations(data: bytes, count: int, seed: int) -> list[bytes]:
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        mutated = bytearray(data)
+        if i % 3 == 0:
+            for _ in range(rng.randint(1, 20)):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+        elif i % 3 == 1:
+            mutated = mutated[: rng.randrange(len(mutated))]
+        else:
+            at = rng.randrange(len(mutated))
+            mutated[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 50)))
+        out.append(bytes(mutated))
+    return out
+
+
+def test_a_damaged_pdf_costs_only_itself_and_logs_none_of_its_bytes(caplog):
+    # Mutated PDFs made pypdf raise NotImplementedError / AttributeError past the reader and
+    # log snippets of the file (report content) before this was fixed.
+    from report_text_support import pdf_bytes
+
+    from fhir_mappers.report_text.pdf_text import pdf_to_text
+
+    caplog.set_level(logging.DEBUG)
+    original = pdf_bytes("Ki-67 Labeling Index: 8 %\nLymphovascular Invasion: Present\n" * 5)
+    for damaged in _mutations(original, 300, seed=3):
+        text, problem = pdf_to_text(damaged)
+        assert text or problem
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
