@@ -297,3 +297,68 @@ def test_a_damaged_pdf_costs_only_itself_and_logs_none_of_its_bytes(caplog):
         text, problem = pdf_to_text(damaged)
         assert text or problem
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+_WORDS = st.sampled_from(
+    [
+        "Lymphovascular",
+        "invasion",
+        ":",
+        "not",
+        "identified",
+        "present",
+        "no",
+        "suspicious",
+        "for",
+        "Ki-67",
+        "8",
+        "%",
+        "<",
+        "-",
+        "/",
+        "pN1",
+        "Pn0",
+        "L1",
+        "G2",
+        "grade",
+        "x",
+        "cm",
+        "mm",
+        "2 mm2",
+        "HPF",
+        "lymph",
+        "nodes",
+        "14",
+        "0/14",
+        "liver",
+        "metastasis",
+        ",",
+        ";",
+        ".",
+        "\n",
+        "___",
+        "_X_",
+        "Clinical history:",
+        "Diagnosis:",
+        "recurrent",
+        "NET",
+        "insulinoma",
+        "margins",
+        "free",
+        "cannot",
+        "be",
+        "excluded",
+        "(",
+        ")",
+        "é",
+        "\u2028",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(_WORDS, max_size=60), noise=st.text(max_size=40))
+def test_any_mix_of_report_words_reads_without_error(words, noise):
+    findings, _ = read_text(" ".join(words) + noise)
+    for finding in findings:
+        assert finding.quote is not None
