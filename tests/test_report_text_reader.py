@@ -284,19 +284,36 @@ def _mutations(data: bytes, count: int, seed: int) -> list[bytes]:
     return out
 
 
-def test_a_damaged_pdf_costs_only_itself_and_logs_none_of_its_bytes(caplog):
-    # Mutated PDFs made pypdf raise NotImplementedError / AttributeError past the reader and
-    # log snippets of the file (report content) before this was fixed.
+class _Grab(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_damaged_pdf_costs_only_itself_and_logs_none_of_its_bytes():
+    # Mutated PDFs made pypdf raise NotImplementedError / AttributeError past the reader, and
+    # its repair messages (snippets of the file: report content) reached the root logger, where
+    # the service's log handler sits, before this was fixed.
     from report_text_support import pdf_bytes
 
     from fhir_mappers.report_text.pdf_text import pdf_to_text
 
-    caplog.set_level(logging.DEBUG)
-    original = pdf_bytes("Ki-67 Labeling Index: 8 %\nLymphovascular Invasion: Present\n" * 5)
-    for damaged in _mutations(original, 300, seed=3):
-        text, problem = pdf_to_text(damaged)
-        assert text or problem
-    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+    root = logging.getLogger()
+    grab, level = _Grab(), root.level
+    root.addHandler(grab)
+    root.setLevel(logging.DEBUG)
+    try:
+        original = pdf_bytes("Ki-67 Labeling Index: 8 %\nLymphovascular Invasion: Present\n" * 5)
+        for damaged in _mutations(original, 300, seed=3):
+            text, problem = pdf_to_text(damaged)
+            assert text or problem
+    finally:
+        root.removeHandler(grab)
+        root.setLevel(level)
+    assert not [r for r in grab.records if r.name.startswith("pypdf")]
 
 
 _WORDS = st.sampled_from(

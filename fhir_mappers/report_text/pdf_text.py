@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import io
 import logging
-from functools import lru_cache
 
 from fhir_mappers.report_text.limits import MAX_PDF_PAGES, MAX_PDF_STREAM_BYTES, MAX_REPORT_CHARS
 
+_NULL = logging.NullHandler()
 
-@lru_cache(maxsize=1)
+
 def _quiet_pypdf() -> None:
     # pypdf logs what it repairs with snippets of the file's bytes ("Invalid Elementary Object
-    # starting with b'...'"): report content, which must never reach the service's logs.
+    # starting with b'...'"): report content, which must never reach the service's logs. Set on
+    # every call: the service's logging set-up may run after the first PDF and reset loggers.
     logger = logging.getLogger("pypdf")
     logger.propagate = False
-    logger.addHandler(logging.NullHandler())
+    if _NULL not in logger.handlers:
+        logger.addHandler(_NULL)
 
 
 def pdf_to_text(data: bytes) -> tuple[str, str | None]:
