@@ -5,6 +5,7 @@ guessing, and spaCy is never imported for a record without report text."""
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import textwrap
@@ -262,3 +263,119 @@ def test_a_pdf_decompression_bomb_is_refused_with_a_warning():
     inputs = inputs_from_resources([PATIENT, report("", "application/pdf", pdf=bomb)])
     assert inputs.lymphovascular_invasion.value is None
     assert any("PDF could not be read (LimitReachedError)" in w for w in inputs.warnings)
+
+
+def _mutations(data: bytes, count: int, seed: int) -> list[bytes]:
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        mutated = bytearray(data)
+        if i % 3 == 0:
+            for _ in range(rng.randint(1, 20)):
+                mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+        elif i % 3 == 1:
+            mutated = mutated[: rng.randrange(len(mutated))]
+        else:
+            at = rng.randrange(len(mutated))
+            mutated[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 50)))
+        out.append(bytes(mutated))
+    return out
+
+
+class _Grab(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_damaged_pdf_costs_only_itself_and_logs_none_of_its_bytes():
+    # Mutated PDFs made pypdf raise NotImplementedError / AttributeError past the reader, and
+    # its repair messages (snippets of the file: report content) reached the root logger, where
+    # the service's log handler sits, before this was fixed.
+    from report_text_support import pdf_bytes
+
+    from fhir_mappers.report_text.pdf_text import pdf_to_text
+
+    root = logging.getLogger()
+    grab, level = _Grab(), root.level
+    root.addHandler(grab)
+    root.setLevel(logging.DEBUG)
+    try:
+        original = pdf_bytes("Ki-67 Labeling Index: 8 %\nLymphovascular Invasion: Present\n" * 5)
+        for damaged in _mutations(original, 300, seed=3):
+            text, problem = pdf_to_text(damaged)
+            assert text or problem
+    finally:
+        root.removeHandler(grab)
+        root.setLevel(level)
+    assert not [r for r in grab.records if r.name.startswith("pypdf")]
+
+
+_WORDS = st.sampled_from(
+    [
+        "Lymphovascular",
+        "invasion",
+        ":",
+        "not",
+        "identified",
+        "present",
+        "no",
+        "suspicious",
+        "for",
+        "Ki-67",
+        "8",
+        "%",
+        "<",
+        "-",
+        "/",
+        "pN1",
+        "Pn0",
+        "L1",
+        "G2",
+        "grade",
+        "x",
+        "cm",
+        "mm",
+        "2 mm2",
+        "HPF",
+        "lymph",
+        "nodes",
+        "14",
+        "0/14",
+        "liver",
+        "metastasis",
+        ",",
+        ";",
+        ".",
+        "\n",
+        "___",
+        "_X_",
+        "Clinical history:",
+        "Diagnosis:",
+        "recurrent",
+        "NET",
+        "insulinoma",
+        "margins",
+        "free",
+        "cannot",
+        "be",
+        "excluded",
+        "(",
+        ")",
+        "é",
+        "\u2028",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(_WORDS, max_size=60), noise=st.text(max_size=40))
+def test_any_mix_of_report_words_reads_without_error(words, noise):
+    findings, _ = read_text(" ".join(words) + noise)
+    for finding in findings:
+        assert finding.quote is not None

@@ -6,14 +6,28 @@ an image says (no OCR)."""
 from __future__ import annotations
 
 import io
+import logging
 
 from fhir_mappers.report_text.limits import MAX_PDF_PAGES, MAX_PDF_STREAM_BYTES, MAX_REPORT_CHARS
+
+_NULL = logging.NullHandler()
+
+
+def _quiet_pypdf() -> None:
+    # pypdf logs what it repairs with snippets of the file's bytes ("Invalid Elementary Object
+    # starting with b'...'"): report content, which must never reach the service's logs. Set on
+    # every call: the service's logging set-up may run after the first PDF and reset loggers.
+    logger = logging.getLogger("pypdf")
+    logger.propagate = False
+    if _NULL not in logger.handlers:
+        logger.addHandler(_NULL)
 
 
 def pdf_to_text(data: bytes) -> tuple[str, str | None]:
     """(text, problem): problem says why no (or only part of the) text could be had."""
+    _quiet_pypdf()
     from pypdf import PdfReader, apply_configuration  # lazy: only reports with a PDF pay
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DeprecationError, PyPdfError
 
     # pypdf's own limits are 75 MB per decoded stream; a report's text needs far less, and a
     # decompression bomb inside the 5 MiB request body must cost little (a thread-safe
@@ -32,10 +46,12 @@ def pdf_to_text(data: bytes) -> tuple[str, str | None]:
     with apply_configuration(
         **limits, stream_decoding_work_maximum_length=4 * MAX_PDF_STREAM_BYTES
     ):
-        return _extract(PdfReader, PyPdfError, data)
+        return _extract(PdfReader, (PyPdfError, DeprecationError), data)
 
 
-def _extract(reader_class: type, pdf_error: type[Exception], data: bytes) -> tuple[str, str | None]:
+def _extract(
+    reader_class: type, pdf_errors: tuple[type[Exception], ...], data: bytes
+) -> tuple[str, str | None]:
     try:
         reader = reader_class(io.BytesIO(data))
         pages = reader.pages
@@ -48,7 +64,21 @@ def _extract(reader_class: type, pdf_error: type[Exception], data: bytes) -> tup
             size += len(text)
             if size > MAX_REPORT_CHARS:
                 break
-    except (pdf_error, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+    # what pypdf raises on malformed files (found by mutating PDFs: an unknown filter name is
+    # a NotImplementedError, a removed one a DeprecationError, a wrong object type an
+    # AttributeError); anything else is a bug to see, not a PDF to skip
+    except (
+        *pdf_errors,
+        AttributeError,
+        IndexError,
+        ZeroDivisionError,
+        ValueError,
+        KeyError,
+        TypeError,
+        OSError,
+        RecursionError,
+        NotImplementedError,
+    ) as exc:
         return "", f"PDF could not be read ({type(exc).__name__})"
     text = "\n".join(texts)
     if not text.strip():
