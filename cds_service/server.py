@@ -62,10 +62,14 @@ def prepare_metrics_dir() -> str:
 def warm_up() -> None:
     """Score each shipped demo patient and build its draft orders once. The FHIR model classes
     load lazily; without this the first calls a fresh worker serves take ~0.5 s instead of
-    ~15 ms. Pure: nothing is written anywhere."""
+    ~15 ms. The report-text pipeline (medspaCy) is built too: ~1.5 s once per worker rather than
+    on the first sign-off call with report text. Pure: nothing is written anywhere."""
     from cds_service.sandbox.patients import demo_patients
     from cds_service.scoring_pipeline import assess_payload
     from cds_service.suggested_orders import suggested_orders
+    from fhir_mappers import report_text
+
+    report_text.warm_up()
 
     for patient in demo_patients():
         assessment = assess_payload(patient.bundle, today=date.today())
