@@ -38,7 +38,7 @@ MAX_RESOURCES_PER_CALL = 20_000
 
 # What each resource type holds, in words, for messages a person reads (a 412 names the data
 # that is missing, not the prefetch template). Types: the prefetch templates in services.py.
-_DATA_WORDS = {
+DATA_WORDS = {
     "Patient": "Patient",
     "Condition": "diagnoses (Condition)",
     "Observation": "pathology and laboratory results (Observation)",
@@ -100,7 +100,7 @@ def make_fetcher(
 
 def describe_data(spec: PrefetchTemplate, rendered: str | None) -> str:
     """The data of one prefetch key in words: 'Patient (Patient/123)', 'diagnoses (Condition)'."""
-    words = _DATA_WORDS.get(spec.resource_type, spec.resource_type)
+    words = DATA_WORDS.get(spec.resource_type, spec.resource_type)
     if spec.is_read and rendered is not None:
         return f"{words} ({rendered})"
     return words

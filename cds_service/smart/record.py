@@ -6,20 +6,20 @@ the page as data that could not be read from the EHR, never as data the record l
 Every search parameter value goes out percent-encoded (`code=http://loinc.org|x` as
 `code=http%3A%2F%2Floinc.org%7Cx`, as fhirclient.js sends it): a proxy in front of the EHR (the
 public SMART launcher's) collapses `//` inside a query otherwise, and the search then quietly
-matches nothing."""
+matches nothing. The shared fetcher does that encoding (`hooks.fhir_queries.encoded_search`)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote
 
 import requests
 from pydantic import SecretStr
 
 from cds_service.hooks.context import patient_of
 from cds_service.hooks.fhir_client import Deadline, FhirFetcher
+from cds_service.hooks.gather import DATA_WORDS
 from cds_service.hooks.prefetch import render_prefetch
 from cds_service.hooks.services import PATIENT_KEY, ServiceDefinition
 from cds_service.smart.errors import FhirForbidden, FhirUnavailable, SessionExpired
@@ -28,23 +28,6 @@ from cds_service.smart.errors import FhirForbidden, FhirUnavailable, SessionExpi
 SMART_FHIR_BUDGET_S = 10.0
 _TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 _ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-
-# Unreserved characters stay as they are; "," joins OR'ed values in FHIR search and stays too.
-_VALUE_SAFE = ","
-_NAME_SAFE = ":_-."
-
-# What each query reads, in the words the page uses (resource types of ServiceDefinition queries).
-DATA_WORDS = {
-    "Condition": "diagnoses (Condition)",
-    "Observation": "pathology and laboratory results (Observation)",
-    "Procedure": "procedures (Procedure)",
-    "ServiceRequest": "orders (ServiceRequest)",
-    "ImagingStudy": "imaging studies (ImagingStudy)",
-    "DiagnosticReport": "reports (DiagnosticReport)",
-    "MedicationRequest": "medication orders (MedicationRequest)",
-    "MedicationStatement": "medications (MedicationStatement)",
-    "Specimen": "specimens (Specimen)",
-}
 
 Resource = dict[str, Any]
 
@@ -66,22 +49,6 @@ class PatientRecord:
     unread: list[Unread] = field(default_factory=list)
 
 
-def encoded_search(query: str) -> str:
-    """`Type?name=value&...` with every name and value percent-encoded; values are decoded
-    first, so an already encoded query comes out the same."""
-    resource_type, mark, params = query.partition("?")
-    if not mark:
-        return query
-    encoded = []
-    for param in params.split("&"):
-        if not param:
-            continue
-        name, has_value, value = param.partition("=")
-        name = quote(unquote(name), safe=_NAME_SAFE)
-        encoded.append(f"{name}={quote(unquote(value), safe=_VALUE_SAFE)}" if has_value else name)
-    return f"{resource_type}?{'&'.join(encoded)}"
-
-
 def fetcher_for(iss: str, token: str, http: requests.Session) -> FhirFetcher:
     return FhirFetcher(iss, SecretStr(token), http, budget_s=SMART_FHIR_BUDGET_S)
 
@@ -98,7 +65,7 @@ def fetch_record(
     fetcher: FhirFetcher, service: ServiceDefinition, patient_id: str
 ) -> PatientRecord:
     queries = render_prefetch(service, {"context.patientId": patient_id})
-    outcomes = fetcher.fetch_many({key: encoded_search(q) for key, q in queries.items()})
+    outcomes = fetcher.fetch_many(queries)  # the fetcher percent-encodes every search value
     patient_outcome = outcomes.pop(PATIENT_KEY)
     if not patient_outcome.ok:
         _raise_for(patient_outcome.error or "failed", "the patient's record")
