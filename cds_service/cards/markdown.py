@@ -23,20 +23,18 @@ _WHITESPACE = re.compile(r"\s+")
 _SAFE_URL = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
 
-# Text none of the passes below would change (but for trimming spaces) needs none of them:
-# no special or entity character, no colon (autolinks), no "www.", no whitespace but single
-# spaces. A card escapes ~100 values, most of them plain words; this check is one pass.
-_NEEDS_ESCAPING = re.compile(r"[\\`*_\[\]|~&<>:]|[^\S ]|  |(?i:www\.)")
+# Text the first four passes below would not change (but for trimming spaces) skips them: no
+# special or entity character, no "://" or "www." (autolinks), no whitespace but single spaces.
+# A card escapes ~100 values, most of them plain words and numbers; this check is one pass.
+_NEEDS_ESCAPING = re.compile(r"[\\`*_\[\]|~&<>]|://|[^\S ]|  |(?i:www\.)")
 
 
 def escape_text(value: object) -> str:
     """Render any value as inert inline Markdown text on a single line."""
     text = str(value)
     if _NEEDS_ESCAPING.search(text) is None:
-        text = text.strip(" ")
-        # A block marker or a digit first could start a heading, list or rule.
-        if not text or not (text[0] in "#+-=" or text[0].isdigit()):
-            return text
+        # A block marker or a number first could still start a heading, list or rule.
+        return _BLOCK_START.sub(_escape_block_start, text.strip(" "), count=1)
     return escape_fully(text)
 
 
