@@ -153,7 +153,9 @@ NEGATION_TEXT = (
     r"\baucune?\b|\bsin\b|\bningun\w{0,2}\b|\bgeen\b|\bzonder\b|\bnessun\w{0,2}\b|\bassenza\b"
 )
 NEGATION_AFTER_TEXT = (
-    r"^\W{0,3}(?:no|not|none|nein|keine?|negative?|absent|nicht|n/?a|unknown|unbekannt)\b|"
+    # "Distant Metastasis (pM): Not applicable": a CAP item's label may stand before its answer
+    r"^\W{0,3}(?:\([a-z]{1,3}\)\W{0,3})?"
+    r"(?:no|not|none|nein|keine?|negative?|absent|nicht|n/?a|unknown|unbekannt)\b|"
     r"\b(?:not (?:seen|identified|detected|present|found|demonstrated)|absent|excluded|"
     r"ruled out|ausgeschlossen|nicht (?:nachweisbar|nachgewiesen|vorhanden|gesehen)|"
     r"niet aangetoond|non retrouv|no se observa)"
@@ -165,7 +167,8 @@ UNCERTAIN_TEXT = (
 )
 UNCERTAIN_AFTER_TEXT = (
     r"^\W{0,3}\?|cannot be (?:excluded|ruled out)|not (?:be )?excluded|nicht auszuschlie|"
-    r"nicht sicher|fraglich|\bsuspected\b|\bvermutet|\bunclear\b|\bunklar"
+    r"nicht sicher|fraglich|\bsuspected\b|\bvermutet|\bunclear\b|\bunklar|"
+    r"cannot be (?:determined|assessed|evaluated)|not (?:applicable|assessed|evaluated|determined)"
 )
 # NegEx pseudo-negations: "no change in the known liver metastases" states metastases.
 PSEUDO_NEGATION_TEXT = (

@@ -36,6 +36,12 @@ _DISTANT = re.compile(
     r"ovarian|brain|omentum|omental)\b"
 )
 _NODAL = re.compile(r"\b(?:lymph nodes?|nodal|node)\b")
+# A negation anywhere before the mention in its segment: ConText's clause scope stops at a comma,
+# so "no liver, lung or bone metastases" leaves "lung or bone metastases" bare; a bare mention
+# after such a cue is not read as present (nor as absent: the list may not cover it).
+_NEGATION_BEFORE = re.compile(r"\b(?:no|not|without|negative|free of|none|absence of)\b")
+# "liver metastases?": a question, not a finding.
+_QUESTIONED = re.compile(r"^\s{0,3}+\?")
 _TUMOUR = re.compile(r"\b(?:neuroendocrine|net|tumou?r|carcinoid|neoplasm|disease)\b")
 _EXAMINED = re.compile(r"\b(?:examined|retrieved|recovered|identified|total|assessed)\b")
 _POSITIVE = re.compile(r"\b(?:involved|positive|with metastas[ie]s|metastatic|with tumou?r)\b")
@@ -218,6 +224,10 @@ def _metastasis(mention: Mention, state: Assertion, low: str, quote: str) -> lis
     if state is Assertion.UNKNOWN and mention.cues:
         return [TextFinding("distant_metastasis", None, quote, UNCERTAIN)]
     said = low[mention.start : mention.end]
+    if state is not Assertion.PRESENT and _QUESTIONED.match(low[mention.end : mention.end + 4]):
+        return [TextFinding("distant_metastasis", None, quote, UNCERTAIN)]
+    if state is not Assertion.PRESENT and _NEGATION_BEFORE.search(low[: mention.start]):
+        return [TextFinding("distant_metastasis", None, quote, "a negation in the sentence")]
     if said.startswith("distant") and state is not Assertion.PRESENT:
         return []  # "Distant metastasis:" with no stated answer
     if _NODAL.search(low) and not said.startswith("distant") and state is not Assertion.PRESENT:
