@@ -32,8 +32,6 @@ _DX_RECURRENCE = "dx: recurrence after resection -> out of scope `recurrence-on-
 # case -> the mapper change it waits for (owner: dx = diagnoses/resections/metastasis/recurrence,
 # path = pathology Observations).
 PENDING: dict[str, str] = {
-    "rw05": "path: CAP eCC question/answer Observations read by question text, unitless "
-    "'(mm)' quantity, hasMember children",
     "rw16": f"{_DX_GM}; path: MII grading code; skip the invalid Observation with a warning",
     "rw29": f"{_DX_CH}; path: CH CRL nkrs L/V/Pn values",
     "rw30": f"{_DX_CH}; dx: 98248-8 metastasis-at-diagnosis true / 33733-7 'HEP'; "
