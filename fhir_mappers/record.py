@@ -57,7 +57,8 @@ def _map_record(index: RecordIndex, extra_codes: ExtraCodes | None) -> ClinicalI
 
     usable = conditions.usable_conditions(index, warnings)
     histology = conditions.histology_morphology(index, warnings)
-    found = conditions.diagnoses(index, usable, histology)
+    registry = conditions.registry_diagnoses(index, warnings)
+    found = conditions.diagnoses(index, usable + registry, histology)
     chosen = conditions.choose_diagnosis(found, _reasons(index, resection))
     events = all_events(index, usable, {d.ref for d in found}, evidence, warnings)
     pathology = pathology_facts(index, evidence, warnings, extra_codes)

@@ -193,6 +193,8 @@ def _observation_kind(code: Concept) -> str | None:
         return "M category"
     if code.has_any(sc.DISTANT_METASTASIS_SITE):
         return "site of distant metastasis"
+    if code.has_any(sc.METASTASIS_AT_DIAGNOSIS):
+        return "metastasis at diagnosis"
     if code.has_any(sc.HISTORY_OF_METASTASIS):
         return "history of metastatic cancer"
     if code.has_any(sc.DISEASE_STATUS):
@@ -218,7 +220,17 @@ def _observation_event(
         found = Kind.METASTASIS if value else Kind.NO_METASTASIS
         return Event(entry.ref, found, when, "M1 category" if value else "M0", at_resection)
     if kind == "site of distant metastasis":
+        if getattr(model, "dataAbsentReason", None) is not None:
+            return None  # no site recorded (the CH CRL indicator says whether there are any)
         return Event(entry.ref, Kind.METASTASIS, when, kind, at_resection)
+    if kind == "metastasis at diagnosis":
+        flag = getattr(model, "valueBoolean", None)
+        if flag is None:
+            warnings.append(f"{entry.ref}: metastasis at diagnosis not stated; unknown")
+            return None
+        found = Kind.METASTASIS if flag else Kind.NO_METASTASIS
+        what = kind if flag else "no metastasis at diagnosis"
+        return Event(entry.ref, found, when, what, at_resection)
     if kind == "history of metastatic cancer":
         if getattr(model, "valueBoolean", None) is False:
             return None  # mCODE: false reverses the meaning ("no history of ...")
@@ -237,6 +249,10 @@ def _status_event(entry: Entry, model: object, answers: Concept, when: Span | No
         for c in getattr(model, "component", None) or []
     ]
     for part in parts:
+        registry = part.first_in(sc.NKRS_RECURRENCE_TYPE)
+        if registry is not None:
+            found = Kind(registry)
+            return Event(entry.ref, found, when, f"type of recurrence: {found.value}")
         if part.has_any(sc.METASTASIS_CODES):
             return Event(entry.ref, Kind.METASTASIS, when, "disease status: metastasis")
         if part.has_any(sc.RECURRENCE_CODES):
