@@ -12,6 +12,7 @@ from fhir_mappers import coded_values, codes, values
 from fhir_mappers.concepts import Concept, concept, items
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.quoting import quoted
 from fhir_mappers.selection import Candidate, higher, lower, select, true_wins
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact
@@ -25,7 +26,7 @@ def is_final(entry: Entry, label: str, warnings: list[str]) -> bool:
     status = entry.raw.get("status")
     if status in FINAL:
         return True
-    warnings.append(f"{entry.ref}: {label} with status '{status}' not used")
+    warnings.append(f"{entry.ref}: {label} with status '{quoted(str(status), 40)}' not used")
     return False
 
 

@@ -22,6 +22,7 @@ from fhir_mappers.conditions import condition_onset, has_icd10_prefix, uncertain
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
 from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.quoting import quoted
 from fhir_mappers.timing import Span, first_span
 
 # Text beyond this is not read here (report bodies are the report-text reader's job).
@@ -180,10 +181,8 @@ def observation_events(
 
 def _final(entry: Entry, kind: str, warnings: list[str]) -> bool:
     status = entry.raw.get("status")
-    if status in _READ_AS_FINAL:
-        warnings.append(
-            f"{entry.ref}: status '{status}' is not an Observation status; read as final"
-        )
+    if isinstance(status, str) and status in _READ_AS_FINAL:
+        warnings.append(f"{entry.ref}: {kind} with status '{status}' read as final")
         return True
     return is_final(entry, kind, warnings)
 
@@ -279,7 +278,9 @@ def report_events(
         if kind is None:
             continue
         if raw.get("status") not in _REPORT_FINAL:
-            warnings.append(f"{entry.ref}: report with status '{raw.get('status')}' not read")
+            warnings.append(
+                f"{entry.ref}: report with status '{quoted(str(raw.get('status')), 40)}' not read"
+            )
             continue
         model = index.model(entry)
         when = first_span(model.effectiveDateTime, model.effectivePeriod, model.issued)

@@ -21,13 +21,10 @@ from tests.support.realworld import CASES, expected_of, load_bundle_of
 # dx = diagnoses / resections / metastasis / recurrence, path = pathology Observations). Both this
 # file and tests/test_e2e_realworld.py read it. The xfail is strict: when a mapper change lands,
 # its cases start passing and fail the run until their entries are removed here.
-_DX_GM = "dx: ICD-10-GM diagnosis (http://fhir.de/CodeSystem/bfarm/icd-10-gm C25.4)"
 
 # case -> the mapper change it waits for (owner: dx = diagnoses/resections/metastasis/recurrence,
 # path = pathology Observations).
-PENDING: dict[str, str] = {
-    "rw16": f"{_DX_GM}; path: MII grading code; skip the invalid Observation with a warning",
-}
+PENDING: dict[str, str] = {}
 
 
 def corpus_param(case: str, *, reason_prefix: str = "") -> Any:
