@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cds_service.hooks.fhir_server_url import FHIR_SERVER_PATTERN, MAX_LENGTH
 from cds_service.hooks.services import ContextKind, ServiceDefinition
 
 Schema = dict[str, Any]
@@ -43,20 +44,16 @@ def resource(resource_type: str | None = None) -> Schema:
 
 
 def patient() -> Schema:
-    """The Patient read: validated as an R4 Patient (only the elements used are listed)."""
+    """The Patient read. On the wire only its type and id are checked (the id must be
+    context.patientId's, else 400); its other elements are validated as R4 by the mappers, and
+    an invalid Patient (a gender that is no code, a birthDate that is no date) costs only its
+    content, with a warning naming it, not the call. So no other element is constrained here."""
     return {
         "type": "object",
         "required": ["resourceType", "id"],
-        "additionalProperties": False,
         "properties": {
             "resourceType": {"const": "Patient"},
             "id": {"type": "string", "pattern": FHIR_ID},
-            # An R4 code: the models check its form, not the value set.
-            "gender": {"type": ["string", "null"], "pattern": r"^[^\s]+( [^\s]+)*$"},
-            "birthDate": {
-                "type": ["string", "null"],
-                "pattern": r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$",
-            },
         },
     }
 
@@ -132,8 +129,8 @@ def hook_request(service: ServiceDefinition) -> Schema:
             "hookInstance": {"type": "string", "pattern": r"^[\x21-\x7e]{1,128}$"},
             "fhirServer": {
                 "type": ["string", "null"],
-                "maxLength": 2048,
-                "pattern": r"^https?://[A-Za-z0-9.\-]+(:[1-9][0-9]{0,3})?(/[^?#]*)?$",
+                "maxLength": MAX_LENGTH,
+                "pattern": FHIR_SERVER_PATTERN,
             },
             "fhirAuthorization": {"anyOf": [ref("FhirAuthorization"), {"type": "null"}]},
             "context": _context(service.context_kind),

@@ -111,7 +111,14 @@ MORPHOLOGY_EXTENSION_MARK = "histology-morphology-behavior"
 HISTOLOGY_OBSERVATION = keys(
     Code(LOINC, "59847-4", "Histology and Behavior ICD-O-3 Cancer"),
     Code(LOINC, "31206-6", "Histology ICD-O-3 Cancer"),
+    # Swiss cancer registry: 59848-2 "Morphology.ICD-O-3 Cancer", value ICD-O-3 (ahdis/ch-crl
+    # input/fsh/content-until-v0.2.1/instances/ICD-O-3-Morphology-20181215.fsh).
+    Code(LOINC, "59848-2", "Morphology.ICD-O-3 Cancer"),
 )
+# A diagnosis recorded as an Observation, its ICD-10 code the value: the Swiss cancer registry's
+# 86255-7 "Primary diagnosis ICD code", value ICD-10-GM (ahdis/ch-crl input/fsh/
+# content-until-v0.2.1/instances/ICD-10.fsh). Read like a Condition's code.
+DIAGNOSIS_OBSERVATION = keys(Code(LOINC, "86255-7", "Primary diagnosis ICD code"))
 
 # SNOMED CT disorder codes for NETs could not be confirmed with the search tool (no IG example
 # or value set found): SNOMED-coded diagnoses are read by their display / text below.

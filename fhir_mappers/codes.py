@@ -29,6 +29,10 @@ MII_GRADING = (
     "https://www.medizininformatik-initiative.de/fhir/ext/modul-onko/CodeSystem/mii-cs-onko-grading"
 )
 
+# Swiss cancer-registry IG (ahdis/ch-crl): its national code systems share this prefix
+# (input/fsh/content-until-v0.2.1/aliases.fsh, content-v0.9.0-v1.0.0/aliases.fsh).
+CH_CRL_CS = "http://fhir.ch/ig/ch-crl/CodeSystem/"
+
 # OIDs and legacy URLs senders use for the same code systems (FHIR R4 terminology pages).
 _SYSTEM_ALIASES: dict[str, str] = {
     "urn:oid:2.16.840.1.113883.6.1": LOINC,
@@ -165,11 +169,18 @@ LYMPHATIC_INVASION = keys(
     # UICC L category: 395715009 "Status of lymphatic (small vessel) invasion by tumor" with
     # value UICC L0/L1/LX (MII examples Observation-mii-exa-onko-tnm-l-kategorie-L1 / -L).
     Code(SNOMED, "395715009", "Status of lymphatic (small vessel) invasion by tumor"),
+    # Swiss registry CHCRLObservationLymphaticInvasion: 277060007 "Lymphatic tumor invasion
+    # status" with an nkrs-lymphaticinvasion value (ahdis/ch-crl input/fsh/content-until-v0.2.1/
+    # instances/LymphaticInvasion-20181215.fsh); confirmed.
+    Code(SNOMED, "277060007", "Lymphatic tumor invasion status"),
 )
 VENOUS_INVASION = keys(
     # UICC V category: 371493002 "Status of venous (large vessel) invasion by tumor" with value
     # UICC V0/V1/V2/VX (MII example Observation-mii-exa-onko-tnm-v-kategorie-V1).
     Code(SNOMED, "371493002", "Status of venous (large vessel) invasion by tumor"),
+    # Swiss registry CHCRLObservationVenousInvasion: 277061006 "Venous tumor invasion status"
+    # (ahdis/ch-crl ... instances/VenousInvasion-20181215.fsh); confirmed.
+    Code(SNOMED, "277061006", "Venous tumor invasion status"),
 )
 CHROMOGRANIN_A = keys(
     # ARUP test 0080469 "Chromogranin A" lists component LOINC 9811-1 (ltd.aruplab.com);
@@ -219,21 +230,38 @@ GRADE_NOT_SINGLE: dict[tuple[str, str], str] = {
 }
 # UICC L / V / Pn categories (MII CodeSystem mii-cs-onko-tnm-uicc, codes L0 L1 LX, V0 V1 V2 VX,
 # Pn0 Pn1 PnX): True present, False absent, None cannot be assessed.
+# The Swiss registry codes the same categories as numbers (8 = X, cannot be assessed):
+# nkrs-lymphaticinvasion 0 L0 / 1 L1 / 8 LX, nkrs-venousinvasion 0 V0 / 1 V1 / 2 V2 / 8 VX,
+# nkrs-perineuralinvasion 0 Pn0 / 1 Pn1 / 8 PnX (ahdis/ch-crl input/fsh/content-until-v0.2.1/
+# codesystems/NkrsLymphaticInvasion.fsh, NkrsVenousInvasion.fsh, NkrsPerineuralInvasion.fsh).
+NKRS_LYMPHATIC = CH_CRL_CS + "nkrs-lymphaticinvasion"
+NKRS_VENOUS = CH_CRL_CS + "nkrs-venousinvasion"
+NKRS_PERINEURAL = CH_CRL_CS + "nkrs-perineuralinvasion"
 UICC_LYMPHATIC: dict[tuple[str, str], bool | None] = {
     (UICC, "L0"): False,
     (UICC, "L1"): True,
     (UICC, "LX"): None,
+    (NKRS_LYMPHATIC, "0"): False,
+    (NKRS_LYMPHATIC, "1"): True,
+    (NKRS_LYMPHATIC, "8"): None,
 }
 UICC_VENOUS: dict[tuple[str, str], bool | None] = {
     (UICC, "V0"): False,
     (UICC, "V1"): True,
     (UICC, "V2"): True,
     (UICC, "VX"): None,
+    (NKRS_VENOUS, "0"): False,
+    (NKRS_VENOUS, "1"): True,
+    (NKRS_VENOUS, "2"): True,
+    (NKRS_VENOUS, "8"): None,
 }
 UICC_PERINEURAL: dict[tuple[str, str], bool | None] = {
     (UICC, "Pn0"): False,
     (UICC, "Pn1"): True,
     (UICC, "PnX"): None,
+    (NKRS_PERINEURAL, "0"): False,
+    (NKRS_PERINEURAL, "1"): True,
+    (NKRS_PERINEURAL, "8"): None,
 }
 # N category answers sent as SNOMED codes, possibly without display: True node-positive,
 # False N0, None NX.

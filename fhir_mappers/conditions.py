@@ -12,7 +12,7 @@ from fhir_mappers import clinical_codes as cc
 from fhir_mappers.codes import ICDO3
 from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.index import Entry, RecordIndex
-from fhir_mappers.observations import is_final
+from fhir_mappers.observations import is_final, observation_time
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact, PrimarySite
 
@@ -43,6 +43,18 @@ def usable_conditions(index: RecordIndex, warnings: list[str]) -> list[tuple[Ent
             warnings.append(f"{entry.ref}: ICD-10-GM diagnosis certainty 'A' (excluded); not used")
             continue
         out.append((entry, condition_concept(entry.raw)))
+    return out
+
+
+def registry_diagnoses(index: RecordIndex, warnings: list[str]) -> list[tuple[Entry, Concept]]:
+    """Final diagnosis Observations (a cancer registry's ICD-10 code as the value), each with
+    its value as the diagnosis concept, for `diagnoses`."""
+    out: list[tuple[Entry, Concept]] = []
+    for entry in index.of_type("Observation"):
+        if not concept(entry.raw.get("code")).has_any(cc.DIAGNOSIS_OBSERVATION):
+            continue
+        if is_final(entry, "diagnosis", warnings):
+            out.append((entry, concept(entry.raw.get("valueCodeableConcept"))))
     return out
 
 
@@ -102,6 +114,12 @@ def condition_onset(index: RecordIndex, entry: Entry) -> Span | None:
     return first_span(model.onsetDateTime, model.onsetPeriod, model.onsetString, model.recordedDate)
 
 
+def _diagnosis_onset(index: RecordIndex, entry: Entry) -> Span | None:
+    if entry.rtype == "Observation":  # a registry diagnosis: when it was recorded
+        return observation_time(index.model(entry))
+    return condition_onset(index, entry)
+
+
 def _icd10_rule(code: Concept) -> cc.DiagnosisRule | None:
     """The longest matching rule. C7A/C7B/D3A exist only in ICD-10-CM; C25.4 (endocrine
     pancreas) is the same in every edition."""
@@ -132,7 +150,8 @@ def diagnoses(
 ) -> list[Diagnosis]:
     """NET diagnoses. `histology` adds ICD-O-3 morphology from histology Observations
     (LOINC 59847-4 / 31206-6) to the Conditions they focus on ("" = no focus: every Condition
-    coded with an ICD-10 GEP site)."""
+    coded with an ICD-10 GEP site). `conditions` may include registry diagnosis Observations
+    (`registry_diagnoses`)."""
     found: list[Diagnosis] = []
     histology = histology or {}
     for entry, code in conditions:
@@ -146,7 +165,7 @@ def diagnoses(
         site, note = _site(entry, code, rule)
         found.append(
             Diagnosis(
-                entry.ref, site, note, _nec(code, rule, morphology), condition_onset(index, entry)
+                entry.ref, site, note, _nec(code, rule, morphology), _diagnosis_onset(index, entry)
             )
         )
     return found

@@ -23,6 +23,7 @@ record it is would be a guess). A record without any Patient resource uses no pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,6 +170,13 @@ class RecordIndex:
             target = self._by_url.get(reference) or self._by_ref.get(_type_id(reference) or "")
         return target if target is not None and self._usable(target) else None
 
+    def validate_where(self, relevant: Callable[[dict[str, Any]], bool]) -> None:
+        """Validate now every entry about the patient that `relevant` selects, so an invalid one
+        is named in the warnings even if no mapper asks for it (the others stay lazy)."""
+        for entry in self._entries:
+            if relevant(entry.raw) and self._about_patient(entry):
+                self._model(entry)
+
     def patient_id(self) -> str | None:
         return (self._identity.patient_id or None) if self._identity else None
 
@@ -204,8 +212,29 @@ class RecordIndex:
                 problem = f"invalid resource ({_cut(str(exc))})"
         if problem is not None:
             self.warnings.append(f"{entry.ref}: not valid FHIR R4 ({problem}); not used")
+        elif entry.rtype == "Observation" and str(raw.get("status")) not in _OBSERVATION_STATUSES:
+            # the R4B model types status as a code and does not check the required binding
+            status = quoted(str(raw.get("status")), 40)
+            self.warnings.append(
+                f"{entry.ref}: status '{status}' is not a FHIR R4 Observation status"
+            )
         self._models[key] = model
         return model
+
+
+# FHIR R4 ObservationStatus (required binding, hl7.org/fhir/R4/valueset-observation-status.html)
+_OBSERVATION_STATUSES = frozenset(
+    {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    }
+)
 
 
 def _known_type(rtype: str) -> bool:

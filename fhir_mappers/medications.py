@@ -15,6 +15,7 @@ from typing import Any
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers.concepts import Concept, concept, field, items
 from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.quoting import quoted
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact
 
@@ -42,7 +43,9 @@ def adjuvant_therapy(
             continue
         status = entry.raw.get("status")
         if status not in _GIVEN[entry.rtype]:
-            warnings.append(f"{entry.ref}: {classes[0]} with status '{status}' not counted")
+            warnings.append(
+                f"{entry.ref}: {classes[0]} with status '{quoted(str(status), 40)}' not counted"
+            )
             continue
         if entry.rtype == "MedicationRequest" and entry.raw.get("intent") == "proposal":
             continue

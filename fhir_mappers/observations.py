@@ -12,6 +12,7 @@ from fhir_mappers import coded_values, codes, values
 from fhir_mappers.concepts import Concept, concept, items
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.quoting import quoted
 from fhir_mappers.selection import Candidate, higher, lower, select, true_wins
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact
@@ -25,7 +26,7 @@ def is_final(entry: Entry, label: str, warnings: list[str]) -> bool:
     status = entry.raw.get("status")
     if status in FINAL:
         return True
-    warnings.append(f"{entry.ref}: {label} with status '{status}' not used")
+    warnings.append(f"{entry.ref}: {label} with status '{quoted(str(status), 40)}' not used")
     return False
 
 
@@ -60,11 +61,24 @@ def _n_category(holder: Any, code: Concept, own: bool) -> values.Parsed:
     21906-3, cN, "N category") counts only when node-positive: a clinical N0 does not show
     that a pathologist found the nodes free, so it stays unknown."""
     value, note = coded_values.tnm(holder, "n")
-    if value is None or code.has_any(codes.PN_CATEGORY):
+    if value is None or code.has_any(codes.PN_CATEGORY) or _says_pathological(holder, code):
         return value, note
     if value:
         return True, "clinical (not pathological) N category, node-positive"
     return None, "clinical N0 does not establish pN0 (nodes not examined by pathology)"
+
+
+# The question names the pathological category ("pN Category", CAP eCC question 763178 in
+# HL7/cancer-reporting input/fsh/instances/observation-ptnm-classification-pN-Category.fsh), or
+# the answer carries the "p" prefix ("pN0: No regional lymph node metastasis identified").
+_PN_QUESTION_TEXT = (
+    r"\bpn (?:category|stage)|\bpathologic(?:al)? n\b|regional lymph nodes\.pathology"
+)
+_PN_ANSWER_TEXT = r"(?<![a-z])y?r?pn[0-3x](?![0-9])"
+
+
+def _says_pathological(holder: Any, code: Concept) -> bool:
+    return code.says(_PN_QUESTION_TEXT) or coded_values.value_concept(holder).says(_PN_ANSWER_TEXT)
 
 
 _INVASION_TEXT = (

@@ -16,6 +16,7 @@ from fhir_mappers import resection_codes as rc
 from fhir_mappers.clinical_codes import OTHER_GEP_TEXT, PANCREAS_TEXT
 from fhir_mappers.concepts import Concept, concept, label
 from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.quoting import quoted
 from fhir_mappers.timing import first_span, span
 from scoring.inputs import Resection
 
@@ -53,12 +54,14 @@ def resection_procedures(index: RecordIndex, warnings: list[str]) -> list[Resect
             warnings.append(f"{entry.ref}: not a curative resection ('{code.text[:60]}'); ignored")
             continue
         status = entry.raw.get("status")
-        if status in _READ_AS_COMPLETED:
+        if isinstance(status, str) and status in _READ_AS_COMPLETED:
             warnings.append(
                 f"{entry.ref}: status '{status}' is not a Procedure status; read as completed"
             )
         elif status != "completed":
-            warnings.append(f"{entry.ref}: resection with status '{status}' not used")
+            warnings.append(
+                f"{entry.ref}: resection with status '{quoted(str(status), 40)}' not used"
+            )
             continue
         model = index.model(entry)
         performed = _performed(model, entry, warnings)

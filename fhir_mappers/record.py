@@ -14,6 +14,7 @@ from fhir_mappers.imaging import imaging_events
 from fhir_mappers.index import RecordIndex, RecordNeedsValidation
 from fhir_mappers.labs import preop_chromogranin_elevated
 from fhir_mappers.medications import adjuvant_therapy
+from fhir_mappers.observation_codes import clinically_relevant
 from fhir_mappers.observations import ExtraCodes, pathology_facts
 from fhir_mappers.procedures import report_standing_in, resection_procedures
 from fhir_mappers.provenance import ResectionEvidence
@@ -35,6 +36,7 @@ def inputs_from_resources(
     An invalid resource, or one not about the record's Patient, is left out with a warning
     (`RecordIndex`); raises FhirInputError only for several Patients."""
     index = RecordIndex(resources, fhir_base=fhir_base)
+    index.validate_where(clinically_relevant)
     try:
         return _map_record(index, extra_codes)
     except RecordNeedsValidation:
@@ -57,7 +59,8 @@ def _map_record(index: RecordIndex, extra_codes: ExtraCodes | None) -> ClinicalI
 
     usable = conditions.usable_conditions(index, warnings)
     histology = conditions.histology_morphology(index, warnings)
-    found = conditions.diagnoses(index, usable, histology)
+    registry = conditions.registry_diagnoses(index, warnings)
+    found = conditions.diagnoses(index, usable + registry, histology)
     chosen = conditions.choose_diagnosis(found, _reasons(index, resection))
     events = all_events(index, usable, {d.ref for d in found}, evidence, warnings)
     pathology = pathology_facts(index, evidence, warnings, extra_codes)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from fhir_mappers.codes import CPT, SNOMED, Code, keys
+from fhir_mappers.codes import CH_CRL_CS, CPT, SNOMED, Code, keys
+
+NKRS_DIAGNOSTIC_METHOD = CH_CRL_CS + "nkrs-diagnosticmethodsused"
 
 # ICD-10-PCS (FHIR: http://www.cms.gov/Medicare/Coding/ICD10, OID 2.16.840.1.113883.6.4) and
 # OPS (German; fhir.de basisprofil naming, also the old DIMDI URL).
@@ -38,6 +40,12 @@ RESECTION = keys(
     Code(CPT, "48154", "Pancreatectomy, pylorus-sparing Whipple, without pancreatojejunostomy"),
     Code(CPT, "48155", "Pancreatectomy, total"),
     Code(CPT, "48120", "Excision of lesion of pancreas (enucleation)"),
+    # Swiss cancer registry: the diagnostic method 26 "Surgical tissue from operation (e.g.
+    # neuroendocrine tumours)" is the registry's record of the operation, a Procedure with a
+    # performed date (ahdis/ch-crl input/fsh/content-until-v0.2.1/codesystems/
+    # NkrsDiagnosticMethodsUsed.fsh, instances/DiagnosticMethod-Surgical20181215.fsh). 25
+    # "Biopsy and resection" is left out: it does not say the tumour was resected.
+    Code(NKRS_DIAGNOSTIC_METHOD, "26", "Surgical tissue from operation"),
 )
 
 # ICD-10-PCS: 0 medical-surgical; body system F (hepatobiliary, pancreas) body part G pancreas,

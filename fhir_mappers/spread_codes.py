@@ -6,7 +6,7 @@ alternatives, bounded gaps, possessive quantifiers only); texts are lower-cased.
 
 from __future__ import annotations
 
-from fhir_mappers.codes import LOINC, SNOMED, Code, keys
+from fhir_mappers.codes import CH_CRL_CS, LOINC, SNOMED, Code, keys
 
 # --- Secondary neoplasm Conditions -------------------------------------------------------------
 # ICD-10 (CM, WHO and GM alike): C78 secondary malignant neoplasm of respiratory and digestive
@@ -50,7 +50,22 @@ HISTORY_OF_METASTASIS = keys(
 )
 # MII onko Fernmetastasen Observation: code SNOMED 385421009 (site of distant metastasis), value
 # a site from mii-cs-onko-fernmetastasen (Observation-mii-exa-onko-fernmetastasen-1.json).
-DISTANT_METASTASIS_SITE = keys(Code(SNOMED, "385421009", "Site of distant metastasis"))
+DISTANT_METASTASIS_SITE = keys(
+    Code(SNOMED, "385421009", "Site of distant metastasis"),
+    # Swiss cancer registry (ahdis/ch-crl input/fsh/content-v0.9.0-v1.0.0/dataelements/):
+    # 33733-7 topography of metastases at diagnosis and nkrs-variables 8.6 topography of
+    # post-diagnosis metastases (course-of-disease/), value a site of nkrs-topographymetastases
+    # (terminology/NkrsTopographyMetastases.fsh: 1 PUL ... 3 HEP ... 11 OTH).
+    Code(LOINC, "33733-7", "Sites of distant metastasis"),
+    Code(CH_CRL_CS + "nkrs-variables", "8.6", "Topography(s) of post-diagnosis metastases"),
+)
+# Swiss cancer registry metastases-at-diagnosis indicator: 98248-8, valueBoolean true when
+# metastases were present at diagnosis, false when none (ahdis/ch-crl input/fsh/
+# content-v0.9.0-v1.0.0/dataelements/CHCRLObservationMetastasesAtDiagnosisIndicator.fsh);
+# dataAbsentReason 'unknown' instead of a value leaves it unknown.
+METASTASIS_AT_DIAGNOSIS = keys(
+    Code(LOINC, "98248-8", "Primary or recurrent or distant metastasis [Type] in Tumor")
+)
 
 # --- M category -------------------------------------------------------------------------------
 # LOINC 21901-4 / 21907-1 stay in codes.M_CATEGORY. SNOMED observables: mCODE
@@ -109,6 +124,16 @@ VERLAUF_RECURRENT: dict[str, frozenset[str]] = {
     MII_ONKO_CS + "mii-cs-onko-verlauf-primaertumor": frozenset({"R", "P"}),
     MII_ONKO_CS + "mii-cs-onko-verlauf-lymphknoten": frozenset({"R", "P"}),
     MII_ONKO_CS + "mii-cs-onko-verlauf-fernmetastasen": frozenset({"R", "P", "T", "N"}),
+}
+# Swiss cancer registry type of first recurrence (97509-4 value, ahdis/ch-crl input/fsh/
+# content-v0.9.0-v1.0.0/terminology/NkrsTypeRecurrenceTransformation.fsh): 1 Progression,
+# 3 Metastasis (metachronous: at or before surgery it is metastasis at surgery, after it a
+# recurrence), 4 Relapse. 2 Transformation (one ICD-O morphology into another, haematological)
+# is not a NET course and is not read. Values: the event kinds of `spread_events.Kind`.
+NKRS_RECURRENCE_TYPE: dict[tuple[str, str], str] = {
+    (CH_CRL_CS + "nkrs-typerecurrencetransformation", "1"): "progression",
+    (CH_CRL_CS + "nkrs-typerecurrencetransformation", "3"): "metastasis",
+    (CH_CRL_CS + "nkrs-typerecurrencetransformation", "4"): "recurrence",
 }
 # A recurrence Observation (Nictiz 25173007) with a "present" value (52101004, codes.PRESENT).
 

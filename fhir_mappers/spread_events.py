@@ -22,6 +22,7 @@ from fhir_mappers.conditions import condition_onset, has_icd10_prefix, uncertain
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
 from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.quoting import quoted
 from fhir_mappers.timing import Span, first_span
 
 # Text beyond this is not read here (report bodies are the report-text reader's job).
@@ -180,10 +181,8 @@ def observation_events(
 
 def _final(entry: Entry, kind: str, warnings: list[str]) -> bool:
     status = entry.raw.get("status")
-    if status in _READ_AS_FINAL:
-        warnings.append(
-            f"{entry.ref}: status '{status}' is not an Observation status; read as final"
-        )
+    if isinstance(status, str) and status in _READ_AS_FINAL:
+        warnings.append(f"{entry.ref}: {kind} with status '{status}' read as final")
         return True
     return is_final(entry, kind, warnings)
 
@@ -193,6 +192,8 @@ def _observation_kind(code: Concept) -> str | None:
         return "M category"
     if code.has_any(sc.DISTANT_METASTASIS_SITE):
         return "site of distant metastasis"
+    if code.has_any(sc.METASTASIS_AT_DIAGNOSIS):
+        return "metastasis at diagnosis"
     if code.has_any(sc.HISTORY_OF_METASTASIS):
         return "history of metastatic cancer"
     if code.has_any(sc.DISEASE_STATUS):
@@ -218,7 +219,17 @@ def _observation_event(
         found = Kind.METASTASIS if value else Kind.NO_METASTASIS
         return Event(entry.ref, found, when, "M1 category" if value else "M0", at_resection)
     if kind == "site of distant metastasis":
+        if getattr(model, "dataAbsentReason", None) is not None:
+            return None  # no site recorded (the CH CRL indicator says whether there are any)
         return Event(entry.ref, Kind.METASTASIS, when, kind, at_resection)
+    if kind == "metastasis at diagnosis":
+        flag = getattr(model, "valueBoolean", None)
+        if flag is None:
+            warnings.append(f"{entry.ref}: metastasis at diagnosis not stated; unknown")
+            return None
+        found = Kind.METASTASIS if flag else Kind.NO_METASTASIS
+        what = kind if flag else "no metastasis at diagnosis"
+        return Event(entry.ref, found, when, what, at_resection)
     if kind == "history of metastatic cancer":
         if getattr(model, "valueBoolean", None) is False:
             return None  # mCODE: false reverses the meaning ("no history of ...")
@@ -237,6 +248,10 @@ def _status_event(entry: Entry, model: object, answers: Concept, when: Span | No
         for c in getattr(model, "component", None) or []
     ]
     for part in parts:
+        registry = part.first_in(sc.NKRS_RECURRENCE_TYPE)
+        if registry is not None:
+            found = Kind(registry)
+            return Event(entry.ref, found, when, f"type of recurrence: {found.value}")
         if part.has_any(sc.METASTASIS_CODES):
             return Event(entry.ref, Kind.METASTASIS, when, "disease status: metastasis")
         if part.has_any(sc.RECURRENCE_CODES):
@@ -263,7 +278,9 @@ def report_events(
         if kind is None:
             continue
         if raw.get("status") not in _REPORT_FINAL:
-            warnings.append(f"{entry.ref}: report with status '{raw.get('status')}' not read")
+            warnings.append(
+                f"{entry.ref}: report with status '{quoted(str(raw.get('status')), 40)}' not read"
+            )
             continue
         model = index.model(entry)
         when = first_span(model.effectiveDateTime, model.effectivePeriod, model.issued)

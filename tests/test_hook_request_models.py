@@ -9,8 +9,10 @@ import pytest
 
 from cds_service.hooks.context import OrderSignContext, PathologySignContext
 from cds_service.hooks.errors import BadHookRequest
+from cds_service.hooks.fhir_server_url import FHIR_SERVER_PATTERN
 from cds_service.hooks.request import parse_hook_request
 from cds_service.hooks.services import service_definitions
+from cds_service.openapi import openapi_document
 
 SERVICES = service_definitions()
 PATIENT_VIEW = SERVICES["pannet-cds-patient-view"]
@@ -254,3 +256,63 @@ def test_parsing_does_not_mutate_the_body():
     before = copy.deepcopy(raw)
     parse_hook_request(raw, PATIENT_VIEW)
     assert raw == before
+
+
+# fhirServer hosts: DNS names of RFC 1123 labels or IP literals (IPv6 in brackets), the same
+# pattern as the OpenAPI schema (found by schemathesis: "http://-rGGvKO8E1*" was accepted)
+@pytest.mark.parametrize(
+    "server",
+    [
+        "http://-rGGvKO8E1*",
+        "http://-leading.example/fhir",
+        "http://trailing-.example/fhir",
+        "http://under_score.example/fhir",
+        "http://two..dots.example/fhir",
+        "http://user@ehr.example/fhir",
+        "http://user:pw@ehr.example/fhir",
+        "HTTP://ehr.example/fhir",
+        "http://ehr.example:0/fhir",
+        "http://ehr.example:65536/fhir",
+        "http://[::1%25eth0]/fhir",
+        "http://[1:2:3]/fhir",
+        "http://[::ffff:999.0.0.1]/fhir",
+        "http://::1/fhir",
+        "http://ehr.example#x",
+        f"http://{'a' * 64}.example/fhir",
+        "http://ehr.exämple/fhir",
+    ],
+)
+def test_fhir_server_host_must_be_a_dns_name_or_ip_literal(server):
+    assert refused({**body(), "fhirServer": server}).startswith("fhirServer:")
+
+
+@pytest.mark.parametrize(
+    ("server", "kept"),
+    [
+        ("http://127.0.0.1:65535/fhir", "http://127.0.0.1:65535/fhir"),
+        ("http://[::1]:8080/fhir/", "http://[::1]:8080/fhir"),
+        ("http://[::ffff:127.0.0.1]:5432/fhir", "http://[::ffff:127.0.0.1]:5432/fhir"),
+        ("http://[2001:db8::8a2e:370:7334]", "http://[2001:db8::8a2e:370:7334]"),
+        ("https://fhir-1.ehr.example./r4", "https://fhir-1.ehr.example./r4"),
+        ("https://localhost", "https://localhost"),
+    ],
+)
+def test_fhir_server_hosts_that_are_accepted(server, kept):
+    request = parse_hook_request({**body(), "fhirServer": server}, PATIENT_VIEW)
+    assert request.fhir_server == kept
+
+
+def test_the_openapi_schema_publishes_the_validators_fhir_server_pattern():
+    patterns = _fhir_server_patterns(openapi_document(SERVICES))
+    assert patterns == {FHIR_SERVER_PATTERN}
+
+
+def _fhir_server_patterns(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = (
+            {node["fhirServer"]["pattern"]} if "pattern" in node.get("fhirServer", {}) else set()
+        )
+        return found.union(*(_fhir_server_patterns(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_fhir_server_patterns(v) for v in node))
+    return set()

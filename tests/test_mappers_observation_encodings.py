@@ -499,3 +499,22 @@ def test_local_codes_read_by_their_english_or_german_name(name, value, field, ex
     # EHR-local codes that carry only text (clinical.md §3.3)
     out = record(obs("o", cc("urn:local:codes", "X1", display=name), **value))
     assert getattr(out, field).value == pytest.approx(expected)
+
+
+# CAP eCC pN question (HL7/cancer-reporting observation-ptnm-classification-pN-Category.fsh):
+# CAP question and answer codes only, the category named by the question and the "pN0" answer
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        ("pN Category", "pN0: No regional lymph node metastasis identified or ITCs only#", False),
+        ("pN Category", "pN1: Metastasis in one to three regional lymph nodes", True),
+        ("pN Category", "pNX: Regional lymph nodes cannot be assessed", None),
+    ],
+)
+def test_cap_pn_category_question_is_pathological(question, answer, expected):
+    observation = obs(
+        "q-pn",
+        cc(CAP, "763178.100004300", display=question),
+        valueCodeableConcept=cc(CAP, "38649.100004300", display=answer),
+    )
+    assert record(observation).pn_positive.value is expected

@@ -63,6 +63,40 @@ def test_invalid_resources_no_mapper_reads_cost_nothing_and_say_nothing():
     assert not any("Observation/vitals" in w for w in out.warnings)
 
 
+NODES = loinc_obs("nodes", "21894-1", valueQuantity={"value": 12})
+SNOMED = "http://snomed.info/sct"
+
+
+def tnm_grouper(**changes: object) -> dict:
+    # MII onko TNM classification (Observation-TNM-Klassifikation-Observation-2.json, which
+    # itself carries status 'completed'), grouping node Observations no mapper reads through it
+    grouper = obs(
+        "tnm",
+        cc(SNOMED, "399588009", display="Pathologic TNM stage grouping"),
+        hasMember=[{"reference": "Observation/nodes"}],
+    )
+    return {**grouper, **changes}
+
+
+@pytest.mark.parametrize(
+    ("grouper", "why"),
+    [
+        (tnm_grouper(status="completed"), "status 'completed' is not a FHIR R4 Observation status"),
+        (tnm_grouper(effectiveDateTime=20240308), "not valid FHIR R4"),
+        (tnm_grouper(valueString="x", valueBoolean=True), "not valid FHIR R4"),
+        # any grouper (hasMember), whatever its code: a CAP eCC section, say
+        (
+            {**tnm_grouper(effectiveDateTime=20240308), "code": cc(text="TUMOR")},
+            "not valid FHIR R4",
+        ),
+    ],
+)
+def test_an_invalid_clinically_relevant_observation_no_mapper_reads_is_named(grouper, why):
+    out = record(grouper, NODES, KI67)
+    assert warned(out, "Observation/tnm", why), out.warnings
+    assert out.nodes_examined.value == 12 and out.ki67_percent.value == 4  # its members are read
+
+
 def test_an_invalid_procedure_costs_only_itself():
     bad = procedure("bad", performed=None) | {"performedDateTime": "yesterday"}
     out = record(bad, KI67)

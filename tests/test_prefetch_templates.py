@@ -14,7 +14,7 @@ from cds_service.hooks.services import (
     REPORT_RESULTS_KEY,
     service_definitions,
 )
-from fhir_mappers import codes
+from fhir_mappers import codes, observation_codes
 
 SERVICES = service_definitions()
 PATIENT_VIEW = SERVICES["pannet-cds-patient-view"]
@@ -49,6 +49,20 @@ def test_observation_template_asks_for_every_code_the_mappers_read():
     asked = asked_codes(PATIENT_VIEW.prefetch["observations"].template)
     for table in MAPPER_OBSERVATION_TABLES:
         assert set(table) <= asked
+
+
+def test_observation_template_asks_for_every_code_of_the_mappers_registry():
+    # fhir_mappers.observation_codes gathers every table read against Observation.code
+    # (pathology, spread, registry diagnosis, symptoms) and the groupers whose members are read
+    asked = asked_codes(PATIENT_VIEW.prefetch["observations"].template)
+    assert asked >= observation_codes.ALL_READ | observation_codes.GROUPERS
+    assert (prefetch_codes.SNOMED, "371469007") in asked  # SNOMED histologic grading status
+    assert ("http://fhir.ch/ig/ch-crl/CodeSystem/nkrs-variables", "8.6") in asked
+
+
+def test_the_registry_holds_every_mapper_table_this_file_names():
+    registered = set(observation_codes.READ_BY_MAPPERS.values())
+    assert all(table in registered for table in MAPPER_OBSERVATION_TABLES)
 
 
 def test_observation_template_asks_for_staging_grade_and_metastasis_observables():

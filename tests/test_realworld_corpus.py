@@ -21,25 +21,10 @@ from tests.support.realworld import CASES, expected_of, load_bundle_of
 # dx = diagnoses / resections / metastasis / recurrence, path = pathology Observations). Both this
 # file and tests/test_e2e_realworld.py read it. The xfail is strict: when a mapper change lands,
 # its cases start passing and fail the run until their entries are removed here.
-_DX_METASTASIS_INPUT = "dx: report `metastatic_at_surgery` among the assessment inputs"
-_DX_GM = "dx: ICD-10-GM diagnosis (http://fhir.de/CodeSystem/bfarm/icd-10-gm C25.4)"
-_DX_CH = (
-    "dx: diagnosis from a registry Observation (LOINC 86255-7, ICD-10-GM) and the resection from "
-    "the CH CRL diagnostic method 'Surgical tissue from operation'"
-)
-_DX_RECURRENCE = "dx: recurrence after resection -> out of scope `recurrence-on-record`"
 
 # case -> the mapper change it waits for (owner: dx = diagnoses/resections/metastasis/recurrence,
 # path = pathology Observations).
-PENDING: dict[str, str] = {
-    "rw05": "path: CAP eCC question/answer Observations read by question text, unitless "
-    "'(mm)' quantity, hasMember children",
-    "rw16": f"{_DX_GM}; path: MII grading code; skip the invalid Observation with a warning",
-    "rw29": f"{_DX_CH}; path: CH CRL nkrs L/V/Pn values",
-    "rw30": f"{_DX_CH}; dx: 98248-8 metastasis-at-diagnosis true / 33733-7 'HEP'; "
-    f"{_DX_METASTASIS_INPUT}",
-    "rw31": f"{_DX_CH}; {_DX_RECURRENCE} (CH CRL 97509-4 'Metastasis')",
-}
+PENDING: dict[str, str] = {}
 
 
 def corpus_param(case: str, *, reason_prefix: str = "") -> Any:

@@ -5,12 +5,17 @@ The mappers read these Observations wherever they sit in the record, with or wit
 without one, Synthea files TNM categories under `imaging`, mCODE history of metastatic cancer
 under `social-history`), so they are searched by code. Observations that carry only text or an
 EHR-local code are reached through their DiagnosticReport instead (the `reportResults` template)
-or, for a site's own codes, through its `extra_codes` (clinical.md §6c).
+or, for a site's own codes, through its `extra_codes` (clinical.md §6c). Every code the mappers
+read as Observation.code (`fhir_mappers.observation_codes`) is asked for: those not listed here
+with an IG source are added from the mappers' tables (their sources are noted there).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from fhir_mappers import observation_codes
+from fhir_mappers.observation_codes import GROUPERS
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -37,7 +42,7 @@ _CH_OLD = f"{_CHCRL}/content-until-v0.2.1/instances"
 _CH_NEW = f"{_CHCRL}/content-v0.9.0-v1.0.0/dataelements"
 _SYNTHEA = "synthetichealth/synthea src/main/resources/modules/breast_cancer/tnm_diagnosis.json"
 
-OBSERVATION_CODES: tuple[SearchedCode, ...] = (
+_LISTED: tuple[SearchedCode, ...] = (
     SearchedCode(LOINC, "33728-7", "tumour greatest dimension", _SPEC),
     SearchedCode(
         LOINC, "21889-1", "tumour size panel", f"{_SPEC}; {_MCODE} input/fsh/SD_TumorSize.fsh"
@@ -247,6 +252,22 @@ OBSERVATION_CODES: tuple[SearchedCode, ...] = (
     ),
 )
 
+
+def _read_by_mappers(listed: tuple[SearchedCode, ...]) -> tuple[SearchedCode, ...]:
+    """Every code the mappers read as Observation.code (`fhir_mappers.observation_codes`) that
+    the list above does not name yet, so the template cannot drift from the mappers."""
+    have = {(c.system, c.code) for c in listed}
+    tables = {**observation_codes.READ_BY_MAPPERS, "observation_codes.GROUPERS": GROUPERS}
+    out: list[SearchedCode] = []
+    for table, found in tables.items():
+        module, name = table.split(".")
+        for system, code in sorted(found - have):
+            have.add((system, code))
+            out.append(SearchedCode(system, code, name, f"fhir_mappers/{module}.py {name}"))
+    return tuple(out)
+
+
+OBSERVATION_CODES: tuple[SearchedCode, ...] = _LISTED + _read_by_mappers(_LISTED)
 
 V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 

@@ -24,6 +24,7 @@ from pydantic import (
 
 from cds_service.hooks.context import CONTEXT_MODELS, FHIR_ID, HookContext, Resource
 from cds_service.hooks.errors import BadHookRequest
+from cds_service.hooks.fhir_server_url import MAX_LENGTH, fhir_server_problem
 from cds_service.hooks.services import ServiceDefinition
 
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
@@ -68,7 +69,7 @@ class _Envelope(BaseModel):
     # The spec asks for a UUID; clients in the wild send other unique strings, so accept any
     # printable token of sane length rather than reject the call.
     hook_instance: str = Field(alias="hookInstance", pattern=r"^[\x21-\x7e]{1,128}$")
-    fhir_server: str | None = Field(default=None, alias="fhirServer", max_length=2048)
+    fhir_server: str | None = Field(default=None, alias="fhirServer", max_length=MAX_LENGTH)
     fhir_authorization: FhirAuthorization | None = Field(default=None, alias="fhirAuthorization")
     context: dict[str, Any]
     prefetch: dict[str, dict[str, Any] | None] | None = None
@@ -78,12 +79,16 @@ class _Envelope(BaseModel):
     def _url(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        problem = fhir_server_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        # "$" in the shared pattern also matches before a final newline (JSON Schema and Python
+        # alike); that newline is not part of the URL
+        value = value.removesuffix("\n")
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not parts.hostname:
             raise ValueError("must be an absolute http(s) URL")
         _ = parts.port  # raises ValueError for a port that is not a number in range
-        if parts.query or parts.fragment:
-            raise ValueError("must be a base URL without query or fragment")
         return value.rstrip("/")
 
     @field_validator("prefetch")
