@@ -13,6 +13,10 @@ from cds_service.settings import Settings
 @pytest.fixture
 def gunicorn_config(monkeypatch, tmp_path):
     captured = {}
+    # run_server sets PROMETHEUS_MULTIPROC_DIR for its workers; restored after the test, so a
+    # later test in this process does not write metrics to the directory it removed
+    monkeypatch.setenv(server.MULTIPROC_ENV, "")
+    monkeypatch.delenv(server.MULTIPROC_ENV)
 
     def capture(app: server._Gunicorn) -> None:
         captured["cfg"] = app.cfg
