@@ -139,8 +139,13 @@ def server_options(
 
 def run_server(settings: Settings, *, host: str, port: int, workers: int | None) -> None:
     path = prepare_metrics_dir()
+    master = os.getpid()
     try:
         _Gunicorn(server_options(settings, host=host, port=port, workers=workers), settings).run()
     finally:
-        if os.path.basename(path).startswith(_TEMP_PREFIX):
+        # gunicorn forks the workers inside run(): a worker that stops (SIGTERM, max requests)
+        # leaves by SystemExit through this frame too, and must not delete the directory the
+        # other workers and its replacement still write their samples to (every request of
+        # theirs would then fail with a 500).
+        if os.getpid() == master and os.path.basename(path).startswith(_TEMP_PREFIX):
             shutil.rmtree(path, ignore_errors=True)
