@@ -25,7 +25,8 @@ def test_worse_text_value_wins_a_disagreement_and_is_quoted():
     fact = merge("ki67_percent", Fact(4.0, ("Observation/k",)), TEXT)
     assert fact.value == 25.0 and fact.quote == TEXT.quote
     assert fact.sources == ("DiagnosticReport/r", "Observation/k")
-    assert "worse value 25.0" in fact.text_disagreement
+    assert "worse (higher-risk) value 25.0 is used" in fact.text_disagreement
+    assert "§" not in fact.text_disagreement  # shown on the card: words, no section numbers
 
 
 def test_worse_discrete_value_wins_a_disagreement_and_says_what_the_text_said():

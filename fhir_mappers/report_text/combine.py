@@ -43,7 +43,7 @@ def merge(name: str, discrete: Fact[Any], text: TextValue | None) -> Fact[Any]:
             text_disagreement=f"{said}; the discrete value is used for {label}",
         )
     value = worse(discrete.value, text.value)
-    disagreement = f"{said}; the worse value {_show(value)} is used (clinical.md §3.2)"
+    disagreement = f"{said}; the worse (higher-risk) value {_show(value)} is used"
     if value == text.value:
         note = f"{CONFIRM}: '{text.quote}'"
         sources = (text.source, *discrete.sources)
