@@ -103,6 +103,16 @@ class SurveillancePlan(_Model):
     next_due: str | None = None
     due_now: bool = False
     overdue: bool = False
+    overdue_since: str | None = Field(
+        default=None,
+        description="when overdue: the due date of the first exam missed since the last imaging"
+        " (since the resection when there is none)",
+    )
+    days_overdue: int | None = Field(default=None, description="days since overdue_since")
+    missed_dates: list[str] = Field(
+        default_factory=list,
+        description="due dates already past with no imaging done or ordered in their window",
+    )
     last_imaging: str | None = None
     imaging_sources: list[str] = Field(default_factory=list)
     suggest_chromogranin: bool = False

@@ -68,6 +68,14 @@ def plan_surveillance(
     past = [exam for exam in exams if exam.due < today]
     latest = max((e.when for e in relevant), default=None)
     overdue = bool(past) and not any(e.when >= past[-1].window_start for e in relevant)
+    missed = [exam for exam in past if not _covered(exam, relevant)]
+    # The run of exams missed since the last imaging: "no CT/MRI since <that exam>", not only
+    # the latest missed exam (a patient unimaged for years must be told exactly that).
+    overdue_since = (
+        next(exam.due for exam in past if latest is None or exam.window_start > latest)
+        if overdue
+        else None
+    )
     if overdue:
         next_due: date | None = past[-1].due
     else:
@@ -83,6 +91,9 @@ def plan_surveillance(
         next_due=next_due.isoformat() if next_due else None,
         due_now=due_now,
         overdue=overdue,
+        overdue_since=overdue_since.isoformat() if overdue_since else None,
+        days_overdue=(today - overdue_since).days if overdue_since else None,
+        missed_dates=[exam.due.isoformat() for exam in missed],
         last_imaging=latest.isoformat() if latest else None,
         imaging_sources=[e.source for e in relevant],
     )

@@ -211,3 +211,29 @@ def test_no_anchor_gives_months_but_no_dates():
 def test_chromogranin_only_when_elevated_before_surgery_or_functional(overrides, suggest):
     plan = assess(make_inputs(**overrides), today=date(2024, 5, 1)).surveillance
     assert plan is not None and plan.suggest_chromogranin is suggest
+
+
+def test_overdue_since_names_the_first_exam_missed_since_the_resection():
+    # No imaging at all: overdue since the first exam (2024-07-15), every past exam missed.
+    plan = _plan(date(2026, 10, 1))
+    assert (plan.overdue_since, plan.days_overdue) == ("2024-07-15", 808)
+    assert plan.missed_dates == [
+        "2024-07-15",
+        "2025-01-15",
+        "2025-07-15",
+        "2026-01-15",
+        "2026-07-15",
+    ]
+
+
+def test_overdue_since_counts_from_the_first_exam_after_the_last_imaging():
+    # The first exam was done; the ones due 2025-01-15 and 2025-07-15 were not.
+    plan = _plan(date(2025, 8, 1), _done(date(2024, 7, 10)))
+    assert (plan.overdue_since, plan.days_overdue) == ("2025-01-15", 198)
+    assert plan.missed_dates == ["2025-01-15", "2025-07-15"]
+
+
+def test_an_exam_missed_earlier_but_imaging_since_is_not_overdue():
+    plan = _plan(date(2025, 2, 1), _done(date(2025, 1, 10)))
+    assert (plan.overdue, plan.overdue_since, plan.days_overdue) == (False, None, None)
+    assert plan.missed_dates == ["2024-07-15"]
