@@ -15,10 +15,15 @@ from urllib.parse import urlsplit
 # strikethrough. (CommonMark lets any ASCII punctuation be backslash-escaped.)
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 # Block syntax only counts at the start of a line or list item: headings, lists, quotes, rules.
-_BLOCK_START = re.compile(r"^(?:([#+\-=])(?=\s|$|\1)|\d+(?=[.)](?:\s|$)))")
+_BLOCK_START = re.compile(r"^(?:([#+\-=])(?=\s|$|\1)|>|\d+(?=[.)](?:\s|$)))")
 # GFM extended autolinks ("https://...", "www.") turn bare text into links.
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
-_HTML_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Only a "<" that could open a tag, comment or autolink is made an entity ("<script" cannot run
+# even in a renderer that passes raw HTML through); a "<" or ">" before a space or digit, as in
+# "Ki-67 < 3 %", is plain text in CommonMark and stays as written, so a clinician reading the
+# Markdown as text never sees "&lt;". An "&" is escaped only where it would start an entity.
+_MARKUP_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY_START = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _WHITESPACE = re.compile(r"\s+")
 _SAFE_URL = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
@@ -41,10 +46,9 @@ def escape_text(value: object) -> str:
 def escape_fully(text: str) -> str:
     """`escape_text` without the shortcut for plain text (the shortcut's reference)."""
     text = _WHITESPACE.sub(" ", text).strip()
-    # Entities (not backslashes) for HTML, so even a renderer that passes raw HTML through
-    # shows `<script>` as text.
-    text = text.translate(_HTML_ENTITIES)
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY_START.sub(r"\\&", text)
+    text = _MARKUP_OPEN.sub("&lt;", text)
     text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
     return _BLOCK_START.sub(_escape_block_start, text, count=1)
 
