@@ -120,6 +120,10 @@ def plan(
     anchor: str | None = "2024-09-04",
     chromogranin: bool = False,
     lighter: list[str] | None = None,
+    overdue_since: str | None = None,
+    days_overdue: int | None = None,
+    missed: list[str] | None = None,
+    last_imaging: str | None = "2024-08-01",
 ) -> SurveillancePlan:
     return SurveillancePlan(
         tier=tier,
@@ -130,8 +134,11 @@ def plan(
         next_due=next_due,
         due_now=due_now,
         overdue=overdue,
-        last_imaging="2024-08-01",
-        imaging_sources=["ImagingStudy/ct1"],
+        overdue_since=overdue_since,
+        days_overdue=days_overdue,
+        missed_dates=missed or [],
+        last_imaging=last_imaging,
+        imaging_sources=["ImagingStudy/ct1"] if last_imaging else [],
         suggest_chromogranin=chromogranin,
         lighter_if_known=lighter or [],
     )

@@ -46,7 +46,7 @@ def test_unknown_factors_show_unknown_possible_points_and_no_source():
     row = next(line for line in detail.splitlines() if line.startswith("| ki67 gt 20 |"))
     assert "unknown" in row and "0 or 6" in row and "not in record" in row
     assert "2–9 of 10 points" in detail
-    assert "not determined (incomplete data); possible: low, intermediate, high" in detail
+    assert "not determined, incomplete data; possible: low, intermediate, high" in detail
 
 
 def test_missing_data_says_what_would_settle_the_tier_and_lighten_the_schedule():
@@ -91,13 +91,14 @@ def test_not_applicable_score_gives_its_reason():
 def test_surveillance_section_has_schedule_dates_next_due_and_overdue():
     a = assessment(Tier.HIGH, surveillance=plan(Tier.HIGH, overdue=True, chromogranin=True))
     detail = build_detail(a)
-    section = detail.split("### Surveillance", 1)[1].split("###", 1)[0]
+    section = detail.split("### Surveillance schedule", 1)[1].split("###", 1)[0]
     assert "**Schedule tier:** high" in section
     assert "Zaidi RRS tier" in section
     assert "month 6 (2025-03-04); month 18 (2026-03-04); month 30 (2027-03-04)" in section
-    assert "**Next due:** 2025-03-04 — **overdue**" in section
-    assert "chromogranin A" in section and "9811-1" in section
+    assert "**Overdue since:** 2025-03-04" in section
     assert "ImagingStudy/ct1" in section
+    action = detail.split("**Risk tier:**", 1)[0]
+    assert "chromogranin A" in action and "reference range" in action
 
 
 def test_no_chromogranin_line_unless_suggested():

@@ -1,39 +1,28 @@
 """The card's `detail`: the whole assessment as GitHub-Flavored Markdown (clinical.md §5).
 
-Every string that is not a literal of this module passes through `escape_text` or `link`.
+Ordered as a clinician acts on it: what to do first (the next abdominal CT/MRI, its date, how long
+it is overdue, which data to record), then the tier and schedule, the values to confirm, and last
+the long tables (score factors, every input) for checking. Every string that is not a literal of
+this module passes through `escape_text`, `aside` or `link`.
 """
 
 from __future__ import annotations
 
-from cds_service.cards.markdown import bullets, escape_text, link, table
+from cds_service.cards.action import UNREAD_WARNINGS, action_section, risk_section
+from cds_service.cards.detail_scores import scores_section
+from cds_service.cards.markdown import aside, bullets, escape_text, flatten_parens, link, table
 from cds_service.cards.source import (
+    SEARCH_NOTE,
     SURVEILLANCE_CITATION,
     SURVEILLANCE_CITATION_URL,
     applicable_scores,
+    is_search_url,
 )
 from cds_service.cards.summary import TIER_WORDS
-from scoring.assessment import (
-    Assessment,
-    FactorResult,
-    ScoreResult,
-    ScoreStatus,
-    SurveillancePlan,
-    sorted_tiers,
-)
+from scoring.assessment import Assessment, ScoreResult, SurveillancePlan
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
-SITE_CONFIGURED = "site-configured"
-
-_STATUS_WORDS: dict[ScoreStatus, str] = {
-    ScoreStatus.SCORED: "scored",
-    ScoreStatus.PARTIAL: "partial (some factors unknown)",
-    ScoreStatus.FACTORS_ONLY: "factors only (no published points)",
-    ScoreStatus.NOT_APPLICABLE: "not applicable",
-}
-
-
-def _tiers(tiers: list) -> str:
-    return ", ".join(TIER_WORDS[t] for t in sorted_tiers(set(tiers))) or "none"
+TEXT_MARK = "read from the report text — confirm"
 
 
 def _input_value(value: str | float | int | bool | None) -> str:
@@ -44,92 +33,21 @@ def _input_value(value: str | float | int | bool | None) -> str:
     return escape_text(value)
 
 
-def _value_word(value: bool | None) -> str:
-    return {True: "present", False: "absent", None: "unknown"}[value]
-
-
-def _factor_points(factor: FactorResult) -> str:
-    if factor.points is not None:
-        return str(factor.points)
-    if factor.value is None and factor.weight is not None:
-        return f"0 or {factor.weight}"
-    return "—"
-
-
-def _factor_sources(factor: FactorResult) -> str:
-    refs = list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
-    if refs:
-        return ", ".join(escape_text(r) for r in refs)
-    return "not in record" if factor.value is None else "—"
-
-
-def _points_line(score: ScoreResult) -> str | None:
-    scale = f" of {score.max_points}" if score.max_points is not None else ""
-    rng = score.points_range
-    if rng and len(rng) == 2 and rng[0] != rng[1]:
-        return f"{rng[0]}–{rng[1]}{scale} points (range: some factors unknown)"
-    if score.points is not None:
-        return f"{score.points}{scale} points"
-    return None
-
-
-def _score_section(score: ScoreResult) -> list[str]:
-    out = [f"#### {escape_text(score.title)}", ""]
-    facts = [f"**Status:** {_STATUS_WORDS[score.status]}"]
-    if score.weights_origin == SITE_CONFIGURED:
-        facts.append("**Weights:** site-configured weights (not published; set by this site)")
-    elif score.weights_origin:
-        facts.append(f"**Weights:** {escape_text(score.weights_origin)}")
-    points = _points_line(score)
-    if points:
-        facts.append(f"**Points:** {points}")
-    if score.tier is not None:
-        facts.append(f"**Tier:** {TIER_WORDS[score.tier]}")
-    elif score.possible_tiers:
-        facts.append(f"**Tier:** not determined; possible: {_tiers(score.possible_tiers)}")
-    if score.status is ScoreStatus.FACTORS_ONLY:
-        facts.append(
-            f"**Factors present:** {score.present} of {len(score.factors)} "
-            f"({score.unknown} unknown); no tier without site-configured weights"
-        )
-    if score.reason:
-        facts.append(f"**Why:** {escape_text(score.reason)}")
-    out.append(bullets(facts))
-    if score.factors:
-        rows = [
-            [
-                escape_text(f.label) + (f" ({escape_text(f.detail)})" if f.detail else ""),
-                _value_word(f.value),
-                _factor_points(f),
-                _factor_sources(f),
-            ]
-            for f in score.factors
-        ]
-        out += ["", table(["Factor", "Value", "Points", "Source"], rows)]
-    if score.missing:
-        out += ["", "**Missing:** " + ", ".join(escape_text(m) for m in score.missing)]
-    for note in score.notes:
-        out += ["", f"_Note:_ {escape_text(note)}"]
-    return [*out, ""]
-
-
-# Warnings the hook pipeline (blueprints/hooks.py) and the SMART app (smart/page_context.py)
-# write for a FHIR query that failed: the facts it would have delivered are unknown, not absent.
-_UNREAD_WARNINGS = ("Not available from the FHIR server", "Could not be read from the EHR")
-
-
 def _missing_section(assessment: Assessment) -> list[str]:
-    settle = [
-        f"{escape_text(s.title)}: {', '.join(escape_text(m) for m in s.missing)}"
-        for s in applicable_scores(assessment)
-        if s.missing
-    ]
+    def line(score: ScoreResult) -> str:
+        return f"{escape_text(score.title)}: {'; '.join(escape_text(m) for m in score.missing)}"
+
+    with_missing = [s for s in applicable_scores(assessment) if s.missing]
+    # While the tier is open, only a score that can give a tier is settled by its missing data.
+    open_tier = assessment.overall_tier is None
+    settle = [line(s) for s in with_missing if s.possible_tiers or not open_tier]
+    other = [line(s) for s in with_missing if open_tier and not s.possible_tiers]
     plan = assessment.surveillance
     lighter = [escape_text(item) for item in plan.lighter_if_known] if plan else []
-    if not settle and not lighter:
+    if not settle and not lighter and not other:
         return []
     out = ["### Missing data", ""]
-    if any(w.startswith(_UNREAD_WARNINGS) for w in assessment.warnings):
+    if any(w.startswith(UNREAD_WARNINGS) for w in assessment.warnings):
         out = [
             "### Missing, or could not be read from the EHR",
             "",
@@ -141,16 +59,35 @@ def _missing_section(assessment: Assessment) -> list[str]:
         lead = (
             "Known values for these would settle the tier:"
             if assessment.overall_tier is None
-            else "Not in the record (the tier is settled without them):"
+            else "Not in the record; the tier is settled without them:"
         )
         out += [lead, "", bullets(settle), ""]
     if lighter:
         out += ["These could allow a lighter schedule if known:", "", bullets(lighter), ""]
+    if other:
+        out += [
+            "Not in the record; these scores give no tier without site weights:",
+            "",
+            bullets(other),
+        ]
+        out.append("")
     return out
 
 
+def _schedule_line(plan: SurveillancePlan) -> str:
+    missed = set(plan.missed_dates)
+    pairs = []
+    for i, month in enumerate(plan.schedule_months):
+        due = plan.schedule_dates[i] if i < len(plan.schedule_dates) else None
+        if due is None:
+            pairs.append(f"month {month}")
+        else:
+            pairs.append(f"month {month} ({escape_text(due)}{', missed' if due in missed else ''})")
+    return "**Abdominal CT or MRI at:** " + "; ".join(pairs)
+
+
 def _surveillance_section(plan: SurveillancePlan | None) -> list[str]:
-    out = ["### Surveillance", ""]
+    out = ["### Surveillance schedule", ""]
     if plan is None:
         return [*out, "No schedule could be set (see missing data).", ""]
     tier = TIER_WORDS[plan.tier] if plan.tier is not None else "not determined"
@@ -158,30 +95,27 @@ def _surveillance_section(plan: SurveillancePlan | None) -> list[str]:
     if plan.anchor_date:
         facts.append(f"**Counted from resection on:** {escape_text(plan.anchor_date)}")
     if plan.schedule_months:
-        pairs = [
-            f"month {m}"
-            + (f" ({escape_text(plan.schedule_dates[i])})" if i < len(plan.schedule_dates) else "")
-            for i, m in enumerate(plan.schedule_months)
-        ]
-        facts.append("**Abdominal CT or MRI at:** " + "; ".join(pairs))
-    if plan.next_due:
-        state = " — **overdue**" if plan.overdue else (" — **due now**" if plan.due_now else "")
+        facts.append(_schedule_line(plan))
+    if plan.overdue:
+        since = plan.overdue_since or plan.next_due
+        latest = (
+            f"; the latest missed exam was due {escape_text(plan.next_due)}"
+            if plan.next_due and plan.next_due != since
+            else ""
+        )
+        facts.append(f"**Overdue since:** {escape_text(since or 'unknown')}{latest}")
+    elif plan.next_due:
+        state = " — **due now**" if plan.due_now else ""
         facts.append(f"**Next due:** {escape_text(plan.next_due)}{state}")
-    elif plan.overdue:
-        facts.append("**Next due:** **overdue**")
     else:
         facts.append("**Next due:** none scheduled; further imaging as clinically indicated")
     if plan.last_imaging:
         refs = ", ".join(escape_text(r) for r in plan.imaging_sources)
         facts.append(
-            f"**Last abdominal CT/MRI:** {escape_text(plan.last_imaging)}"
-            + (f" ({refs})" if refs else "")
+            "**Last abdominal CT/MRI:** " + aside(escape_text(plan.last_imaging), refs or None)
         )
-    if plan.suggest_chromogranin:
-        facts.append(
-            "**Serum chromogranin A** (LOINC 9811-1) suggested with imaging: pre-operative value "
-            "above its reference range or functional tumour"
-        )
+    elif plan.anchor_date:
+        facts.append("**Last abdominal CT/MRI:** none on record since the resection")
     facts.append("Somatostatin-receptor PET and FDG-PET are not for routine surveillance.")
     return [*out, bullets(facts), ""]
 
@@ -192,7 +126,7 @@ def _inputs_section(assessment: Assessment) -> list[str]:
     rows = [
         [
             escape_text(i.label),
-            _input_value(i.value) + (f" ({TEXT_MARK})" if i.read_from_text else ""),
+            aside(_input_value(i.value), TEXT_MARK if i.read_from_text else None),
             ", ".join(escape_text(r) for r in i.sources) or "—",
             escape_text(i.note) if i.note else "",
         ]
@@ -204,9 +138,6 @@ def _inputs_section(assessment: Assessment) -> list[str]:
         table(["Input", "Value", "Source", "Note"], rows),
         "",
     ]
-
-
-TEXT_MARK = "read from the report text — confirm"
 
 
 def _report_text_section(assessment: Assessment) -> list[str]:
@@ -229,7 +160,7 @@ def _report_text_section(assessment: Assessment) -> list[str]:
         ]
     if disagreed:
         out += [
-            "Report text and discrete data disagree (the worse value is used):",
+            "Report text and discrete data disagree; the worse value is used:",
             "",
             bullets(
                 f"**{escape_text(i.label)}:** {escape_text(i.text_disagreement or '')}"
@@ -240,29 +171,22 @@ def _report_text_section(assessment: Assessment) -> list[str]:
     return out
 
 
+def _citation(label: str, url: str) -> str:
+    return link(label, url) + (f" — {SEARCH_NOTE}" if is_search_url(url) else "")
+
+
 def _citations(assessment: Assessment) -> list[str]:
-    items = [link(s.citation, s.citation_url) for s in applicable_scores(assessment)]
-    items.append(link(SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL))
+    items = [_citation(s.citation, s.citation_url) for s in applicable_scores(assessment)]
+    items.append(_citation(SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL))
     return ["### Citations", "", bullets(items), ""]
 
 
 def build_detail(assessment: Assessment) -> str:
-    if assessment.overall_tier is not None:
-        head = f"**Overall risk tier:** {TIER_WORDS[assessment.overall_tier]}"
-    else:
-        possible = _tiers(assessment.possible_tiers)
-        head = f"**Overall risk tier:** not determined (incomplete data); possible: {possible}"
-    out = [head, ""]
-    applicable = applicable_scores(assessment)
-    out += ["### Scores", ""]
-    for score in applicable:
-        out += _score_section(score)
-    for score in assessment.scores:
-        if score.status is ScoreStatus.NOT_APPLICABLE:
-            why = f": {escape_text(score.reason)}" if score.reason else ""
-            out += [f"- {escape_text(score.title)} — not applicable{why}"]
-    if len(applicable) < len(assessment.scores):
-        out.append("")
+    out = action_section(assessment) + risk_section(assessment)
+    out += _report_text_section(assessment)
+    if assessment.warnings:
+        out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
+    out += _surveillance_section(assessment.surveillance)
     out += _missing_section(assessment)
     if assessment.guideline_flags:
         out += [
@@ -271,14 +195,12 @@ def build_detail(assessment: Assessment) -> str:
             bullets(escape_text(f) for f in assessment.guideline_flags),
             "",
         ]
-    out += _surveillance_section(assessment.surveillance)
-    out += _report_text_section(assessment)
+    out += scores_section(assessment)
     out += _inputs_section(assessment)
-    if assessment.warnings:
-        out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
     out += _citations(assessment)
     out.append(CONFIRM_SENTENCE)
-    return "\n".join(out)
+    # Record text and mapper messages may nest parentheses; the reader gets them flat.
+    return flatten_parens("\n".join(out))
 
 
 def build_out_of_scope_detail(assessment: Assessment) -> str:
@@ -296,4 +218,4 @@ def build_out_of_scope_detail(assessment: Assessment) -> str:
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
     out.append("If the record is wrong, correct it; the service reassesses on its next call.")
-    return "\n".join(out)
+    return flatten_parens("\n".join(out))

@@ -1,10 +1,15 @@
 """Which CDS Hooks indicator an assessment card carries (cds-api.md "Cards").
 
-- info: low or very-low, and nothing raises surveillance above that;
-- warning: intermediate, high not overdue, and every undetermined tier (we cannot reassure with
-  `info` when a higher tier is still possible, and `critical` is kept for an established high);
-- critical: only an established high tier (overall_tier, not merely possible) with overdue
-  surveillance;
+The interface maps tiers to indicators: `info` for low / very low, `warning` for intermediate,
+`critical` only for high with surveillance overdue. It does not say what an overdue exam of a
+lower tier is. A patient whose abdominal CT/MRI is months overdue has something to act on, which
+`info` ("nothing needs doing") would hide, so the reading taken here is the conservative one:
+
+- info: low or very low, with surveillance not overdue, and nothing raising it above that;
+- warning: intermediate; high not overdue; every undetermined tier (we cannot reassure with
+  `info` when a higher tier is still possible); and any overdue surveillance whatever the tier;
+- critical: only an established high tier (overall_tier, not merely possible or scheduled as
+  high for want of data) with overdue surveillance, exactly as the interface says;
 - out of scope: info (nothing to act on).
 """
 
@@ -29,12 +34,12 @@ def effective_tier(assessment: Assessment) -> Tier | None:
 def choose_indicator(assessment: Assessment) -> Indicator:
     if not assessment.in_scope:
         return Indicator.INFO
-    tier = effective_tier(assessment)
-    if tier is None:
-        return Indicator.WARNING
     overdue = assessment.surveillance is not None and assessment.surveillance.overdue
     if assessment.overall_tier is Tier.HIGH and overdue:
         return Indicator.CRITICAL
+    tier = effective_tier(assessment)
+    if tier is None or overdue:
+        return Indicator.WARNING
     if tier in (Tier.INTERMEDIATE, Tier.HIGH):
         return Indicator.WARNING
     return Indicator.INFO

@@ -92,3 +92,34 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def bullets(items: Iterable[str]) -> str:
     """A bullet list. Items must already be escaped."""
     return "\n".join(f"- {item}" for item in items)
+
+
+def _nested_group(line: str) -> tuple[int, int] | None:
+    """The span of the first parenthetical opened after a space inside another one, if any."""
+    stack: list[int] = []
+    for index, char in enumerate(line):
+        if char == "(":
+            stack.append(index)
+        elif char == ")" and stack:
+            start = stack.pop()
+            if stack and start > 0 and line[start - 1] == " ":
+                return start, index
+    return None
+
+
+def flatten_parens(text: str) -> str:
+    """Nested parentheses read badly: "G3 (derived from Ki-67 only (no mitotic count))" becomes
+    "G3 (derived from Ki-67 only, no mitotic count)". A parenthesis attached to its word, as in
+    "node(s)" or "4(11)", and link syntax are left alone."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        while (span := _nested_group(line)) is not None:
+            start, end = span
+            line = line[: start - 1].rstrip(",") + ", " + line[start + 1 : end] + line[end + 1 :]
+        lines[number] = line
+    return "\n".join(lines)
+
+
+def aside(text: str, extra: str | None) -> str:
+    """`text (extra)`, both already escaped; nested parentheses in it are flattened."""
+    return flatten_parens(f"{text} ({extra})") if extra else text

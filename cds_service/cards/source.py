@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from cds_service.cards.markdown import safe_url
 from cds_service.cards.models import Coding, Source
 from scoring.assessment import Assessment, ScoreResult, ScoreStatus
@@ -20,6 +22,12 @@ SCORE_SHORT_NAMES: dict[str, str] = {
     "ventin-2025": "Ventin 2025",
     "zheng-lms-2025": "Zheng LMS",
 }
+# What each short name stands for, spelled out once on the card (the summary uses the short name).
+SCORE_LONG_NAMES: dict[str, str] = {
+    "zaidi-rrs-2019": "the Recurrence Risk Score of Zaidi et al. 2019",
+    "ventin-2025": "the node-negative PanNET recurrence score of Ventin et al. 2025",
+    "zheng-lms-2025": "the Liver Metastasis Score of Zheng et al. 2025",
+}
 SCORE_LABEL_NAMES: dict[str, str] = {
     "zaidi-rrs-2019": "Zaidi 2019 RRS",
     "ventin-2025": "Ventin 2025",
@@ -33,6 +41,19 @@ SURVEILLANCE_CITATION = (
 )
 SURVEILLANCE_CITATION_URL = "https://doi.org/10.1001/jamaoncol.2018.2428"
 SURVEILLANCE_LABEL = "CommNETS/NANETS 2018"
+
+
+# The specification gives a DOI or PMID for some articles only; for the others the citation URL
+# is a PubMed search, and the card says so rather than pass a search off as the article.
+SEARCH_NOTE = "a PubMed search: no DOI or PMID is confirmed for this article"
+
+
+def is_search_url(url: str | None) -> bool:
+    """True for a literature search (PubMed `?term=`), not an article's own address."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return "term=" in parts.query or parts.path.rstrip("/").endswith("/search")
 
 
 def short_name(score: ScoreResult) -> str | None:
@@ -69,6 +90,9 @@ def build_source(assessment: Assessment) -> Source:
         names.append(SURVEILLANCE_LABEL)
     label = f"pannet-cds ({'; '.join(names)})" if names else "pannet-cds"
     driver = driving_score(assessment)
-    candidates = [driver.citation_url if driver else None, SURVEILLANCE_CITATION_URL]
+    # The leading score's article when the specification names it; a search is not a citation,
+    # so the surveillance consensus (whose DOI is known) is linked instead.
+    driver_url = driver.citation_url if driver and not is_search_url(driver.citation_url) else None
+    candidates = [driver_url, SURVEILLANCE_CITATION_URL]
     url = next(u for u in (safe_url(c) for c in candidates) if u is not None)
     return Source(label=label, url=url, topic=TOPIC)

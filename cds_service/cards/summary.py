@@ -1,5 +1,10 @@
-"""The card's one-line summary: the tier (or "incomplete data"), the leading score and the next
-imaging date, shortened until it fits the CDS Hooks limit (< 140 characters).
+"""The card's one-line summary: the tier (or "incomplete data"), the leading score, the schedule
+when it differs from that tier, and the next imaging date, shortened until it fits the CDS Hooks
+limit (< 140 characters).
+
+A schedule set by another tier than the score's (very low for a low score that is also G1, N0,
+< 2 cm; intermediate from the guideline floor; the highest possible tier when the tier is open)
+is always named, so the summary never implies a schedule the detail contradicts.
 
 Only enum values, integers and ISO dates go into the summary, never record text.
 """
@@ -70,12 +75,26 @@ def score_phrase(score: ScoreResult | None) -> str | None:
     return f"({name} {points}{scale})"
 
 
+def _iso(value: str | None) -> str | None:
+    return value if value and _ISO_DATE.match(value) else None
+
+
+def schedule_phrase(assessment: Assessment) -> str | None:
+    """ "<tier> schedule" when surveillance follows another tier than the overall one."""
+    plan = assessment.surveillance
+    if plan is None or plan.tier is None or plan.tier is assessment.overall_tier:
+        return None
+    return f"{TIER_WORDS[plan.tier].replace(' ', '-')} schedule"
+
+
 def surveillance_phrase(plan: SurveillancePlan | None) -> str | None:
     if plan is None:
         return None
-    due = plan.next_due if plan.next_due and _ISO_DATE.match(plan.next_due) else None
+    due = _iso(plan.next_due)
     if plan.overdue:
-        return f"abdominal CT/MRI overdue since {due}" if due else "abdominal CT/MRI overdue"
+        # Since the first exam missed, not the latest: a patient unimaged for years is told so.
+        since = _iso(plan.overdue_since) or due
+        return f"abdominal CT/MRI overdue since {since}" if since else "abdominal CT/MRI overdue"
     if plan.due_now:
         return f"abdominal CT/MRI due now ({due})" if due else "abdominal CT/MRI due now"
     if due:
@@ -90,14 +109,16 @@ def build_summary(assessment: Assessment) -> str:
         return OUT_OF_SCOPE_SUMMARY
     head = PREFIX + tier_phrase(assessment)
     score = score_phrase(driving_score(assessment))
+    schedule = schedule_phrase(assessment)
     surveillance = surveillance_phrase(assessment.surveillance)
-    separator = " — " if assessment.overall_tier is not None else "; "
-    candidates = []
-    if score and surveillance:
-        candidates.append(f"{head} {score}{separator}{surveillance}")
-    if surveillance:
-        candidates.append(f"{head}{separator}{surveillance}")
-    if score:
-        candidates.append(f"{head} {score}")
+    undetermined = assessment.overall_tier is None
+    # The schedule stays in every candidate that has it: dropping it would leave a tier word
+    # that contradicts the schedule. The score and then the date give way first.
+    tiers = [f"{head} {score}", head] if score else [head]
+    if schedule:
+        tiers = [f"{t}{'; ' if undetermined else ', '}{schedule}" for t in tiers]
+    separator = " — " if not undetermined or schedule else "; "
+    candidates = [f"{t}{separator}{surveillance}" for t in tiers] if surveillance else []
+    candidates += tiers
     candidates.append(head)  # bounded: built from enum words only
     return next(c for c in candidates if len(c) < SUMMARY_LIMIT)

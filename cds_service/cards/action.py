@@ -1,0 +1,179 @@
+"""The first lines of the card detail: what to do (the next abdominal CT/MRI, when it is due, how
+long it is overdue, which data to record), then the tier and schedule it rests on.
+
+A surgeon reading the card in the EHR decides from these lines; the score tables and the input
+table follow for checking. Every string from the assessment passes through `escape_text`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cds_service.cards.markdown import bullets, escape_text
+from cds_service.cards.source import SCORE_LONG_NAMES, driving_score, short_name
+from cds_service.cards.summary import TIER_WORDS, score_phrase
+from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, sorted_tiers
+
+IMAGING = (
+    "Multiphasic CT abdomen with contrast or MRI abdomen without and with contrast, as alternatives"
+)
+# Warnings for a FHIR query that failed (blueprints/hooks.py, smart/page_context.py): facts it
+# would have delivered are unknown, not absent.
+UNREAD_WARNINGS = ("Not available from the FHIR server", "Could not be read from the EHR")
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def overdue_by(since: str | None, today: str, days: int | None) -> str | None:
+    """ "2 years 3 months" (whole months elapsed), "12 days" under a month; None if unknown."""
+    start, end = _date(since), _date(today)
+    if start is None or end is None or end <= start:
+        return _plural(days, "day") if days and days > 0 else None
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    if months < 1:
+        return _plural((end - start).days, "day")
+    years, rest = divmod(months, 12)
+    parts = ([_plural(years, "year")] if years else []) + ([_plural(rest, "month")] if rest else [])
+    return " ".join(parts)
+
+
+def _month_of(plan: SurveillancePlan, due: str | None) -> str:
+    if due in plan.schedule_dates:
+        index = plan.schedule_dates.index(due)
+        if index < len(plan.schedule_months):
+            return f", month {plan.schedule_months[index]} after resection"
+    return ""
+
+
+def _overdue_lines(plan: SurveillancePlan, today: str) -> tuple[str, list[str]]:
+    since = plan.overdue_since or plan.next_due
+    by = overdue_by(since, today, plan.days_overdue)
+    when = f" since {escape_text(since)}" if since else ""
+    head = f"**Abdominal CT or MRI is overdue{when}{', by ' + by if by else ''}: order it now.**"
+    missed = [d for d in plan.missed_dates if since is None or d >= since]
+    if plan.last_imaging is None:
+        resected = (
+            f" since resection on {escape_text(plan.anchor_date)}" if plan.anchor_date else ""
+        )
+        fact = f"No abdominal CT/MRI on record{resected}"
+        if missed:
+            first = "due" if len(missed) == 1 else "the first due"
+            fact += f"; {_plural(len(missed), 'scheduled exam')} missed, {first} "
+            fact += escape_text(missed[0])
+    else:
+        fact = f"No abdominal CT/MRI since {escape_text(plan.last_imaging)}"
+        if since:
+            fact += f"; due {escape_text(since)}"
+        if len(missed) > 1:
+            fact += f"; {_plural(len(missed), 'scheduled exam')} missed since"
+    lines = [fact + ".", IMAGING + "."]
+    later = [d for d in plan.schedule_dates if d > today and d not in missed]
+    if later:
+        lines.append(f"Then by the schedule: {escape_text(later[0])}{_month_of(plan, later[0])}.")
+    return head, lines
+
+
+def _due_lines(plan: SurveillancePlan, today: str) -> tuple[str, list[str]]:
+    if plan.overdue:
+        return _overdue_lines(plan, today)
+    due = plan.next_due
+    if due and plan.due_now:
+        head = f"**Abdominal CT or MRI is due on {escape_text(due)}: order it now.**"
+        return head, [f"Scheduled exam{_month_of(plan, due)}.", IMAGING + "."]
+    if due:
+        head = f"**Next abdominal CT or MRI: {escape_text(due)}{_month_of(plan, due)}.**"
+        return head, ["Nothing is due now."]
+    if plan.anchor_date is None:
+        first = f" at month {plan.schedule_months[0]}" if plan.schedule_months else ""
+        return (
+            "**No resection date on record: record it so the surveillance dates can be set.**",
+            [f"First abdominal CT or MRI{first} after the resection."],
+        )
+    return (
+        "**No further scheduled abdominal CT/MRI: image as clinically indicated.**",
+        [],
+    )
+
+
+def _record_line(assessment: Assessment) -> str | None:
+    plan = assessment.surveillance
+    if plan is not None and plan.lighter_if_known:
+        items = "; ".join(escape_text(m) for m in plan.lighter_if_known)
+        return f"**Record, as they could allow a lighter schedule:** {items}."
+    if assessment.overall_tier is None:
+        # Only scores that can give a tier: a factors-only score's missing data settle nothing.
+        missing = [m for s in assessment.scores if s.possible_tiers for m in s.missing]
+        if missing:
+            items = "; ".join(escape_text(m) for m in dict.fromkeys(missing))
+            return f"**Record, to settle the tier:** {items}."
+    return None
+
+
+def action_section(assessment: Assessment) -> list[str]:
+    """The detail's opening: the exam to order and when, then what to record."""
+    plan = assessment.surveillance
+    if plan is None:
+        head, lines = "**No surveillance schedule could be set: see the missing data below.**", []
+    else:
+        head, lines = _due_lines(plan, assessment.today)
+        if plan.suggest_chromogranin:
+            lines.append(
+                "Serum chromogranin A, LOINC 9811-1, with the imaging: pre-operative value "
+                "above its reference range, or a functional tumour."
+            )
+    record = _record_line(assessment)
+    if record:
+        lines.append(record)
+    if any(w.startswith(UNREAD_WARNINGS) for w in assessment.warnings):
+        lines.append("**Part of the record could not be read from the EHR:** see Warnings.")
+    return [head, "", bullets(lines), ""] if lines else [head, ""]
+
+
+def _score_words(score: ScoreResult | None) -> str | None:
+    """ "Zaidi RRS, the Recurrence Risk Score of Zaidi et al. 2019: 9–10 of 10 points"."""
+    phrase = score_phrase(score)
+    if score is None or phrase is None:
+        return None
+    name, long_name = short_name(score), SCORE_LONG_NAMES.get(score.id)
+    points = phrase.removeprefix(f"({name} ").removesuffix(")")
+    points = points.replace("/", " of ") + ("" if "points" in points else " points")
+    return f"{name}, {long_name}: {points}" if long_name else f"{name}: {points}"
+
+
+def risk_section(assessment: Assessment) -> list[str]:
+    """The tier, its leading score spelled out, and the schedule in the same words."""
+    if assessment.overall_tier is not None:
+        tier = f"**Risk tier:** {TIER_WORDS[assessment.overall_tier]}"
+    elif assessment.possible_tiers:
+        possible = ", ".join(TIER_WORDS[t] for t in sorted_tiers(set(assessment.possible_tiers)))
+        tier = f"**Risk tier:** not determined, incomplete data; possible: {possible}"
+    else:
+        tier = (
+            "**Risk tier:** not determined: no score with published points and cut-offs "
+            "gives this patient a tier"
+        )
+    score = _score_words(driving_score(assessment))
+    lines = [tier + (f". {score}." if score else ".")]
+    plan = assessment.surveillance
+    if plan is not None and plan.tier is not None:
+        words = TIER_WORDS[plan.tier]
+        if assessment.overall_tier is None and assessment.possible_tiers:
+            why = "the highest tier still possible, until the missing data are recorded"
+        elif assessment.overall_tier is None:
+            why = "as nothing in the record shows a lower risk"
+        elif plan.tier is assessment.overall_tier:
+            why = "as the risk tier"
+        else:
+            # The basis may repeat the schedule's own tier first ("very low: G1, N0, ...").
+            why = escape_text(plan.basis.removeprefix(f"{words}: "))
+        lines.append(f"**Schedule:** {words}, {why}.")
+    return [line for item in lines for line in (item, "")]

@@ -1,0 +1,108 @@
+"""The card detail's score sections: each applicable score's status, points, tier and factor
+table (value, points, source), for checking the tier the card's first lines state."""
+
+from __future__ import annotations
+
+from cds_service.cards.markdown import aside, bullets, escape_text, table
+from cds_service.cards.source import applicable_scores
+from cds_service.cards.summary import TIER_WORDS
+from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatus, sorted_tiers
+
+SITE_CONFIGURED = "site-configured"
+
+_STATUS_WORDS: dict[ScoreStatus, str] = {
+    ScoreStatus.SCORED: "scored",
+    ScoreStatus.PARTIAL: "partial, some factors unknown",
+    ScoreStatus.FACTORS_ONLY: "factors only, no published points",
+    ScoreStatus.NOT_APPLICABLE: "not applicable",
+}
+
+
+def tiers_text(tiers: list) -> str:
+    return ", ".join(TIER_WORDS[t] for t in sorted_tiers(set(tiers))) or "none"
+
+
+def _value_word(value: bool | None) -> str:
+    return {True: "present", False: "absent", None: "unknown"}[value]
+
+
+def _factor_points(factor: FactorResult) -> str:
+    if factor.points is not None:
+        return str(factor.points)
+    if factor.value is None and factor.weight is not None:
+        return f"0 or {factor.weight}"
+    return "—"
+
+
+def _factor_sources(factor: FactorResult) -> str:
+    refs = list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
+    if refs:
+        return ", ".join(escape_text(r) for r in refs)
+    return "not in record" if factor.value is None else "—"
+
+
+def _points_line(score: ScoreResult) -> str | None:
+    scale = f" of {score.max_points}" if score.max_points is not None else ""
+    rng = score.points_range
+    if rng and len(rng) == 2 and rng[0] != rng[1]:
+        return f"{rng[0]}–{rng[1]}{scale} points; a range, as some factors are unknown"
+    if score.points is not None:
+        return f"{score.points}{scale} points"
+    return None
+
+
+def _facts(score: ScoreResult) -> list[str]:
+    facts = [f"**Status:** {_STATUS_WORDS[score.status]}"]
+    if score.weights_origin == SITE_CONFIGURED:
+        facts.append("**Weights:** site-configured weights, not published; set by this site")
+    elif score.weights_origin:
+        facts.append(f"**Weights:** {escape_text(score.weights_origin)}")
+    points = _points_line(score)
+    if points:
+        facts.append(f"**Points:** {points}")
+    if score.tier is not None:
+        facts.append(f"**Tier:** {TIER_WORDS[score.tier]}")
+    elif score.possible_tiers:
+        facts.append(f"**Tier:** not determined; possible: {tiers_text(score.possible_tiers)}")
+    if score.status is ScoreStatus.FACTORS_ONLY:
+        facts.append(
+            f"**Factors present:** {score.present} of {len(score.factors)}, "
+            f"{score.unknown} unknown; no tier without site-configured weights"
+        )
+    if score.reason:
+        facts.append(f"**Why:** {escape_text(score.reason)}")
+    return facts
+
+
+def _score_section(score: ScoreResult) -> list[str]:
+    out = [f"#### {escape_text(score.title)}", "", bullets(_facts(score))]
+    if score.factors:
+        rows = [
+            [
+                aside(escape_text(f.label), escape_text(f.detail) if f.detail else None),
+                _value_word(f.value),
+                _factor_points(f),
+                _factor_sources(f),
+            ]
+            for f in score.factors
+        ]
+        out += ["", table(["Factor", "Value", "Points", "Source"], rows)]
+    if score.missing:
+        out += ["", "**Missing:** " + "; ".join(escape_text(m) for m in score.missing)]
+    for note in score.notes:
+        out += ["", f"_Note:_ {escape_text(note)}"]
+    return [*out, ""]
+
+
+def scores_section(assessment: Assessment) -> list[str]:
+    applicable = applicable_scores(assessment)
+    out = ["### Scores", ""]
+    for score in applicable:
+        out += _score_section(score)
+    for score in assessment.scores:
+        if score.status is ScoreStatus.NOT_APPLICABLE:
+            why = f": {escape_text(score.reason)}" if score.reason else ""
+            out += [f"- {escape_text(score.title)} — not applicable{why}"]
+    if len(applicable) < len(assessment.scores):
+        out.append("")
+    return out
