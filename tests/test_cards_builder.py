@@ -42,6 +42,8 @@ SCENARIOS = {
     "intermediate": assessment(Tier.INTERMEDIATE),
     "high": assessment(Tier.HIGH),
     "high-overdue": assessment(Tier.HIGH, surveillance=plan(Tier.HIGH, overdue=True)),
+    "low-overdue": assessment(Tier.LOW, surveillance=plan(Tier.LOW, overdue=True)),
+    "very-low-overdue": assessment(Tier.LOW, surveillance=plan(Tier.VERY_LOW, overdue=True)),
     "undetermined": undetermined(),
     "undetermined-overdue": undetermined(overdue=True),
     "factors-only": assessment(None, scores=[ventin()], surveillance=plan(Tier.INTERMEDIATE)),
@@ -66,6 +68,9 @@ def test_every_scenario_builds_a_valid_card_with_a_short_summary(name):
         ("intermediate", "warning"),
         ("high", "warning"),
         ("high-overdue", "critical"),
+        # months overdue is something to act on: not `info` whatever the tier (issue 14)
+        ("low-overdue", "warning"),
+        ("very-low-overdue", "warning"),
         ("undetermined", "warning"),
         ("undetermined-overdue", "warning"),  # high only possible, not established
         ("factors-only", "warning"),
@@ -109,6 +114,45 @@ def test_summary_for_overdue_high():
         card.summary
         == "NET recurrence risk: high (Zaidi RRS 7/10) — abdominal CT/MRI overdue since 2025-03-04"
     )
+
+
+def test_summary_of_overdue_names_the_first_missed_exam_not_the_latest():
+    overdue = plan(Tier.HIGH, overdue=True, overdue_since="2024-03-04", next_due="2025-03-04")
+    card = build(assessment(Tier.HIGH, surveillance=overdue))
+    assert card.summary.endswith("abdominal CT/MRI overdue since 2024-03-04")
+
+
+@pytest.mark.parametrize(
+    ("overall", "scheduled", "words"),
+    [
+        (Tier.LOW, Tier.VERY_LOW, "low (Zaidi RRS 1/10), very-low schedule — "),
+        (Tier.LOW, Tier.INTERMEDIATE, "low (Zaidi RRS 1/10), intermediate schedule — "),
+    ],
+)
+def test_summary_names_a_schedule_that_differs_from_the_tier(overall, scheduled, words):
+    card = build(assessment(overall, surveillance=plan(scheduled)))
+    assert card.summary == f"NET recurrence risk: {words}next abdominal CT/MRI due 2025-03-04"
+
+
+def test_undetermined_summary_says_the_schedule_it_is_scheduled_by():
+    summary = build(undetermined(overdue=True)).summary
+    assert summary.startswith("NET recurrence risk: incomplete data — low to high possible")
+    assert "; high schedule — abdominal CT/MRI overdue" in summary
+
+
+def test_summary_keeps_the_schedule_when_it_must_shorten():
+    # p05-like: the full summary is over the limit; the score goes, the schedule stays
+    possible = [Tier.LOW, Tier.INTERMEDIATE]
+    score = zaidi(points=None, tier=None, points_range=[2, 3], possible=possible)
+    a = assessment(
+        None,
+        scores=[score],
+        possible=possible,
+        surveillance=plan(Tier.INTERMEDIATE, overdue=True, overdue_since="2024-09-04"),
+    )
+    summary = build(a).summary
+    assert len(summary) < 140
+    assert "intermediate schedule" in summary and "overdue since 2024-09-04" in summary
 
 
 def test_summary_for_due_now():
@@ -163,6 +207,14 @@ def test_source_url_follows_the_score_that_set_the_tier():
         Tier.INTERMEDIATE, scores=[zaidi(points=1, tier=Tier.LOW), ventin(site_configured=True)]
     )
     assert build(a).source.url == VENTIN_URL
+
+
+def test_source_url_is_not_a_literature_search():
+    search = "https://pubmed.ncbi.nlm.nih.gov/?term=Zaidi+recurrence+risk+score"
+    score = zaidi(points=4, tier=Tier.INTERMEDIATE).model_copy(update={"citation_url": search})
+    card = build(assessment(Tier.INTERMEDIATE, scores=[score]))
+    assert card.source.url == SURVEILLANCE_CITATION_URL
+    assert f"(<{search}>) — a PubMed search: no DOI or PMID is confirmed" in card.detail
 
 
 def test_source_url_falls_back_to_the_surveillance_citation():
