@@ -171,7 +171,7 @@ def risk_section(assessment: Assessment) -> list[str]:
         elif assessment.overall_tier is None:
             why = "as nothing in the record shows a lower risk"
         elif plan.tier is assessment.overall_tier:
-            why = "as the risk tier"
+            why = "set by the risk tier"
         else:
             # The basis may repeat the schedule's own tier first ("very low: G1, N0, ...").
             why = escape_text(plan.basis.removeprefix(f"{words}: "))
