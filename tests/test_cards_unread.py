@@ -23,3 +23,10 @@ def test_a_failed_search_makes_missing_facts_could_not_be_read():
 def test_without_a_failure_missing_data_is_plain():
     detail = _detail([])
     assert "### Missing data" in detail and "could not be read" not in detail
+
+
+def test_the_first_lines_say_part_of_the_record_could_not_be_read():
+    detail = _detail(["Could not be read from the EHR: observations (timeout)"])
+    top = detail.split("**Risk tier:**", 1)[0]
+    assert "**Part of the record could not be read from the EHR:** see Warnings." in top
+    assert "could not be read" not in _detail([]).split("**Risk tier:**", 1)[0]
