@@ -148,3 +148,11 @@ def test_factor_detail_in_parentheses_is_not_nested():
         assessment(Tier.INTERMEDIATE, scores=[score.model_copy(update={"factors": factors})])
     )
     assert "(G2, reported)" in detail and "(G2 (reported))" not in detail
+
+
+def test_a_high_schedule_is_said_to_meet_the_guideline_floor():
+    flags = ["Lymph-node positive: yes → at least intermediate-intensity surveillance"]
+    high = build_detail(assessment(Tier.HIGH, guideline_flags=flags))
+    assert "The high schedule meets the intermediate-intensity floor." in high
+    low = build_detail(assessment(Tier.LOW, guideline_flags=["Ki-67 > 5 %: no"]))
+    assert "floor" not in low

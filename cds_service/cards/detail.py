@@ -19,10 +19,11 @@ from cds_service.cards.source import (
     is_search_url,
 )
 from cds_service.cards.summary import TIER_WORDS
-from scoring.assessment import Assessment, ScoreResult, SurveillancePlan
+from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
 TEXT_MARK = "read from the report text — confirm"
+FLOOR_RANK = tier_rank(Tier.INTERMEDIATE)  # the guideline floor (node-positive or Ki-67 > 5 %)
 
 
 def _input_value(value: str | float | int | bool | None) -> str:
@@ -171,6 +172,18 @@ def _report_text_section(assessment: Assessment) -> list[str]:
     return out
 
 
+def _flags_section(assessment: Assessment) -> list[str]:
+    if not assessment.guideline_flags:
+        return []
+    out = ["### Guideline flags", "", bullets(escape_text(f) for f in assessment.guideline_flags)]
+    plan = assessment.surveillance
+    raised = any("at least intermediate" in f for f in assessment.guideline_flags)
+    if raised and plan is not None and plan.tier is not None and tier_rank(plan.tier) >= FLOOR_RANK:
+        # "at least intermediate" beside a high schedule reads as a contradiction: say it is met.
+        out += ["", f"The {TIER_WORDS[plan.tier]} schedule meets the intermediate-intensity floor."]
+    return [*out, ""]
+
+
 def _citation(label: str, url: str) -> str:
     return link(label, url) + (f" — {SEARCH_NOTE}" if is_search_url(url) else "")
 
@@ -188,13 +201,7 @@ def build_detail(assessment: Assessment) -> str:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
     out += _surveillance_section(assessment.surveillance)
     out += _missing_section(assessment)
-    if assessment.guideline_flags:
-        out += [
-            "### Guideline flags",
-            "",
-            bullets(escape_text(f) for f in assessment.guideline_flags),
-            "",
-        ]
+    out += _flags_section(assessment)
     out += scores_section(assessment)
     out += _inputs_section(assessment)
     out += _citations(assessment)
