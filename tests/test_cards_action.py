@@ -4,12 +4,13 @@ when, which data to record; then the tier and the schedule in words that agree."
 from __future__ import annotations
 
 import pytest
-from cards_factories import assessment, plan, undetermined, ventin, zaidi
+from cards_factories import assessment, card_args, plan, undetermined, ventin, zaidi
 
 from cds_service.cards.action import overdue_by
+from cds_service.cards.builder import build_assessment_card
 from cds_service.cards.detail import build_detail
 from cds_service.cards.markdown import escape_text, flatten_parens
-from scoring.assessment import Tier
+from scoring.assessment import InputResult, Tier
 
 
 def first_lines(a) -> list[str]:
@@ -156,3 +157,23 @@ def test_a_high_schedule_is_said_to_meet_the_guideline_floor():
     assert "The high schedule meets the intermediate-intensity floor." in high
     low = build_detail(assessment(Tier.LOW, guideline_flags=["Ki-67 > 5 %: no"]))
     assert "floor" not in low
+
+
+def test_a_resection_date_after_today_is_named_and_not_called_missing():
+    future = InputResult(id="resection", label="Resection", value="2027-05-01")
+    a = assessment(
+        Tier.LOW, surveillance=plan(Tier.LOW, anchor=None, next_due=None), inputs=[future]
+    )
+    card = build_assessment_card(a, **card_args())
+    assert card.detail.startswith(
+        "**The recorded resection date, 2027-05-01, cannot be used: correct it"
+    )
+    assert card.summary.endswith("no usable resection date to schedule from")
+    assert "clinically indicated" not in card.summary
+
+
+def test_the_last_imaging_is_named_when_nothing_is_overdue():
+    lines = first_lines(
+        assessment(Tier.LOW, surveillance=plan(Tier.LOW, last_imaging="2024-12-01"))
+    )
+    assert "- Last abdominal CT/MRI: 2024-12-01." in lines

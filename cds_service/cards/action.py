@@ -82,26 +82,39 @@ def _overdue_lines(plan: SurveillancePlan, today: str) -> tuple[str, list[str]]:
     return head, lines
 
 
-def _due_lines(plan: SurveillancePlan, today: str) -> tuple[str, list[str]]:
+def _not_anchored(plan: SurveillancePlan, recorded: str | None) -> tuple[str, list[str]]:
+    if recorded:
+        # A date is on record but could not anchor the schedule (dated after today).
+        head = (
+            f"**The recorded resection date, {escape_text(recorded)}, cannot be used: correct it "
+            "so the surveillance dates can be set.**"
+        )
+    else:
+        head = "**No resection date on record: record it so the surveillance dates can be set.**"
+    first = f" at month {plan.schedule_months[0]}" if plan.schedule_months else ""
+    return head, [f"First abdominal CT or MRI{first} after the resection."]
+
+
+def _due_lines(plan: SurveillancePlan, today: str, recorded: str | None) -> tuple[str, list[str]]:
     if plan.overdue:
         return _overdue_lines(plan, today)
+    if plan.anchor_date is None:
+        return _not_anchored(plan, recorded)
     due = plan.next_due
     if due and plan.due_now:
         head = f"**Abdominal CT or MRI is due on {escape_text(due)}: order it now.**"
-        return head, [f"Scheduled exam{_month_of(plan, due)}.", IMAGING + "."]
-    if due:
+        lines = [f"Scheduled exam{_month_of(plan, due)}.", IMAGING + "."]
+    elif due:
         head = f"**Next abdominal CT or MRI: {escape_text(due)}{_month_of(plan, due)}.**"
-        return head, ["Nothing is due now."]
-    if plan.anchor_date is None:
-        first = f" at month {plan.schedule_months[0]}" if plan.schedule_months else ""
-        return (
-            "**No resection date on record: record it so the surveillance dates can be set.**",
-            [f"First abdominal CT or MRI{first} after the resection."],
+        lines = ["Nothing is due now."]
+    else:
+        head, lines = (
+            "**No further scheduled abdominal CT/MRI: image as clinically indicated.**",
+            [],
         )
-    return (
-        "**No further scheduled abdominal CT/MRI: image as clinically indicated.**",
-        [],
-    )
+    if plan.last_imaging:
+        lines.append(f"Last abdominal CT/MRI: {escape_text(plan.last_imaging)}.")
+    return head, lines
 
 
 def _record_line(assessment: Assessment) -> str | None:
@@ -124,7 +137,10 @@ def action_section(assessment: Assessment) -> list[str]:
     if plan is None:
         head, lines = "**No surveillance schedule could be set: see the missing data below.**", []
     else:
-        head, lines = _due_lines(plan, assessment.today)
+        recorded = next(
+            (i.value for i in assessment.inputs if i.id == "resection" and i.value), None
+        )
+        head, lines = _due_lines(plan, assessment.today, str(recorded) if recorded else None)
         if plan.suggest_chromogranin:
             lines.append(
                 "Serum chromogranin A, LOINC 9811-1, with the imaging: pre-operative value "

@@ -99,6 +99,8 @@ def surveillance_phrase(plan: SurveillancePlan | None) -> str | None:
         return f"abdominal CT/MRI due now ({due})" if due else "abdominal CT/MRI due now"
     if due:
         return f"next abdominal CT/MRI due {due}"
+    if plan.anchor_date is None:
+        return "no usable resection date to schedule from"
     if plan.schedule_months:
         return "further imaging as clinically indicated"
     return None
