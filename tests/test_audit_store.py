@@ -16,6 +16,7 @@ from cds_service.audit.store import AuditRecorder, prune_audit, read_audit, writ
 from cds_service.cli import main
 from cds_service.scoring_pipeline import assess_resources
 from scoring.site_config import DEFAULT_SITE_CONFIG
+from tests.report_text_support import record_for as report_record_for
 from tests.support.cds_calls import case_resources
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -59,6 +60,28 @@ def test_round_trip_keeps_every_field(engine):
     assert stored.id == row_id
     assert stored.model_dump(exclude={"id"}) == record.model_dump(exclude={"id"})
     assert stored.recorded_at == NOW
+
+
+def test_a_value_read_from_report_text_is_flagged_and_quoted_in_the_stored_record(engine):
+    resources, _meta, report_ref = report_record_for("s01-synoptic-g2")
+    assessment = assess_resources(resources, today=date(2026, 3, 1))
+    record = audit_record(
+        recorded_at=NOW,
+        service_id="pannet-cds-pathology",
+        hook="order-sign",
+        hook_instance="hi-text",
+        patient_ref=None,
+        assessment=assessment,
+        site=DEFAULT_SITE_CONFIG,
+        cards=[],
+    )
+    write_audit(engine, record)
+    [stored] = list(read_audit(engine))
+    from_text = [i for i in stored.inputs if i.read_from_text]
+    assert from_text, "the synoptic report's values are read from text"
+    for item in from_text:
+        assert item.quote and report_ref in item.sources
+    assert not any(i.read_from_text for i in stored.inputs if i.id == "sex")
 
 
 def test_unknown_tier_is_stored_as_null_not_low(engine):

@@ -32,6 +32,12 @@ class AuditInput(_Strict):
     value: str | float | int | bool | None
     sources: list[str] = Field(default_factory=list)
     note: str | None = None
+    # A reviewer must see that a value came from report text, and the phrase it came from
+    # (clinical.md §3.3), without parsing the note. Records stored before these fields read
+    # back with the defaults.
+    read_from_text: bool = False
+    quote: str | None = None
+    text_disagreement: str | None = None
 
 
 class AuditCard(_Strict):
@@ -97,7 +103,15 @@ def audit_record(
             for score in assessment.scores
         ],
         inputs=[
-            AuditInput(id=i.id, value=i.value, sources=list(i.sources), note=i.note)
+            AuditInput(
+                id=i.id,
+                value=i.value,
+                sources=list(i.sources),
+                note=i.note,
+                read_from_text=i.read_from_text,
+                quote=i.quote,
+                text_disagreement=i.text_disagreement,
+            )
             for i in assessment.inputs
         ],
         warnings=list(assessment.warnings),
