@@ -61,7 +61,7 @@ def test_a_hostile_patient_name_is_text_not_markup(page: str) -> None:
     escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; O&#39;Brien &amp; &#34;Sons&#34;"
     assert escaped in page
     # the sort key of that cell is an attribute value: escaped too, and not able to end it
-    patient_cells = parsed.with_class("td", "patient")
+    patient_cells = parsed.with_class("td", "wl-patient")
     assert HOSTILE_NAME.casefold() in [c["data-sort"] for c in patient_cells]
 
 
@@ -112,7 +112,7 @@ def test_title_names_server_group_and_date(page: str) -> None:
 
 def test_counts_per_state_in_urgency_order_zero_included(page: str) -> None:
     items = re.findall(
-        r'<li class="state-([a-z-]+)" data-state="\1"><span class="n">(\d+)</span>', page
+        r'<li class="wl-count-([a-z-]+)" data-state="\1"><span class="wl-n">(\d+)</span>', page
     )
     assert [s for s, _ in items] == [s.value for s in STATE_ORDER]
     assert dict(items) == {
@@ -126,7 +126,7 @@ def test_counts_per_state_in_urgency_order_zero_included(page: str) -> None:
 
 
 def test_tier_chart_has_a_bar_per_tier_sized_by_share_with_text_labels(page: str) -> None:
-    bars = Elements(page).with_class("rect", "bar")
+    bars = Elements(page).with_class("rect", "wl-bar")
     assert [(b["data-tier"], b["data-count"]) for b in bars] == [
         ("very-low", "0"),
         ("low", "1"),
@@ -142,7 +142,7 @@ def test_a_tier_key_the_page_does_not_know_still_gets_its_bar() -> None:
     worklist = sample_worklist()
     counts = worklist.counts.model_copy(update={"by_tier": {"low": 3, "some-new-tier": 1}})
     page = render_worklist_html(worklist.model_copy(update={"counts": counts}))
-    bars = Elements(page).with_class("rect", "bar")
+    bars = Elements(page).with_class("rect", "wl-bar")
     assert bars[-1]["data-tier"] == "some-new-tier" and bars[-1]["width"] == "25.0%"
 
 
@@ -151,12 +151,12 @@ def test_rows_keep_the_worklist_order_with_sort_keys_per_column(page: str) -> No
     rows = parsed.find("tr")[1:]
     assert [r["data-patient"] for r in rows] == [r.patient_id for r in sample_rows()]
     assert [r["data-rank"] for r in rows] == ["0", "1", "2", "3", "4"]
-    states = [c["data-sort"] for c in parsed.with_class("td", "state")]
+    states = [c["data-sort"] for c in parsed.with_class("td", "wl-state")]
     assert states == sorted(states)
-    tiers = [int(c["data-sort"]) for c in parsed.with_class("td", "tier")]
+    tiers = [int(c["data-sort"]) for c in parsed.with_class("td", "wl-tier")]
     assert tiers[0] > tiers[1]  # intermediate ranks above low
     assert tiers[2] > max(tiers[:2])  # an undetermined tier sorts after every known one
-    nexts = [c["data-sort"] for c in parsed.with_class("td", "next")]
+    nexts = [c["data-sort"] for c in parsed.with_class("td", "wl-next")]
     assert nexts[:3] == ["2025-10-27", "2026-12-11", "2027-02-14"] and nexts[3] == "~"
     headers = parsed.find("th")
     assert [h["data-key"] for h in headers] == [
@@ -190,7 +190,7 @@ def test_each_state_says_what_to_act_on(page: str) -> None:
 
 
 def test_no_imaging_on_record_is_said_so_not_left_blank(page: str) -> None:
-    cells = re.findall(r'<td class="imaging"[^>]*>(.*?)</td>', page)
+    cells = re.findall(r'<td class="wl-imaging"[^>]*>(.*?)</td>', page)
     assert cells[2] == "none on record"
 
 
@@ -203,7 +203,7 @@ def test_an_empty_worklist_says_so_and_draws_no_chart() -> None:
 
 def test_the_body_for_the_app_links_each_patient() -> None:
     body = render_worklist_body(sample_worklist(), lambda pid: f"/open/{pid}")
-    links = Elements(str(body)).with_class("a", "pname")
+    links = Elements(str(body)).with_class("a", "wl-pname")
     assert [a["href"] for a in links] == [f"/open/{r.patient_id}" for r in sample_rows()]
     assert "<html" not in body and "<script" not in body
 

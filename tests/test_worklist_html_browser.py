@@ -80,7 +80,7 @@ def test_clicking_a_heading_sorts_and_state_restores_the_urgency_order(browser, 
     assert order(page) == urgency
     assert page.locator("#wl-sort-status").inner_text() == "Sorted by State, ascending"
     # the hostile name is shown as the text it is, and ran nothing
-    assert page.locator("tr[data-patient=wl-due] .pname").inner_text() == HOSTILE_NAME
+    assert page.locator("tr[data-patient=wl-due] .wl-pname").inner_text() == HOSTILE_NAME
     assert problems == [], problems
     assert blocked == []
     context.close()
@@ -91,7 +91,7 @@ def test_the_tier_chart_is_drawn_with_a_labelled_bar_per_tier(browser, page_file
     chart = page.locator("svg.wl-chart")
     box = chart.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 100
-    bars = page.locator("svg.wl-chart rect.bar")
+    bars = page.locator("svg.wl-chart rect.wl-bar")
     assert bars.count() == 5
     widths = {
         bars.nth(i).get_attribute("data-tier"): bars.nth(i).bounding_box()["width"]
@@ -103,7 +103,7 @@ def test_the_tier_chart_is_drawn_with_a_labelled_bar_per_tier(browser, page_file
     labels = page.locator("svg.wl-chart text").all_text_contents()
     assert "intermediate: 1 (33%)" in labels
     colour = page.eval_on_selector(
-        "rect.bar.tier-high", "r => getComputedStyle(r).fill"
+        "rect.wl-bar-high", "r => getComputedStyle(r).fill"
     )  # styled by the inline stylesheet, which the CSP let through
     assert colour == "rgb(207, 34, 46)"
     assert problems == []
@@ -123,7 +123,7 @@ def test_at_phone_width_the_headings_still_sort(browser, page_file):
     context, page, _, _ = open_page(browser, page_file, PHONE)
     page.get_by_role("button", name="Sources", exact=True).click()
     sources = page.eval_on_selector_all(
-        "table.worklist tbody tr td.sources-cell", "cells => cells.map(c => +c.dataset.sort)"
+        "table.worklist tbody tr td.wl-sources-cell", "cells => cells.map(c => +c.dataset.sort)"
     )
     assert sources == sorted(sources)
     context.close()

@@ -85,7 +85,7 @@ def test_a_practitioner_launch_from_the_ehr_menu_shows_the_ranked_worklist(
     assert _WORKLIST_URL.search(page.url)
     assert "user/Patient.rs" in consent and "user/Observation.rs" in consent
     assert "launch/patient" not in consent and "patient/" not in consent
-    ranked = re.findall(r'<tr class="state-([a-z-]+)" data-rank="(\d)"', page.text)
+    ranked = re.findall(r'<tr class="wl-row-([a-z-]+)" data-rank="(\d)"', page.text)
     assert ranked == [
         ("overdue", "0"),
         ("due", "1"),
@@ -112,7 +112,7 @@ def test_the_standalone_practitioner_launch_reaches_the_worklist_too(live, ehr, 
 def test_a_row_opens_that_patients_page_with_the_practitioners_token(live, ehr, app_db, patients):
     save_worklist(app_db, clinic_worklist(ehr.iss, patients))
     agent, page, _ = practitioner_launch(live.url, ehr)
-    links = re.findall(r'<a class="pname" href="([^"]+)">', page.text)
+    links = re.findall(r'<a class="wl-pname" href="([^"]+)">', page.text)
     assert len(links) == 5
     opened = agent.get(f"{live.url}{links[0]}", timeout=30)
     assert opened.status_code == 200, opened.text[:2000]
@@ -135,7 +135,7 @@ def test_a_row_opens_that_patients_page_with_the_practitioners_token(live, ehr, 
 def test_opening_many_patients_never_loses_the_worklists_own_session(live, ehr, app_db, patients):
     save_worklist(app_db, clinic_worklist(ehr.iss, patients))
     agent, page, _ = practitioner_launch(live.url, ehr)
-    link = re.search(r'<a class="pname" href="([^"]+)">', page.text).group(1)
+    link = re.search(r'<a class="wl-pname" href="([^"]+)">', page.text).group(1)
     for _ in range(MAX_BROWSER_LAUNCHES + 2):
         assert agent.get(f"{live.url}{link}", timeout=30).status_code == 200
     assert agent.get(page.url, timeout=30).status_code == 200

@@ -34,7 +34,7 @@
   function init() {
     var tables = document.querySelectorAll("table.worklist");
     Array.prototype.forEach.call(tables, function (table) {
-      Array.prototype.forEach.call(table.querySelectorAll("th button.sort"), function (button) {
+      Array.prototype.forEach.call(table.querySelectorAll("th button.wl-sort"), function (button) {
         button.addEventListener("click", function () { sortBy(table, button.parentNode); });
       });
     });
