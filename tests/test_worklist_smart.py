@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from cds_service.db import make_engine
 from cds_service.smart.web import MAX_BROWSER_LAUNCHES
@@ -196,3 +196,25 @@ def test_the_assets_are_served_and_nothing_else(live):
         assert (
             requests.get(f"{live.url}/smart/worklist/assets/{name}", timeout=30).status_code == 404
         )
+
+
+def test_the_start_page_offers_the_worklist_sign_in(live, ehr, app_db, patients):
+    save_worklist(app_db, clinic_worklist(ehr.iss, patients))
+    agent = requests.Session()
+    start = agent.get(f"{live.url}/smart/", timeout=30)
+    link = re.search(r'<a href="(/smart/worklist/launch\?iss=[^"]+)">Worklist of ', start.text)
+    consent = agent.get(f"{live.url}{link.group(1)}", timeout=30)
+    page = agent.post(consent.url, data={"decision": "allow"}, timeout=30)
+    assert _WORKLIST_URL.search(page.url) and "Overdue 400 days" in page.text
+
+
+def test_a_stored_worklist_this_version_cannot_read_is_an_error_page(live, ehr, app_db, patients):
+    save_worklist(app_db, clinic_worklist(ehr.iss, patients))
+    with app_db.begin() as connection:
+        connection.execute(update(worklist_runs).values(document='{"format_version": 99}'))
+    _, page, _ = practitioner_launch(live.url, ehr)
+    assert page.status_code == 503
+    assert "The worklist could not be read" in page.text
+    assert "produce a new one with <code>" not in page.text  # plain text, escaped
+    assert "produce a new one with `pannet-cds worklist`" in page.text
+    assert "Traceback" not in page.text
