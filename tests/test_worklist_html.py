@@ -212,3 +212,11 @@ def test_overdue_without_a_day_count_still_reads_overdue() -> None:
     row = sample_rows()[0].model_copy(update={"days_overdue": None})
     page = render_worklist_html(sample_worklist(rows=[row]))
     assert ">Overdue</span>" in page and row.state is RowState.OVERDUE
+
+
+def test_a_list_without_tier_counts_does_not_claim_nobody_is_in_scope() -> None:
+    worklist = sample_worklist()
+    counts = worklist.counts.model_copy(update={"by_tier": {}})
+    page = render_worklist_html(worklist.model_copy(update={"counts": counts}))
+    assert "This worklist does not record its tier counts." in page
+    assert "No patient in scope." not in page and "<svg" not in page
