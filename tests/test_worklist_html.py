@@ -173,15 +173,15 @@ def test_rows_keep_the_worklist_order_with_sort_keys_per_column(page: str) -> No
 def test_each_state_says_what_to_act_on(page: str) -> None:
     for text in (
         "Overdue 400 days",
-        "CT/MRI abdomen due since 2025-10-27",
+        'CT/MRI abdomen due since <span class="wl-fact">2025-10-27</span>',
         "Due 2026-12-11",
         "CT/MRI abdomen in 10 days",
         "missing data: Ki-67 index",
         "possible: low or intermediate",
         "schedule followed: intermediate",
-        "liver metastasis on 2026-08-03 (Condition/wl-met-1004)",
+        'liver metastasis on <span class="wl-fact">2026-08-03</span> (Condition/wl-met-1004)',
         "metastatic at surgery (Observation/wl-m1-1005: pM1)",
-        "2024-05-02 CT abdomen (ImagingStudy/img-1001)",
+        '<span class="wl-fact">2024-05-02</span> CT abdomen (ImagingStudy/img-1001)',
         "MRN MRN-1001",
         "born 1961-04-12",
     ):
@@ -220,3 +220,12 @@ def test_a_list_without_tier_counts_does_not_claim_nobody_is_in_scope() -> None:
     page = render_worklist_html(worklist.model_copy(update={"counts": counts}))
     assert "This worklist does not record its tier counts." in page
     assert "No patient in scope." not in page and "<svg" not in page
+
+
+def test_dates_are_kept_whole_and_the_text_around_them_escaped() -> None:
+    from cds_service.worklist.html_page import keep_dates_whole
+
+    marked = keep_dates_whole("<b>due</b> 2025-10-27 & 12345-67-890")
+    assert str(marked) == (
+        '&lt;b&gt;due&lt;/b&gt; <span class="wl-fact">2025-10-27</span> &amp; 12345-67-890'
+    )

@@ -12,25 +12,37 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from cds_service.worklist.html_view import PageView, page_view
 from cds_service.worklist.models import Worklist
 
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def keep_dates_whole(text: str) -> Markup:
+    """`text` escaped, with each ISO date kept on one line (a browser breaks at its hyphens
+    otherwise: "2025-" / "10-27"). The pattern matches digits and hyphens only, so wrapping
+    the escaped text cannot let markup through."""
+    return Markup(_ISO_DATE.sub(r'<span class="wl-fact">\g<0></span>', str(escape(text))))
+
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("cds_service.worklist", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=False,
     )
+    environment.filters["dates"] = keep_dates_whole
+    return environment
 
 
 @cache
