@@ -86,8 +86,10 @@ def save_worklist(engine: Engine, worklist: Worklist) -> int:
 
 
 def latest_worklist(engine: Engine, fhir_server: str, group: str | None = None) -> Worklist | None:
-    """The most recent run for `fhir_server`: of `group` when given, else of any group or
-    none (the newest run over the server). None when no run was stored."""
+    """The most recent run for `fhir_server`: of `group` when given (`ALL_PATIENTS`, '', for
+    the Patient-level runs: what an incremental run without --group merges with), else of any
+    group or none (the newest run over the server: what the SMART app shows). None when no run
+    was stored."""
     table = worklist_runs
     query = select(table.c.document).where(table.c.fhir_server == normalise_server(fhir_server))
     if group is not None:
