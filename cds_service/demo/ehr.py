@@ -130,8 +130,14 @@ class LoopbackEhr:
         self.state.clients[client_id] = Client(client_id, [redirect_uri], secret)
 
     def new_launch(
-        self, patient: str, *, app_context: str | None = None, need_patient_banner: bool = True
+        self,
+        patient: str | None,
+        *,
+        app_context: str | None = None,
+        need_patient_banner: bool = True,
     ) -> str:
+        """A launch from a patient's chart, or with `patient=None` from the EHR's own menu (a
+        practitioner launch: no patient in context, user-level scopes)."""
         launch = secrets.token_urlsafe(12)
         self.state.launches[launch] = {
             "patient": patient,
@@ -178,6 +184,8 @@ class LoopbackEhr:
                         "client-confidential-symmetric",
                         "context-ehr-patient",
                         "context-standalone-patient",
+                        "permission-patient",
+                        "permission-user",
                         "permission-v2",
                     ],
                     "code_challenge_methods_supported": ["S256"],
@@ -261,7 +269,7 @@ class LoopbackEhr:
             if status == 200:
                 code: Code = grant.request.authorization_code
                 body.update({k: v for k, v in code.context.items() if v is not None})
-                self.state.tokens[body["access_token"]].patient = code.context["patient"]
+                self.state.tokens[body["access_token"]].patient = code.context["patient"] or ""
 
         grant.register_hook("after_create_token_response", add)
 
@@ -273,11 +281,18 @@ class LoopbackEhr:
             return None if values["launch"] in self.state.launches else "unknown launch"
         if "launch/patient" in scopes and self.state.standalone_patient:
             return None
-        return "no launch context: EHR launch needs 'launch', standalone needs 'launch/patient'"
+        if any(s.startswith("user/") for s in scopes):
+            return None  # a practitioner signing in to the app on its own: no patient needed
+        return (
+            "no launch context: EHR launch needs 'launch', standalone needs 'launch/patient' "
+            "or user-level scopes"
+        )
 
     def _context_for(self, data: Any) -> dict[str, Any]:
         if data.get("launch"):
             return dict(self.state.launches[data["launch"]])
+        if "launch/patient" not in data.get("scope", "").split():
+            return {"patient": None, "need_patient_banner": True}
         return {"patient": self.state.standalone_patient, "need_patient_banner": True}
 
     def _consent_page(self, client_id: str, scope: str) -> str:

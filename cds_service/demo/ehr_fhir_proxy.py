@@ -1,7 +1,7 @@
 """The test EHR's FHIR endpoint: checks the bearer token its authorization server issued (known,
-unexpired) and its SMART v2 patient scopes (read `r`, search `s`, create `c`, all within the
-patient in context), then forwards to the real FHIR server behind it, rewriting that server's base
-URL (paging links, Location) to its own."""
+unexpired) and its SMART v2 scopes (read `r`, search `s`, create `c`: patient-level ones within
+the patient in context, user-level ones for any patient), then forwards to the real FHIR server
+behind it, rewriting that server's base URL (paging links, Location) to its own."""
 
 from __future__ import annotations
 
@@ -62,6 +62,11 @@ _PATIENT_PARAM = re.compile(r"^(?:Patient/)?([A-Za-z0-9\-.]{1,64})$")
 
 def _scope_problem(path: str, token: Token) -> str | None:
     kind, _, rest = path.partition("/")
+    needed = "c" if request.method == "POST" else "r" if rest else "s"
+    # A user-level scope (a practitioner launch) covers every patient the user may see: here
+    # all of them; a patient-level one only the patient in context.
+    if any(s.startswith(f"user/{kind}.") and needed in s.split(".", 1)[1] for s in token.scope):
+        return None
     if request.method == "POST":
         needed = "c"
         body = request.get_json(silent=True) or {}

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, render_template
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
-from cds_service.smart import launch_views, page_views
+from cds_service.smart import launch_views, page_views, worklist_views
 from cds_service.smart.errors import SmartError
 from cds_service.smart.state import init_smart, smart_state
 from cds_service.smart.web import apply_headers
@@ -25,6 +25,7 @@ bp = Blueprint(
 )
 
 _LID = "/p/<string(length=32):lid>"
+_WL = "/w/<string(length=32):lid>"  # a practitioner launch: its worklist
 _ROUTES = (
     ("/", "start_page", launch_views.start_page, ["GET"]),
     ("/launch", "launch", launch_views.launch, ["GET"]),
@@ -34,6 +35,10 @@ _ROUTES = (
     (f"{_LID}/orders/review", "review_orders", page_views.review_orders, ["POST"]),
     (f"{_LID}/orders/place", "place_orders", page_views.place, ["POST"]),
     (f"{_LID}/resource/<kind>/<rid>", "resource", page_views.resource_view, ["GET"]),
+    ("/worklist/launch", "worklist_launch", worklist_views.practitioner_launch, ["GET"]),
+    ("/worklist/assets/<name>", "worklist_asset", worklist_views.worklist_asset, ["GET"]),
+    (f"{_WL}/", "worklist_page", worklist_views.worklist_page, ["GET"]),
+    (f"{_WL}/patient/<pid>", "worklist_patient", worklist_views.open_patient, ["GET"]),
 )
 for rule, endpoint, view, methods in _ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)

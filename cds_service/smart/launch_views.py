@@ -24,6 +24,7 @@ from cds_service.smart.errors import (
 from cds_service.smart.identity import SignedInUser, verify_id_token
 from cds_service.smart.oauth import TokenContext, exchange_code, start_authorization
 from cds_service.smart.page_context import human_name
+from cds_service.smart.practitioner import practitioner_scope, reads_any_patient
 from cds_service.smart.record import fetcher_for
 from cds_service.smart.sessions import (
     ACTIVE_LIFETIME_S,
@@ -64,6 +65,12 @@ def start_page() -> str:
 
 
 def launch() -> Response:
+    return start_launch(practitioner=False)
+
+
+def start_launch(*, practitioner: bool) -> Response:
+    """Send the browser to the EHR's sign-in. A practitioner launch (the worklist) asks for
+    user-level scopes and expects no patient in context."""
     iss = (request.args.get("iss") or "").strip()
     launch_id = request.args.get("launch") or None
     if not iss:
@@ -79,7 +86,10 @@ def launch() -> Response:
     smart_config = discover(iss, http)
     service = service_state().services[PAGE_SERVICE]
     types = [spec.resource_type for spec in service.prefetch.values()]
-    scope = issuer.scope or default_scope(types, ehr_launch=launch_id is not None)
+    if practitioner:
+        scope = practitioner_scope(types, ehr_launch=launch_id is not None)
+    else:
+        scope = issuer.scope or default_scope(types, ehr_launch=launch_id is not None)
     redirect_uri = f"{_base_url()}/smart/callback"
     # Always a new secret, made here: never one the browser brought along (session fixation).
     secret = new_secret()
@@ -108,14 +118,14 @@ def launch() -> Response:
     state.store.create(lid, secret, session)
     response = redirect(start.url)
     https = _https()
-    _drop_stale_cookies(response, state, https=https)
+    drop_stale_cookies(response, state, https=https)
     set_browser_cookie(
         response, lid, secret, state.config, https=https, max_age=AUTHORIZING_LIFETIME_S
     )
     return response
 
 
-def _drop_stale_cookies(response: Response, state: SmartState, *, https: bool) -> None:
+def drop_stale_cookies(response: Response, state: SmartState, *, https: bool) -> None:
     """Forget cookies of launches that ended, and the oldest beyond MAX_BROWSER_LAUNCHES - 1
     (this launch adds one)."""
     held = browser_launches(request, https=https)
@@ -161,7 +171,10 @@ def callback() -> Response:
         requested_scope=session.requested_scope,
     )
     token = exchanged.context
-    _check_context(token)
+    # No patient, but user-level access: a practitioner launch, for the worklist.
+    practitioner = not token.patient and reads_any_patient(token.scope)
+    if not practitioner:
+        _check_context(token)
     if exchanged.id_token is not None:
         token = token.model_copy(
             update={
@@ -183,7 +196,9 @@ def callback() -> Response:
     # nothing from now on.
     signed_in = new_secret()
     state.store.save(loaded, secret, active, extend=True, rotate_to=signed_in)
-    response = redirect(url_for("smart.patient_page", lid=lid))
+    response = redirect(
+        url_for("smart.worklist_page" if practitioner else "smart.patient_page", lid=lid)
+    )
     set_browser_cookie(
         response, lid, signed_in, state.config, https=https, max_age=ACTIVE_LIFETIME_S
     )
