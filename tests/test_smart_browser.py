@@ -1,6 +1,6 @@
 """The SMART app in a real browser (Playwright + Debian's Chromium): launched from an EHR page
 that frames it cross-site, consent, the page, what if, ordering, keyboard use and the failure
-pages. Screenshots of each state go to test-artifacts/smart/."""
+pages. Screenshots of each state go to $PANNET_CDS_SCREENSHOTS (tests/support/browser.py)."""
 
 from __future__ import annotations
 
