@@ -110,6 +110,22 @@ def test_framed_without_banner_names_the_patient_and_the_signed_in_user(
     screenshot(page, "06-ehr-frame-no-banner-signed-in")
 
 
+def test_framed_in_a_side_panel_nothing_scrolls_sideways(browser, ehr, live, patient):
+    context = browser.new_context(viewport={"width": 420, "height": 800})
+    context.set_default_timeout(15_000)
+    blocked = block_non_loopback(context)
+    try:
+        page, frame = open_in_ehr(context, ehr, live, patient)
+        assert frame.locator("ol.vtimeline li.v-overdue").count() == 1
+        app = next(f for f in page.frames if f.url.startswith(live.url))
+        wide, inner = app.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert inner < 420 and wide <= inner, (wide, inner)
+        screenshot(page, "08-ehr-side-panel-420")
+    finally:
+        context.close()
+    assert blocked == []
+
+
 def open_top_level(context, ehr, live, patient):
     """The app on its own (not framed): launch URL opened as a page of its own."""
     app = context.new_page()
