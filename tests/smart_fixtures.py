@@ -26,6 +26,9 @@ from tests.support.oauth_server import LoopbackEhr
 from tests.support.openid_ehr import OpenIdEhr
 
 CASES = Path(__file__).parent / "data" / "cases"
+# Patients only the app's tests use (e.g. pathology only as report text): not scored by the CLI
+# tests that read every case in CASES.
+SMART_CASES = Path(__file__).parent / "data" / "smart"
 PUBLIC_CLIENT = "pannet-smart-public"
 CONFIDENTIAL_CLIENT = "pannet-smart-confidential"
 CLIENT_SECRET = "test-secret-for-the-confidential-client"
@@ -55,9 +58,9 @@ def _rename(node: Any, ids: dict[str, str]) -> Any:
     return node
 
 
-def load_case(fhir_base: str, case: str, prefix: str) -> str:
-    """Load `case` with every id prefixed; returns the new Patient id."""
-    bundle = json.loads((CASES / f"{case}.bundle.json").read_text())
+def load_case(fhir_base: str, case: str, prefix: str, folder: Path = CASES) -> str:
+    """Load `case` (from `folder`) with every id prefixed; returns the new Patient id."""
+    bundle = json.loads((folder / f"{case}.bundle.json").read_text())
     ids = {e["resource"]["id"]: f"{prefix}-{e['resource']['id']}"[:64] for e in bundle["entry"]}
     renamed = copy.deepcopy(bundle)
     for entry in renamed["entry"]:

@@ -1,6 +1,6 @@
 """The SMART app in a real browser (Playwright + Debian's Chromium): launched from an EHR page
 that frames it cross-site, consent, the page, what if, ordering, keyboard use and the failure
-pages. Screenshots of each state go to test-artifacts/smart/."""
+pages. Screenshots of each state go to $PANNET_CDS_SCREENSHOTS (tests/support/browser.py)."""
 
 from __future__ import annotations
 
@@ -108,6 +108,23 @@ def test_framed_without_banner_names_the_patient_and_the_signed_in_user(
     signed_in = frame.locator(".signed-in").inner_text()
     assert signed_in == f"Signed in: {USER_NAME} ({ehr.openid.fhir_user})"
     screenshot(page, "06-ehr-frame-no-banner-signed-in")
+
+
+def test_framed_in_a_side_panel_nothing_scrolls_sideways(browser, ehr, live, patient):
+    context = browser.new_context(viewport={"width": 420, "height": 800})
+    context.set_default_timeout(15_000)
+    blocked = block_non_loopback(context)
+    try:
+        page, frame = open_in_ehr(context, ehr, live, patient)
+        # (an earlier test may have ordered the overdue exam; the missed ones stay missed)
+        assert frame.locator("ol.vtimeline li.v-missed").count() >= 3
+        app = next(f for f in page.frames if f.url.startswith(live.url))
+        wide, inner = app.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert inner < 420 and wide <= inner, (wide, inner)
+        screenshot(page, "08-ehr-side-panel-420")
+    finally:
+        context.close()
+    assert blocked == []
 
 
 def open_top_level(context, ehr, live, patient):

@@ -169,18 +169,38 @@ def test_timeline_states_follow_the_plan():
         schedule_months=[6, 12, 18, 24],
         schedule_dates=["2024-09-04", "2025-03-04", "2025-09-04", "2026-03-04"],
         next_due="2025-09-04",
+        due_now=True,
         overdue=True,
+        overdue_since="2025-03-04",
+        missed_dates=["2025-03-04", "2025-09-04"],
     )
     imaging = (
         ImagingEvent(date(2024, 9, 10), ImagingState.DONE, "ImagingStudy/a"),
         ImagingEvent(date(2023, 1, 1), ImagingState.DONE, "ImagingStudy/before-surgery"),
     )
     timeline = build_timeline(plan, imaging, date(2025, 11, 1))
-    assert [e.state for e in timeline.exams] == ["past", "past", "overdue", "planned"]
+    # an exam never done is "missed", not a neutral "past"; the one the plan is overdue for
+    assert [e.state for e in timeline.exams] == ["done", "missed", "overdue", "planned"]
     assert [m.source for m in timeline.imaging] == ["ImagingStudy/a"]
     xs = [e.x for e in timeline.exams]
     assert xs == sorted(xs) and xs[0] >= 40 and xs[-1] <= 960
     assert build_timeline(plan.model_copy(update={"anchor_date": None}), (), date.today()) is None
+    listed = [(m.when.isoformat(), m.state) for m in timeline.as_list()]
+    assert listed[:3] == [("2024-09-04", "done"), ("2024-09-10", "done"), ("2025-03-04", "missed")]
+    assert ("2025-11-01", "today") in listed and listed[-1] == ("2026-03-04", "planned")
+    # on a narrow screen: the next two planned exams, the later ones summed up in one line
+    more = ["2026-09-04", "2027-03-04", "2027-09-04"]
+    long = plan.model_copy(
+        update={
+            "schedule_months": [6, 12, 18, 24, 30, 36, 42],
+            "schedule_dates": [*plan.schedule_dates, *more],
+        }
+    )
+    tail = build_timeline(long, imaging, date(2025, 11, 1)).as_list()
+    assert [m.state for m in tail[-4:]] == ["today", "planned", "planned", "more"]
+    assert tail[-1].label == "2 more planned exams, to 2027-09-04"
+    later = plan.model_copy(update={"overdue": False, "due_now": False, "next_due": "2026-03-04"})
+    assert build_timeline(later, imaging, date(2025, 11, 1)).exams[-1].state == "planned"
 
 
 def test_unknown_inputs_a_failed_query_may_have_held_are_named():

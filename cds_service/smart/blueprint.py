@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
@@ -55,8 +55,15 @@ def _headers(response: Response) -> Response:
 
 
 def _page(
-    status: int, title: str, message: str, hint: str, quoted: str | None = None
+    status: int,
+    title: str,
+    message: str,
+    hint: str,
+    quoted: str | None = None,
+    *,
+    back: bool = False,
 ) -> tuple[str, int]:
+    lid = (request.view_args or {}).get("lid") if back else None
     return (
         render_template(
             "smart/error.html",
@@ -65,6 +72,7 @@ def _page(
             hint=hint,
             quoted=quoted,
             banner=None,
+            back_lid=lid,
         ),
         status,
     )
@@ -73,7 +81,7 @@ def _page(
 @bp.errorhandler(SmartError)
 def _smart_error(exc: SmartError) -> tuple[str, int]:
     log.info("SMART app: %s (%d)", type(exc).__name__, exc.status)
-    return _page(exc.status, exc.title, exc.message, exc.hint, exc.quoted)
+    return _page(exc.status, exc.title, exc.message, exc.hint, exc.quoted, back=exc.session_usable)
 
 
 @bp.errorhandler(HTTPException)

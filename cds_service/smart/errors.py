@@ -18,6 +18,8 @@ class SmartError(Exception):
     status = 500
     title = "The app could not continue"
     hint = "Close the app and open it again from the EHR."
+    # The session still works: the page offers the way back to the patient page.
+    session_usable = False
 
     def __init__(self, message: str, *, hint: str | None = None, quoted: str | None = None) -> None:
         super().__init__(message)
@@ -80,6 +82,13 @@ class FhirUnavailable(SmartError):
     hint = "Nothing was changed. Try again in a moment; if it persists, tell the EHR support team."
 
 
+class NotInEhr(SmartError):
+    status = 404
+    title = "Not found in the EHR"
+    hint = "It may have been deleted or merged since the page was shown; reload the patient page."
+    session_usable = True
+
+
 class FhirForbidden(SmartError):
     status = 403
     title = "The FHIR server refused access"
@@ -90,6 +99,7 @@ class BadInput(SmartError):
     status = 400
     title = "The request could not be used"
     hint = "Go back to the patient page and try again."
+    session_usable = True
 
 
 class RecordUnusable(SmartError):

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import request
 
+from cds_service.smart.case_header import age_on, medical_record_number
 from cds_service.smart.errors import RecordUnusable, SessionExpired, SessionInvalid
 from cds_service.smart.oauth import TokenContext
 from cds_service.smart.record import PatientRecord, Unread, fetch_record, fetcher_for
@@ -117,13 +118,16 @@ def human_name(resource: dict[str, Any]) -> str | None:
     return None
 
 
-def banner(patient: dict[str, Any]) -> dict[str, str | None]:
-    """Name, sex, birth date and first identifier, as the EHR records them."""
+def banner(patient: dict[str, Any], today: date) -> dict[str, Any]:
+    """Name, sex, birth date and age, the MRN (or else the first identifier), as recorded."""
     identifiers = [i for i in patient.get("identifier") or [] if isinstance(i, dict)]
+    mrn = medical_record_number(patient)
     return {
         "name": human_name(patient) or "(no name recorded)",
         "gender": patient.get("gender"),
         "birth_date": patient.get("birthDate"),
-        "identifier": identifiers[0].get("value") if identifiers else None,
+        "age": age_on(patient.get("birthDate"), today),
+        "mrn": mrn,
+        "identifier": None if mrn else (identifiers[0].get("value") if identifiers else None),
         "id": patient.get("id"),
     }

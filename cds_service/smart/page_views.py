@@ -5,10 +5,12 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+from datetime import date
 from typing import Any
 
 from flask import render_template, request
 
+from cds_service.smart.case_header import case_header
 from cds_service.smart.errors import BadInput, SessionInvalid
 from cds_service.smart.page_context import (
     ActiveSession,
@@ -20,12 +22,21 @@ from cds_service.smart.page_context import (
 )
 from cds_service.smart.placing import digest, order_title, orderable, place_orders
 from cds_service.smart.record import fetcher_for, read_resource
+from cds_service.smart.resource_summary import summarise
 from cds_service.smart.sessions import PendingOrder
 from cds_service.smart.state import smart_state
+from cds_service.smart.summary_text import flag_lines, overdue_text, undetermined_reason
 from cds_service.smart.timeline import build_timeline
 from cds_service.smart.unread_inputs import unread_inputs
 from cds_service.smart.web import check_csrf
-from cds_service.smart.whatif import apply_what_if, editable_fields, parse_form
+from cds_service.smart.whatif import (
+    apply_what_if,
+    editable_fields,
+    entries,
+    parse_confirmations,
+    parse_form,
+    text_fields,
+)
 from cds_service.state import service_state
 from cds_service.suggested_orders import suggested_orders
 from fhir_mappers.order_codes import ImagingModality
@@ -34,16 +45,22 @@ from scoring.assess import assess
 
 def _common(lid: str, active: ActiveSession, analysis: Analysis) -> dict[str, Any]:
     token = active.token
+    plan = analysis.assessment.surveillance
+    patient = banner(analysis.record.patient, analysis.today)
     return {
         "lid": lid,
         "csrf": active.session.csrf,
-        "banner": banner(analysis.record.patient) if token.need_patient_banner else None,
+        "banner": patient if token.need_patient_banner else None,
         # Named on every page even when the EHR shows its own banner (need_patient_banner false)
-        "patient_name": banner(analysis.record.patient)["name"],
+        "patient_name": patient["name"],
         "user": token.user,
         "from_card": token.app_context is not None,
         "assessment": analysis.assessment,
         "today": analysis.today.isoformat(),
+        "case": case_header(analysis.assessment),
+        "flags": flag_lines(analysis.inputs, plan.tier if plan else None),
+        "why_undetermined": undetermined_reason(analysis.assessment),
+        "overdue": overdue_text(plan) if plan else None,
     }
 
 
@@ -79,6 +96,8 @@ def _render_patient(
             analysis.assessment.inputs, {u.resource_type for u in analysis.record.unread}
         ),
         whatif_fields=editable_fields(analysis.inputs),
+        text_fields=text_fields(analysis.inputs),
+        text_values={i.id: i for i in analysis.assessment.inputs if i.read_from_text},
         form_error=form_error,
         form_values=form_values or {},
         can_order=may_create(active.token.scope, "ServiceRequest"),
@@ -91,24 +110,25 @@ def what_if(lid: str) -> tuple[str, int] | str:
     active = open_session(lid)
     check_csrf(request.form.get("csrf"), active.session)
     analysis = analyse(active)
-    fields = editable_fields(analysis.inputs)
+    texts = text_fields(analysis.inputs)
     raw = {k: v for k, v in request.form.items() if k != "csrf"}
-    form, error = parse_form(raw, fields)
-    if form is None or not form.entered():
-        message = error or "Enter at least one value to see what it would change."
+    form, error = parse_form(raw, editable_fields(analysis.inputs) + texts)
+    confirmed, confirm_error = parse_confirmations(raw, texts, form)
+    if form is None or confirm_error or not (form.entered() or confirmed):
+        message = error or confirm_error or "Enter at least one value to see what it would change."
         page = _render_patient(lid, active, analysis, form_error=message, form_values=raw)
         return page, 400
-    inputs = apply_what_if(analysis.inputs, form)
+    inputs = apply_what_if(analysis.inputs, form, confirmed)
     hypothetical = assess(inputs, today=analysis.today, site=service_state().site)
-    labels = {f.name: f for f in fields}
-    entered = [
-        (labels[name].label, value, labels[name].unit) for name, value in form.entered().items()
-    ]
     return render_template(
         "smart/whatif.html",
         **_common(lid, active, analysis),
         hypothetical=hypothetical,
-        entered=entered,
+        hypothetical_why=undetermined_reason(hypothetical),
+        hypothetical_overdue=overdue_text(hypothetical.surveillance)
+        if hypothetical.surveillance
+        else None,
+        entered=entries(analysis.inputs, form, confirmed),
     )
 
 
@@ -206,10 +226,19 @@ def resource_view(lid: str, kind: str, rid: str) -> str:
     active = open_session(lid)
     fetcher = fetcher_for(active.session.iss, active.token.access_token, service_state().http)
     resource = read_resource(fetcher, f"{kind}/{rid}", active.patient_id)
+    patient = (
+        resource
+        if kind == "Patient"
+        else read_resource(fetcher, f"Patient/{active.patient_id}", active.patient_id)
+    )
+    named = banner(patient, date.today())
     return render_template(
         "smart/resource.html",
         lid=lid,
         reference=f"{kind}/{rid}",
+        summary=summarise(resource),
         pretty=json.dumps(resource, indent=2, ensure_ascii=False),
-        banner=None,
+        banner=named if active.token.need_patient_banner else None,
+        patient_name=named["name"],
+        user=active.token.user,
     )

@@ -22,7 +22,7 @@ from cds_service.hooks.fhir_client import Deadline, FhirFetcher
 from cds_service.hooks.gather import DATA_WORDS
 from cds_service.hooks.prefetch import render_prefetch
 from cds_service.hooks.services import PATIENT_KEY, ServiceDefinition
-from cds_service.smart.errors import FhirForbidden, FhirUnavailable, SessionExpired
+from cds_service.smart.errors import FhirForbidden, FhirUnavailable, NotInEhr, SessionExpired
 
 # A person waits for this page, not an EHR for a hook answer: a longer budget than a hook's.
 SMART_FHIR_BUDGET_S = 10.0
@@ -58,6 +58,8 @@ def _raise_for(reason: str, what: str) -> None:
         raise SessionExpired(f"The FHIR server no longer accepts this session's token ({what}).")
     if reason == "HTTP 403":
         raise FhirForbidden(f"The FHIR server refused to give {what}.")
+    if reason in ("HTTP 404", "HTTP 410"):
+        raise NotInEhr(f"The EHR's FHIR server has no {what} ({reason}).")
     raise FhirUnavailable(f"Reading {what} failed: {reason}.")
 
 
@@ -103,6 +105,10 @@ def read_resource(fetcher: FhirFetcher, reference: str, patient_id: str) -> Reso
     if not _TYPE.match(kind) or not _ID.match(rid):
         raise FhirForbidden(f"{reference!r} is not a FHIR reference the app can show.")
     outcome = fetcher.fetch(reference, reference, Deadline(SMART_FHIR_BUDGET_S))
+    if outcome.error in ("HTTP 404", "HTTP 410"):
+        # The reference comes from the page's address: shown apart, as code, not in the prose.
+        message = f"The EHR's FHIR server has no such resource ({outcome.error})."
+        raise NotInEhr(message, quoted=reference)
     if not outcome.ok:
         _raise_for(outcome.error or "failed", reference)
     resource = outcome.resources[0]

@@ -1,6 +1,7 @@
-"""The surveillance schedule as a timeline: scheduled exams (past / due / overdue / planned) and
-the abdominal imaging on record (done / ordered), positioned for an SVG drawing and listed for
-screen readers. States come from the assessment's plan; nothing is re-decided here."""
+"""The surveillance schedule as a timeline: scheduled exams (done / missed / overdue / due /
+planned) and the abdominal imaging on record (done / ordered), positioned for an SVG drawing and
+listed for screen readers. States come from the assessment's plan (its next due date and its
+`missed_dates`); nothing is re-decided here."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from scoring.inputs import ImagingEvent
 
 WIDTH = 1000
 MARGIN = 40
+# The narrow (side panel) list shows this many planned exams after today; the rest as one line.
+PLANNED_SHOWN = 2
 
 
 @dataclass(frozen=True)
 class Mark:
     when: date
-    state: str  # past | due | overdue | planned | done | ordered | today
+    state: str  # exams: done | missed | overdue | due | planned; imaging: done | ordered
     label: str
     x: float
     source: str | None = None
@@ -32,12 +35,30 @@ class Timeline:
     start: date
     end: date
 
+    def as_list(self) -> list[Mark]:
+        """Exams, imaging and today in date order, for the vertical timeline of a narrow
+        screen: every past mark, the next planned exams, and the later ones summed up."""
+        marks = sorted([*self.exams, *self.imaging, self.today], key=lambda m: (m.when, m.x))
+        planned = [m for m in marks if m.state == "planned" and m.when > self.today.when]
+        later = planned[PLANNED_SHOWN:]
+        if len(later) < 2:
+            return marks
+        shown = [m for m in marks if m not in later]
+        summary = f"{len(later)} more planned exams, to {later[-1].when.isoformat()}"
+        return [*shown, Mark(later[0].when, "more", summary, later[0].x)]
+
 
 def _exam_state(due: date, plan: SurveillancePlan, next_due: date | None, today: date) -> str:
     if next_due is not None and due == next_due:
-        return "overdue" if plan.overdue else "due"
-    if due <= today or (next_due is not None and due < next_due):
-        return "past"
+        if plan.overdue:
+            return "overdue"
+        return "due" if plan.due_now else "planned"
+    # A past exam is either in the plan's missed dates (no imaging in its window) or was done:
+    # never a neutral "past", which would hide an exam that never happened.
+    if due.isoformat() in plan.missed_dates:
+        return "missed"
+    if due < today or (next_due is not None and due < next_due):
+        return "done"
     return "planned"
 
 

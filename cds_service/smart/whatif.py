@@ -1,6 +1,9 @@
 """ "What if": values the clinician enters for inputs the record lacks, applied on top of the
-record's inputs and scored by the same engine. Entered values are marked as such in every
-result (source "entered in app") and never written anywhere."""
+record's inputs and scored by the same engine. A value the record holds only as report text may
+be confirmed (kept, now as the clinician's entry) or corrected (replaced by the clinician's
+value); a discrete recorded value is never overridden. Entered, confirmed and corrected values are
+marked as the clinician's in every result (source "entered in app" / "confirmed in app") and never
+written anywhere."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from scoring.inputs import ClinicalInputs, Fact, Grade
 
 ENTERED_SOURCE = "entered in app"
 ENTERED_NOTE = "not from the record"
+CONFIRMED_SOURCE = "confirmed in app"
+CONFIRM_PREFIX = "confirm-"
 
 
 class Choice(StrEnum):
@@ -76,9 +81,45 @@ class WhatIfForm(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One value the clinician gave, for the result page: how is entered | corrected | confirmed."""
+
+    label: str
+    value: str
+    unit: str
+    how: str
+    read: str | None = None  # for a correction: the value the report text gave
+
+
 def editable_fields(inputs: ClinicalInputs) -> list[WhatIfField]:
-    """Only inputs the record does not know: the app never overrides a recorded value."""
+    """Inputs the record does not know: the app never overrides a discrete recorded value."""
     return [f for f in FIELDS if not getattr(inputs, f.name).known]
+
+
+def text_fields(inputs: ClinicalInputs) -> list[WhatIfField]:
+    """Inputs whose value was read from report text (a quote): to confirm or correct."""
+    return [f for f in FIELDS if getattr(inputs, f.name).known and getattr(inputs, f.name).quote]
+
+
+def parse_confirmations(
+    raw: dict[str, str], texts: list[WhatIfField], form: WhatIfForm | None
+) -> tuple[frozenset[str], str]:
+    """The text-derived inputs ticked "confirm"; an error when one is also corrected."""
+    names = {f.name for f in texts}
+    ticked = {
+        k.removeprefix(CONFIRM_PREFIX)
+        for k, v in raw.items()
+        if k.startswith(CONFIRM_PREFIX) and v == "yes"
+    }
+    refused = sorted(ticked - names)
+    if refused:
+        return frozenset(), "Only values read from the report text can be confirmed."
+    corrected = sorted(ticked & set(form.entered() if form else ()))
+    if corrected:
+        label = FIELD_BY_NAME[corrected[0]].label
+        return frozenset(), f"{label}: either confirm the value read from the report or correct it"
+    return frozenset(ticked), ""
 
 
 def parse_form(raw: dict[str, str], allowed: list[WhatIfField]) -> tuple[WhatIfForm | None, str]:
@@ -104,9 +145,47 @@ def _fact_value(value: Any) -> Any:
     return value
 
 
-def apply_what_if(inputs: ClinicalInputs, form: WhatIfForm) -> ClinicalInputs:
-    entered = {
-        name: Fact(_fact_value(value), sources=(ENTERED_SOURCE,), note=ENTERED_NOTE)
-        for name, value in form.entered().items()
-    }
-    return replace(inputs, **entered)
+def apply_what_if(
+    inputs: ClinicalInputs, form: WhatIfForm, confirmed: frozenset[str] = frozenset()
+) -> ClinicalInputs:
+    changed: dict[str, Fact] = {}
+    for name, value in form.entered().items():
+        before: Fact = getattr(inputs, name)
+        note = ENTERED_NOTE
+        if before.quote:
+            note = f"corrected in app; the report text read {before.value}: not from the record"
+        changed[name] = Fact(_fact_value(value), sources=(ENTERED_SOURCE,), note=note)
+    for name in confirmed:
+        before = getattr(inputs, name)
+        # Kept as the clinician's entry; the report stays named as where it was read.
+        changed[name] = Fact(
+            before.value,
+            sources=(CONFIRMED_SOURCE, *before.sources),
+            note="confirmed in app by the clinician; the record has it only as report text",
+        )
+    return replace(inputs, **changed)
+
+
+def entries(inputs: ClinicalInputs, form: WhatIfForm, confirmed: frozenset[str]) -> list[Entry]:
+    out = []
+    for name, value in form.entered().items():
+        field = FIELD_BY_NAME[name]
+        before = getattr(inputs, name)
+        if before.quote:
+            out.append(
+                Entry(field.label, _shown(value), field.unit, "corrected", _shown(before.value))
+            )
+        else:
+            out.append(Entry(field.label, _shown(value), field.unit, "entered"))
+    for name in sorted(confirmed):
+        field = FIELD_BY_NAME[name]
+        out.append(Entry(field.label, _shown(getattr(inputs, name).value), field.unit, "confirmed"))
+    return out
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(getattr(value, "value", value))

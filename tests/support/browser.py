@@ -1,9 +1,14 @@
 """Playwright driving Debian's Chromium (/usr/bin/chromium, installed by `./dev test`; never
-`playwright install`), with every request to a host other than loopback blocked."""
+`playwright install`), with every request to a host other than loopback blocked. Screenshots go
+to the directory named by PANNET_CDS_SCREENSHOTS, else to a fresh temporary directory (never
+into the repository)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +24,15 @@ ARGS = [
     "--no-first-run",
 ]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "smart"
+SCREENSHOTS_ENV = "PANNET_CDS_SCREENSHOTS"
+
+
+@cache
+def screenshot_dir() -> Path:
+    named = os.environ.get(SCREENSHOTS_ENV)
+    folder = Path(named) if named else Path(tempfile.mkdtemp(prefix="pannet-cds-screenshots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def require_chromium() -> None:
@@ -48,8 +61,7 @@ def block_non_loopback(context: object) -> list[str]:
 def screenshot(page: object, name: str) -> Path:
     """The whole page. The viewport is grown to the page's height for the shot, because
     Chromium paints a frame's content only where the viewport is."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOT_DIR / f"{name}.png"
+    path = screenshot_dir() / f"{name}.png"
     size = page.viewport_size  # type: ignore[attr-defined]
     height = page.evaluate("document.documentElement.scrollHeight")  # type: ignore[attr-defined]
     page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})  # type: ignore[attr-defined]
