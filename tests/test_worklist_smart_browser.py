@@ -113,6 +113,9 @@ def test_practitioner_launch_in_the_ehr_frame_then_a_row_opens_the_patient(
     assert frame.locator(".banner-name").inner_text() == "p04 Test"
     assert "not determined" in frame.locator(".summary").inner_text()
     full_page_shot(page, "worklist-smart-02-patient-from-worklist-1366")
+    frame.get_by_role("link", name="Back to the worklist").click()
+    frame.get_by_role("heading", name="Surveillance worklist").wait_for()
+    assert order(frame) == urgency
     assert [p for p in problems if "Content Security Policy" in p] == []
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import request
+from flask import g, request
 
 from cds_service.smart.case_header import age_on, medical_record_number
 from cds_service.smart.errors import RecordUnusable, SessionExpired, SessionInvalid
@@ -63,6 +63,8 @@ def open_session(lid: str) -> ActiveSession:
         raise SessionInvalid("This launch did not finish signing in.")
     if token.expires_at is not None and token.expires_at <= time.time():
         raise SessionExpired("The EHR's authorization for this session has run out.")
+    # The page header links back to the worklist this patient was opened from (base.html).
+    g.worklist_lid = loaded.session.worklist_lid
     return ActiveSession(loaded, secret, token, token.patient)
 
 

@@ -74,6 +74,9 @@ class SmartSession(BaseModel):
     pending_order: PendingOrder | None = None
     placed: list[dict] = Field(default_factory=list, description="results of the last placing")
     placed_ticket: str | None = Field(default=None, repr=False)
+    worklist_lid: str | None = Field(
+        default=None, description="the practitioner launch whose worklist opened this patient"
+    )
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ def open_patient(lid: str, pid: str) -> Response:
         token_endpoint=session.token_endpoint,
         requested_scope=session.requested_scope,
         token=token,
+        worklist_lid=lid,
     )
     store = smart_state().store
     child_lid, secret = new_launch_id(), new_secret()
