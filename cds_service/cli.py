@@ -1,8 +1,10 @@
 """The `pannet-cds` command line (the interface documentation's "Command line").
 
 Start-up cost matters here: `score` and `--help` load only the scoring path. The server,
-SQLAlchemy, the audit trail and the sandbox are imported inside the sub-commands that use them
-(`tests/test_cli_imports.py` holds that line).
+SQLAlchemy, the audit trail and the sandbox are imported inside the sub-commands that use them;
+`score` builds only the FHIR model validators its record needs (`fhir_mappers.r4_models`), and
+the report-text reader loads only for a record with report text (`tests/test_cli_imports.py`
+holds these lines; `bench/cli_startup.py` measures them).
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def main() -> None:
 def score(file: str, today: date | None, config_path: Path | None) -> None:
     """Score a FHIR R4 Bundle (any type) or a JSON array of resources read from FILE
     ('-' for standard input, at most 20 MiB) and print the assessment as JSON."""
+    from fhir_mappers.r4_models import build_models_when_used
+
+    build_models_when_used()  # first: before any FHIR model class is defined
     from cds_service.scoring_pipeline import assess_payload
     from cds_service.site import load_site_config
     from fhir_mappers.errors import FhirInputError

@@ -24,21 +24,33 @@ def _unwrap(annotation: Any) -> list[Any]:
         return _unwrap(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType, list, typing.List):  # noqa: UP006
         return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
-    # fhir.resources names complex elements by proxy types (PeriodType) that load the model.
-    get_model = getattr(annotation, "get_model_klass", None)
-    if callable(get_model):
-        return [get_model()]
+    # fhir.resources names complex elements by proxy types (PeriodType) that load the model
+    # when asked; they are kept unresolved so only the elements a resource has are imported.
     return [annotation]
 
 
+def _is_proxy(kind: Any) -> bool:
+    return callable(getattr(kind, "get_model_klass", None))
+
+
+def _model_of(kind: Any) -> Any:
+    return kind.get_model_klass() if _is_proxy(kind) else kind
+
+
 @cache
-def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[type[BaseModel], ...]], ...]:
-    """(JSON key, is temporal, element models) for each field of `model`."""
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
+    """(JSON key, is temporal, element models or their proxy types) for each field of `model`.
+    Resolving a proxy imports its model module and builds its classes (Patient alone names
+    about 40), so that waits until a resource has the element (`non_string_date`)."""
     out = []
     for name, field in model.model_fields.items():
         kinds = _unwrap(field.annotation)
-        temporal = any(isinstance(k, type) and issubclass(k, _TEMPORAL) for k in kinds)
-        nested = tuple(k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel))
+        temporal = any(
+            isinstance(k, type) and not _is_proxy(k) and issubclass(k, _TEMPORAL) for k in kinds
+        )
+        nested = tuple(
+            k for k in kinds if isinstance(k, type) and (_is_proxy(k) or issubclass(k, BaseModel))
+        )
         out.append((field.alias or name, temporal, nested))
     return tuple(out)
 
@@ -60,7 +72,7 @@ def non_string_date(
             if temporal and value is not None and not isinstance(value, str):
                 return where
             for element in nested:
-                found = non_string_date(element, value, f"{where}.", depth + 1)
+                found = non_string_date(_model_of(element), value, f"{where}.", depth + 1)
                 if found:
                     return found
     return None

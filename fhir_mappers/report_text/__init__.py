@@ -8,7 +8,14 @@ presence per segment) → `reading` (one value per input) → `combine` (with th
 """
 
 from fhir_mappers.report_text.apply import apply_text
-from fhir_mappers.report_text.pipeline import warm_up
 from fhir_mappers.report_text.reading import TextReading, TextValue, read_reports
 
 __all__ = ["TextReading", "TextValue", "apply_text", "read_reports", "warm_up"]
+
+
+def warm_up() -> None:
+    """Build the medspaCy pipeline now (see `pipeline.warm_up`); the pipeline module and its
+    vocabulary are imported here so a record without report text never loads them."""
+    from fhir_mappers.report_text.pipeline import warm_up as build
+
+    build()
