@@ -106,11 +106,13 @@ def read_reports(
 
 
 def _report_findings(report: ReportText, warnings: list[str]) -> list[TextFinding]:
+    found: list[TextFinding] = []
+    if not report.pieces:
+        return found
     # The reader (its vocabulary, patterns and, on first use, medspaCy) is imported only when a
-    # record has report text: a record of coded data alone does not pay for it.
+    # report has text: a record of coded data alone does not pay for it.
     from fhir_mappers.report_text.findings import read_text
 
-    found: list[TextFinding] = []
     for piece in report.pieces:
         piece_findings, skipped = read_text(piece.text)
         found.extend(piece_findings)
