@@ -5,7 +5,8 @@ processes on a shared machine inflate much less than wall time.
 
     .venv/bin/python -m bench.cli_startup            # 20 runs of each command
     .venv/bin/python -m bench.cli_startup --runs 50 --json out.json
-    .venv/bin/python -m bench.cli_startup --root /path/to/other/checkout   # compare a tree
+    git archive <commit> | tar -x -C /tmp/before         # compare trees, runs interleaved
+    .venv/bin/python -m bench.cli_startup --root /tmp/before --root .
 
 Records: an Observation-only record (tests/data/cases/p01: Patient, Condition, Procedure,
 Observations), a real-world one with a pathology DiagnosticReport (tests/data/realworld/rw01),
@@ -42,6 +43,7 @@ TARGET_MS = {"help": 150.0, "score": 300.0}
 
 @dataclass
 class Row:
+    tree: str
     command: str
     runs: int
     wall_min_ms: float
@@ -49,6 +51,13 @@ class Row:
     cpu_min_ms: float
     cpu_median_ms: float
     target_ms: float
+
+
+@dataclass(frozen=True)
+class Tree:
+    label: str
+    argv: list[str]  # how to start pannet-cds from this tree
+    cwd: Path
 
 
 def _with_report_text(bundle: dict) -> dict:
@@ -72,13 +81,10 @@ def records(workdir: Path) -> dict[str, Path]:
     }
 
 
-def base_command(python: str, root: Path | None) -> list[str]:
-    """The installed console script beside `python`, or the tree at `root` run as a module."""
-    if root is None:
-        script = Path(python).parent / "pannet-cds"
-        if script.is_file():
-            return [str(script)]
-    return [python, "-m", "cds_service.cli"]
+def base_command(python: str) -> list[str]:
+    """The console script installed beside `python` (what a user runs), else the module."""
+    script = Path(python).parent / "pannet-cds"
+    return [str(script)] if script.is_file() else [python, "-m", "cds_service.cli"]
 
 
 def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -95,21 +101,34 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, fl
 
 
 def measure(
-    name: str, argv: list[str], cwd: Path, env: dict[str, str], runs: int, warmup: int
-) -> Row:
-    for _ in range(warmup):
-        run_once(argv, cwd, env)
-    walls, cpus = zip(*(run_once(argv, cwd, env) for _ in range(runs)), strict=True)
-    target = TARGET_MS["help" if name.endswith("--help") else "score"]
-    return Row(
-        name,
-        runs,
-        round(min(walls), 1),
-        round(statistics.median(walls), 1),
-        round(min(cpus), 1),
-        round(statistics.median(cpus), 1),
-        target,
-    )
+    command: str, extra: list[str], trees: list[Tree], env: dict[str, str], runs: int, warmup: int
+) -> list[Row]:
+    """Each tree's runs interleaved (A B A B ...), so a change in the machine's other load
+    falls on every tree alike."""
+    for tree in trees:
+        for _ in range(warmup):
+            run_once(tree.argv + extra, tree.cwd, env)
+    times: dict[str, list[tuple[float, float]]] = {tree.label: [] for tree in trees}
+    for _ in range(runs):
+        for tree in trees:
+            times[tree.label].append(run_once(tree.argv + extra, tree.cwd, env))
+    target = TARGET_MS["help" if command.endswith("--help") else "score"]
+    rows = []
+    for tree in trees:
+        walls, cpus = zip(*times[tree.label], strict=True)
+        rows.append(
+            Row(
+                tree.label,
+                command,
+                runs,
+                round(min(walls), 1),
+                round(statistics.median(walls), 1),
+                round(min(cpus), 1),
+                round(statistics.median(cpus), 1),
+                target,
+            )
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> list[Row]:
@@ -117,28 +136,43 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--python", default=sys.executable, help="interpreter of the install")
-    parser.add_argument("--root", type=Path, default=None, help="source tree to measure")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        action="append",
+        default=[],
+        help="a source tree to measure instead, run as `python -m cds_service.cli` from it; "
+        "repeat to compare trees (their runs interleaved)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     args = parser.parse_args(argv)
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.pop("PANNET_CDS_CONFIG", None)  # the default site configuration, no YAML file
-    cwd = (args.root or REPO_ROOT).resolve()
-    base = base_command(args.python, args.root)
-    rows = []
+    if args.root:
+        trees = [
+            Tree(str(r), [args.python, "-m", "cds_service.cli"], r.resolve()) for r in args.root
+        ]
+    else:
+        trees = [Tree("installed", base_command(args.python), REPO_ROOT)]
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="pannet-cli-bench-") as tmp:
         commands = {"--help": ["--help"], "score --help": ["score", "--help"]}
         for label, path in records(Path(tmp)).items():
             commands[f"score: {label}"] = ["score", str(path), "--today", TODAY]
         for name, extra in commands.items():
-            rows.append(measure(name, base + extra, cwd, env, args.runs, args.warmup))
-    print(f"pannet-cds start to answer, {args.runs} runs each ({' '.join(base)}, cwd {cwd})")
+            rows.extend(measure(name, extra, trees, env, args.runs, args.warmup))
+    print(f"pannet-cds start to answer, {args.runs} runs each; trees:")
+    for tree in trees:
+        print(f"  {tree.label}: {' '.join(tree.argv)} (cwd {tree.cwd})")
     heads = ("wall min", "median", "CPU min", "median", "target")
-    print(f"{'command':44} " + " ".join(f"{h:>8}" for h in heads))
+    width = max(len(t.label) for t in trees)
+    print(f"{'command':40} {'tree':{width}} " + " ".join(f"{h:>8}" for h in heads))
     for row in rows:
         print(
-            f"{row.command:44} {row.wall_min_ms:6.0f}ms {row.wall_median_ms:6.0f}ms "
-            f"{row.cpu_min_ms:6.0f}ms {row.cpu_median_ms:6.0f}ms {row.target_ms:6.0f}ms"
+            f"{row.command:40} {row.tree:{width}} {row.wall_min_ms:6.0f}ms "
+            f"{row.wall_median_ms:6.0f}ms {row.cpu_min_ms:6.0f}ms {row.cpu_median_ms:6.0f}ms "
+            f"{row.target_ms:6.0f}ms"
         )
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
