@@ -33,15 +33,26 @@ def _is_proxy(kind: Any) -> bool:
     return callable(getattr(kind, "get_model_klass", None))
 
 
-def _model_of(kind: Any) -> Any:
-    return kind.get_model_klass() if _is_proxy(kind) else kind
+class _Elements:
+    """The element models of one field, resolved from their proxy types on first need:
+    resolving imports a model module and builds its classes (Patient's fields name 15 types),
+    so only the elements a resource has pay for it."""
+
+    __slots__ = ("_kinds", "_models")
+
+    def __init__(self, kinds: tuple[Any, ...]) -> None:
+        self._kinds = kinds
+        self._models: tuple[Any, ...] | None = None
+
+    def models(self) -> tuple[Any, ...]:
+        if self._models is None:
+            self._models = tuple(k.get_model_klass() if _is_proxy(k) else k for k in self._kinds)
+        return self._models
 
 
 @cache
-def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[Any, ...]], ...]:
-    """(JSON key, is temporal, element models or their proxy types) for each field of `model`.
-    Resolving a proxy imports its model module and builds its classes (Patient alone names
-    about 40), so that waits until a resource has the element (`non_string_date`)."""
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, _Elements | None], ...]:
+    """(JSON key, is temporal, its element models if it has any) for each field of `model`."""
     out = []
     for name, field in model.model_fields.items():
         kinds = _unwrap(field.annotation)
@@ -51,7 +62,7 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[Any, ...]], 
         nested = tuple(
             k for k in kinds if isinstance(k, type) and (_is_proxy(k) or issubclass(k, BaseModel))
         )
-        out.append((field.alias or name, temporal, nested))
+        out.append((field.alias or name, temporal, _Elements(nested) if nested else None))
     return tuple(out)
 
 
@@ -71,8 +82,10 @@ def non_string_date(
         for value in values:
             if temporal and value is not None and not isinstance(value, str):
                 return where
-            for element in nested:
-                found = non_string_date(_model_of(element), value, f"{where}.", depth + 1)
+            if nested is None or not isinstance(value, dict):
+                continue  # only an object holds elements
+            for element in nested.models():
+                found = non_string_date(element, value, f"{where}.", depth + 1)
                 if found:
                     return found
     return None
