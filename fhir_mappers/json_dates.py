@@ -24,22 +24,45 @@ def _unwrap(annotation: Any) -> list[Any]:
         return _unwrap(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType, list, typing.List):  # noqa: UP006
         return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
-    # fhir.resources names complex elements by proxy types (PeriodType) that load the model.
-    get_model = getattr(annotation, "get_model_klass", None)
-    if callable(get_model):
-        return [get_model()]
+    # fhir.resources names complex elements by proxy types (PeriodType) that load the model
+    # when asked; they are kept unresolved so only the elements a resource has are imported.
     return [annotation]
 
 
+def _is_proxy(kind: Any) -> bool:
+    return callable(getattr(kind, "get_model_klass", None))
+
+
+class _Elements:
+    """The element models of one field, resolved from their proxy types on first need:
+    resolving imports a model module and builds its classes (Patient's fields name 15 types),
+    so only the elements a resource has pay for it."""
+
+    __slots__ = ("_kinds", "_models")
+
+    def __init__(self, kinds: tuple[Any, ...]) -> None:
+        self._kinds = kinds
+        self._models: tuple[Any, ...] | None = None
+
+    def models(self) -> tuple[Any, ...]:
+        if self._models is None:
+            self._models = tuple(k.get_model_klass() if _is_proxy(k) else k for k in self._kinds)
+        return self._models
+
+
 @cache
-def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[type[BaseModel], ...]], ...]:
-    """(JSON key, is temporal, element models) for each field of `model`."""
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, _Elements | None], ...]:
+    """(JSON key, is temporal, its element models if it has any) for each field of `model`."""
     out = []
     for name, field in model.model_fields.items():
         kinds = _unwrap(field.annotation)
-        temporal = any(isinstance(k, type) and issubclass(k, _TEMPORAL) for k in kinds)
-        nested = tuple(k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel))
-        out.append((field.alias or name, temporal, nested))
+        temporal = any(
+            isinstance(k, type) and not _is_proxy(k) and issubclass(k, _TEMPORAL) for k in kinds
+        )
+        nested = tuple(
+            k for k in kinds if isinstance(k, type) and (_is_proxy(k) or issubclass(k, BaseModel))
+        )
+        out.append((field.alias or name, temporal, _Elements(nested) if nested else None))
     return tuple(out)
 
 
@@ -59,7 +82,9 @@ def non_string_date(
         for value in values:
             if temporal and value is not None and not isinstance(value, str):
                 return where
-            for element in nested:
+            if nested is None or not isinstance(value, dict):
+                continue  # only an object holds elements
+            for element in nested.models():
                 found = non_string_date(element, value, f"{where}.", depth + 1)
                 if found:
                     return found

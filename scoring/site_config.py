@@ -11,7 +11,6 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from scoring.assessment import Tier
@@ -218,6 +217,8 @@ def _tier_bands(where: str, tiers: list[TierBandConfig], top: int) -> tuple[Tier
 
 def parse_site_config(text: str, *, source: str = "site configuration") -> SiteConfig:
     """Parse YAML or JSON text. Raises SiteConfigError with a message a person can act on."""
+    import yaml  # here, not at the top: a `score` without a configuration file never needs it
+
     try:
         data: Any = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

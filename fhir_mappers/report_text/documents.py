@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from fhir_mappers.concepts import concept, field, items, label, text_of
 from fhir_mappers.errors import FhirInputError
 from fhir_mappers.index import Entry, RecordIndex
-from fhir_mappers.report_text.html_text import html_to_text
 from fhir_mappers.report_text.limits import MAX_REPORT_CHARS
 from fhir_mappers.report_text.pdf_text import pdf_to_text
 from fhir_mappers.timing import Span, first_span
@@ -191,7 +190,11 @@ def _attachment(entry: Entry, i: int, form: object, warnings: list[str]) -> Piec
         warnings.append(f"{entry.ref}: {where}: content type not read")
         return None
     decoded = raw.decode("utf-8", errors="replace")
-    return Piece(where, html_to_text(decoded) if kind == "text/html" else decoded)
+    if kind == "text/plain":
+        return Piece(where, decoded)
+    from fhir_mappers.report_text.html_text import html_to_text  # only records with HTML pay
+
+    return Piece(where, html_to_text(decoded))
 
 
 def _capped(entry: Entry, piece: Piece, warnings: list[str]) -> Piece:

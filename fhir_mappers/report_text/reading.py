@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.report_text.documents import ReportText, readable_reports
-from fhir_mappers.report_text.findings import UNCERTAIN, TextFinding, read_text
 from fhir_mappers.report_text.limits import MAX_SEGMENT_CHARS, MAX_SEGMENTS
 from fhir_mappers.selection import higher, lower, true_wins
 from fhir_mappers.timing import Span
+
+if TYPE_CHECKING:
+    from fhir_mappers.report_text.findings import TextFinding
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,12 @@ def read_reports(
 
 def _report_findings(report: ReportText, warnings: list[str]) -> list[TextFinding]:
     found: list[TextFinding] = []
+    if not report.pieces:
+        return found
+    # The reader (its vocabulary, patterns and, on first use, medspaCy) is imported only when a
+    # report has text: a record of coded data alone does not pay for it.
+    from fhir_mappers.report_text.findings import read_text
+
     for piece in report.pieces:
         piece_findings, skipped = read_text(piece.text)
         found.extend(piece_findings)
@@ -120,6 +128,8 @@ def _report_findings(report: ReportText, warnings: list[str]) -> list[TextFindin
 def _per_report(
     report: ReportText, found: list[TextFinding], warnings: list[str]
 ) -> dict[str, TextValue]:
+    from fhir_mappers.report_text.findings import UNCERTAIN  # loaded: there were findings
+
     by_input: dict[str, list[TextFinding]] = {}
     for finding in _with_lvi(found):
         by_input.setdefault(finding.input, []).append(finding)
@@ -176,6 +186,8 @@ def _per_report(
 def _with_lvi(found: list[TextFinding]) -> list[TextFinding]:
     """Lymphovascular invasion from "LVI", lymphatic (L) and venous (V) findings: any present
     means present; absent needs "LVI absent", or both lymphatic and venous absent."""
+    from fhir_mappers.report_text.findings import TextFinding  # loaded: there were findings
+
     out = [f for f in found if f.input not in ("lvi", "lymphatic", "venous")]
     lvi = [f for f in found if f.input == "lvi"]
     lymphatic = [f for f in found if f.input == "lymphatic" and f.value is not None]
