@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from cds_service.app import create_app
+from cds_service.demo.ehr_openid import OpenIdEhr
 from cds_service.settings import Settings
 from tests.support.ehr_requests import RequestLog
 from tests.support.fhir_load import load_bundle
@@ -23,7 +24,6 @@ from tests.support.fhir_server import FhirEndpoint
 from tests.support.jwt_issuer import JwtIssuer
 from tests.support.live_app import LiveApp
 from tests.support.oauth_server import LoopbackEhr
-from tests.support.openid_ehr import OpenIdEhr
 
 CASES = Path(__file__).parent / "data" / "cases"
 # Patients only the app's tests use (e.g. pathology only as report text): not scored by the CLI

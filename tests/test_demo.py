@@ -87,6 +87,8 @@ def test_smart_launch_url_reaches_the_patients_page(demo):
     # p01, as the shared case's expected facts say: intermediate
     assert "Overall tier: intermediate" in text
     assert "Observation/pannet-demo-p01-" in text
+    # the demo EHR's id_token (OpenID Connect), verified by the app, names the user
+    assert "Signed in: Dr Ada Test-Clinician" in text
     assert requests.get(printed(log, "Standalone launch"), timeout=30).status_code == 200
 
 

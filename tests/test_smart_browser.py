@@ -8,11 +8,11 @@ from urllib.parse import quote
 
 import pytest
 
+from cds_service.demo.ehr_openid import USER_NAME
 from tests.smart_fixtures import live_app, load_case
 from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium, screenshot
 from tests.support.fhir_load import search_all
 from tests.support.loopback import free_loopback_port
-from tests.support.openid_ehr import USER_NAME
 
 pytestmark = pytest.mark.e2e
 LAPTOP = {"width": 1366, "height": 900}

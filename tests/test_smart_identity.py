@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from cds_service.demo.ehr_openid import USER_NAME
 from tests.smart_fixtures import PUBLIC_CLIENT, live_app, load_case, walk_launch
 from tests.support.oauth_server import USER
-from tests.support.openid_ehr import USER_NAME
 
 pytestmark = pytest.mark.e2e
 

@@ -27,6 +27,7 @@ from typing import TextIO
 from urllib.parse import urlencode
 
 from cds_service.demo.ehr import LoopbackEhr
+from cds_service.demo.ehr_openid import OpenIdEhr
 from cds_service.demo.fhir_server import FhirServerError, FhirServerProcess
 from cds_service.demo.loopback import (
     DEFAULT_STARTUP_TIMEOUT_S,
@@ -103,7 +104,9 @@ class Demo:
         ).start()
         self.step(f"FHIR server at {self.fhir.base_url}")
         self.step("starting the test EHR (authorization server and chart page)")
-        self.ehr = LoopbackEhr(self.fhir.base_url).__enter__()
+        ehr = LoopbackEhr(self.fhir.base_url)
+        OpenIdEhr(ehr)  # its id_tokens tell the app who is signed in
+        self.ehr = ehr.__enter__()
         patients = demo_patients()
         self.ehr.state.standalone_patient = patients[0].patient_id
         self.step(f"test EHR at {self.ehr.root} (FHIR base for the app: {self.ehr.iss})")

@@ -1,7 +1,8 @@
-"""OpenID Connect for the test EHR (tests/support/oauth_server.py's LoopbackEhr): when `openid`
-is granted, its token response carries an `id_token` signed with the EHR's RSA key, whose JWKS
-it publishes (`jwks_uri` in its SMART configuration and in `{issuer}/.well-known/
-openid-configuration`). `mode` lets a test make the EHR send a token that must not verify.
+"""OpenID Connect for the local test EHR (`cds_service.demo.ehr.LoopbackEhr`): when `openid` is
+granted, its token response carries an `id_token` signed with the EHR's RSA key, whose JWKS it
+publishes (`jwks_uri` in its SMART configuration and in `{issuer}/.well-known/
+openid-configuration`), so `./dev demo` and the tests show who is signed in. `mode` lets a test
+make the EHR send a token that must not verify.
 
 Attach with `OpenIdEhr(ehr)` before the EHR serves its first request (Flask takes no new routes
 or hooks after that).
@@ -19,7 +20,7 @@ from flask import Response, jsonify, request
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from tests.support.oauth_server import USER, LoopbackEhr
+from cds_service.demo.ehr import USER, LoopbackEhr
 
 KID = "test-ehr-1"
 USER_NAME = "Dr Ada Test-Clinician"
