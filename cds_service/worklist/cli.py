@@ -31,15 +31,36 @@ HELP = "The surveillance worklist of a FHIR server's patients, from a Bulk Data 
 _FORMATS = ("csv", "json", "html")
 
 
+PREVIOUS = "previous"
+
+
+class SinceTime(IsoDateTime):
+    """A date or time as `IsoDateTime`, a FHIR instant (a manifest's transactionTime, with
+    fractions of a second and Z), or 'previous'."""
+
+    name = "YYYY-MM-DD[Thh:mm:ss[.sss][Z|+hh:mm]]|previous"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime | str:
+        if value == PREVIOUS or isinstance(value, datetime):
+            return value  # type: ignore[return-value]
+        try:
+            return datetime.fromisoformat(str(value))
+        except ValueError:
+            return super().convert(value, param, ctx)
+
+
 @click.command("worklist", help=HELP)
 @click.option("--fhir-server", required=True, help="FHIR base URL with Bulk Data ($export).")
 @click.option("--group", default=None, help="Export this Group's patients (Group/ID/$export).")
 @click.option(
     "--since",
-    type=IsoDateTime(),
+    type=SinceTime(),
     default=None,
-    help="Incremental: re-score only patients with data changed since then (UTC if naive) and"
-    " merge with the previous worklist (--previous, or the -o file when it is JSON).",
+    help="Incremental: re-score only patients with data changed since then (a date or time, UTC"
+    " if naive, or 'previous': the previous run's export time) and merge with the previous"
+    " worklist (--previous, or the -o file when it is JSON).",
 )
 @click.option(
     "-o",
@@ -102,7 +123,7 @@ _FORMATS = ("csv", "json", "html")
 def worklist_command(
     fhir_server: str,
     group: str | None,
-    since: datetime | None,
+    since: datetime | str | None,
     output: Path | None,
     fmt: str | None,
     due_within: int,
@@ -141,7 +162,7 @@ def worklist_command(
             site=site,
             due_within_days=due_within,
             group=group,
-            since=_instant(since) if since else None,
+            since=_since(since, previous_worklist),
             previous=previous_worklist,
         )
         with tempfile.TemporaryDirectory(prefix="pannet-worklist-") as workdir:
@@ -167,7 +188,7 @@ def _format_of(output: Path | None) -> str:
 
 
 def _previous(
-    previous: Path | None, output: Path | None, since: datetime | None
+    previous: Path | None, output: Path | None, since: datetime | str | None
 ) -> Worklist | None:
     from pydantic import ValidationError
 
@@ -245,10 +266,17 @@ def _client(
     return BulkClient(fhir_server, auth, session, export_timeout_s=timeout)
 
 
-def _instant(moment: datetime) -> str:
+def _since(since: datetime | str | None, previous: Worklist | None) -> str | None:
     """A FHIR instant for `_since` (a naive time is taken as UTC)."""
-    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if since is None:
+        return None
+    if isinstance(since, str):  # 'previous'
+        if previous is None or not previous.transaction_time:
+            fail("--since previous: the previous worklist records no export time; give a date")
+        return previous.transaction_time
+    aware = since.replace(tzinfo=UTC) if since.tzinfo is None else since
+    utc = aware.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _render(worklist: Worklist, fmt: str, stream: TextIO) -> None:

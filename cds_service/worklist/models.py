@@ -113,7 +113,11 @@ class Worklist(_Model):
     skipped: list[SkippedInput] = Field(
         default_factory=list, description="the first errors (all are counted in `counts`)"
     )
-    # Optional addition (issue 15, bulk side):
+    # Optional additions (issue 15, bulk side):
+    transaction_time: str | None = Field(
+        default=None,
+        description="the export's transactionTime (server clock): the --since of the next run",
+    )
     without_net_ids: list[str] = Field(
         default_factory=list,
         description="ids of exported patients without a NET diagnosis (counted, not listed),"

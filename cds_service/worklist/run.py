@@ -49,7 +49,7 @@ def build_worklist(
         check_mergeable(request.previous, fhir_server=request.fhir_server, group=request.group)
     changed = PatientIndex(workdir / "export.sqlite3")
     try:
-        run_export(
+        transaction_time = run_export(
             client,
             changed,
             workdir,
@@ -99,6 +99,7 @@ def build_worklist(
         ),
         skipped=skips.first,
         without_net_ids=sorted(without_net),
+        transaction_time=transaction_time,
     )
 
 
