@@ -51,12 +51,14 @@ class BulkClient:
         *,
         export_timeout_s: float = DEFAULT_EXPORT_TIMEOUT_S,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._auth = auth
         self._session = session
         self.export_timeout_s = export_timeout_s
         self._sleep = sleep
+        self._clock = clock
 
     # --- one request, with a renewed token after a 401 -----------------------------------------
     def _request(
@@ -140,7 +142,7 @@ class BulkClient:
     # --- status --------------------------------------------------------------------------------
     def wait(self, status_url: str, progress: Progress | None = None) -> Manifest:
         """Poll until complete; cancels the export (DELETE) when the time limit is reached."""
-        deadline = time.monotonic() + self.export_timeout_s
+        deadline = self._clock() + self.export_timeout_s
         wait, last = _FIRST_WAIT_S, "no progress reported"
         while True:
             response = self._request("GET", status_url, headers={"Accept": "application/json"})
@@ -160,7 +162,7 @@ class BulkClient:
                 asked = retry_after(response.headers.get("Retry-After"))
             delay = asked if asked is not None else wait
             wait = min(wait * 2, _MAX_WAIT_S)
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self._clock()
             if delay > remaining:
                 self.cancel(status_url)
                 raise ExportTimedOut(

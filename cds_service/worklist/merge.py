@@ -15,7 +15,8 @@ from datetime import date
 
 from cds_service.worklist.models import RowState, Worklist, WorklistRow
 from cds_service.worklist.rows import NO_RESECTION_DATE, plan_fields
-from scoring.inputs import ImagingEvent, ImagingState
+from scoring.assess import _future_resection as future_resection_warning
+from scoring.inputs import ClinicalInputs, ImagingEvent, ImagingState, Resection
 from scoring.site_config import SiteConfig
 from scoring.surveillance import plan_surveillance
 
@@ -41,7 +42,9 @@ def reevaluate(
     row: WorklistRow, *, today: date, due_within_days: int, site: SiteConfig
 ) -> WorklistRow:
     if row.state in (RowState.RECURRENCE, RowState.OUT_OF_SCOPE) or row.schedule_tier is None:
-        return row.model_copy(update={"scored_at": today.isoformat()})
+        return row.model_copy(
+            update={"scored_at": today.isoformat(), "warnings": _warnings(row, today)}
+        )
     resection = date.fromisoformat(row.resection_date) if row.resection_date else None
     plan = plan_surveillance(
         tier=row.schedule_tier,
@@ -57,7 +60,21 @@ def reevaluate(
         lighter_if_known=[m for m in row.missing_data if m != NO_RESECTION_DATE],
     )
     fields = plan_fields(plan, today=today, due_within_days=due_within_days)
-    return row.model_copy(update={**fields, "scored_at": today.isoformat()})
+    return row.model_copy(
+        update={**fields, "scored_at": today.isoformat(), "warnings": _warnings(row, today)}
+    )
+
+
+def _warnings(row: WorklistRow, today: date) -> list[str]:
+    """The row's warnings with the one that depends on the day (a resection dated after today)
+    stated as the assessment states it for `today`."""
+    if not (row.resection_date and row.resection_source):
+        return list(row.warnings)
+    lead = f"{row.resection_source}: resection date {row.resection_date} is after today"
+    kept = [w for w in row.warnings if not w.startswith(lead)]
+    resection = Resection(date.fromisoformat(row.resection_date), row.resection_source)
+    future = future_resection_warning(ClinicalInputs(resection=resection), today)
+    return [*kept, future] if future else kept
 
 
 def merge_rows(

@@ -65,6 +65,9 @@ class WorklistRow(_Model):
     last_imaging_source: str | None = Field(
         default=None, description="the resource (Type/id) the last imaging date came from"
     )
+    resection_source: str | None = Field(
+        default=None, description="the resource (Type/id) the resection date came from"
+    )
     schedule_basis: str | None = Field(
         default=None, description="why this schedule (the surveillance plan's basis)"
     )

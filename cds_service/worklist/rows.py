@@ -47,6 +47,7 @@ def row_for(
         "tier": assessment.overall_tier,
         "possible_tiers": assessment.possible_tiers,
         "resection_date": _resection_date(inputs),
+        "resection_source": inputs.resection.source if inputs.resection else None,
         "last_imaging": last[0] if last else None,
         "last_imaging_source": last[1] if last else None,
         "imaging_dates": sorted({e.when.isoformat() for e in inputs.imaging}),
