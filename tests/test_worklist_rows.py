@@ -16,9 +16,9 @@ from bench.cohort import generate_cohort
 from cds_service.sandbox.patients import demo_patients
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.worklist.audit_line import audit_run_record, summary_text
-from cds_service.worklist.merge import MergeError, check_mergeable, merge_rows, reevaluate
+from cds_service.worklist.merge import MergeError, check_mergeable, merge_into, reevaluate
 from cds_service.worklist.models import RowState, Worklist, WorklistCounts, WorklistRow
-from cds_service.worklist.ranking import count_rows, ranked
+from cds_service.worklist.row_store import RowStore
 from cds_service.worklist.rows import NO_RESECTION_DATE, patient_identity, plan_fields, row_for
 from cds_service.worklist.scoring import assess_record
 from cds_service.worklist.writers import write_csv, write_json
@@ -118,7 +118,14 @@ def _row(pid: str, state: RowState, **kw) -> WorklistRow:
     return WorklistRow(patient_id=pid, state=state, scored_at="2026-12-01", **kw)
 
 
-def test_ranking_puts_the_most_overdue_first_then_the_soonest_due():
+@pytest.fixture
+def store(tmp_path):
+    rows = RowStore(tmp_path / "rows.sqlite3")
+    yield rows
+    rows.close()
+
+
+def test_ranking_puts_the_most_overdue_first_then_the_soonest_due(store):
     rows = [
         _row("a", RowState.OUT_OF_SCOPE),
         _row("b", RowState.DUE, next_due="2026-12-20"),
@@ -130,18 +137,33 @@ def test_ranking_puts_the_most_overdue_first_then_the_soonest_due():
         _row("h", RowState.ON_SCHEDULE, next_due="2027-05-01"),
         _row("i", RowState.UNDETERMINED, next_due="2027-01-01"),
     ]
-    assert [r.patient_id for r in ranked(rows)] == ["e", "c", "f", "b", "i", "g", "d", "h", "a"]
+    for row in rows:
+        store.add(row)
+    assert [r.patient_id for r in store.ranked_rows()] == [
+        "e",
+        "c",
+        "f",
+        "b",
+        "i",
+        "g",
+        "d",
+        "h",
+        "a",
+    ]
 
 
-def test_counts_per_state_and_tier_of_rows_in_scope():
-    rows = [
+def test_counts_per_state_and_tier_of_rows_in_scope(store):
+    for row in [
         _row("a", RowState.OVERDUE, tier=Tier.HIGH),
         _row("b", RowState.UNDETERMINED),
         _row("c", RowState.RECURRENCE),
-    ]
-    counts = count_rows(
-        rows, patients_exported=4, patients_scored=4, patients_without_net=1, lines_skipped=2
-    )
+    ]:
+        store.add(row)
+        store.mark_scored(row.patient_id)
+    store.add_without_net("d")
+    store.mark_scored("d")
+    counts = store.counts(patients_exported=4, lines_skipped=2)
+    assert (counts.patients_scored, counts.patients_without_net, counts.lines_skipped) == (4, 1, 2)
     assert counts.by_state == {
         RowState.OVERDUE: 1,
         RowState.UNDETERMINED: 1,
@@ -181,14 +203,18 @@ def _worklist(rows: list[WorklistRow], **kw) -> Worklist:
     return Worklist(**(base | kw))
 
 
-def test_merge_keeps_unchanged_patients_and_takes_the_rescored():
+def test_merge_keeps_unchanged_patients_and_takes_the_rescored(store):
     old = [_row("a", RowState.RECURRENCE, reason="r"), _row("b", RowState.OUT_OF_SCOPE, reason="o")]
-    fresh = [_row("b", RowState.OVERDUE, days_overdue=3)]
-    merged = merge_rows(_worklist(old), fresh, {"b"}, today=TODAY, due_within_days=30, site=SITE)
-    assert sorted((r.patient_id, r.state) for r in merged) == [
-        ("a", RowState.RECURRENCE),
+    store.add(_row("b", RowState.OVERDUE, days_overdue=3))
+    store.mark_scored("b")
+    store.mark_scored("c")  # re-scored: now without a NET diagnosis... or with one
+    previous = _worklist(old, without_net_ids=["c", "d"])
+    merge_into(store, previous, today=TODAY, due_within_days=30, site=SITE)
+    assert [(r.patient_id, r.state) for r in store.ranked_rows()] == [
         ("b", RowState.OVERDUE),
+        ("a", RowState.RECURRENCE),
     ]
+    assert list(store.without_net_ids()) == ["d"]
 
 
 def test_merge_refuses_another_server_or_group():
@@ -237,26 +263,28 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas():
         "a", RowState.DUE, name='=HYPERLINK("http://x")', sources=["Patient/a", "Condition/c"]
     )
     out = io.StringIO()
-    write_csv(_worklist([row]), out)
+    write_csv([row], out)
     table = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert table[0]["name"] == '\'=HYPERLINK("http://x")'
     assert table[0]["sources"] == "Patient/a Condition/c"
 
 
-def test_json_output_reads_back_as_the_same_worklist():
-    worklist = _worklist([_row("a", RowState.DUE, next_due="2026-12-20")])
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_json_output_reads_back_as_the_same_worklist(count):
+    rows = [_row(f"p{n}", RowState.DUE, next_due="2026-12-20") for n in range(count)]
+    worklist = _worklist(rows, without_net_ids=[f"x{n}" for n in range(count)])
     out = io.StringIO()
-    write_json(worklist, out)
+    write_json(_worklist([]), rows, worklist.without_net_ids, out)
     assert Worklist.model_validate_json(out.getvalue()) == worklist
 
 
 def test_the_audit_line_holds_counts_and_no_patient_data():
     rows = [row_of(r, TODAY) for _pid, r in records()[:8]]
     rows = [r for r in rows if r]
-    counts = count_rows(
-        rows, patients_exported=8, patients_scored=8, patients_without_net=0, lines_skipped=0
-    )
-    worklist = _worklist(ranked(rows), counts=counts)
+    by_state: dict = {}
+    for row in rows:
+        by_state[row.state] = by_state.get(row.state, 0) + 1
+    worklist = _worklist(rows, counts=WorklistCounts(patients_exported=8, by_state=by_state))
     record = audit_run_record(worklist, SITE).model_dump_json()
     for row in rows:
         assert row.patient_id not in record

@@ -21,12 +21,13 @@ WORKLIST_HOOK = "worklist"
 
 def summary_text(worklist: Worklist) -> str:
     counts = worklist.counts
+    rows = sum(counts.by_state.values())
     states = ", ".join(f"{state.value} {n}" for state, n in counts.by_state.items()) or "no rows"
     kind = f"incremental since {worklist.since}" if worklist.since else "full"
     return (
         f"worklist run ({kind}): {counts.patients_exported} patients exported,"
         f" {counts.patients_scored} scored, {counts.patients_without_net} without a NET"
-        f" diagnosis, {len(worklist.rows)} rows ({states}), {counts.lines_skipped} skipped"
+        f" diagnosis, {rows} rows ({states}), {counts.lines_skipped} skipped"
     )
 
 
@@ -36,7 +37,7 @@ def audit_run_record(worklist: Worklist, site: SiteConfig) -> AuditRecord:
         "patients_exported": counts.patients_exported,
         "patients_scored": counts.patients_scored,
         "patients_without_net": counts.patients_without_net,
-        "rows": len(worklist.rows),
+        "rows": sum(counts.by_state.values()),
         "lines_skipped": counts.lines_skipped,
         **{f"rows_{state.value}": n for state, n in counts.by_state.items()},
     }

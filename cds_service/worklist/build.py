@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 
 from cds_service.bulk.ndjson import SkipLog
 from cds_service.bulk.patient_index import PatientIndex
-from cds_service.worklist.models import WorklistRow
+from cds_service.worklist.row_store import RowStore
 from cds_service.worklist.rows import row_for
 from cds_service.worklist.scoring import assess_record
 from fhir_mappers.errors import FhirInputError
 from scoring.site_config import SiteConfig
 
 
-@dataclass
-class Scored:
-    rows: list[WorklistRow] = field(default_factory=list)
-    without_net: list[str] = field(default_factory=list)
-    scored: set[str] = field(default_factory=set)
-
-
 def score_index(
     index: PatientIndex,
     skips: SkipLog,
+    store: RowStore,
     *,
     today: date,
     site: SiteConfig,
@@ -32,8 +25,8 @@ def score_index(
     due_within_days: int,
     only: set[str] | None = None,
     tick: Callable[[], None] | None = None,
-) -> Scored:
-    out = Scored()
+) -> None:
+    """Score each patient of `index` (or of `only`) into `store`."""
     for record in index.records(only):
         if tick:
             tick()
@@ -51,7 +44,7 @@ def score_index(
             # one patient's unusable record costs only that patient
             skips.add(f"Patient/{record.patient_id[:64]}", str(exc)[:300])
             continue
-        out.scored.add(record.patient_id)
+        store.mark_scored(record.patient_id)
         row = row_for(
             record.patient,
             record.patient_id,
@@ -61,7 +54,6 @@ def score_index(
             due_within_days=due_within_days,
         )
         if row is None:
-            out.without_net.append(record.patient_id)
+            store.add_without_net(record.patient_id)
         else:
-            out.rows.append(row)
-    return out
+            store.add(row)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from cds_service.bulk.client import BulkClient
     from cds_service.worklist.models import Worklist
+    from cds_service.worklist.run import WorklistRun
     from scoring.site_config import SiteConfig
 
 TOKEN_ENV = "PANNET_CDS_BULK_TOKEN"
@@ -149,6 +150,7 @@ def worklist_command(
     site = _site(config_path)
     from cds_service.bulk.errors import BulkError
     from cds_service.http_session import outbound_session
+    from cds_service.worklist.merge import MergeError
     from cds_service.worklist.run import WorklistRequest, build_worklist
 
     session = outbound_session()
@@ -169,16 +171,20 @@ def worklist_command(
             from cds_service.worklist.progress import Progress
 
             with Progress(enabled=sys.stderr.isatty()) as progress:
-                worklist = build_worklist(
+                run = build_worklist(
                     client, request, Path(workdir), report=progress.report, ticks=progress.ticks
                 )
+            try:
+                _write(run, output, fmt)
+            finally:
+                run.store.close()
     except BulkError as exc:
         fail(str(exc))
-    except ValueError as exc:  # MergeError: another server or group
+    except MergeError as exc:
         fail(str(exc))
     finally:
         session.close()
-    _write(worklist, output, fmt)
+    worklist = run.header
     _audit(worklist, site, database_url)
 
 
@@ -279,22 +285,22 @@ def _since(since: datetime | str | None, previous: Worklist | None) -> str | Non
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def _render(worklist: Worklist, fmt: str, stream: TextIO) -> None:
+def _render(run: WorklistRun, fmt: str, stream: TextIO) -> None:
     from cds_service.worklist.writers import write_csv, write_json
 
     if fmt == "json":
-        write_json(worklist, stream)
+        write_json(run.header, run.rows(), run.without_net_ids(), stream)
     elif fmt == "csv":
-        write_csv(worklist, stream)
+        write_csv(run.rows(), stream)
     else:
         from cds_service.worklist.html_page import render_worklist_html
 
-        stream.write(render_worklist_html(worklist))
+        stream.write(render_worklist_html(run.whole()))
 
 
-def _write(worklist: Worklist, output: Path | None, fmt: str) -> None:
+def _write(run: WorklistRun, output: Path | None, fmt: str) -> None:
     if output is None:
-        _render(worklist, fmt, sys.stdout)
+        _render(run, fmt, sys.stdout)
         return
     directory = output.parent if str(output.parent) else Path(".")
     try:
@@ -308,7 +314,7 @@ def _write(worklist: Worklist, output: Path | None, fmt: str) -> None:
             delete=False,
         ) as handle:
             try:
-                _render(worklist, fmt, handle)
+                _render(run, fmt, handle)
             except BaseException:
                 Path(handle.name).unlink(missing_ok=True)
                 raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from cds_service.worklist.models import RowState, Worklist, WorklistRow
+from cds_service.worklist.row_store import RowStore
 from cds_service.worklist.rows import NO_RESECTION_DATE, plan_fields
 from scoring.assess import _future_resection as future_resection_warning
 from scoring.inputs import ClinicalInputs, ImagingEvent, ImagingState, Resection
@@ -77,19 +78,19 @@ def _warnings(row: WorklistRow, today: date) -> list[str]:
     return [*kept, future] if future else kept
 
 
-def merge_rows(
+def merge_into(
+    store: RowStore,
     previous: Worklist,
-    fresh: list[WorklistRow],
-    rescored: set[str],
     *,
     today: date,
     due_within_days: int,
     site: SiteConfig,
-) -> list[WorklistRow]:
-    """The fresh rows plus the previous rows of every patient not re-scored, re-evaluated."""
-    kept = [
-        reevaluate(row, today=today, due_within_days=due_within_days, site=site)
-        for row in previous.rows
-        if row.patient_id not in rescored
-    ]
-    return fresh + kept
+) -> None:
+    """Add the previous rows (re-evaluated) and patients without a NET diagnosis of every
+    patient this run did not re-score."""
+    for row in previous.rows:
+        if not store.was_scored(row.patient_id):
+            store.add(reevaluate(row, today=today, due_within_days=due_within_days, site=site))
+    for pid in previous.without_net_ids:
+        if not store.was_scored(pid):
+            store.add_without_net(pid)

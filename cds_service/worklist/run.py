@@ -1,9 +1,10 @@
-"""A worklist run: export (full, or `--since` plus the changed patients' whole records), score,
-merge with the previous worklist, rank and count."""
+"""A worklist run: export (full, or `--since` plus the changed patients' whole records), score
+into the on-disk row store, merge with the previous worklist; the result is the worklist's
+header and its rows on disk, in urgency order (written out while the scratch folder exists)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,10 +14,10 @@ from cds_service.bulk.export import run_export
 from cds_service.bulk.export_types import export_types
 from cds_service.bulk.ndjson import SkipLog
 from cds_service.bulk.patient_index import PatientIndex
-from cds_service.worklist.build import Scored, score_index
-from cds_service.worklist.merge import check_mergeable, merge_rows
-from cds_service.worklist.models import Worklist
-from cds_service.worklist.ranking import count_rows, ranked
+from cds_service.worklist.build import score_index
+from cds_service.worklist.merge import check_mergeable, merge_into
+from cds_service.worklist.models import Worklist, WorklistRow
+from cds_service.worklist.row_store import RowStore
 from scoring.site_config import SiteConfig
 
 Report = Callable[[str], None]
@@ -35,6 +36,26 @@ class WorklistRequest:
     previous: Worklist | None = None
 
 
+@dataclass(frozen=True)
+class WorklistRun:
+    """`header`: the worklist without its rows and unlisted ids, which `store` holds."""
+
+    header: Worklist
+    store: RowStore
+
+    def rows(self) -> Iterator[WorklistRow]:
+        return self.store.ranked_rows()
+
+    def without_net_ids(self) -> Iterator[str]:
+        return self.store.without_net_ids()
+
+    def whole(self) -> Worklist:
+        """The worklist in memory (the HTML page is one document anyway)."""
+        return self.header.model_copy(
+            update={"rows": list(self.rows()), "without_net_ids": list(self.without_net_ids())}
+        )
+
+
 def build_worklist(
     client: BulkClient,
     request: WorklistRequest,
@@ -42,11 +63,11 @@ def build_worklist(
     *,
     report: Report | None = None,
     ticks: TickFactory | None = None,
-) -> Worklist:
+) -> WorklistRun:
     skips = SkipLog()
-    types = export_types()
     if request.previous is not None:
         check_mergeable(request.previous, fhir_server=request.fhir_server, group=request.group)
+    store = RowStore(workdir / "rows.sqlite3")
     changed = PatientIndex(workdir / "export.sqlite3")
     try:
         transaction_time = run_export(
@@ -54,7 +75,7 @@ def build_worklist(
             changed,
             workdir,
             skips,
-            types=types,
+            types=export_types(),
             group=request.group,
             since=request.since,
             report=report,
@@ -62,58 +83,49 @@ def build_worklist(
         changed.finish()
         if request.since is None:
             exported = changed.patient_count()
-            scored = _score(changed, skips, request, None, ticks)
+            _score(changed, skips, store, request, None, ticks)
         else:
             ids = changed.patient_ids()
             exported = len(ids)
-            scored = _rescore(client, ids, skips, request, workdir, report, ticks)
+            _rescore(client, ids, skips, store, request, workdir, report, ticks)
     finally:
         changed.close()
-    rows, without_net = scored.rows, scored.without_net
     if request.previous is not None:
-        rows = merge_rows(
+        merge_into(
+            store,
             request.previous,
-            rows,
-            scored.scored,
             today=request.today,
             due_within_days=request.due_within_days,
             site=request.site,
         )
-        kept = [p for p in request.previous.without_net_ids if p not in scored.scored]
-        without_net = kept + without_net
-    rows = ranked(rows)
-    return Worklist(
+    header = Worklist(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         today=request.today.isoformat(),
         fhir_server=request.fhir_server,
         group=request.group,
         since=request.since,
         due_within_days=request.due_within_days,
-        rows=rows,
-        counts=count_rows(
-            rows,
-            patients_exported=exported,
-            patients_scored=len(scored.scored),
-            patients_without_net=len(without_net),
-            lines_skipped=skips.count,
-        ),
+        rows=[],
+        counts=store.counts(patients_exported=exported, lines_skipped=skips.count),
         skipped=skips.first,
-        without_net_ids=sorted(without_net),
         transaction_time=transaction_time,
     )
+    return WorklistRun(header, store)
 
 
 def _score(
     index: PatientIndex,
     skips: SkipLog,
+    store: RowStore,
     request: WorklistRequest,
     only: set[str] | None,
     ticks: TickFactory | None,
-) -> Scored:
+) -> None:
     total = len(only) if only is not None else index.patient_count()
-    return score_index(
+    score_index(
         index,
         skips,
+        store,
         today=request.today,
         site=request.site,
         fhir_base=request.fhir_server,
@@ -127,16 +139,17 @@ def _rescore(
     client: BulkClient,
     ids: list[str],
     skips: SkipLog,
+    store: RowStore,
     request: WorklistRequest,
     workdir: Path,
     report: Report | None,
     ticks: TickFactory | None,
-) -> Scored:
+) -> None:
     """A `_since` export holds only what changed: the changed patients' whole records come
     from a second export asking for just them (a server that ignores `patient` sends all,
     and only the changed patients are scored)."""
     if not ids:
-        return Scored()
+        return
     full = PatientIndex(workdir / "records.sqlite3")
     try:
         run_export(
@@ -150,6 +163,6 @@ def _rescore(
             report=report,
         )
         full.finish()
-        return _score(full, skips, request, set(ids), ticks)
+        _score(full, skips, store, request, set(ids), ticks)
     finally:
         full.close()
