@@ -82,7 +82,7 @@ def _score_files(folder: str) -> None:
     # As `score_pipeline_rate` and a server worker do: the FHIR model classes and the mappers'
     # patterns load lazily, on the first patients; warm them up before the clock starts.
     warm = RowStore(Path(folder) / "warm.sqlite3")
-    first = set(index.patient_ids()[:50])
+    first = set(index.patient_ids(limit=50))
     score_index(
         index,
         SkipLog(),

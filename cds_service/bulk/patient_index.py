@@ -91,8 +91,9 @@ class PatientIndex:
             0
         ]
 
-    def patient_ids(self) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT DISTINCT pid FROM res ORDER BY pid")]
+    def patient_ids(self, limit: int = -1) -> list[str]:
+        query = "SELECT DISTINCT pid FROM res ORDER BY pid LIMIT ?"
+        return [row[0] for row in self._db.execute(query, (limit,))]
 
     def records(self, only: set[str] | None = None) -> Iterator[PatientRecord]:
         """Each patient's record in patient id order (rows stream from disk; one record in
