@@ -11,48 +11,37 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from cds_service.cli_support import IsoDate, IsoDateTime, fail
+from cds_service.cli_support import IsoDate, fail
+from cds_service.worklist.cli_inputs import (
+    TOKEN_ENV,
+    SinceTime,
+    bulk_client,
+    since_instant,
+    site_config,
+)
+from cds_service.worklist.cli_inputs import previous_worklist as previous_worklist_of
 
 if TYPE_CHECKING:
-    import requests
-
-    from cds_service.bulk.client import BulkClient
     from cds_service.worklist.models import Worklist
     from cds_service.worklist.run import WorklistRun
     from scoring.site_config import SiteConfig
 
-TOKEN_ENV = "PANNET_CDS_BULK_TOKEN"
 HELP = "The surveillance worklist of a FHIR server's patients, from a Bulk Data export."
 _FORMATS = ("csv", "json", "html")
 
 
-PREVIOUS = "previous"
-
-
-class SinceTime(IsoDateTime):
-    """A date or time as `IsoDateTime`, a FHIR instant (a manifest's transactionTime, with
-    fractions of a second and Z), or 'previous'."""
-
-    name = "YYYY-MM-DD[Thh:mm:ss[.sss][Z|+hh:mm]]|previous"
-
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime | str:
-        if value == PREVIOUS or isinstance(value, datetime):
-            return value  # type: ignore[return-value]
-        try:
-            return datetime.fromisoformat(str(value))
-        except ValueError:
-            return super().convert(value, param, ctx)
-
-
-@click.command("worklist", help=HELP)
+@click.command(
+    "worklist",
+    help=HELP,
+    epilog=f"A bearer access token, when the server takes one, is read from {TOKEN_ENV}; SMART"
+    " Backend Services use --client-id and --private-key instead.",
+)
 @click.option("--fhir-server", required=True, help="FHIR base URL with Bulk Data ($export).")
 @click.option("--group", default=None, help="Export this Group's patients (Group/ID/$export).")
 @click.option(
@@ -146,8 +135,8 @@ def worklist_command(
     if problem:
         fail(f"--fhir-server {fhir_server[:80]!r}: {problem}")
     fmt = fmt or _format_of(output)
-    previous_worklist = _previous(previous, output, since)
-    site = _site(config_path)
+    previous_worklist = previous_worklist_of(previous, output, since)
+    site = site_config(config_path)
     from cds_service.bulk.errors import BulkError
     from cds_service.http_session import outbound_session
     from cds_service.worklist.merge import MergeError
@@ -155,7 +144,7 @@ def worklist_command(
 
     session = outbound_session()
     try:
-        client = _client(
+        client = bulk_client(
             session, fhir_server, client_id, private_key, kid, scope, token_url, timeout
         )
         request = WorklistRequest(
@@ -164,7 +153,7 @@ def worklist_command(
             site=site,
             due_within_days=due_within,
             group=group,
-            since=_since(since, previous_worklist),
+            since=since_instant(since, previous_worklist),
             previous=previous_worklist,
         )
         with tempfile.TemporaryDirectory(prefix="pannet-worklist-") as workdir:
@@ -191,98 +180,6 @@ def worklist_command(
 def _format_of(output: Path | None) -> str:
     suffix = output.suffix.lower().lstrip(".") if output else ""
     return suffix if suffix in _FORMATS else "csv"
-
-
-def _previous(
-    previous: Path | None, output: Path | None, since: datetime | str | None
-) -> Worklist | None:
-    from pydantic import ValidationError
-
-    from cds_service.worklist.models import Worklist
-
-    if since is None:
-        if previous is not None:
-            fail("--previous is only used with --since (an incremental run)")
-        return None
-    path = previous or (output if output and output.suffix.lower() == ".json" else None)
-    if path is None or not path.is_file():
-        fail(
-            "--since needs the previous worklist to merge with: give --previous FILE (a JSON"
-            " worklist) or -o FILE.json of last run"
-        )
-    try:
-        return Worklist.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        fail(f"{path}: cannot be read ({exc.strerror})")
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        fail(f"{path}: not a worklist JSON file ({where}: {first['msg']})")
-
-
-def _site(config_path: Path | None) -> SiteConfig:
-    from cds_service.site import load_site_config
-    from scoring.site_config import SiteConfigError
-
-    try:
-        return load_site_config(config_path)
-    except SiteConfigError as exc:
-        fail(str(exc))
-
-
-def _client(
-    session: requests.Session,
-    fhir_server: str,
-    client_id: str | None,
-    private_key: Path | None,
-    kid: str | None,
-    scope: str,
-    token_url: str | None,
-    timeout: float,
-) -> BulkClient:
-    from cds_service.bulk.auth import (
-        Authorizer,
-        BackendServices,
-        BearerToken,
-        NoAuth,
-        load_private_key,
-    )
-    from cds_service.bulk.client import BulkClient
-
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if (client_id is None) != (private_key is None):
-        fail("SMART Backend Services needs both --client-id and --private-key")
-    if client_id and token:
-        fail(f"give either {TOKEN_ENV} (a bearer token) or --client-id/--private-key, not both")
-    auth: Authorizer
-    if client_id and private_key:
-        auth = BackendServices(
-            session=session,
-            fhir_base=fhir_server,
-            client_id=client_id,
-            key=load_private_key(private_key),
-            kid=kid,
-            scope=scope,
-            token_url=token_url,
-        )
-    elif token:
-        auth = BearerToken(token)
-    else:
-        auth = NoAuth()
-    return BulkClient(fhir_server, auth, session, export_timeout_s=timeout)
-
-
-def _since(since: datetime | str | None, previous: Worklist | None) -> str | None:
-    """A FHIR instant for `_since` (a naive time is taken as UTC)."""
-    if since is None:
-        return None
-    if isinstance(since, str):  # 'previous'
-        if previous is None or not previous.transaction_time:
-            fail("--since previous: the previous worklist records no export time; give a date")
-        return previous.transaction_time
-    aware = since.replace(tzinfo=UTC) if since.tzinfo is None else since
-    utc = aware.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _render(run: WorklistRun, fmt: str, stream: TextIO) -> None:
