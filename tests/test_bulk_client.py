@@ -85,6 +85,24 @@ def test_group_kickoff_names_the_group():
     assert server.kickoffs[0]["raw"].startswith("/fhir/Group/clinic%207%2Fx/$export?")
 
 
+def test_a_kickoff_for_some_patients_posts_their_references():
+    with ScriptedBulkServer() as server:
+        client(server).kickoff(
+            types=["Patient", "Condition"], since="2026-11-24T00:00:00.000Z", patients=["a", "b"]
+        )
+        kickoff = server.kickoffs[0]
+    assert server.paths("POST") == ["/fhir/Patient/$export"]
+    assert kickoff["headers"]["Prefer"] == "respond-async"
+    assert kickoff["body"]["resourceType"] == "Parameters"
+    assert kickoff["body"]["parameter"] == [
+        {"name": "_type", "valueString": "Patient,Condition"},
+        {"name": "_outputFormat", "valueString": "application/fhir+ndjson"},
+        {"name": "_since", "valueInstant": "2026-11-24T00:00:00.000Z"},
+        {"name": "patient", "valueReference": {"reference": "Patient/a"}},
+        {"name": "patient", "valueReference": {"reference": "Patient/b"}},
+    ]
+
+
 def test_export_types_follow_the_prefetch_templates():
     from cds_service.hooks.services import PREFETCH_TEMPLATES
 

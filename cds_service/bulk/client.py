@@ -111,9 +111,12 @@ class BulkClient:
         if patients:
             # v2: the patient parameter only in a POST; a server that ignores it sends more,
             # which the caller filters (it keeps only the patients it asked for).
+            value = {"_since": "valueInstant"}  # the others are strings (v2 kick-off table)
             body = {
                 "resourceType": "Parameters",
-                "parameter": [{"name": k, "valueString": v} for k, v in params.items()]
+                "parameter": [
+                    {"name": k, value.get(k, "valueString"): v} for k, v in params.items()
+                ]
                 + [
                     {"name": "patient", "valueReference": {"reference": f"Patient/{p}"}}
                     for p in patients

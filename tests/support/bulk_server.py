@@ -86,8 +86,14 @@ class ScriptedBulkServer(StartStop):
         path = request.path
         if path.endswith("/$export"):
             raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI", "")
+            body = request.get_json(silent=True) if request.method == "POST" else None
             self.kickoffs.append(
-                {"args": dict(request.args), "headers": dict(request.headers), "raw": raw}
+                {
+                    "args": dict(request.args),
+                    "headers": dict(request.headers),
+                    "raw": raw,
+                    "body": body,
+                }
             )
             if self.kickoff_status != 202:
                 return _json(
