@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import requests
 
 from cds_service.worklist.models import STATE_ORDER, RowState, WorklistRow
 from tests.support.fhir_load import HEADERS, TIMEOUT_S, load_bundle
-from tests.support.realworld import CASES, expected_of
+from tests.support.realworld import CASES, expected_of, load_bundle_of
 from tests.support.worklist_cohort import (
     NO_NET_PATIENT,
     cohort_bundles,
@@ -107,8 +108,6 @@ def test_the_corpus_rows_say_what_its_expected_files_say(first_run):
     rows = {row.patient_id: row for row in read_worklist(first_run[0]).rows}
     by_case = {}
     for case in CASES:
-        from tests.support.realworld import load_bundle_of
-
         bundle = load_bundle_of(case)
         pid = next(
             e["resource"]["id"]
@@ -143,8 +142,6 @@ def test_demo_patients_named_with_their_identity(first_run):
 def test_the_run_is_one_line_in_the_audit_trail_with_counts_only(first_run):
     out, stderr = first_run
     assert stderr.strip().splitlines()[-1].startswith("pannet-cds: worklist run (full):")
-    import sqlite3
-
     db = sqlite3.connect(out.parent / "audit.sqlite3")
     rows = db.execute("SELECT service_id, patient_ref, inputs, cards FROM audit_records").fetchall()
     assert len(rows) == 1
