@@ -254,3 +254,37 @@ def test_an_audit_database_that_cannot_be_written_is_said_after_the_worklist(tmp
         )
     assert "worklist written, but its audit record was not" in one_line_failure(result)
     assert out.exists()
+
+
+def test_next_week_the_o_file_is_the_previous_worklist(tmp_path):
+    out = tmp_path / "w.json"
+    files = {"Patient": ndjson(P1), "Condition": ndjson(CONDITION)}
+    with ScriptedBulkServer(files=files) as server:
+        first = run_worklist(
+            "--fhir-server",
+            server.base_url,
+            "--today",
+            "2026-12-01",
+            "-o",
+            str(out),
+            *audit_args(tmp_path),
+        )
+        assert first.returncode == 0, first.stderr
+        second = run_worklist(
+            "--fhir-server",
+            server.base_url,
+            "--today",
+            "2026-12-08",
+            "--since",
+            "previous",
+            "-o",
+            str(out),
+            *audit_args(tmp_path),
+        )
+        kickoffs = server.kickoffs
+    assert second.returncode == 0, second.stderr
+    assert kickoffs[1]["args"]["_since"] == "2026-12-01T10:00:00.000Z"  # the first transactionTime
+    assert kickoffs[2]["body"]["parameter"][-1]["valueReference"] == {"reference": "Patient/p1"}
+    merged = read_worklist(out)
+    assert merged.since == "2026-12-01T10:00:00.000Z" and merged.today == "2026-12-08"
+    assert second.stderr.startswith("pannet-cds: worklist run (incremental since 2026-12-01T10")
