@@ -9,6 +9,7 @@ renamed), so last week's worklist survives a failed run.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import tempfile
 from datetime import date, datetime
@@ -171,6 +172,9 @@ def worklist_command(
         fail(str(exc))
     except MergeError as exc:
         fail(str(exc))
+    except (OSError, sqlite3.Error) as exc:
+        # the scratch folder (downloaded files, the per-patient index): disk full, not writable
+        fail(f"scratch files in {tempfile.gettempdir()}: {getattr(exc, 'strerror', None) or exc}")
     finally:
         session.close()
     worklist = run.header
