@@ -205,7 +205,12 @@ def test_incremental_run_rescores_changed_patients_and_advances_the_others(
     audit = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
     args = ("--fhir-server", base, "--group", group, "--database-url", audit)
     assert run_worklist(*args, "--today", TODAY.isoformat(), "-o", str(full)).returncode == 0
-    overdue = next(r for r in previous.rows if r.state == RowState.OVERDUE and r.tier)
+    # a generated patient: the corpus and demo patients are shared with other tests' calls
+    overdue = next(
+        r
+        for r in previous.rows
+        if r.state == RowState.OVERDUE and r.tier and r.patient_id.startswith("cohort-")
+    )
     ct = {
         "resourceType": "ImagingStudy",
         "id": f"{overdue.patient_id}-worklist-ct",
