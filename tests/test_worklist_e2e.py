@@ -268,3 +268,19 @@ def test_incremental_run_rescores_changed_patients_and_advances_the_others(
     assert [r.state for r in merged.rows] == sorted(
         (r.state for r in merged.rows), key=STATE_ORDER.index
     )
+
+
+def test_a_group_the_server_does_not_have_is_one_line(fhir_server, tmp_path):
+    result = run_worklist(
+        "--fhir-server",
+        fhir_server.base_url,
+        "--group",
+        "no-such-group",
+        "--database-url",
+        f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (
+        f"pannet-cds: Group/no-such-group: not found on {fhir_server.base_url}, or the server has"
+        " no Group-level $export (answered 404: Group/no-such-group not found)\n"
+    )

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from pydantic import ValidationError
@@ -131,12 +131,17 @@ class BulkClient:
                 location = response.headers.get("Content-Location")
                 if not location:
                     raise ExportFailed(f"{level}: accepted (202) without a Content-Location")
-                return location
-            if response.status_code in _NO_EXPORT:
-                what = f"Group/{group}" if group else "Patient-level"
+                return urljoin(url, location)  # absolute by the spec; a relative one is read too
+            if response.status_code == 404 and group:
                 raise ExportNotSupported(
-                    f"{self.base_url} has no {what} $export (answered {response.status_code}"
-                    f"{_outcome(response)}): is it a FHIR server with Bulk Data Access?"
+                    f"Group/{group}: not found on {self.base_url}, or the server has no"
+                    f" Group-level $export (answered 404{_outcome(response)})"
+                )
+            if response.status_code in _NO_EXPORT:
+                raise ExportNotSupported(
+                    f"{self.base_url} has no Patient-level $export (answered"
+                    f" {response.status_code}{_outcome(response)}): is it a FHIR server with"
+                    " Bulk Data Access?"
                 )
             raise ExportFailed(
                 f"{level} kick-off answered {response.status_code}{_outcome(response)}"
