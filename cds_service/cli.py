@@ -38,6 +38,10 @@ _LAZY_COMMANDS = {
         "cds_service.sandbox.cli:sandbox_group",
         "Demo patients for a FHIR sandbox (e.g. the public CDS Hooks sandbox's server).",
     ),
+    "worklist": (
+        "cds_service.worklist.cli:worklist_command",
+        "The surveillance worklist of a FHIR server's patients, from a Bulk Data export.",
+    ),
 }
 
 

@@ -82,8 +82,10 @@ class FhirServerProcess(StartStop):
         *,
         inbound_validation: str = "warn",
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT_S,
+        extra_settings: dict[str, object] | None = None,
     ) -> None:
         self.workdir = workdir
+        self.extra_settings = dict(extra_settings or {})  # e.g. server_auth for the auth tests
         self.inbound_validation = inbound_validation
         self.startup_timeout = startup_timeout
         self.log_path = workdir / "sekmet.log"
@@ -113,7 +115,9 @@ class FhirServerProcess(StartStop):
     def _try_start(self, port: int) -> bool:
         config = self.workdir / "settings.yaml"
         config.write_text(
-            yaml.safe_dump(sekmet_settings(self.workdir, port, self.inbound_validation))
+            yaml.safe_dump(
+                sekmet_settings(self.workdir, port, self.inbound_validation) | self.extra_settings
+            )
         )
         # SEKMET_* variables override the settings file; the user's own must not leak in
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEKMET_")}

@@ -61,6 +61,26 @@ class WorklistRow(_Model):
     sources: list[str] = Field(default_factory=list, description="FHIR references (Type/id)")
     warnings: list[str] = Field(default_factory=list)
     scored_at: str = Field(description="ISO date the row was computed for (the assessment's today)")
+    # Optional additions (issue 15, bulk side):
+    last_imaging_source: str | None = Field(
+        default=None, description="the resource (Type/id) the last imaging date came from"
+    )
+    resection_source: str | None = Field(
+        default=None, description="the resource (Type/id) the resection date came from"
+    )
+    schedule_basis: str | None = Field(
+        default=None, description="why this schedule (the surveillance plan's basis)"
+    )
+    imaging_dates: list[str] = Field(
+        default_factory=list,
+        description="dates of every abdominal CT/MRI done or ordered on record, so a later"
+        " incremental run can re-evaluate the schedule for its own today",
+    )
+    record_read_on: str | None = Field(
+        default=None,
+        description="ISO date the patient's record was last read from the server (an"
+        " incremental run keeps rows of unchanged patients, re-evaluated for its today)",
+    )
 
 
 class SkippedInput(_Model):
@@ -95,4 +115,14 @@ class Worklist(_Model):
     counts: WorklistCounts
     skipped: list[SkippedInput] = Field(
         default_factory=list, description="the first errors (all are counted in `counts`)"
+    )
+    # Optional additions (issue 15, bulk side):
+    transaction_time: str | None = Field(
+        default=None,
+        description="the export's transactionTime (server clock): the --since of the next run",
+    )
+    without_net_ids: list[str] = Field(
+        default_factory=list,
+        description="ids of exported patients without a NET diagnosis (counted, not listed),"
+        " so an incremental run can recount them",
     )

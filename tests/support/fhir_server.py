@@ -32,9 +32,11 @@ class FhirServerProcess(_demo.FhirServerProcess):
         *,
         inbound_validation: str = "warn",
         startup_timeout: float | None = None,
+        extra_settings: dict[str, object] | None = None,
     ) -> None:
         super().__init__(
             workdir,
             inbound_validation=inbound_validation,
             startup_timeout=startup_timeout or process_timeout(),
+            extra_settings=extra_settings,
         )
