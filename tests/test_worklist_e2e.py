@@ -284,3 +284,45 @@ def test_a_group_the_server_does_not_have_is_one_line(fhir_server, tmp_path):
         f"pannet-cds: Group/no-such-group: not found on {fhir_server.base_url}, or the server has"
         " no Group-level $export (answered 404: Group/no-such-group not found)\n"
     )
+
+
+def test_the_run_is_stored_for_the_smart_apps_worklist_page(fhir_server, first_run):
+    from cds_service.db import make_engine
+    from cds_service.worklist.store import latest_worklist
+
+    out, _ = first_run
+    engine = make_engine(f"sqlite:///{out.parent / 'audit.sqlite3'}")
+    try:
+        stored = latest_worklist(engine, fhir_server.base_url)
+    finally:
+        engine.dispose()
+    written = read_worklist(out)
+    assert stored is not None and stored.group == GROUP
+    assert [r.patient_id for r in stored.rows] == [r.patient_id for r in written.rows]
+    assert stored.counts == written.counts
+
+
+def test_html_output_is_one_self_contained_page_of_the_same_rows(
+    fhir_server, cohort, first_run, tmp_path
+):
+    out = tmp_path / "worklist.html"
+    result = run_worklist(
+        "--fhir-server",
+        fhir_server.base_url,
+        "--group",
+        GROUP,
+        "--today",
+        TODAY.isoformat(),
+        "-o",
+        str(out),
+        "--database-url",
+        f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    page = out.read_text()
+    assert page.lower().startswith("<!doctype html>")
+    expected = read_worklist(first_run[0]).rows
+    for row in expected[:5]:
+        assert row.patient_id in page
+    # self-contained: nothing loaded from elsewhere
+    assert 'src="http' not in page and "<link" not in page

@@ -166,6 +166,8 @@ def worklist_command(
                 )
             try:
                 _write(run, output, fmt)
+                # for the SMART app's worklist page (and the run's record), beside the file
+                stored = run.whole()
             finally:
                 run.store.close()
     except BulkError as exc:
@@ -177,8 +179,7 @@ def worklist_command(
         fail(f"scratch files in {tempfile.gettempdir()}: {getattr(exc, 'strerror', None) or exc}")
     finally:
         session.close()
-    worklist = run.header
-    _audit(worklist, site, database_url)
+    _record(stored, site, database_url)
 
 
 def _format_of(output: Path | None) -> str:
@@ -224,14 +225,25 @@ def _write(run: WorklistRun, output: Path | None, fmt: str) -> None:
         fail(f"{output}: cannot be written ({exc.strerror})")
 
 
-def _audit(worklist: Worklist, site: SiteConfig, database_url: str | None) -> None:
+def _record(worklist: Worklist, site: SiteConfig, database_url: str | None) -> None:
+    """The run's audit line, and the worklist itself for the SMART app's worklist page, in the
+    service's database (the file or standard output is already written)."""
     from cds_service.audit.errors import AuditStoreError
+    from cds_service.db import make_engine
     from cds_service.settings import ConfigurationError, Settings
     from cds_service.worklist.audit_line import record_run, summary_text
+    from cds_service.worklist.store import WorklistStoreError, save_worklist
 
     try:
         url = database_url or Settings.from_env().database_url
         record_run(url, worklist, site)
     except (ConfigurationError, AuditStoreError) as exc:
         fail(f"worklist written, but its audit record was not: {exc}")
+    engine = make_engine(url)
+    try:
+        save_worklist(engine, worklist)
+    except WorklistStoreError as exc:
+        fail(f"worklist written, but not stored for the SMART app's worklist page: {exc}")
+    finally:
+        engine.dispose()
     click.echo(f"pannet-cds: {summary_text(worklist)}", err=True)
