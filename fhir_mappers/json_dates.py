@@ -33,13 +33,15 @@ def _unwrap(annotation: Any) -> list[Any]:
 
 @cache
 def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, tuple[type[BaseModel], ...]], ...]:
-    """(JSON key, is temporal, element models) for each field of `model`."""
+    """(JSON key, is temporal, element models) for each field of `model` that is a date/time or
+    holds elements (the others, plain strings and numbers, cannot hold a date)."""
     out = []
     for name, field in model.model_fields.items():
         kinds = _unwrap(field.annotation)
         temporal = any(isinstance(k, type) and issubclass(k, _TEMPORAL) for k in kinds)
         nested = tuple(k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel))
-        out.append((field.alias or name, temporal, nested))
+        if temporal or nested:
+            out.append((field.alias or name, temporal, nested))
     return tuple(out)
 
 
