@@ -109,6 +109,24 @@ def concept(raw: object) -> Concept:
     return Concept(tuple(codings), " | ".join(texts)[:MAX_CONCEPT_TEXT].lower())
 
 
+def concept_of_model(model: object) -> Concept:
+    """A validated CodeableConcept model as a Concept: the same as `concept` of its JSON, read
+    from the model's attributes instead of serialising it (`model_dump` cost ~0.1 ms each)."""
+    if model is None:
+        return EMPTY
+    raw: dict[str, object] = {}
+    codings = getattr(model, "coding", None)
+    if codings:
+        raw["coding"] = [
+            {k: v for k in ("system", "code", "display") if (v := getattr(c, k, None)) is not None}
+            for c in codings
+        ]
+    text = getattr(model, "text", None)
+    if text is not None:
+        raw["text"] = text
+    return concept(raw)
+
+
 def text_of(value: object) -> str:
     return value.lower() if isinstance(value, str) else ""
 
