@@ -62,7 +62,10 @@ def reject_null_complex_elements(cls: type[FHIRAbstractModel], data: Any) -> Any
         return data
     # Every value checked below is a value of `data`: with no None inside any list value there
     # is nothing to find (`None in` matches by identity first, so it never misses one).
-    if not any(isinstance(value, list) and None in value for value in data.values()):
+    for value in data.values():
+        if isinstance(value, list) and None in value:
+            break
+    else:
         return data
     errors: list[InitErrorDetails] = []
     for alias, name in _complex_lists(cls):
