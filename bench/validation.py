@@ -13,7 +13,7 @@ import sys
 _CHILD = """
 import sys, time
 if sys.argv[1] == "speedups":
-    import fhir_mappers  # installs them before any model class is built
+    import fhir_mappers.index  # installs them before any model class is built
 from fhir.resources.R4B import get_fhir_model_class
 from cds_service.sandbox.patients import demo_patients
 resources = [e["resource"] for p in demo_patients() for e in p.bundle["entry"]]

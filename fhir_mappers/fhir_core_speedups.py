@@ -13,11 +13,12 @@ pydantic's deprecated `model_fields` accessor. That was 35-45 % of validating a 
 `install()` replaces the two methods on `FHIRAbstractModel` with versions that compute those
 class facts once per class and then run the same checks, in the same order, with the same
 errors. pydantic binds inherited model validators when a subclass is created, so every
-`fhir.resources` model class built after `install()` uses them; `fhir_mappers/__init__.py`
-calls it before any module of this package can build one. A class built earlier keeps the
-originals, which decide exactly the same (only slower). tests/test_fhir_core_speedups.py checks
-both against the originals on valid and invalid elements, and that the installed models use
-them; a fhir_core upgrade goes through requirements.lock and that test.
+`fhir.resources` model class built after `install()` uses them; `fhir_mappers/index.py`, the
+one module that builds them (through `get_fhir_model_class`), calls it when it is imported. A
+class built earlier keeps the originals, which decide exactly the same (only slower).
+tests/test_fhir_core_speedups.py checks both against the originals on valid and invalid
+elements, and that the installed models use them; a fhir_core upgrade goes through
+requirements.lock and that test.
 """
 
 from __future__ import annotations
