@@ -39,6 +39,7 @@ def main() -> None:
         trusted_issuers_json=json.dumps({issuer.iss: str(jwks)}),
         database_url=args.database_url or f"sqlite:///{work / 'cds.sqlite3'}",
         log_format="text",
+        base_url="http://localhost",
     )
     app = create_app(settings)
     logging.disable(logging.INFO)  # the profile is about the call, not the log lines

@@ -196,9 +196,13 @@ def database(kind: str, work: Path, label: str) -> Iterator[str]:
         yield url
 
 
-def signed_env(env: dict[str, str], issuer: JwtIssuer, jwks: Path, url: str) -> dict[str, str]:
+def signed_env(
+    env: dict[str, str], issuer: JwtIssuer, jwks: Path, url: str, port: int
+) -> dict[str, str]:
     return {
         **env,
+        # the JWT aud is checked against the configured base URL, never the Host header
+        "PANNET_CDS_BASE_URL": f"http://127.0.0.1:{port}",
         "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
         "PANNET_CDS_DATABASE_URL": url,
     }
@@ -262,7 +266,7 @@ def main() -> None:
                 port = free_loopback_port()
                 cmd = [sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port)]
                 with server(
-                    cmd, "/healthz", port, signed_env(service_env, issuer, jwks, url), work
+                    cmd, "/healthz", port, signed_env(service_env, issuer, jwks, url, port), work
                 ) as base:
                     audience = f"{base}{SERVICE_PATH}"
                     print(f"pannet-cds, full prefetch, {kind}", flush=True)
@@ -301,7 +305,7 @@ def main() -> None:
                 port = free_loopback_port()
                 cmd = [sys.executable, "-m", "bench.work_floor_app", str(port), str(WORKERS)]
                 with server(
-                    cmd, "/healthz", port, signed_env(env, issuer, jwks, url), work, cwd=ROOT
+                    cmd, "/healthz", port, signed_env(env, issuer, jwks, url, port), work, cwd=ROOT
                 ) as base:
                     print(f"work floor, {kind}", flush=True)
                     tables[f"work/{kind}"] = measure(

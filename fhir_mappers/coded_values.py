@@ -14,7 +14,7 @@ from fhir_mappers.codes import (
     N_CATEGORY_ANSWERS,
     PRESENT,
 )
-from fhir_mappers.concepts import Concept, concept
+from fhir_mappers.concepts import Concept, concept_of_model
 from fhir_mappers.quoting import quoted
 from scoring.inputs import Grade
 
@@ -120,10 +120,9 @@ def tnm(holder: Any, letter: str) -> Parsed:
 
 def value_concept(holder: Any) -> Concept:
     """valueCodeableConcept and valueString of `holder` as one Concept."""
-    cc = getattr(holder, "valueCodeableConcept", None)
-    raw = cc.model_dump(by_alias=True, exclude_none=True) if cc is not None else None
+    coded = concept_of_model(getattr(holder, "valueCodeableConcept", None))
     text = getattr(holder, "valueString", None)
-    return concept(raw) | (Concept.of_text(text) if isinstance(text, str) else Concept())
+    return coded | (Concept.of_text(text) if isinstance(text, str) else Concept())
 
 
 def _quote(text: str) -> str:

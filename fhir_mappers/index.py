@@ -30,12 +30,17 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import BaseModel, ValidationError
 
+from fhir_mappers import fhir_core_speedups
 from fhir_mappers.errors import FhirInputError
 from fhir_mappers.json_dates import non_string_date
 from fhir_mappers.ownership import PatientIdentity, ownership_problem
 from fhir_mappers.payload import Unreadable
 from fhir_mappers.quoting import quoted
 from fhir_mappers.validation_messages import plain_message
+
+# Before this module (the one user of the R4B model classes) can build one: a class binds
+# fhir_core's validators when it is created (same checks, per-class work done once).
+fhir_core_speedups.install()
 
 
 class RecordNeedsValidation(Exception):

@@ -52,7 +52,9 @@ class _Elements:
 
 @cache
 def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, _Elements | None], ...]:
-    """(JSON key, is temporal, its element models if it has any) for each field of `model`."""
+    """(JSON key, is temporal, its element models if it has any) for each field of `model` that
+    is a date/time or holds elements (the others, plain strings and numbers, cannot hold a
+    date)."""
     out = []
     for name, field in model.model_fields.items():
         kinds = _unwrap(field.annotation)
@@ -62,7 +64,8 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, _Elements | None],
         nested = tuple(
             k for k in kinds if isinstance(k, type) and (_is_proxy(k) or issubclass(k, BaseModel))
         )
-        out.append((field.alias or name, temporal, _Elements(nested) if nested else None))
+        if temporal or nested:
+            out.append((field.alias or name, temporal, _Elements(nested) if nested else None))
     return tuple(out)
 
 

@@ -54,9 +54,12 @@ GROUPERS = keys(
 )
 
 
+_RELEVANT_CODES = ALL_READ | GROUPERS  # once, not per Observation
+
+
 def clinically_relevant(raw: object) -> bool:
     """An Observation whose invalidity a user must be told of: a code the mappers read, or a
     grouper (TNM classification, checklist section) whose members they may read."""
     if not isinstance(raw, dict) or raw.get("resourceType") != "Observation":
         return False
-    return concept(raw.get("code")).has_any(ALL_READ | GROUPERS) or bool(items(raw, "hasMember"))
+    return concept(raw.get("code")).has_any(_RELEVANT_CODES) or bool(items(raw, "hasMember"))

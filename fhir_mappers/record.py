@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fhir_mappers import conditions, presentation, report_text, spread
-from fhir_mappers.concepts import field, items
+from fhir_mappers.concepts import field, items, one_record
 from fhir_mappers.imaging import imaging_events
 from fhir_mappers.index import RecordIndex, RecordNeedsValidation
 from fhir_mappers.labs import preop_chromogranin_elevated
@@ -35,14 +35,16 @@ def inputs_from_resources(
 
     An invalid resource, or one not about the record's Patient, is left out with a warning
     (`RecordIndex`); raises FhirInputError only for several Patients."""
-    index = RecordIndex(resources, fhir_base=fhir_base)
-    index.validate_where(clinically_relevant)
-    try:
-        return _map_record(index, extra_codes)
-    except RecordNeedsValidation:
-        # a resource a mapper used is invalid: map again with every resource validated before
-        # any mapper sees it (the index is now eager), so each invalid one is only left out
-        return _map_record(index, extra_codes)
+    with one_record():  # each code read once per record, however many mappers ask
+        index = RecordIndex(resources, fhir_base=fhir_base)
+        index.validate_where(clinically_relevant)
+        try:
+            return _map_record(index, extra_codes)
+        except RecordNeedsValidation:
+            # a resource a mapper used is invalid: map again with every resource validated
+            # before any mapper sees it (the index is now eager), so each invalid one is only
+            # left out
+            return _map_record(index, extra_codes)
 
 
 def _map_record(index: RecordIndex, extra_codes: ExtraCodes | None) -> ClinicalInputs:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from fhir_mappers import spread_codes as sc
 from fhir_mappers import values
 from fhir_mappers.codes import ICDO3, M_CATEGORY, PRESENT
-from fhir_mappers.concepts import Concept, concept, text_of
+from fhir_mappers.concepts import Concept, concept, concept_of_model, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix, uncertain
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
@@ -149,16 +149,11 @@ def condition_events(
 
 
 def _m_value(model: object) -> tuple[bool | None, str | None]:
-    coded = concept(_dump(getattr(model, "valueCodeableConcept", None)))
+    coded = concept_of_model(getattr(model, "valueCodeableConcept", None))
     for key in coded.codings:
         if key in sc.M_VALUES:
             return sc.M_VALUES[key], None
     return values.tnm(model, "m")
-
-
-def _dump(value: object) -> object:
-    dump = getattr(value, "model_dump", None)
-    return dump(by_alias=True, exclude_none=True) if dump else None
 
 
 def observation_events(
@@ -234,7 +229,7 @@ def _observation_event(
         if getattr(model, "valueBoolean", None) is False:
             return None  # mCODE: false reverses the meaning ("no history of ...")
         return Event(entry.ref, Kind.METASTASIS, when, kind, at_resection)
-    answers = concept(_dump(getattr(model, "valueCodeableConcept", None)))
+    answers = concept_of_model(getattr(model, "valueCodeableConcept", None))
     if kind == "recurrent tumour":
         if answers.has_any(PRESENT):
             return Event(entry.ref, Kind.RECURRENCE, when, kind, at_resection)
@@ -244,7 +239,7 @@ def _observation_event(
 
 def _status_event(entry: Entry, model: object, answers: Concept, when: Span | None) -> Event | None:
     parts = [answers] + [
-        concept(_dump(getattr(c, "valueCodeableConcept", None)))
+        concept_of_model(getattr(c, "valueCodeableConcept", None))
         for c in getattr(model, "component", None) or []
     ]
     for part in parts:
