@@ -12,6 +12,7 @@ from datetime import date
 from cds_service.cards.markdown import bullets, escape_text
 from cds_service.cards.source import SCORE_LONG_NAMES, driving_score, short_name
 from cds_service.cards.summary import TIER_WORDS, score_phrase
+from cds_service.cards.wording import without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, sorted_tiers
 
 IMAGING = (
@@ -120,13 +121,13 @@ def _due_lines(plan: SurveillancePlan, today: str, recorded: str | None) -> tupl
 def _record_line(assessment: Assessment) -> str | None:
     plan = assessment.surveillance
     if plan is not None and plan.lighter_if_known:
-        items = "; ".join(escape_text(m) for m in plan.lighter_if_known)
+        items = "; ".join(escape_text(without_codes(m)) for m in plan.lighter_if_known)
         return f"**Record, as they could allow a lighter schedule:** {items}."
     if assessment.overall_tier is None:
         # Only scores that can give a tier: a factors-only score's missing data settle nothing.
         missing = [m for s in assessment.scores if s.possible_tiers for m in s.missing]
         if missing:
-            items = "; ".join(escape_text(m) for m in dict.fromkeys(missing))
+            items = "; ".join(escape_text(without_codes(m)) for m in dict.fromkeys(missing))
             return f"**Record, to settle the tier:** {items}."
     return None
 
@@ -143,7 +144,7 @@ def action_section(assessment: Assessment) -> list[str]:
         head, lines = _due_lines(plan, assessment.today, str(recorded) if recorded else None)
         if plan.suggest_chromogranin:
             lines.append(
-                "Serum chromogranin A, LOINC 9811-1, with the imaging: pre-operative value "
+                "Serum chromogranin A with the imaging: pre-operative value "
                 "above its reference range, or a functional tumour."
             )
     record = _record_line(assessment)

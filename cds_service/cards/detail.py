@@ -19,6 +19,7 @@ from cds_service.cards.source import (
     is_search_url,
 )
 from cds_service.cards.summary import TIER_WORDS
+from cds_service.cards.wording import without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
@@ -36,7 +37,8 @@ def _input_value(value: str | float | int | bool | None) -> str:
 
 def _missing_section(assessment: Assessment) -> list[str]:
     def line(score: ScoreResult) -> str:
-        return f"{escape_text(score.title)}: {'; '.join(escape_text(m) for m in score.missing)}"
+        items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
+        return f"{escape_text(score.title)}: {items}"
 
     with_missing = [s for s in applicable_scores(assessment) if s.missing]
     # While the tier is open, only a score that can give a tier is settled by its missing data.
@@ -44,7 +46,7 @@ def _missing_section(assessment: Assessment) -> list[str]:
     settle = [line(s) for s in with_missing if s.possible_tiers or not open_tier]
     other = [line(s) for s in with_missing if open_tier and not s.possible_tiers]
     plan = assessment.surveillance
-    lighter = [escape_text(item) for item in plan.lighter_if_known] if plan else []
+    lighter = [escape_text(without_codes(m)) for m in plan.lighter_if_known] if plan else []
     if not settle and not lighter and not other:
         return []
     out = ["### Missing data", ""]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cds_service.cards.markdown import aside, bullets, escape_text, table
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
+from cds_service.cards.wording import without_codes
 from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatus, sorted_tiers
 
 SITE_CONFIGURED = "site-configured"
@@ -88,7 +89,8 @@ def _score_section(score: ScoreResult) -> list[str]:
         ]
         out += ["", table(["Factor", "Value", "Points", "Source"], rows)]
     if score.missing:
-        out += ["", "**Missing:** " + "; ".join(escape_text(m) for m in score.missing)]
+        items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
+        out += ["", f"**Missing:** {items}"]
     for note in score.notes:
         out += ["", f"_Note:_ {escape_text(note)}"]
     return [*out, ""]
