@@ -88,7 +88,8 @@ def test_page_shows_tiers_scores_sources_missing_timeline_and_citations(live, eh
         assert title.lower() in text.lower()
     assert f"Patient/{patient}" in text  # the source of the sex factor
     assert re.search(r'href="/smart/p/[^"]+/resource/Observation/smartflow-f5d8efa2', text)
-    assert "Ki-67 index (LOINC 29593-1)" in text  # missing data
+    assert "<li>Ki-67 index</li>" in text  # missing data, named without its LOINC code
+    assert "LOINC" not in text
     assert 'class="timeline"' in text and "exam-overdue" in text
     assert "doi.org/10.1001/jamaoncol.2018.2428" in text
     assert "born 1966-05-17" in text  # patient banner

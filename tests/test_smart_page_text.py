@@ -107,18 +107,48 @@ def test_an_undetermined_tier_says_why_in_one_sentence():
     assert why == (
         "Several tiers are still possible (low, intermediate and high), so surveillance is "
         "scheduled by the highest possible tier, high, until symptoms at presentation (jaundice, "
-        "abdominal pain, GI bleeding) and Ki-67 index (LOINC 29593-1) are recorded."
+        "abdominal pain, GI bleeding) and Ki-67 index are recorded."
     )
     assert undetermined_reason(assess_resources(_case("p03"), today=TODAY)) is None
 
 
-def test_overdue_says_since_when_and_that_nothing_was_imaged_since_the_resection():
-    plan = assess_resources(_case("p03"), today=TODAY).surveillance
-    assert overdue_text(plan) == (
-        "overdue since 2024-09-04 (818 days, about 27 months): no abdominal CT/MRI on record "
-        "since the resection on 2024-03-04"
+def _corpus(case: str):
+    return assess_resources(_resources(DATA / "realworld" / f"{case}.bundle.json"), today=TODAY)
+
+
+def test_why_undetermined_never_promises_a_lighter_schedule_no_data_could_give():
+    # rw13: a small-bowel NET; only the factors-only liver score applies, so no value recorded
+    # would give a tier: the page says so, as the card does, instead of "until ... recorded".
+    rw13 = _corpus("rw13")
+    assert rw13.surveillance.lighter_if_known == []
+    assert undetermined_reason(rw13) == (
+        "No score with published points and cut-offs gives this patient a tier, so surveillance "
+        "is scheduled as high, as nothing in the record shows a lower risk."
     )
-    assert overdue_text(assess_resources(_text_case(), today=TODAY).surveillance) is None
+    # rw16: low or intermediate, node-positive: the guideline floor keeps intermediate whatever
+    # the symptoms turn out to be.
+    rw16 = _corpus("rw16")
+    assert rw16.surveillance.lighter_if_known == [] and rw16.possible_tiers
+    assert undetermined_reason(rw16) == (
+        "Several tiers are still possible (low and intermediate), so surveillance is scheduled "
+        "by the highest possible tier, intermediate; no missing value could make it lighter."
+    )
+    # rw27: no tier, but recording the nodes could allow a lighter schedule.
+    assert undetermined_reason(_corpus("rw27")) == (
+        "No score with published points and cut-offs gives this patient a tier, so surveillance "
+        "is scheduled as high until regional lymph nodes positive or pN category is recorded."
+    )
+
+
+def test_overdue_says_since_when_and_that_nothing_was_imaged_since_the_resection():
+    a = assess_resources(_case("p03"), today=TODAY)
+    # The same words as the card's first line: "overdue since 2024-09-04, by 2 years 2 months".
+    assert overdue_text(a.surveillance, a.today) == (
+        "overdue since 2024-09-04, by 2 years 2 months: no abdominal CT/MRI on record since the "
+        "resection on 2024-03-04"
+    )
+    text = assess_resources(_text_case(), today=TODAY)
+    assert overdue_text(text.surveillance, text.today) is None
 
 
 def test_the_resource_summary_reads_values_dates_and_a_reports_text():

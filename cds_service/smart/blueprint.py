@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
+from cds_service.cards.wording import without_codes
 from cds_service.smart import launch_views, page_views, worklist_views
 from cds_service.smart.errors import SmartError
 from cds_service.smart.state import init_smart, smart_state
@@ -42,6 +43,8 @@ _ROUTES = (
 )
 for rule, endpoint, view, methods in _ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)
+# Missing-data phrases carry LOINC codes for integrators; the page shows them without.
+bp.add_app_template_filter(without_codes, "without_codes")
 
 
 @bp.record_once

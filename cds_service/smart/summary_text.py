@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cds_service.cards.action import overdue_by
+from cds_service.cards.wording import without_codes
 from scoring.assessment import Assessment, SurveillancePlan, Tier, tier_rank
 from scoring.combine import GUIDELINE_FLOOR, guideline_flags
 from scoring.factors import node_positive
@@ -46,40 +48,40 @@ def _listed(items: list[str]) -> str:
 
 
 def undetermined_reason(assessment: Assessment) -> str | None:
-    """Why there is a schedule but no overall tier, in one sentence; None when not the case."""
+    """Why there is a schedule but no overall tier, in one sentence; None when not the case.
+    It names data to record only when they could allow a lighter schedule (`lighter_if_known`):
+    beside a guideline floor or a score without published weights, recording them would not."""
     plan = assessment.surveillance
     if assessment.overall_tier is not None or plan is None or plan.tier is None:
         return None
-    missing = plan.lighter_if_known or list(
-        dict.fromkeys(m for s in assessment.scores for m in s.missing)
-    )
+    missing = [without_codes(m) for m in plan.lighter_if_known]
     until = (
-        f"until {_listed(missing)} {'is' if len(missing) == 1 else 'are'} recorded"
+        f" until {_listed(missing)} {'is' if len(missing) == 1 else 'are'} recorded"
         if missing
-        else "until the missing data are recorded"
+        else ""
     )
     scheduled = plan.tier.value.replace("-", " ")
     if assessment.possible_tiers:
         tiers = _listed([t.value.replace("-", " ") for t in assessment.possible_tiers])
+        rest = until if missing else "; no missing value could make it lighter"
         return (
             f"Several tiers are still possible ({tiers}), so surveillance is scheduled by the "
-            f"highest possible tier, {scheduled}, {until}."
+            f"highest possible tier, {scheduled}{',' if missing else ''}{rest}."
         )
+    rest = until if missing else ", as nothing in the record shows a lower risk"
     return (
-        f"No score could assign a tier from the record, so surveillance is scheduled as "
-        f"{scheduled} {until}."
+        "No score with published points and cut-offs gives this patient a tier, so surveillance "
+        f"is scheduled as {scheduled}{rest}."
     )
 
 
-def overdue_text(plan: SurveillancePlan) -> str | None:
-    """ "Overdue since <date> (n days); no abdominal CT/MRI since the resection on <date>"."""
+def overdue_text(plan: SurveillancePlan, today: str) -> str | None:
+    """ "Overdue since <date>, by <years and months>; no abdominal CT/MRI since the resection on
+    <date>": the card's words (cards/action.py), so card and page give the same duration."""
     if not plan.overdue or not plan.overdue_since:
         return None
-    days = plan.days_overdue
-    months = f", about {round(days / 30.44)} months" if days is not None and days >= 60 else ""
-    since = f"overdue since {plan.overdue_since}" + (
-        f" ({days} days{months})" if days is not None else ""
-    )
+    by = overdue_by(plan.overdue_since, today, plan.days_overdue)
+    since = f"overdue since {plan.overdue_since}" + (f", by {by}" if by else "")
     if plan.last_imaging is None:
         return f"{since}: no abdominal CT/MRI on record since the resection on {plan.anchor_date}"
     return f"{since}: the last abdominal CT/MRI on record is from {plan.last_imaging}"
