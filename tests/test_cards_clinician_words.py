@@ -37,3 +37,26 @@ def test_the_missing_data_are_still_named_without_their_codes():
     assert "**Record, as they could allow a lighter schedule:** symptoms at presentation" in detail
     assert "; Ki-67 index." in detail
     assert "WHO grade, or Ki-67 with mitotic count" in detail
+
+
+def _line(detail: str, head: str) -> str:
+    return next(line for line in detail.splitlines() if line.lstrip("- ").startswith(head))
+
+
+@pytest.mark.parametrize("name", [n for n, a in EVERY_CARD.items() if a.surveillance])
+def test_the_schedule_is_explained_in_the_same_words_twice(name):
+    # rw15 was "possible: low, high" beside "Basis: possible tiers low / intermediate / high"
+    # (the schedule's tiers, with the guideline floor): two lists of possible tiers that differ.
+    detail = card_for(EVERY_CARD[name]).detail
+    said = _line(detail, "**Schedule:**").removeprefix("**Schedule:** ")
+    assert _line(detail, "**Schedule tier:**").removeprefix("- **Schedule tier:** ") + "." == said
+    assert "possible tiers" not in detail.replace("**Risk tier:** not determined", "")
+
+
+def test_an_undetermined_tier_under_the_floor_does_not_wait_for_data_that_change_nothing():
+    # rw16: low or intermediate, node-positive: intermediate whatever the symptoms are.
+    detail = card_for(EVERY_CARD["rw16"]).detail
+    assert "**Schedule:** intermediate, the highest tier still possible; the missing" in detail
+    assert "until the missing data are recorded" not in detail
+    p04 = card_for(EVERY_CARD["p04"]).detail
+    assert "**Schedule:** high, the highest tier still possible, until the missing data are" in p04

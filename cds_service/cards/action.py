@@ -166,6 +166,30 @@ def _score_words(score: ScoreResult | None) -> str | None:
     return f"{name}, {long_name}: {points}" if long_name else f"{name}: {points}"
 
 
+def schedule_words(assessment: Assessment) -> str | None:
+    """ "high, the highest tier still possible, ...": the schedule's tier and why, in the words
+    both the tier line and the schedule section use (the plan's `basis` lists the schedule's
+    possible tiers, floor included, which read beside the risk tier's list as a contradiction)."""
+    plan = assessment.surveillance
+    if plan is None or plan.tier is None:
+        return None
+    words = TIER_WORDS[plan.tier]
+    if assessment.overall_tier is None and assessment.possible_tiers:
+        why = "the highest tier still possible" + (
+            ", until the missing data are recorded"
+            if plan.lighter_if_known
+            else "; the missing data would not make it lighter"
+        )
+    elif assessment.overall_tier is None:
+        why = "as nothing in the record shows a lower risk"
+    elif plan.tier is assessment.overall_tier:
+        why = "set by the risk tier"
+    else:
+        # The basis may repeat the schedule's own tier first ("very low: G1, N0, ...").
+        why = escape_text(plan.basis.removeprefix(f"{words}: "))
+    return f"{words}, {why}"
+
+
 def risk_section(assessment: Assessment) -> list[str]:
     """The tier, its leading score spelled out, and the schedule in the same words."""
     if assessment.overall_tier is not None:
@@ -180,17 +204,7 @@ def risk_section(assessment: Assessment) -> list[str]:
         )
     score = _score_words(driving_score(assessment))
     lines = [tier + (f". {score}." if score else ".")]
-    plan = assessment.surveillance
-    if plan is not None and plan.tier is not None:
-        words = TIER_WORDS[plan.tier]
-        if assessment.overall_tier is None and assessment.possible_tiers:
-            why = "the highest tier still possible, until the missing data are recorded"
-        elif assessment.overall_tier is None:
-            why = "as nothing in the record shows a lower risk"
-        elif plan.tier is assessment.overall_tier:
-            why = "set by the risk tier"
-        else:
-            # The basis may repeat the schedule's own tier first ("very low: G1, N0, ...").
-            why = escape_text(plan.basis.removeprefix(f"{words}: "))
-        lines.append(f"**Schedule:** {words}, {why}.")
+    schedule = schedule_words(assessment)
+    if schedule:
+        lines.append(f"**Schedule:** {schedule}.")
     return [line for item in lines for line in (item, "")]

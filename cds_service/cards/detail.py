@@ -8,7 +8,12 @@ this module passes through `escape_text`, `aside` or `link`.
 
 from __future__ import annotations
 
-from cds_service.cards.action import UNREAD_WARNINGS, action_section, risk_section
+from cds_service.cards.action import (
+    UNREAD_WARNINGS,
+    action_section,
+    risk_section,
+    schedule_words,
+)
 from cds_service.cards.detail_scores import scores_section
 from cds_service.cards.markdown import aside, bullets, escape_text, flatten_parens, link, table
 from cds_service.cards.source import (
@@ -89,12 +94,12 @@ def _schedule_line(plan: SurveillancePlan) -> str:
     return "**Abdominal CT or MRI at:** " + "; ".join(pairs)
 
 
-def _surveillance_section(plan: SurveillancePlan | None) -> list[str]:
+def _surveillance_section(assessment: Assessment) -> list[str]:
     out = ["### Surveillance schedule", ""]
+    plan = assessment.surveillance
     if plan is None:
         return [*out, "No schedule could be set (see missing data).", ""]
-    tier = TIER_WORDS[plan.tier] if plan.tier is not None else "not determined"
-    facts = [f"**Schedule tier:** {tier}", f"**Basis:** {escape_text(plan.basis)}"]
+    facts = [f"**Schedule tier:** {schedule_words(assessment) or 'not determined'}"]
     if plan.anchor_date:
         facts.append(f"**Counted from resection on:** {escape_text(plan.anchor_date)}")
     if plan.schedule_months:
@@ -201,7 +206,7 @@ def build_detail(assessment: Assessment) -> str:
     out += _report_text_section(assessment)
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
-    out += _surveillance_section(assessment.surveillance)
+    out += _surveillance_section(assessment)
     out += _missing_section(assessment)
     out += _flags_section(assessment)
     out += scores_section(assessment)
