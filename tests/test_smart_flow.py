@@ -99,6 +99,16 @@ def test_page_shows_tiers_scores_sources_missing_timeline_and_citations(live, eh
     assert last["code_verifier"] and last["basic_auth"] == "False"  # a public client
 
 
+def test_page_words_status_and_searches_for_a_clinician(live, ehr, patient):
+    # p04: Zaidi partial, Ventin and Zheng factors-only; two citations are PubMed searches.
+    _, page = launched(live, ehr, patient)
+    text = re.sub(r"<[^>]+>", "", page.text)
+    assert "factors-only" not in text and "partial, published" not in text
+    assert "Factors present: 2 of 4, 1 unknown" in " ".join(text.split())
+    assert "no points or tier without site-configured weights" in text
+    assert text.count("a PubMed search: no DOI or PMID is confirmed for this article") == 4
+
+
 def test_need_patient_banner_false_hides_the_banner(live, ehr, patient):
     _, page = launched(live, ehr, patient, need_patient_banner=False)
     assert "born 1966-05-17" not in page.text and 'class="banner"' not in page.text

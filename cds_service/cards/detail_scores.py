@@ -11,7 +11,7 @@ from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatu
 
 SITE_CONFIGURED = "site-configured"
 
-_STATUS_WORDS: dict[ScoreStatus, str] = {
+STATUS_WORDS: dict[ScoreStatus, str] = {
     ScoreStatus.SCORED: "scored",
     ScoreStatus.PARTIAL: "partial, some factors unknown",
     ScoreStatus.FACTORS_ONLY: "factors only, no published points",
@@ -53,7 +53,7 @@ def _points_line(score: ScoreResult) -> str | None:
 
 
 def _facts(score: ScoreResult) -> list[str]:
-    facts = [f"**Status:** {_STATUS_WORDS[score.status]}"]
+    facts = [f"**Status:** {STATUS_WORDS[score.status]}"]
     if score.weights_origin == SITE_CONFIGURED:
         facts.append("**Weights:** site-configured weights, not published; set by this site")
     elif score.weights_origin:

@@ -9,6 +9,8 @@ from flask import Blueprint, Response, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
+from cds_service.cards.detail_scores import STATUS_WORDS
+from cds_service.cards.source import SEARCH_NOTE, is_search_url
 from cds_service.cards.wording import without_codes
 from cds_service.smart import launch_views, page_views, worklist_views
 from cds_service.smart.errors import SmartError
@@ -43,8 +45,12 @@ _ROUTES = (
 )
 for rule, endpoint, view, methods in _ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)
-# Missing-data phrases carry LOINC codes for integrators; the page shows them without.
+# The card's words on the page: missing data without LOINC codes, a score's status as words
+# (not "factors-only"), a citation that is a PubMed search said to be one.
 bp.add_app_template_filter(without_codes, "without_codes")
+bp.add_app_template_filter(lambda status: STATUS_WORDS[status], "status_words")
+bp.add_app_template_test(is_search_url, "search_url")
+bp.add_app_template_global(SEARCH_NOTE, "search_note")
 
 
 @bp.record_once
