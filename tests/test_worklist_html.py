@@ -13,6 +13,7 @@ import pytest
 
 from cds_service.worklist.html_page import render_worklist_body, render_worklist_html
 from cds_service.worklist.models import STATE_ORDER, RowState, WorklistCounts
+from scoring.assessment import Tier
 from tests.worklist_samples import HOSTILE_NAME, sample_rows, sample_worklist
 
 
@@ -229,3 +230,13 @@ def test_dates_are_kept_whole_and_the_text_around_them_escaped() -> None:
     assert str(marked) == (
         '&lt;b&gt;due&lt;/b&gt; <span class="wl-fact">2025-10-27</span> &amp; 12345-67-890'
     )
+
+
+def test_tier_words_are_words_not_enum_values(page: str) -> None:
+    # The card and the app say "very low"; the chart's label and a row's tier say the same.
+    assert "very low: 0 (0%)</text>" in page and "very-low:" not in page
+    rows = sample_rows()
+    rows[1] = rows[1].model_copy(update={"tier": Tier.VERY_LOW})
+    worklist = sample_worklist().model_copy(update={"rows": rows})
+    body = render_worklist_body(worklist, lambda pid: f"/p/{pid}")
+    assert '<span class="wl-tier-word wl-tier-very-low">very low</span>' in body

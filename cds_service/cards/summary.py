@@ -80,11 +80,12 @@ def _iso(value: str | None) -> str | None:
 
 
 def schedule_phrase(assessment: Assessment) -> str | None:
-    """ "<tier> schedule" when surveillance follows another tier than the overall one."""
+    """ "<tier> schedule" when surveillance follows another tier than the overall one, in the
+    tier words the detail and the app use ("very low", not "very-low")."""
     plan = assessment.surveillance
     if plan is None or plan.tier is None or plan.tier is assessment.overall_tier:
         return None
-    return f"{TIER_WORDS[plan.tier].replace(' ', '-')} schedule"
+    return f"{TIER_WORDS[plan.tier]} schedule"
 
 
 def surveillance_phrase(plan: SurveillancePlan | None) -> str | None:
