@@ -60,3 +60,11 @@ def test_an_undetermined_tier_under_the_floor_does_not_wait_for_data_that_change
     assert "until the missing data are recorded" not in detail
     p04 = card_for(EVERY_CARD["p04"]).detail
     assert "**Schedule:** high, the highest tier still possible, until the missing data are" in p04
+
+
+def test_an_input_enum_value_is_shown_as_words():
+    # rw13: a small-bowel NET; the input is the enum value "other-gep".
+    detail = card_for(EVERY_CARD["rw13"]).detail
+    row = _line(detail, "| Primary site |")
+    assert "| gastro-entero-pancreatic site other than the pancreas |" in row
+    assert "other-gep" not in detail

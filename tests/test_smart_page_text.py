@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cds_service.cards.wording import value_words
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.smart.case_header import age_on, case_header, medical_record_number
 from cds_service.smart.resource_summary import summarise
@@ -202,3 +203,17 @@ def test_a_value_read_from_text_can_be_confirmed_or_corrected_never_a_discrete_o
     form, _ = parse_form({}, [])
     assert parse_confirmations({"confirm-ki67_percent": "yes"}, text_fields(discrete), form)[1]
     assert "already has a value" in parse_form({"ki67_percent": "9"}, [])[1]
+
+
+def test_the_page_shows_an_input_enum_value_as_words():
+    from jinja2 import Environment, FileSystemLoader
+
+    from cds_service.smart.blueprint import bp
+
+    env = Environment(loader=FileSystemLoader(Path(bp.root_path) / "templates"), autoescape=True)
+    env.filters.update(value_words=value_words)
+    macros = env.get_template("smart/_macros.html").module
+    assert str(macros.input_value("other-gep")) == (
+        "gastro-entero-pancreatic site other than the pancreas"
+    )
+    assert str(macros.input_value("pancreas")) == "pancreas"

@@ -24,7 +24,7 @@ from cds_service.cards.source import (
     is_search_url,
 )
 from cds_service.cards.summary import TIER_WORDS
-from cds_service.cards.wording import without_codes
+from cds_service.cards.wording import value_words, without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
@@ -37,7 +37,7 @@ def _input_value(value: str | float | int | bool | None) -> str:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return escape_text(value)
+    return escape_text(value_words(value))
 
 
 def _missing_section(assessment: Assessment) -> list[str]:

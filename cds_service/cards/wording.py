@@ -15,7 +15,7 @@ import re
 _LOINC = re.compile(r"\s*\(LOINC \d{1,7}-\d\)|,? LOINC \d{1,7}-\d(?=[,.;:]|$)")
 
 _VALUE_WORDS = {
-    "other-gep": "gastro-entero-pancreatic, not the pancreas",
+    "other-gep": "gastro-entero-pancreatic site other than the pancreas",
 }
 
 
