@@ -68,3 +68,12 @@ def test_an_input_enum_value_is_shown_as_words():
     row = _line(detail, "| Primary site |")
     assert "| gastro-entero-pancreatic site other than the pancreas |" in row
     assert "other-gep" not in detail
+
+
+def test_a_guideline_flag_names_each_source_once():
+    # rw12: nodes examined and positive both read from one report: one reference, not two.
+    flags = card_for(EVERY_CARD["rw12"]).detail.split("### Guideline flags", 1)[1]
+    line = _line(flags, "Lymph-node positive:")
+    assert line == "- Lymph-node positive: no (DiagnosticReport/rw12-surgpath)"
+    p01 = card_for(EVERY_CARD["p01"]).detail
+    assert "no (Observation/pannet-demo-p01-08, Observation/pannet-demo-p01-07)" in p01

@@ -8,6 +8,8 @@ this module passes through `escape_text`, `aside` or `link`.
 
 from __future__ import annotations
 
+import re
+
 from cds_service.cards.action import (
     UNREAD_WARNINGS,
     action_section,
@@ -29,6 +31,7 @@ from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, 
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
 TEXT_MARK = "read from the report text — confirm"
+_REFS = re.compile(r"\(([^()]*)\)")
 FLOOR_RANK = tier_rank(Tier.INTERMEDIATE)  # the guideline floor (node-positive or Ki-67 > 5 %)
 
 
@@ -179,10 +182,17 @@ def _report_text_section(assessment: Assessment) -> list[str]:
     return out
 
 
+def _once(match: re.Match[str]) -> str:
+    refs = [r.strip() for r in match.group(1).split(",")]
+    return f"({', '.join(dict.fromkeys(refs))})" if all("/" in r for r in refs) else match.group(0)
+
+
 def _flags_section(assessment: Assessment) -> list[str]:
     if not assessment.guideline_flags:
         return []
-    out = ["### Guideline flags", "", bullets(escape_text(f) for f in assessment.guideline_flags)]
+    # Two inputs read from one report name it twice in the flag's sources: once is enough.
+    flags = [_REFS.sub(_once, f) for f in assessment.guideline_flags]
+    out = ["### Guideline flags", "", bullets(escape_text(f) for f in flags)]
     plan = assessment.surveillance
     raised = any("at least intermediate" in f for f in assessment.guideline_flags)
     if raised and plan is not None and plan.tier is not None and tier_rank(plan.tier) >= FLOOR_RANK:
