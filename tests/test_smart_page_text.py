@@ -15,7 +15,12 @@ from cds_service.cards.wording import value_words
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.smart.case_header import age_on, case_header, medical_record_number
 from cds_service.smart.resource_summary import summarise
-from cds_service.smart.summary_text import flag_lines, overdue_text, undetermined_reason
+from cds_service.smart.summary_text import (
+    flag_lines,
+    overdue_text,
+    undetermined_reason,
+    warning_parts,
+)
 from cds_service.smart.whatif import (
     CONFIRMED_SOURCE,
     ENTERED_SOURCE,
@@ -217,3 +222,14 @@ def test_the_page_shows_an_input_enum_value_as_words():
         "gastro-entero-pancreatic site other than the pancreas"
     )
     assert str(macros.input_value("pancreas")) == "pancreas"
+
+
+def test_a_warning_names_its_resource_apart_from_the_sentence():
+    assert warning_parts(
+        "DiagnosticReport/r-1: distant metastasis unknown: stated as uncertain"
+    ) == (
+        "DiagnosticReport/r-1",
+        "Distant metastasis unknown: stated as uncertain",
+    )
+    unread = "Could not be read from the EHR: results (Observation) (HTTP 500)"
+    assert warning_parts(unread) == (None, unread)

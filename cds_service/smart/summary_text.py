@@ -5,6 +5,7 @@ this only words them."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cds_service.cards.action import overdue_by
@@ -85,3 +86,17 @@ def overdue_text(plan: SurveillancePlan, today: str) -> str | None:
     if plan.last_imaging is None:
         return f"{since}: no abdominal CT/MRI on record since the resection on {plan.anchor_date}"
     return f"{since}: the last abdominal CT/MRI on record is from {plan.last_imaging}"
+
+
+# A mapper warning starts with the resource it is about ("Observation/x: not valid FHIR R4 ...").
+_WARNING_REF = re.compile(r"^([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}): (.+)$", re.DOTALL)
+
+
+def warning_parts(warning: str) -> tuple[str | None, str]:
+    """The resource a warning names (shown as a source link, not as an id in the sentence) and
+    the rest of the warning; (None, warning) when it names none."""
+    match = _WARNING_REF.match(warning)
+    if match is None:
+        return None, warning
+    text = match.group(2)
+    return match.group(1), text[:1].upper() + text[1:]
