@@ -233,3 +233,10 @@ def test_a_warning_names_its_resource_apart_from_the_sentence():
     )
     unread = "Could not be read from the EHR: results (Observation) (HTTP 500)"
     assert warning_parts(unread) == (None, unread)
+
+
+def test_the_what_if_field_names_the_symptoms_as_the_scores_do():
+    field = next(
+        f for f in editable_fields(inputs_from_resources(_case("p04"))) if f.name == "symptomatic"
+    )
+    assert field.label == "Symptomatic at presentation (jaundice, abdominal pain, GI bleeding)"
