@@ -5,7 +5,9 @@ value read from report text in "what if"."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -240,3 +242,22 @@ def test_the_what_if_field_names_the_symptoms_as_the_scores_do():
         f for f in editable_fields(inputs_from_resources(_case("p04"))) if f.name == "symptomatic"
     )
     assert field.label == "Symptomatic at presentation (jaundice, abdominal pain, GI bleeding)"
+
+
+def _summary_html(case: list[dict]) -> str:
+    from jinja2 import Environment, FileSystemLoader
+
+    from cds_service.smart.blueprint import bp
+
+    env = Environment(loader=FileSystemLoader(Path(bp.root_path) / "templates"), autoescape=True)
+    macros = env.get_template("smart/_macros.html").module
+    text = str(macros.summary(assess_resources(case, today=TODAY)))
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", "", text).split()))
+
+
+def test_the_schedule_line_does_not_repeat_its_tier():
+    # p02: "very low — very low: G1, N0, ..." said the tier twice; p03: "high — overall tier high".
+    assert "Surveillance scheduled as very low — G1, N0, < 2 cm and low risk" in _summary_html(
+        _case("p02")
+    )
+    assert "Surveillance scheduled as high — set by the overall tier" in _summary_html(_case("p03"))
