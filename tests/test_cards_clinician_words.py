@@ -77,3 +77,12 @@ def test_a_guideline_flag_names_each_source_once():
     assert line == "- Lymph-node positive: no (DiagnosticReport/rw12-surgpath)"
     p01 = card_for(EVERY_CARD["p01"]).detail
     assert "no (Observation/pannet-demo-p01-08, Observation/pannet-demo-p01-07)" in p01
+
+
+def test_a_whole_number_input_reads_as_the_factor_tables_say_it():
+    # p01: "Ki-67 3-20 % (Ki-67 6 %)" in the factor table, so "6" in the input table, not "6.0".
+    detail = card_for(EVERY_CARD["p01"]).detail
+    assert _line(detail, "| Ki-67 index (%) |").startswith("| Ki-67 index (%) | 6 |")
+    assert _line(detail, "| Tumour greatest dimension (cm) |").startswith(
+        "| Tumour greatest dimension (cm) | 2.6 |"
+    )

@@ -130,7 +130,7 @@ def test_inputs_table_shows_values_and_sources():
         ],
     )
     detail = build_detail(a)
-    assert "| Ki-67 index | 2.0 | Observation/k |" in detail
+    assert "| Ki-67 index | 2 | Observation/k |" in detail
     assert "| Functional tumour | no | — |" in detail
     assert "| Sex | unknown | — | gender 'unknown' |" in detail
 

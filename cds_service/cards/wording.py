@@ -4,7 +4,7 @@ what is shown in running text does not.
 
 - A LOINC code in a missing-data phrase ("Ki-67 index (LOINC 29593-1)") is for whoever maps the
   record, not for the surgeon asked to record the value: shown without it.
-- An input's enum value ("other-gep") is shown as words.
+- An input's enum value ("other-gep") is shown as words, a whole number without ".0".
 """
 
 from __future__ import annotations
@@ -25,5 +25,8 @@ def without_codes(text: str) -> str:
 
 
 def value_words(value: object) -> object:
-    """An input's enum value as words ("other-gep"); any other value as it is."""
+    """An input's enum value as words ("other-gep"), a whole number without ".0" (Ki-67 "6", as
+    the factor tables say it, not "6.0"); any other value as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return _VALUE_WORDS.get(value, value) if isinstance(value, str) else value
