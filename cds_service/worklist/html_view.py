@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from cds_service.cards.action import overdue_by
 from cds_service.worklist.models import STATE_ORDER, RowState, Worklist, WorklistRow
 from scoring.assessment import TIER_ORDER, tier_rank
 
@@ -101,7 +102,9 @@ def _state_text(row: WorklistRow, today: str) -> tuple[str, list[str]]:
     """The state's headline and what a navigator needs to act on it."""
     exam = row.next_exam or "surveillance imaging"
     if row.state is RowState.OVERDUE:
-        days = f" {row.days_overdue} days" if row.days_overdue is not None else ""
+        # The card's and the app's words for how long ("by 1 year 1 month"), not a day count.
+        by = overdue_by(row.overdue_since, today, row.days_overdue)
+        days = f" by {by}" if by else ""
         details = [f"{exam} due since {row.overdue_since or row.next_due or 'an unknown date'}"]
         if row.missed_dates:
             details.append("missed: " + ", ".join(row.missed_dates))
