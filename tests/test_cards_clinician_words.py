@@ -86,3 +86,11 @@ def test_a_whole_number_input_reads_as_the_factor_tables_say_it():
     assert _line(detail, "| Tumour greatest dimension (cm) |").startswith(
         "| Tumour greatest dimension (cm) | 2.6 |"
     )
+
+
+def test_a_text_derived_input_row_says_read_from_the_report_text_once():
+    # rw12: the value cell is marked; the note quotes the phrase without saying it again.
+    detail = card_for(EVERY_CARD["rw12"]).detail
+    row = _line(detail, "| Regional lymph nodes examined |")
+    assert row.count("read from the report text") == 1
+    assert "'REGIONAL LYMPH NODES (POSITIVE/EXAMINED): 0/14'" in row
