@@ -94,3 +94,36 @@ def test_a_text_derived_input_row_says_read_from_the_report_text_once():
     row = _line(detail, "| Regional lymph nodes examined |")
     assert row.count("read from the report text") == 1
     assert "'REGIONAL LYMPH NODES (POSITIVE/EXAMINED): 0/14'" in row
+
+
+def _with_order(when: str):
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from cds_service.scoring_pipeline import assess_payload
+
+    bundle = json.loads((Path(__file__).parent / "data/cases/p03.bundle.json").read_text())
+    order = {
+        "resourceType": "ServiceRequest",
+        "id": "order1",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p03"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "79103-8"}]},
+        "authoredOn": "2026-11-30",
+        "occurrenceDateTime": when,
+    }
+    bundle["entry"].append({"resource": order})
+    return assess_payload(bundle, today=date(2026, 12, 1))
+
+
+def test_an_ordered_exam_is_not_called_the_last_ct_mri():
+    # A CT ordered for 2026-12-10 (after today) is not an exam done: the card said
+    # "Last abdominal CT/MRI: 2026-12-10".
+    detail = card_for(_with_order("2026-12-10")).detail
+    assert "Last abdominal CT/MRI" not in detail
+    assert "- Abdominal CT/MRI ordered for 2026-12-10, not yet done." in detail
+    assert "- **Abdominal CT/MRI ordered:** 2026-12-10, not yet done (ServiceRequest/order1)" in (
+        detail
+    )

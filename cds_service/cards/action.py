@@ -47,6 +47,15 @@ def overdue_by(since: str | None, today: str, days: int | None) -> str | None:
     return " ".join(parts)
 
 
+def only_ordered(plan: SurveillancePlan, today: str) -> bool:
+    """Whether the latest imaging on record is an order, not an exam done: dated after today, or
+    every source an order (ServiceRequest). The plan counts orders as covering an exam."""
+    if plan.last_imaging is None:
+        return False
+    later = plan.last_imaging > today
+    return later or all(r.startswith("ServiceRequest/") for r in plan.imaging_sources)
+
+
 def _month_of(plan: SurveillancePlan, due: str | None) -> str:
     if due in plan.schedule_dates:
         index = plan.schedule_dates.index(due)
@@ -113,7 +122,11 @@ def _due_lines(plan: SurveillancePlan, today: str, recorded: str | None) -> tupl
             "**No further scheduled abdominal CT/MRI: image as clinically indicated.**",
             [],
         )
-    if plan.last_imaging:
+    if plan.last_imaging and only_ordered(plan, today):
+        lines.append(
+            f"Abdominal CT/MRI ordered for {escape_text(plan.last_imaging)}, not yet done."
+        )
+    elif plan.last_imaging:
         lines.append(f"Last abdominal CT/MRI: {escape_text(plan.last_imaging)}.")
     return head, lines
 

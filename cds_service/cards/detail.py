@@ -13,6 +13,7 @@ import re
 from cds_service.cards.action import (
     UNREAD_WARNINGS,
     action_section,
+    only_ordered,
     risk_section,
     schedule_words,
 )
@@ -122,9 +123,10 @@ def _surveillance_section(assessment: Assessment) -> list[str]:
         facts.append("**Next due:** none scheduled; further imaging as clinically indicated")
     if plan.last_imaging:
         refs = ", ".join(escape_text(r) for r in plan.imaging_sources)
-        facts.append(
-            "**Last abdominal CT/MRI:** " + aside(escape_text(plan.last_imaging), refs or None)
-        )
+        ordered = only_ordered(plan, assessment.today)
+        head = "**Abdominal CT/MRI ordered:** " if ordered else "**Last abdominal CT/MRI:** "
+        when = escape_text(plan.last_imaging) + (", not yet done" if ordered else "")
+        facts.append(head + aside(when, refs or None))
     elif plan.anchor_date:
         facts.append("**Last abdominal CT/MRI:** none on record since the resection")
     facts.append("Somatostatin-receptor PET and FDG-PET are not for routine surveillance.")
