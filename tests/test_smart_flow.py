@@ -156,6 +156,10 @@ def test_order_review_place_once_and_created_on_the_fhir_server(live, ehr, patie
         f"{base}/orders/review", data={"csrf": csrf_of(page), "modality": "ct"}, timeout=30
     )
     assert review.status_code == 200 and "79103-8" in review.text
+    # The reason is named, its id behind a source link, not shown as "Condition/<id>".
+    reason = re.search(r"<dt>Reason</dt><dd>(.*?)</dd>", review.text).group(1)
+    assert reason.startswith("the neuroendocrine tumour diagnosis on record")
+    assert f">Condition/{patient}" not in reason and 'class="source-link"' in reason
     ticket = re.search(r'name="ticket" value="([^"]+)"', review.text).group(1)
     before = search_all(fhir_server.base_url, f"ServiceRequest?patient={patient}")
     placed = agent.post(
