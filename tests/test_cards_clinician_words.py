@@ -127,3 +127,14 @@ def test_an_ordered_exam_is_not_called_the_last_ct_mri():
     assert "- **Abdominal CT/MRI ordered:** 2026-12-10, not yet done (ServiceRequest/order1)" in (
         detail
     )
+
+
+def test_a_recurrence_card_does_not_explain_itself_as_metastasis_at_surgery():
+    # rw08, rw18-rw20: recurrence on record; the patient has left post-resection surveillance.
+    for name in ("rw08", "rw18", "rw20"):
+        detail = card_for(EVERY_CARD[name]).detail
+        assert "without distant metastasis at surgery" not in detail
+        assert "has left post-resection surveillance" in detail
+        assert "No surveillance schedule is suggested." in detail
+    metastatic = card_for(EVERY_CARD["rw02"]).detail
+    assert "without distant metastasis at surgery" in metastatic

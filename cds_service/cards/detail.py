@@ -29,6 +29,7 @@ from cds_service.cards.source import (
 from cds_service.cards.summary import TIER_WORDS
 from cds_service.cards.wording import value_words, without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
+from scoring.scope import OutOfScope
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
 TEXT_MARK = "read from the report text — confirm"
@@ -234,14 +235,19 @@ def build_out_of_scope_detail(assessment: Assessment) -> str:
     reason = (
         escape_text(assessment.scope_reason) if assessment.scope_reason else "no reason recorded"
     )
-    out = [
-        f"**Not assessed:** {reason}",
-        "",
-        "The recurrence-risk scores apply only after curative-intent resection of a "
-        "well-differentiated neuroendocrine tumour without distant metastasis at surgery. "
-        "No surveillance schedule is suggested.",
-        "",
-    ]
+    if assessment.scope_code == OutOfScope.RECURRENCE.value:
+        # Not a population rule: the patient is past the surveillance the scores guide.
+        why = (
+            "With a recurrence on record the patient has left post-resection surveillance: "
+            "the recurrence-risk scores do not apply. No surveillance schedule is suggested."
+        )
+    else:
+        why = (
+            "The recurrence-risk scores apply only after curative-intent resection of a "
+            "well-differentiated neuroendocrine tumour without distant metastasis at surgery. "
+            "No surveillance schedule is suggested."
+        )
+    out = [f"**Not assessed:** {reason}", "", why, ""]
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
     out.append("If the record is wrong, correct it; the service reassesses on its next call.")
