@@ -138,3 +138,12 @@ def test_a_recurrence_card_does_not_explain_itself_as_metastasis_at_surgery():
         assert "No surveillance schedule is suggested." in detail
     metastatic = card_for(EVERY_CARD["rw02"]).detail
     assert "without distant metastasis at surgery" in metastatic
+
+
+def test_a_recurrence_summary_says_recurrence_on_record():
+    assert card_for(EVERY_CARD["rw18"]).summary == (
+        "NET recurrence risk not assessed: recurrence on record (see details)"
+    )
+    assert card_for(EVERY_CARD["rw02"]).summary == (
+        "NET recurrence risk not assessed: outside the scores' populations (see details)"
+    )
