@@ -261,3 +261,8 @@ def test_the_schedule_line_does_not_repeat_its_tier():
         _case("p02")
     )
     assert "Surveillance scheduled as high — set by the overall tier" in _summary_html(_case("p03"))
+
+
+def test_an_exam_due_soon_reads_due_now_not_due_twice():
+    # t01: month 18 due 2026-12-10, nine days after today: "Next imaging due: 2026-12-10 due".
+    assert "Next imaging due: 2026-12-10, due now" in _summary_html(_text_case())
