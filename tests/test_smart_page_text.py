@@ -266,3 +266,11 @@ def test_the_schedule_line_does_not_repeat_its_tier():
 def test_an_exam_due_soon_reads_due_now_not_due_twice():
     # t01: month 18 due 2026-12-10, nine days after today: "Next imaging due: 2026-12-10 due".
     assert "Next imaging due: 2026-12-10, due now" in _summary_html(_text_case())
+
+
+def test_a_flag_from_report_text_is_marked_as_such():
+    # t01: nodes and Ki-67 are read from the report text only; p03's are discrete.
+    text = flag_lines(inputs_from_resources(_text_case()), Tier.INTERMEDIATE)
+    assert [f.from_text for f in text] == [True, True]
+    discrete = flag_lines(inputs_from_resources(_case("p03")), Tier.HIGH)
+    assert [f.from_text for f in discrete] == [False, False]

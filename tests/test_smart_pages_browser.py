@@ -116,6 +116,8 @@ def check_patient_page(app, kind: str) -> None:
         row = app.locator("table.inputs tr.from-text", has_text="Ki-67 index")
         assert "read from the report text" in row.locator("mark").inner_text()
         assert row.locator("q.report-quote").inner_text() == "Ki-67 Labeling Index: 8 %"
+        # Both guideline flags rest on values read from the report text: marked.
+        assert app.locator(".summary .flag mark.text-mark").count() == 2
         # The report a warning is about is a source link, not an id in the sentence.
         warning = app.locator("#h-warnings + ul li").first
         assert warning.inner_text().startswith("Distant metastasis unknown from the text")

@@ -23,6 +23,7 @@ class FlagLine:
     text: str
     value: bool | None
     sources: tuple[str, ...]
+    from_text: bool = False  # rests on a value read from report text: marked on the page
 
 
 def flag_lines(inputs: ClinicalInputs, scheduled: Tier | None) -> list[FlagLine]:
@@ -31,8 +32,13 @@ def flag_lines(inputs: ClinicalInputs, scheduled: Tier | None) -> list[FlagLine]
     above_floor = scheduled is not None and tier_rank(scheduled) > tier_rank(GUIDELINE_FLOOR)
     # guideline_flags gives the node flag, then the Ki-67 flag; their sources, in that order:
     sources = (node_positive(inputs).sources, inputs.ki67_percent.sources)
+    node_facts = (inputs.nodes_positive, inputs.pn_positive, inputs.nodes_examined)
+    texts = (
+        any(f.quote for f in node_facts if f.value is not None),
+        bool(inputs.ki67_percent.quote),
+    )
     lines = []
-    for flag, refs in zip(guideline_flags(inputs), sources, strict=True):
+    for flag, refs, from_text in zip(guideline_flags(inputs), sources, texts, strict=True):
         name = flag.text.split(":", 1)[0]
         if flag.value is False:
             text = f"{name}: no"
@@ -40,7 +46,7 @@ def flag_lines(inputs: ClinicalInputs, scheduled: Tier | None) -> list[FlagLine]
             text = f"{name}: yes" + ("" if above_floor else f", so {_FLOOR_WORDS}")
         else:
             text = f"{name}: unknown" + ("" if above_floor else f"; if so, {_FLOOR_WORDS}")
-        lines.append(FlagLine(text, flag.value, tuple(dict.fromkeys(refs))))
+        lines.append(FlagLine(text, flag.value, tuple(dict.fromkeys(refs)), from_text))
     return lines
 
 
