@@ -74,7 +74,7 @@ def test_a_guideline_flag_names_each_source_once():
     # rw12: nodes examined and positive both read from one report: one reference, not two.
     flags = card_for(EVERY_CARD["rw12"]).detail.split("### Guideline flags", 1)[1]
     line = _line(flags, "Lymph-node positive:")
-    assert line == "- Lymph-node positive: no (DiagnosticReport/rw12-surgpath)"
+    assert line.startswith("- Lymph-node positive: no (DiagnosticReport/rw12-surgpath)")
     p01 = card_for(EVERY_CARD["p01"]).detail
     assert "no (Observation/pannet-demo-p01-08, Observation/pannet-demo-p01-07)" in p01
 
@@ -147,3 +147,11 @@ def test_a_recurrence_summary_says_recurrence_on_record():
     assert card_for(EVERY_CARD["rw02"]).summary == (
         "NET recurrence risk not assessed: outside the scores' populations (see details)"
     )
+
+
+def test_a_card_flag_resting_on_report_text_is_marked():
+    # rw12: nodes read from the report text; Ki-67 discrete.
+    flags = card_for(EVERY_CARD["rw12"]).detail.split("### Guideline flags", 1)[1]
+    node = _line(flags, "Lymph-node positive:")
+    assert node.endswith("(DiagnosticReport/rw12-surgpath) — read from the report text — confirm")
+    assert "report text" not in _line(flags, "Ki-67 > 5 %:")

@@ -34,6 +34,11 @@ from scoring.scope import OutOfScope
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
 TEXT_MARK = "read from the report text — confirm"
 _REFS = re.compile(r"\(([^()]*)\)")
+# The inputs each guideline flag (scoring/combine.py) is read from, by the flag's name.
+_FLAG_INPUTS = {
+    "Lymph-node positive": {"nodes_positive", "pn_positive", "nodes_examined"},
+    "Ki-67 > 5 %": {"ki67_percent"},
+}
 FLOOR_RANK = tier_rank(Tier.INTERMEDIATE)  # the guideline floor (node-positive or Ki-67 > 5 %)
 
 
@@ -196,6 +201,11 @@ def _flags_section(assessment: Assessment) -> list[str]:
         return []
     # Two inputs read from one report name it twice in the flag's sources: once is enough.
     flags = [_REFS.sub(_once, f) for f in assessment.guideline_flags]
+    from_text = {i.id for i in assessment.inputs if i.read_from_text}
+    flags = [
+        f"{f} — {TEXT_MARK}" if from_text & _FLAG_INPUTS.get(f.split(":", 1)[0], set()) else f
+        for f in flags
+    ]
     out = ["### Guideline flags", "", bullets(escape_text(f) for f in flags)]
     plan = assessment.surveillance
     raised = any("at least intermediate" in f for f in assessment.guideline_flags)
