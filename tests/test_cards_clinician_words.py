@@ -155,3 +155,12 @@ def test_a_card_flag_resting_on_report_text_is_marked():
     node = _line(flags, "Lymph-node positive:")
     assert node.endswith("(DiagnosticReport/rw12-surgpath) — read from the report text — confirm")
     assert "report text" not in _line(flags, "Ki-67 > 5 %:")
+
+
+def test_a_factor_read_from_report_text_is_marked_in_its_table():
+    # rw12: the node factor comes from the report text, tumour size from a discrete result.
+    detail = card_for(EVERY_CARD["rw12"]).detail
+    scores = detail.split("### Scores", 1)[1].split("### Inputs", 1)[0]
+    node = _line(scores, "| Lymph-node positive")
+    assert "| absent (read from the report text) |" in node
+    assert "report text" not in _line(scores, "| Tumour size > 2 cm")

@@ -10,6 +10,7 @@ from cds_service.cards.wording import without_codes
 from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatus, sorted_tiers
 
 SITE_CONFIGURED = "site-configured"
+TEXT_NOTE = "read from the report text"
 
 STATUS_WORDS: dict[ScoreStatus, str] = {
     ScoreStatus.SCORED: "scored",
@@ -75,13 +76,24 @@ def _facts(score: ScoreResult) -> list[str]:
     return facts
 
 
-def _score_section(score: ScoreResult) -> list[str]:
+def text_sources(assessment: Assessment) -> set[str]:
+    """The resources values were read from as report text: a factor from one of them is marked."""
+    return {r for i in assessment.inputs if i.read_from_text for r in i.sources}
+
+
+def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
+    text = from_text & {*([factor.source] if factor.source else []), *factor.sources}
+    said = factor.detail and "report text" in factor.detail  # the detail already says so
+    return aside(_value_word(factor.value), TEXT_NOTE if text and not said else None)
+
+
+def _score_section(score: ScoreResult, from_text: set[str]) -> list[str]:
     out = [f"#### {escape_text(score.title)}", "", bullets(_facts(score))]
     if score.factors:
         rows = [
             [
                 aside(escape_text(f.label), escape_text(f.detail) if f.detail else None),
-                _value_word(f.value),
+                _value_cell(f, from_text),
                 _factor_points(f),
                 _factor_sources(f),
             ]
@@ -99,8 +111,9 @@ def _score_section(score: ScoreResult) -> list[str]:
 def scores_section(assessment: Assessment) -> list[str]:
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
+    from_text = text_sources(assessment)
     for score in applicable:
-        out += _score_section(score)
+        out += _score_section(score, from_text)
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
             why = f": {escape_text(score.reason)}" if score.reason else ""
