@@ -116,6 +116,11 @@ def check_patient_page(app, kind: str) -> None:
         row = app.locator("table.inputs tr.from-text", has_text="Ki-67 index")
         assert "read from the report text" in row.locator("mark").inner_text()
         assert row.locator("q.report-quote").inner_text() == "Ki-67 Labeling Index: 8 %"
+        # Score factors read from the report text are marked in their tables too.
+        zaidi = app.locator("section.score", has_text="Zaidi 2019")
+        size = zaidi.locator("tr", has_text="Tumour size > 2 cm")
+        assert "read from the report text" in size.locator("mark.text-mark").inner_text()
+        assert zaidi.locator("tr", has_text="Symptomatic").locator("mark").count() == 0
         # Both guideline flags rest on values read from the report text: marked.
         assert app.locator(".summary .flag mark.text-mark").count() == 2
         # The report a warning is about is a source link, not an id in the sentence.
