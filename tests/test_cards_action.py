@@ -116,7 +116,7 @@ def test_undetermined_schedule_gives_one_plain_sentence_why():
 
 def test_chromogranin_is_part_of_the_action():
     a = assessment(Tier.HIGH, surveillance=plan(Tier.HIGH, chromogranin=True))
-    assert any("Serum chromogranin A, LOINC 9811-1" in line for line in first_lines(a))
+    assert any("Serum chromogranin A with the imaging" in line for line in first_lines(a))
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,7 @@ def test_summary_of_overdue_names_the_first_missed_exam_not_the_latest():
 @pytest.mark.parametrize(
     ("overall", "scheduled", "words"),
     [
-        (Tier.LOW, Tier.VERY_LOW, "low (Zaidi RRS 1/10), very-low schedule — "),
+        (Tier.LOW, Tier.VERY_LOW, "low (Zaidi RRS 1/10), very low schedule — "),
         (Tier.LOW, Tier.INTERMEDIATE, "low (Zaidi RRS 1/10), intermediate schedule — "),
     ],
 )

@@ -93,7 +93,7 @@ def test_surveillance_section_has_schedule_dates_next_due_and_overdue():
     detail = build_detail(a)
     section = detail.split("### Surveillance schedule", 1)[1].split("###", 1)[0]
     assert "**Schedule tier:** high" in section
-    assert "Zaidi RRS tier" in section
+    assert "**Schedule tier:** high, set by the risk tier" in section
     assert "month 6 (2025-03-04); month 18 (2026-03-04); month 30 (2027-03-04)" in section
     assert "**Overdue since:** 2025-03-04" in section
     assert "ImagingStudy/ct1" in section
@@ -130,7 +130,7 @@ def test_inputs_table_shows_values_and_sources():
         ],
     )
     detail = build_detail(a)
-    assert "| Ki-67 index | 2.0 | Observation/k |" in detail
+    assert "| Ki-67 index | 2 | Observation/k |" in detail
     assert "| Functional tumour | no | — |" in detail
     assert "| Sex | unknown | — | gender 'unknown' |" in detail
 

@@ -73,9 +73,9 @@ def test_framed_launch_page_what_if_and_order(context, ehr, live, patient, fhir_
     screenshot(page, "01-ehr-frame-patient-page")
 
     frame.get_by_label("Ki-67 index (%)").fill("15")
-    frame.get_by_label("Symptomatic at presentation (jaundice, pain, GI bleeding)").select_option(
-        "no"
-    )
+    frame.get_by_label(
+        "Symptomatic at presentation (jaundice, abdominal pain, GI bleeding)"
+    ).select_option("no")
     frame.get_by_role("button", name="Recompute with these values").click()
     frame.get_by_role("heading", name="What if — recomputed with values you entered").wait_for()
     assert "intermediate" in frame.locator(".whatif-result .overall").inner_text()

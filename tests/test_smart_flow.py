@@ -88,7 +88,8 @@ def test_page_shows_tiers_scores_sources_missing_timeline_and_citations(live, eh
         assert title.lower() in text.lower()
     assert f"Patient/{patient}" in text  # the source of the sex factor
     assert re.search(r'href="/smart/p/[^"]+/resource/Observation/smartflow-f5d8efa2', text)
-    assert "Ki-67 index (LOINC 29593-1)" in text  # missing data
+    assert "<li>Ki-67 index</li>" in text  # missing data, named without its LOINC code
+    assert "LOINC" not in text
     assert 'class="timeline"' in text and "exam-overdue" in text
     assert "doi.org/10.1001/jamaoncol.2018.2428" in text
     assert "born 1966-05-17" in text  # patient banner
@@ -96,6 +97,16 @@ def test_page_shows_tiers_scores_sources_missing_timeline_and_citations(live, eh
     assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
     last = ehr.state.token_requests[-1]
     assert last["code_verifier"] and last["basic_auth"] == "False"  # a public client
+
+
+def test_page_words_status_and_searches_for_a_clinician(live, ehr, patient):
+    # p04: Zaidi partial, Ventin and Zheng factors-only; two citations are PubMed searches.
+    _, page = launched(live, ehr, patient)
+    text = re.sub(r"<[^>]+>", "", page.text)
+    assert "factors-only" not in text and "partial, published" not in text
+    assert "Factors present: 2 of 4, 1 unknown" in " ".join(text.split())
+    assert "no points or tier without site-configured weights" in text
+    assert text.count("a PubMed search: no DOI or PMID is confirmed for this article") == 4
 
 
 def test_need_patient_banner_false_hides_the_banner(live, ehr, patient):
@@ -145,6 +156,10 @@ def test_order_review_place_once_and_created_on_the_fhir_server(live, ehr, patie
         f"{base}/orders/review", data={"csrf": csrf_of(page), "modality": "ct"}, timeout=30
     )
     assert review.status_code == 200 and "79103-8" in review.text
+    # The reason is named, its id behind a source link, not shown as "Condition/<id>".
+    reason = re.search(r"<dt>Reason</dt><dd>(.*?)</dd>", review.text).group(1)
+    assert reason.startswith("the neuroendocrine tumour diagnosis on record")
+    assert f">Condition/{patient}" not in reason and 'class="source-link"' in reason
     ticket = re.search(r'name="ticket" value="([^"]+)"', review.text).group(1)
     before = search_all(fhir_server.base_url, f"ServiceRequest?patient={patient}")
     placed = agent.post(

@@ -5,16 +5,24 @@ value read from report text in "what if"."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from cds_service.cards.wording import value_words
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.smart.case_header import age_on, case_header, medical_record_number
 from cds_service.smart.resource_summary import summarise
-from cds_service.smart.summary_text import flag_lines, overdue_text, undetermined_reason
+from cds_service.smart.summary_text import (
+    flag_lines,
+    overdue_text,
+    undetermined_reason,
+    warning_parts,
+)
 from cds_service.smart.whatif import (
     CONFIRMED_SOURCE,
     ENTERED_SOURCE,
@@ -107,18 +115,48 @@ def test_an_undetermined_tier_says_why_in_one_sentence():
     assert why == (
         "Several tiers are still possible (low, intermediate and high), so surveillance is "
         "scheduled by the highest possible tier, high, until symptoms at presentation (jaundice, "
-        "abdominal pain, GI bleeding) and Ki-67 index (LOINC 29593-1) are recorded."
+        "abdominal pain, GI bleeding) and Ki-67 index are recorded."
     )
     assert undetermined_reason(assess_resources(_case("p03"), today=TODAY)) is None
 
 
-def test_overdue_says_since_when_and_that_nothing_was_imaged_since_the_resection():
-    plan = assess_resources(_case("p03"), today=TODAY).surveillance
-    assert overdue_text(plan) == (
-        "overdue since 2024-09-04 (818 days, about 27 months): no abdominal CT/MRI on record "
-        "since the resection on 2024-03-04"
+def _corpus(case: str):
+    return assess_resources(_resources(DATA / "realworld" / f"{case}.bundle.json"), today=TODAY)
+
+
+def test_why_undetermined_never_promises_a_lighter_schedule_no_data_could_give():
+    # rw13: a small-bowel NET; only the factors-only liver score applies, so no value recorded
+    # would give a tier: the page says so, as the card does, instead of "until ... recorded".
+    rw13 = _corpus("rw13")
+    assert rw13.surveillance.lighter_if_known == []
+    assert undetermined_reason(rw13) == (
+        "No score with published points and cut-offs gives this patient a tier, so surveillance "
+        "is scheduled as high, as nothing in the record shows a lower risk."
     )
-    assert overdue_text(assess_resources(_text_case(), today=TODAY).surveillance) is None
+    # rw16: low or intermediate, node-positive: the guideline floor keeps intermediate whatever
+    # the symptoms turn out to be.
+    rw16 = _corpus("rw16")
+    assert rw16.surveillance.lighter_if_known == [] and rw16.possible_tiers
+    assert undetermined_reason(rw16) == (
+        "Several tiers are still possible (low and intermediate), so surveillance is scheduled "
+        "by the highest possible tier, intermediate; no missing value could make it lighter."
+    )
+    # rw27: no tier, but recording the nodes could allow a lighter schedule.
+    assert undetermined_reason(_corpus("rw27")) == (
+        "No score with published points and cut-offs gives this patient a tier, so surveillance "
+        "is scheduled as high until regional lymph nodes positive or pN category is recorded."
+    )
+
+
+def test_overdue_says_since_when_and_that_nothing_was_imaged_since_the_resection():
+    a = assess_resources(_case("p03"), today=TODAY)
+    # The same words as the card's first line: "overdue since 2024-09-04, by 2 years 2 months".
+    assert overdue_text(a.surveillance, a.today) == (
+        "overdue since 2024-09-04, by 2 years 2 months: no abdominal CT/MRI on record since the "
+        "resection on 2024-03-04"
+    )
+    text = assess_resources(_text_case(), today=TODAY)
+    assert overdue_text(text.surveillance, text.today) is None
 
 
 def test_the_resource_summary_reads_values_dates_and_a_reports_text():
@@ -172,3 +210,67 @@ def test_a_value_read_from_text_can_be_confirmed_or_corrected_never_a_discrete_o
     form, _ = parse_form({}, [])
     assert parse_confirmations({"confirm-ki67_percent": "yes"}, text_fields(discrete), form)[1]
     assert "already has a value" in parse_form({"ki67_percent": "9"}, [])[1]
+
+
+def test_the_page_shows_an_input_enum_value_as_words():
+    from jinja2 import Environment, FileSystemLoader
+
+    from cds_service.smart.blueprint import bp
+
+    env = Environment(loader=FileSystemLoader(Path(bp.root_path) / "templates"), autoescape=True)
+    env.filters.update(value_words=value_words)
+    macros = env.get_template("smart/_macros.html").module
+    assert str(macros.input_value("other-gep")) == (
+        "gastro-entero-pancreatic site other than the pancreas"
+    )
+    assert str(macros.input_value("pancreas")) == "pancreas"
+
+
+def test_a_warning_names_its_resource_apart_from_the_sentence():
+    assert warning_parts(
+        "DiagnosticReport/r-1: distant metastasis unknown: stated as uncertain"
+    ) == (
+        "DiagnosticReport/r-1",
+        "Distant metastasis unknown: stated as uncertain",
+    )
+    unread = "Could not be read from the EHR: results (Observation) (HTTP 500)"
+    assert warning_parts(unread) == (None, unread)
+
+
+def test_the_what_if_field_names_the_symptoms_as_the_scores_do():
+    field = next(
+        f for f in editable_fields(inputs_from_resources(_case("p04"))) if f.name == "symptomatic"
+    )
+    assert field.label == "Symptomatic at presentation (jaundice, abdominal pain, GI bleeding)"
+
+
+def _summary_html(case: list[dict]) -> str:
+    from jinja2 import Environment, FileSystemLoader
+
+    from cds_service.smart.blueprint import bp
+
+    env = Environment(loader=FileSystemLoader(Path(bp.root_path) / "templates"), autoescape=True)
+    macros = env.get_template("smart/_macros.html").module
+    text = str(macros.summary(assess_resources(case, today=TODAY)))
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", "", text).split()))
+
+
+def test_the_schedule_line_does_not_repeat_its_tier():
+    # p02: "very low — very low: G1, N0, ..." said the tier twice; p03: "high — overall tier high".
+    assert "Surveillance scheduled as very low — G1, N0, < 2 cm and low risk" in _summary_html(
+        _case("p02")
+    )
+    assert "Surveillance scheduled as high — set by the overall tier" in _summary_html(_case("p03"))
+
+
+def test_an_exam_due_soon_reads_due_now_not_due_twice():
+    # t01: month 18 due 2026-12-10, nine days after today: "Next imaging due: 2026-12-10 due".
+    assert "Next imaging due: 2026-12-10, due now" in _summary_html(_text_case())
+
+
+def test_a_flag_from_report_text_is_marked_as_such():
+    # t01: nodes and Ki-67 are read from the report text only; p03's are discrete.
+    text = flag_lines(inputs_from_resources(_text_case()), Tier.INTERMEDIATE)
+    assert [f.from_text for f in text] == [True, True]
+    discrete = flag_lines(inputs_from_resources(_case("p03")), Tier.HIGH)
+    assert [f.from_text for f in discrete] == [False, False]

@@ -86,6 +86,9 @@ def check_patient_page(app, kind: str) -> None:
         assert "2024-03-04, Pancreatectomy, distal subtotal" in resection
     if kind == "low":
         assert "unknown" not in pathology
+        # Data missing beside an established tier: the page says they do not change it.
+        missing = app.locator("section[aria-labelledby=h-missing]").inner_text()
+        assert "The tier is settled without them." in missing
     if kind == "overdue-high":
         assert "at least intermediate" not in summary  # the schedule is already high
         assert app.locator("circle.exam-overdue").count() == 1
@@ -99,6 +102,10 @@ def check_patient_page(app, kind: str) -> None:
         assert why.startswith("Several tiers are still possible (low, intermediate and high)")
         assert "scheduled by the highest possible tier, high, until" in why
         assert "Ki-67" in why and why.endswith("are recorded.")
+        assert (
+            "settled without them"
+            not in app.locator("section[aria-labelledby=h-missing]").inner_text()
+        )
     else:
         assert app.locator(".why").count() == 0
     if kind == "text-derived":
@@ -109,6 +116,18 @@ def check_patient_page(app, kind: str) -> None:
         row = app.locator("table.inputs tr.from-text", has_text="Ki-67 index")
         assert "read from the report text" in row.locator("mark").inner_text()
         assert row.locator("q.report-quote").inner_text() == "Ki-67 Labeling Index: 8 %"
+        # Score factors read from the report text are marked in their tables too.
+        zaidi = app.locator("section.score", has_text="Zaidi 2019")
+        size = zaidi.locator("tr", has_text="Tumour size > 2 cm")
+        assert "read from the report text" in size.locator("mark.text-mark").inner_text()
+        assert zaidi.locator("tr", has_text="Symptomatic").locator("mark").count() == 0
+        # Both guideline flags rest on values read from the report text: marked.
+        assert app.locator(".summary .flag mark.text-mark").count() == 2
+        # The report a warning is about is a source link, not an id in the sentence.
+        warning = app.locator("#h-warnings + ul li").first
+        assert warning.inner_text().startswith("Distant metastasis unknown from the text")
+        assert "DiagnosticReport/" not in warning.inner_text()
+        assert warning.locator("a.source-link").count() == 1
     else:
         assert app.locator("mark.text-mark, .from-text").count() == 0
 

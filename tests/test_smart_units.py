@@ -229,3 +229,22 @@ def test_the_unread_table_names_real_inputs():
     bundle = json.loads((Path(__file__).parent / "data/cases/p04.bundle.json").read_text())
     assessment = assess_resources([e["resource"] for e in bundle["entry"]], today=date(2026, 1, 1))
     assert set(INPUT_SOURCE_TYPES) <= {i.id for i in assessment.inputs}
+
+
+def test_a_past_exam_covered_only_by_an_order_is_ordered_not_done():
+    # Seen in the side-panel screenshot: month 30 overdue, a CT ordered today, and the timeline
+    # then said month 30 was "done". Ordered is not done: the exam still has to happen.
+    plan = SurveillancePlan(
+        tier=Tier.HIGH,
+        basis="b",
+        anchor_date="2024-03-04",
+        schedule_months=[6, 12, 18],
+        schedule_dates=["2024-09-04", "2025-03-04", "2025-09-04"],
+        next_due="2025-09-04",
+        missed_dates=["2024-09-04"],
+    )
+    imaging = (ImagingEvent(date(2025, 3, 20), ImagingState.ORDERED, "ServiceRequest/o"),)
+    timeline = build_timeline(plan, imaging, date(2025, 4, 1))
+    assert [e.state for e in timeline.exams] == ["missed", "ordered", "planned"]
+    done = (ImagingEvent(date(2025, 3, 25), ImagingState.DONE, "ImagingStudy/d"), *imaging)
+    assert build_timeline(plan, done, date(2025, 4, 1)).exams[1].state == "done"

@@ -13,6 +13,7 @@ import pytest
 
 from cds_service.worklist.html_page import render_worklist_body, render_worklist_html
 from cds_service.worklist.models import STATE_ORDER, RowState, WorklistCounts
+from scoring.assessment import Tier
 from tests.worklist_samples import HOSTILE_NAME, sample_rows, sample_worklist
 
 
@@ -172,7 +173,7 @@ def test_rows_keep_the_worklist_order_with_sort_keys_per_column(page: str) -> No
 
 def test_each_state_says_what_to_act_on(page: str) -> None:
     for text in (
-        "Overdue 400 days",
+        "Overdue by 1 year 1 month",
         'CT/MRI abdomen due since <span class="wl-fact">2025-10-27</span>',
         "Due 2026-12-11",
         "CT/MRI abdomen in 10 days",
@@ -209,7 +210,7 @@ def test_the_body_for_the_app_links_each_patient() -> None:
 
 
 def test_overdue_without_a_day_count_still_reads_overdue() -> None:
-    row = sample_rows()[0].model_copy(update={"days_overdue": None})
+    row = sample_rows()[0].model_copy(update={"days_overdue": None, "overdue_since": None})
     page = render_worklist_html(sample_worklist(rows=[row]))
     assert ">Overdue</span>" in page and row.state is RowState.OVERDUE
 
@@ -229,3 +230,13 @@ def test_dates_are_kept_whole_and_the_text_around_them_escaped() -> None:
     assert str(marked) == (
         '&lt;b&gt;due&lt;/b&gt; <span class="wl-fact">2025-10-27</span> &amp; 12345-67-890'
     )
+
+
+def test_tier_words_are_words_not_enum_values(page: str) -> None:
+    # The card and the app say "very low"; the chart's label and a row's tier say the same.
+    assert "very low: 0 (0%)</text>" in page and "very-low:" not in page
+    rows = sample_rows()
+    rows[1] = rows[1].model_copy(update={"tier": Tier.VERY_LOW})
+    worklist = sample_worklist().model_copy(update={"rows": rows})
+    body = render_worklist_body(worklist, lambda pid: f"/p/{pid}")
+    assert '<span class="wl-tier-word wl-tier-very-low">very low</span>' in body

@@ -12,6 +12,7 @@ from datetime import date
 from cds_service.cards.markdown import bullets, escape_text
 from cds_service.cards.source import SCORE_LONG_NAMES, driving_score, short_name
 from cds_service.cards.summary import TIER_WORDS, score_phrase
+from cds_service.cards.wording import without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, sorted_tiers
 
 IMAGING = (
@@ -44,6 +45,15 @@ def overdue_by(since: str | None, today: str, days: int | None) -> str | None:
     years, rest = divmod(months, 12)
     parts = ([_plural(years, "year")] if years else []) + ([_plural(rest, "month")] if rest else [])
     return " ".join(parts)
+
+
+def only_ordered(plan: SurveillancePlan, today: str) -> bool:
+    """Whether the latest imaging on record is an order, not an exam done: dated after today, or
+    every source an order (ServiceRequest). The plan counts orders as covering an exam."""
+    if plan.last_imaging is None:
+        return False
+    later = plan.last_imaging > today
+    return later or all(r.startswith("ServiceRequest/") for r in plan.imaging_sources)
 
 
 def _month_of(plan: SurveillancePlan, due: str | None) -> str:
@@ -112,7 +122,11 @@ def _due_lines(plan: SurveillancePlan, today: str, recorded: str | None) -> tupl
             "**No further scheduled abdominal CT/MRI: image as clinically indicated.**",
             [],
         )
-    if plan.last_imaging:
+    if plan.last_imaging and only_ordered(plan, today):
+        lines.append(
+            f"Abdominal CT/MRI ordered for {escape_text(plan.last_imaging)}, not yet done."
+        )
+    elif plan.last_imaging:
         lines.append(f"Last abdominal CT/MRI: {escape_text(plan.last_imaging)}.")
     return head, lines
 
@@ -120,13 +134,13 @@ def _due_lines(plan: SurveillancePlan, today: str, recorded: str | None) -> tupl
 def _record_line(assessment: Assessment) -> str | None:
     plan = assessment.surveillance
     if plan is not None and plan.lighter_if_known:
-        items = "; ".join(escape_text(m) for m in plan.lighter_if_known)
+        items = "; ".join(escape_text(without_codes(m)) for m in plan.lighter_if_known)
         return f"**Record, as they could allow a lighter schedule:** {items}."
     if assessment.overall_tier is None:
         # Only scores that can give a tier: a factors-only score's missing data settle nothing.
         missing = [m for s in assessment.scores if s.possible_tiers for m in s.missing]
         if missing:
-            items = "; ".join(escape_text(m) for m in dict.fromkeys(missing))
+            items = "; ".join(escape_text(without_codes(m)) for m in dict.fromkeys(missing))
             return f"**Record, to settle the tier:** {items}."
     return None
 
@@ -143,7 +157,7 @@ def action_section(assessment: Assessment) -> list[str]:
         head, lines = _due_lines(plan, assessment.today, str(recorded) if recorded else None)
         if plan.suggest_chromogranin:
             lines.append(
-                "Serum chromogranin A, LOINC 9811-1, with the imaging: pre-operative value "
+                "Serum chromogranin A with the imaging: pre-operative value "
                 "above its reference range, or a functional tumour."
             )
     record = _record_line(assessment)
@@ -165,6 +179,30 @@ def _score_words(score: ScoreResult | None) -> str | None:
     return f"{name}, {long_name}: {points}" if long_name else f"{name}: {points}"
 
 
+def schedule_words(assessment: Assessment) -> str | None:
+    """ "high, the highest tier still possible, ...": the schedule's tier and why, in the words
+    both the tier line and the schedule section use (the plan's `basis` lists the schedule's
+    possible tiers, floor included, which read beside the risk tier's list as a contradiction)."""
+    plan = assessment.surveillance
+    if plan is None or plan.tier is None:
+        return None
+    words = TIER_WORDS[plan.tier]
+    if assessment.overall_tier is None and assessment.possible_tiers:
+        why = "the highest tier still possible" + (
+            ", until the missing data are recorded"
+            if plan.lighter_if_known
+            else "; the missing data would not make it lighter"
+        )
+    elif assessment.overall_tier is None:
+        why = "as nothing in the record shows a lower risk"
+    elif plan.tier is assessment.overall_tier:
+        why = "set by the risk tier"
+    else:
+        # The basis may repeat the schedule's own tier first ("very low: G1, N0, ...").
+        why = escape_text(plan.basis.removeprefix(f"{words}: "))
+    return f"{words}, {why}"
+
+
 def risk_section(assessment: Assessment) -> list[str]:
     """The tier, its leading score spelled out, and the schedule in the same words."""
     if assessment.overall_tier is not None:
@@ -179,17 +217,7 @@ def risk_section(assessment: Assessment) -> list[str]:
         )
     score = _score_words(driving_score(assessment))
     lines = [tier + (f". {score}." if score else ".")]
-    plan = assessment.surveillance
-    if plan is not None and plan.tier is not None:
-        words = TIER_WORDS[plan.tier]
-        if assessment.overall_tier is None and assessment.possible_tiers:
-            why = "the highest tier still possible, until the missing data are recorded"
-        elif assessment.overall_tier is None:
-            why = "as nothing in the record shows a lower risk"
-        elif plan.tier is assessment.overall_tier:
-            why = "set by the risk tier"
-        else:
-            # The basis may repeat the schedule's own tier first ("very low: G1, N0, ...").
-            why = escape_text(plan.basis.removeprefix(f"{words}: "))
-        lines.append(f"**Schedule:** {words}, {why}.")
+    schedule = schedule_words(assessment)
+    if schedule:
+        lines.append(f"**Schedule:** {schedule}.")
     return [line for item in lines for line in (item, "")]

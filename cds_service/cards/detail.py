@@ -8,7 +8,15 @@ this module passes through `escape_text`, `aside` or `link`.
 
 from __future__ import annotations
 
-from cds_service.cards.action import UNREAD_WARNINGS, action_section, risk_section
+import re
+
+from cds_service.cards.action import (
+    UNREAD_WARNINGS,
+    action_section,
+    only_ordered,
+    risk_section,
+    schedule_words,
+)
 from cds_service.cards.detail_scores import scores_section
 from cds_service.cards.markdown import aside, bullets, escape_text, flatten_parens, link, table
 from cds_service.cards.source import (
@@ -19,10 +27,18 @@ from cds_service.cards.source import (
     is_search_url,
 )
 from cds_service.cards.summary import TIER_WORDS
+from cds_service.cards.wording import value_words, without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
+from scoring.scope import OutOfScope
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
 TEXT_MARK = "read from the report text — confirm"
+_REFS = re.compile(r"\(([^()]*)\)")
+# The inputs each guideline flag (scoring/combine.py) is read from, by the flag's name.
+_FLAG_INPUTS = {
+    "Lymph-node positive": {"nodes_positive", "pn_positive", "nodes_examined"},
+    "Ki-67 > 5 %": {"ki67_percent"},
+}
 FLOOR_RANK = tier_rank(Tier.INTERMEDIATE)  # the guideline floor (node-positive or Ki-67 > 5 %)
 
 
@@ -31,12 +47,13 @@ def _input_value(value: str | float | int | bool | None) -> str:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return escape_text(value)
+    return escape_text(value_words(value))
 
 
 def _missing_section(assessment: Assessment) -> list[str]:
     def line(score: ScoreResult) -> str:
-        return f"{escape_text(score.title)}: {'; '.join(escape_text(m) for m in score.missing)}"
+        items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
+        return f"{escape_text(score.title)}: {items}"
 
     with_missing = [s for s in applicable_scores(assessment) if s.missing]
     # While the tier is open, only a score that can give a tier is settled by its missing data.
@@ -44,7 +61,7 @@ def _missing_section(assessment: Assessment) -> list[str]:
     settle = [line(s) for s in with_missing if s.possible_tiers or not open_tier]
     other = [line(s) for s in with_missing if open_tier and not s.possible_tiers]
     plan = assessment.surveillance
-    lighter = [escape_text(item) for item in plan.lighter_if_known] if plan else []
+    lighter = [escape_text(without_codes(m)) for m in plan.lighter_if_known] if plan else []
     if not settle and not lighter and not other:
         return []
     out = ["### Missing data", ""]
@@ -87,12 +104,12 @@ def _schedule_line(plan: SurveillancePlan) -> str:
     return "**Abdominal CT or MRI at:** " + "; ".join(pairs)
 
 
-def _surveillance_section(plan: SurveillancePlan | None) -> list[str]:
+def _surveillance_section(assessment: Assessment) -> list[str]:
     out = ["### Surveillance schedule", ""]
+    plan = assessment.surveillance
     if plan is None:
         return [*out, "No schedule could be set (see missing data).", ""]
-    tier = TIER_WORDS[plan.tier] if plan.tier is not None else "not determined"
-    facts = [f"**Schedule tier:** {tier}", f"**Basis:** {escape_text(plan.basis)}"]
+    facts = [f"**Schedule tier:** {schedule_words(assessment) or 'not determined'}"]
     if plan.anchor_date:
         facts.append(f"**Counted from resection on:** {escape_text(plan.anchor_date)}")
     if plan.schedule_months:
@@ -112,9 +129,10 @@ def _surveillance_section(plan: SurveillancePlan | None) -> list[str]:
         facts.append("**Next due:** none scheduled; further imaging as clinically indicated")
     if plan.last_imaging:
         refs = ", ".join(escape_text(r) for r in plan.imaging_sources)
-        facts.append(
-            "**Last abdominal CT/MRI:** " + aside(escape_text(plan.last_imaging), refs or None)
-        )
+        ordered = only_ordered(plan, assessment.today)
+        head = "**Abdominal CT/MRI ordered:** " if ordered else "**Last abdominal CT/MRI:** "
+        when = escape_text(plan.last_imaging) + (", not yet done" if ordered else "")
+        facts.append(head + aside(when, refs or None))
     elif plan.anchor_date:
         facts.append("**Last abdominal CT/MRI:** none on record since the resection")
     facts.append("Somatostatin-receptor PET and FDG-PET are not for routine surveillance.")
@@ -129,7 +147,8 @@ def _inputs_section(assessment: Assessment) -> list[str]:
             escape_text(i.label),
             aside(_input_value(i.value), TEXT_MARK if i.read_from_text else None),
             ", ".join(escape_text(r) for r in i.sources) or "—",
-            escape_text(i.note) if i.note else "",
+            # The value cell marks a text-derived value; its note need only quote the phrase.
+            escape_text(i.note.removeprefix(f"{TEXT_MARK}: ")) if i.note else "",
         ]
         for i in assessment.inputs
     ]
@@ -172,10 +191,22 @@ def _report_text_section(assessment: Assessment) -> list[str]:
     return out
 
 
+def _once(match: re.Match[str]) -> str:
+    refs = [r.strip() for r in match.group(1).split(",")]
+    return f"({', '.join(dict.fromkeys(refs))})" if all("/" in r for r in refs) else match.group(0)
+
+
 def _flags_section(assessment: Assessment) -> list[str]:
     if not assessment.guideline_flags:
         return []
-    out = ["### Guideline flags", "", bullets(escape_text(f) for f in assessment.guideline_flags)]
+    # Two inputs read from one report name it twice in the flag's sources: once is enough.
+    flags = [_REFS.sub(_once, f) for f in assessment.guideline_flags]
+    from_text = {i.id for i in assessment.inputs if i.read_from_text}
+    flags = [
+        f"{f} — {TEXT_MARK}" if from_text & _FLAG_INPUTS.get(f.split(":", 1)[0], set()) else f
+        for f in flags
+    ]
+    out = ["### Guideline flags", "", bullets(escape_text(f) for f in flags)]
     plan = assessment.surveillance
     raised = any("at least intermediate" in f for f in assessment.guideline_flags)
     if raised and plan is not None and plan.tier is not None and tier_rank(plan.tier) >= FLOOR_RANK:
@@ -199,7 +230,7 @@ def build_detail(assessment: Assessment) -> str:
     out += _report_text_section(assessment)
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
-    out += _surveillance_section(assessment.surveillance)
+    out += _surveillance_section(assessment)
     out += _missing_section(assessment)
     out += _flags_section(assessment)
     out += scores_section(assessment)
@@ -214,14 +245,19 @@ def build_out_of_scope_detail(assessment: Assessment) -> str:
     reason = (
         escape_text(assessment.scope_reason) if assessment.scope_reason else "no reason recorded"
     )
-    out = [
-        f"**Not assessed:** {reason}",
-        "",
-        "The recurrence-risk scores apply only after curative-intent resection of a "
-        "well-differentiated neuroendocrine tumour without distant metastasis at surgery. "
-        "No surveillance schedule is suggested.",
-        "",
-    ]
+    if assessment.scope_code == OutOfScope.RECURRENCE.value:
+        # Not a population rule: the patient is past the surveillance the scores guide.
+        why = (
+            "With a recurrence on record the patient has left post-resection surveillance: "
+            "the recurrence-risk scores do not apply. No surveillance schedule is suggested."
+        )
+    else:
+        why = (
+            "The recurrence-risk scores apply only after curative-intent resection of a "
+            "well-differentiated neuroendocrine tumour without distant metastasis at surgery. "
+            "No surveillance schedule is suggested."
+        )
+    out = [f"**Not assessed:** {reason}", "", why, ""]
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
     out.append("If the record is wrong, correct it; the service reassesses on its next call.")

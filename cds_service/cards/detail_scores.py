@@ -6,11 +6,13 @@ from __future__ import annotations
 from cds_service.cards.markdown import aside, bullets, escape_text, table
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
+from cds_service.cards.wording import without_codes
 from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatus, sorted_tiers
 
 SITE_CONFIGURED = "site-configured"
+TEXT_NOTE = "read from the report text"
 
-_STATUS_WORDS: dict[ScoreStatus, str] = {
+STATUS_WORDS: dict[ScoreStatus, str] = {
     ScoreStatus.SCORED: "scored",
     ScoreStatus.PARTIAL: "partial, some factors unknown",
     ScoreStatus.FACTORS_ONLY: "factors only, no published points",
@@ -52,7 +54,7 @@ def _points_line(score: ScoreResult) -> str | None:
 
 
 def _facts(score: ScoreResult) -> list[str]:
-    facts = [f"**Status:** {_STATUS_WORDS[score.status]}"]
+    facts = [f"**Status:** {STATUS_WORDS[score.status]}"]
     if score.weights_origin == SITE_CONFIGURED:
         facts.append("**Weights:** site-configured weights, not published; set by this site")
     elif score.weights_origin:
@@ -74,13 +76,24 @@ def _facts(score: ScoreResult) -> list[str]:
     return facts
 
 
-def _score_section(score: ScoreResult) -> list[str]:
+def text_sources(assessment: Assessment) -> set[str]:
+    """The resources values were read from as report text: a factor from one of them is marked."""
+    return {r for i in assessment.inputs if i.read_from_text for r in i.sources}
+
+
+def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
+    text = from_text & {*([factor.source] if factor.source else []), *factor.sources}
+    said = factor.detail and "report text" in factor.detail  # the detail already says so
+    return aside(_value_word(factor.value), TEXT_NOTE if text and not said else None)
+
+
+def _score_section(score: ScoreResult, from_text: set[str]) -> list[str]:
     out = [f"#### {escape_text(score.title)}", "", bullets(_facts(score))]
     if score.factors:
         rows = [
             [
                 aside(escape_text(f.label), escape_text(f.detail) if f.detail else None),
-                _value_word(f.value),
+                _value_cell(f, from_text),
                 _factor_points(f),
                 _factor_sources(f),
             ]
@@ -88,7 +101,8 @@ def _score_section(score: ScoreResult) -> list[str]:
         ]
         out += ["", table(["Factor", "Value", "Points", "Source"], rows)]
     if score.missing:
-        out += ["", "**Missing:** " + "; ".join(escape_text(m) for m in score.missing)]
+        items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
+        out += ["", f"**Missing:** {items}"]
     for note in score.notes:
         out += ["", f"_Note:_ {escape_text(note)}"]
     return [*out, ""]
@@ -97,8 +111,9 @@ def _score_section(score: ScoreResult) -> list[str]:
 def scores_section(assessment: Assessment) -> list[str]:
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
+    from_text = text_sources(assessment)
     for score in applicable:
-        out += _score_section(score)
+        out += _score_section(score, from_text)
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
             why = f": {escape_text(score.reason)}" if score.reason else ""

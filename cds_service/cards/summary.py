@@ -23,11 +23,14 @@ from scoring.assessment import (
     sorted_tiers,
     tier_rank,
 )
+from scoring.scope import OutOfScope
 
 PREFIX = "NET recurrence risk: "
 OUT_OF_SCOPE_SUMMARY = (
     "NET recurrence risk not assessed: outside the scores' populations (see details)"
 )
+# A recurrence is not a population rule: the patient has left post-resection surveillance.
+RECURRENCE_SUMMARY = "NET recurrence risk not assessed: recurrence on record (see details)"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 TIER_WORDS: dict[Tier, str] = {
@@ -80,11 +83,12 @@ def _iso(value: str | None) -> str | None:
 
 
 def schedule_phrase(assessment: Assessment) -> str | None:
-    """ "<tier> schedule" when surveillance follows another tier than the overall one."""
+    """ "<tier> schedule" when surveillance follows another tier than the overall one, in the
+    tier words the detail and the app use ("very low", not "very-low")."""
     plan = assessment.surveillance
     if plan is None or plan.tier is None or plan.tier is assessment.overall_tier:
         return None
-    return f"{TIER_WORDS[plan.tier].replace(' ', '-')} schedule"
+    return f"{TIER_WORDS[plan.tier]} schedule"
 
 
 def surveillance_phrase(plan: SurveillancePlan | None) -> str | None:
@@ -108,7 +112,8 @@ def surveillance_phrase(plan: SurveillancePlan | None) -> str | None:
 
 def build_summary(assessment: Assessment) -> str:
     if not assessment.in_scope:
-        return OUT_OF_SCOPE_SUMMARY
+        recurrence = assessment.scope_code == OutOfScope.RECURRENCE.value
+        return RECURRENCE_SUMMARY if recurrence else OUT_OF_SCOPE_SUMMARY
     head = PREFIX + tier_phrase(assessment)
     score = score_phrase(driving_score(assessment))
     schedule = schedule_phrase(assessment)

@@ -9,9 +9,13 @@ from flask import Blueprint, Response, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
+from cds_service.cards.detail_scores import STATUS_WORDS
+from cds_service.cards.source import SEARCH_NOTE, is_search_url
+from cds_service.cards.wording import value_words, without_codes
 from cds_service.smart import launch_views, page_views, worklist_views
 from cds_service.smart.errors import SmartError
 from cds_service.smart.state import init_smart, smart_state
+from cds_service.smart.summary_text import warning_parts
 from cds_service.smart.web import apply_headers
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,15 @@ _ROUTES = (
 )
 for rule, endpoint, view, methods in _ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)
+# The card's words on the page: missing data without LOINC codes, enum values as words, a score's
+# status as words, a warning's resource as a source link
+# (not "factors-only"), a citation that is a PubMed search said to be one.
+bp.add_app_template_filter(without_codes, "without_codes")
+bp.add_app_template_filter(value_words, "value_words")
+bp.add_app_template_filter(warning_parts, "warning_parts")
+bp.add_app_template_filter(lambda status: STATUS_WORDS[status], "status_words")
+bp.add_app_template_test(is_search_url, "search_url")
+bp.add_app_template_global(SEARCH_NOTE, "search_note")
 
 
 @bp.record_once

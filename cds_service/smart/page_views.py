@@ -60,7 +60,7 @@ def _common(lid: str, active: ActiveSession, analysis: Analysis) -> dict[str, An
         "case": case_header(analysis.assessment),
         "flags": flag_lines(analysis.inputs, plan.tier if plan else None),
         "why_undetermined": undetermined_reason(analysis.assessment),
-        "overdue": overdue_text(plan) if plan else None,
+        "overdue": overdue_text(plan, analysis.assessment.today) if plan else None,
     }
 
 
@@ -125,7 +125,7 @@ def what_if(lid: str) -> tuple[str, int] | str:
         **_common(lid, active, analysis),
         hypothetical=hypothetical,
         hypothetical_why=undetermined_reason(hypothetical),
-        hypothetical_overdue=overdue_text(hypothetical.surveillance)
+        hypothetical_overdue=overdue_text(hypothetical.surveillance, hypothetical.today)
         if hypothetical.surveillance
         else None,
         entered=entries(analysis.inputs, form, confirmed),

@@ -1,10 +1,11 @@
-"""The surveillance schedule as a timeline: scheduled exams (done / missed / overdue / due /
-planned) and the abdominal imaging on record (done / ordered), positioned for an SVG drawing and
-listed for screen readers. States come from the assessment's plan (its next due date and its
-`missed_dates`); nothing is re-decided here."""
+"""The surveillance schedule as a timeline: scheduled exams (done / ordered / missed / overdue /
+due / planned) and the abdominal imaging on record (done / ordered), positioned for an SVG
+drawing and listed for screen readers. States come from the assessment's plan (its next due
+date and its `missed_dates`); nothing is re-decided here."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,7 +21,7 @@ PLANNED_SHOWN = 2
 @dataclass(frozen=True)
 class Mark:
     when: date
-    state: str  # exams: done | missed | overdue | due | planned; imaging: done | ordered
+    state: str  # exams: done | ordered | missed | overdue | due | planned; imaging: done | ordered
     label: str
     x: float
     source: str | None = None
@@ -46,6 +47,20 @@ class Timeline:
         shown = [m for m in marks if m not in later]
         summary = f"{len(later)} more planned exams, to {later[-1].when.isoformat()}"
         return [*shown, Mark(later[0].when, "more", summary, later[0].x)]
+
+
+def _windows(anchor: date, dues: list[date]) -> list[tuple[date, date | None]]:
+    """Each exam's window, as the plan matches imaging to it: the half-gaps either side of its
+    due date (scoring/surveillance.py), used here only to say what covered an exam."""
+    starts = [anchor + (dues[0] - anchor) / 2] + [
+        prev + (cur - prev) / 2 for prev, cur in itertools.pairwise(dues)
+    ]
+    return list(zip(starts, [*starts[1:], None], strict=True))
+
+
+def _covered_by(window: tuple[date, date | None], imaging: list[ImagingEvent]) -> set[str]:
+    start, end = window
+    return {e.state.value for e in imaging if start <= e.when and (end is None or e.when < end)}
 
 
 def _exam_state(due: date, plan: SurveillancePlan, next_due: date | None, today: date) -> str:
@@ -80,8 +95,10 @@ def build_timeline(
 
     months = plan.schedule_months if len(plan.schedule_months) == len(dues) else [None] * len(dues)
     exams = []
-    for due, month in zip(dues, months, strict=True):
+    for due, month, window in zip(dues, months, _windows(anchor, dues), strict=True):
         state = _exam_state(due, plan, next_due, today)
+        if state == "done" and _covered_by(window, relevant) == {"ordered"}:
+            state = "ordered"  # covered by an order only: the exam has still to happen
         label = f"month {month}" if month is not None else due.isoformat()
         exams.append(Mark(due, state, label, x(due)))
     marks = [

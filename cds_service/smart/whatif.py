@@ -40,7 +40,9 @@ class WhatIfField:
 # The inputs the scores use that a clinician can know from outside the record.
 FIELDS: tuple[WhatIfField, ...] = (
     WhatIfField(
-        "symptomatic", "Symptomatic at presentation (jaundice, pain, GI bleeding)", "yes-no"
+        "symptomatic",
+        "Symptomatic at presentation (jaundice, abdominal pain, GI bleeding)",
+        "yes-no",
     ),
     WhatIfField("ki67_percent", "Ki-67 index", "number", "%", 0, 100, "0.1"),
     WhatIfField("tumor_size_cm", "Tumour greatest dimension", "number", "cm", 0, 50, "0.1"),

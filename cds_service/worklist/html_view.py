@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from cds_service.cards.action import overdue_by
 from cds_service.worklist.models import STATE_ORDER, RowState, Worklist, WorklistRow
 from scoring.assessment import TIER_ORDER, tier_rank
 
@@ -101,7 +102,9 @@ def _state_text(row: WorklistRow, today: str) -> tuple[str, list[str]]:
     """The state's headline and what a navigator needs to act on it."""
     exam = row.next_exam or "surveillance imaging"
     if row.state is RowState.OVERDUE:
-        days = f" {row.days_overdue} days" if row.days_overdue is not None else ""
+        # The card's and the app's words for how long ("by 1 year 1 month"), not a day count.
+        by = overdue_by(row.overdue_since, today, row.days_overdue)
+        days = f" by {by}" if by else ""
         details = [f"{exam} due since {row.overdue_since or row.next_due or 'an unknown date'}"]
         if row.missed_dates:
             details.append("missed: " + ", ".join(row.missed_dates))
@@ -120,16 +123,21 @@ def _state_text(row: WorklistRow, today: str) -> tuple[str, list[str]]:
     return "On schedule", [f"next {exam} {row.next_due}"] if row.next_due else []
 
 
+def _words(tier: str) -> str:
+    """A tier key as the card and the app say it: "very-low" is "very low"."""
+    return tier.replace("-", " ")
+
+
 def _tier_cells(row: WorklistRow) -> tuple[str | None, str, str | None, int]:
     """Tier shown (None when undetermined), its text, a note, and its sort key."""
     if row.tier is not None:
-        return row.tier.value, row.tier.value, None, tier_rank(row.tier)
+        return row.tier.value, _words(row.tier.value), None, tier_rank(row.tier)
     note = None
     if row.schedule_tier is not None:
-        note = f"schedule followed: {row.schedule_tier.value}"
+        note = f"schedule followed: {_words(row.schedule_tier.value)}"
     if row.possible_tiers:
         possible = sorted(row.possible_tiers, key=tier_rank)
-        text = "possible: " + " or ".join(t.value for t in possible)
+        text = "possible: " + " or ".join(_words(t.value) for t in possible)
         return None, text, note, len(TIER_ORDER) + tier_rank(possible[-1])
     if row.state in (RowState.OUT_OF_SCOPE, RowState.RECURRENCE):
         return None, "—", note, 2 * len(TIER_ORDER) + 1
@@ -181,7 +189,7 @@ def _bars(worklist: Worklist) -> list[Bar]:
     return [
         Bar(
             key=key,
-            label=key,
+            label=_words(key),
             count=n,
             percent=round(100 * n / total),
             width=round(100 * n / total, 1),  # of the track: the whole cohort in scope

@@ -1,0 +1,32 @@
+"""Words a clinician reads, shared by the card, the SMART app and the worklist page: the
+assessment's machine-readable strings keep their codes and enum values (integrators use them);
+what is shown in running text does not.
+
+- A LOINC code in a missing-data phrase ("Ki-67 index (LOINC 29593-1)") is for whoever maps the
+  record, not for the surgeon asked to record the value: shown without it.
+- An input's enum value ("other-gep") is shown as words, a whole number without ".0".
+"""
+
+from __future__ import annotations
+
+import re
+
+# " (LOINC 29593-1)" or ", LOINC 9811-1" inside a phrase; the code alone, nothing around it.
+_LOINC = re.compile(r"\s*\(LOINC \d{1,7}-\d\)|,? LOINC \d{1,7}-\d(?=[,.;:]|$)")
+
+_VALUE_WORDS = {
+    "other-gep": "gastro-entero-pancreatic site other than the pancreas",
+}
+
+
+def without_codes(text: str) -> str:
+    """The phrase without the LOINC codes a mapping note carries."""
+    return _LOINC.sub("", text)
+
+
+def value_words(value: object) -> object:
+    """An input's enum value as words ("other-gep"), a whole number without ".0" (Ki-67 "6", as
+    the factor tables say it, not "6.0"); any other value as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return _VALUE_WORDS.get(value, value) if isinstance(value, str) else value
