@@ -81,12 +81,24 @@ def _check_refs(patient_ref: str, reason_ref: str | None) -> None:
 
 
 def _note(plan: SurveillancePlan, next_due: date | None) -> str:
-    tier = plan.tier.value if plan.tier is not None else "undetermined"
-    due = f" Next imaging due {next_due.isoformat()}." if next_due is not None else ""
-    overdue = " Surveillance imaging is overdue." if plan.overdue else ""
+    """The order's note, as the EHR shows it to whoever books the exam. It names the schedule
+    followed, not a risk: an undetermined tier is scheduled by its highest possible tier, and
+    the note must not state that risk as established. Overdue says since when (the first exam
+    missed since the last imaging), not the latest missed due date."""
+    words = plan.tier.value.replace("-", " ") if plan.tier is not None else "undetermined"
+    if plan.overdue and plan.overdue_since:
+        missed = len(plan.missed_dates)
+        exams = f"{missed} scheduled exam{'s' if missed != 1 else ''} missed"
+        due = f" Surveillance imaging is overdue since {plan.overdue_since} ({exams})."
+    elif plan.overdue:
+        due = " Surveillance imaging is overdue."
+    elif next_due is not None:
+        due = f" Next imaging due {next_due.isoformat()}."
+    else:
+        due = ""
     return (
-        f"Default surveillance schedule for {tier} risk of recurrence ({plan.basis}).{due}"
-        f"{overdue} This is a default schedule to be confirmed by the treating team."
+        f"Default surveillance schedule of the {words} tier ({plan.basis}).{due}"
+        " This is a default schedule to be confirmed by the treating team."
     )
 
 

@@ -110,6 +110,32 @@ def test_overdue_window_starts_today_and_says_overdue():
     assert "overdue" in imaging["note"][0]["text"]
 
 
+def test_the_note_of_an_undetermined_overdue_patient_states_no_risk_and_says_since_when():
+    # Scheduled by the highest possible tier: the note names the schedule, not a "high risk",
+    # and the first exam missed since the last imaging, not the latest missed due date.
+    p = plan(
+        tier=Tier.HIGH,
+        basis="possible tiers low / intermediate / high: scheduled by the highest",
+        next_due="2025-09-04",
+        overdue=True,
+        overdue_since="2024-09-04",
+        days_overdue=443,
+        missed_dates=["2024-09-04", "2025-09-04"],
+    )
+    [imaging] = by_type(orders(p), "ServiceRequest")
+    note = imaging["note"][0]["text"]
+    assert "high risk" not in note
+    assert "schedule of the high tier" in note
+    assert "overdue since 2024-09-04 (2 scheduled exams missed)" in note
+    assert "2025-09-04" not in note
+
+
+def test_the_note_of_a_plan_not_yet_due_names_the_next_date():
+    note = by_type(orders(plan(tier=Tier.VERY_LOW)), "ServiceRequest")[0]["note"][0]["text"]
+    assert "schedule of the very low tier" in note
+    assert "Next imaging due 2026-09-04." in note
+
+
 def test_past_due_date_is_treated_as_overdue_even_if_not_flagged():
     start, end = order_window(date(2025, 1, 1), today=TODAY, overdue=False)
     assert (start, end) == (TODAY, TODAY + DEFAULT_WINDOW.grace)
