@@ -177,3 +177,22 @@ def test_the_last_imaging_is_named_when_nothing_is_overdue():
         assessment(Tier.LOW, surveillance=plan(Tier.LOW, last_imaging="2024-12-01"))
     )
     assert "- Last abdominal CT/MRI: 2024-12-01." in lines
+
+
+def _m_status(value: bool | None) -> InputResult:
+    return InputResult(
+        id="metastatic_at_surgery", label="Distant metastasis at surgery", value=value
+    )
+
+
+def test_a_tier_shown_while_m_status_is_unknown_says_it_assumes_no_metastasis():
+    detail = build_detail(assessment(Tier.LOW, inputs=[_m_status(None)]))
+    caveat = "**Distant metastasis at surgery:** not recorded. The tier and schedule assume"
+    assert caveat in detail
+    # beside the tier, before the long tables
+    assert detail.index(caveat) < detail.index("### ")
+
+
+def test_no_caveat_when_m0_is_recorded():
+    detail = build_detail(assessment(Tier.LOW, inputs=[_m_status(False)]))
+    assert "**Distant metastasis at surgery:**" not in detail

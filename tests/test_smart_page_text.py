@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cds_service.cards.action import M_UNKNOWN_CAVEAT, metastasis_status_unknown
 from cds_service.cards.wording import value_words
 from cds_service.scoring_pipeline import assess_resources
 from cds_service.smart.case_header import age_on, case_header, medical_record_number
@@ -250,9 +251,18 @@ def _summary_html(case: list[dict]) -> str:
     from cds_service.smart.blueprint import bp
 
     env = Environment(loader=FileSystemLoader(Path(bp.root_path) / "templates"), autoescape=True)
+    env.tests["m_status_unknown"] = metastasis_status_unknown  # as the blueprint registers it
+    env.globals["m_unknown_caveat"] = M_UNKNOWN_CAVEAT
     macros = env.get_template("smart/_macros.html").module
     text = str(macros.summary(assess_resources(case, today=TODAY)))
     return html.unescape(" ".join(re.sub(r"<[^>]+>", "", text).split()))
+
+
+def test_a_tier_while_m_status_is_unknown_says_it_assumes_no_metastasis():
+    # p02: low tier, no M category or metastasis on record
+    assert "Distant metastasis at surgery: not recorded. The tier and schedule assume" in (
+        _summary_html(_case("p02"))
+    )
 
 
 def test_the_schedule_line_does_not_repeat_its_tier():

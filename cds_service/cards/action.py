@@ -220,4 +220,29 @@ def risk_section(assessment: Assessment) -> list[str]:
     schedule = schedule_words(assessment)
     if schedule:
         lines.append(f"**Schedule:** {schedule}.")
+    caveat = metastasis_unknown_caveat(assessment)
+    if caveat:
+        lines.append(caveat)
     return [line for item in lines for line in (item, "")]
+
+
+M_UNKNOWN_CAVEAT = (
+    "not recorded. The tier and schedule assume there was none; a patient metastatic at surgery"
+    " is outside these scores."
+)
+
+
+def metastasis_status_unknown(assessment: Assessment) -> bool:
+    """clinical.md §1: unknown M status is unknown, never M0. A tier shown while it is unknown
+    rests on the patient not having been metastatic at surgery; the card and the app say so
+    next to the tier, not only by an "unknown" row at the end of the input table."""
+    if not assessment.in_scope:
+        return False
+    status = next((i for i in assessment.inputs if i.id == "metastatic_at_surgery"), None)
+    return status is not None and status.value is None
+
+
+def metastasis_unknown_caveat(assessment: Assessment) -> str | None:
+    if not metastasis_status_unknown(assessment):
+        return None
+    return f"**Distant metastasis at surgery:** {M_UNKNOWN_CAVEAT}"

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
+from cds_service.cards.action import M_UNKNOWN_CAVEAT, metastasis_status_unknown
 from cds_service.cards.detail_scores import STATUS_WORDS
 from cds_service.cards.source import SEARCH_NOTE, is_search_url
 from cds_service.cards.wording import value_words, without_codes
@@ -55,6 +56,8 @@ bp.add_app_template_filter(warning_parts, "warning_parts")
 bp.add_app_template_filter(lambda status: STATUS_WORDS[status], "status_words")
 bp.add_app_template_test(is_search_url, "search_url")
 bp.add_app_template_global(SEARCH_NOTE, "search_note")
+bp.add_app_template_test(metastasis_status_unknown, "m_status_unknown")
+bp.add_app_template_global(M_UNKNOWN_CAVEAT, "m_unknown_caveat")
 
 
 @bp.record_once
