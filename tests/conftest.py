@@ -19,7 +19,10 @@ from tests.support.postgres import DATABASES, database_url_of
 from tests.support.service_process import ServiceProcess, SignedService, signed_service_env
 
 EXTERNAL_FHIR_URL_ENV = "PANNET_CDS_TEST_FHIR_URL"
-pytest_plugins = ["tests.smart_fixtures"]  # its `ehr` fixture
+pytest_plugins = [
+    "tests.smart_fixtures",  # its `ehr` fixture
+    "tests.support.browser_fixtures",  # `browser`, `context`
+]
 # Tests that use these fixtures start real servers as processes: they count as `e2e`, so
 # `./dev test -m "not e2e"` is the quick subset for local work.
 _SERVER_FIXTURES = frozenset({"fhir_server", "cds_process", "ehr"})

@@ -10,12 +10,11 @@ import pytest
 
 from cds_service.demo.ehr_openid import USER_NAME
 from tests.smart_fixtures import live_app, load_case
-from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium, screenshot
+from tests.support.browser import block_non_loopback, screenshot
 from tests.support.fhir_load import search_all
 from tests.support.loopback import free_loopback_port
 
 pytestmark = pytest.mark.e2e
-LAPTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture(scope="module")
@@ -30,27 +29,6 @@ def live(ehr, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("smart-ui")
     with live_app(workdir, ehr, smart_frame_ancestors=frame_ancestors) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport=LAPTOP)
-    context.set_default_timeout(15_000)
-    blocked = block_non_loopback(context)
-    yield context
-    context.close()
-    assert blocked == [], f"requests off the machine were attempted: {blocked}"
 
 
 def open_in_ehr(context, ehr, live, patient, **launch_kw):

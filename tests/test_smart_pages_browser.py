@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from tests.smart_fixtures import SMART_CASES, live_app, load_case
-from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium, screenshot
+from tests.support.browser import block_non_loopback, screenshot
 
 pytestmark = pytest.mark.e2e
 WIDTHS = {"1366": {"width": 1366, "height": 900}, "420": {"width": 420, "height": 800}}
@@ -38,17 +38,6 @@ def patients(fhir_server) -> dict[str, str]:
 def live(ehr, tmp_path_factory):
     with live_app(tmp_path_factory.mktemp("smart-pages"), ehr) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _age(born: date, today: date) -> int:

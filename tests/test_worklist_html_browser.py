@@ -8,13 +8,12 @@ from __future__ import annotations
 import pytest
 
 from cds_service.worklist.html_page import render_worklist_html
-from tests.support.browser import ARGS, CHROMIUM, require_chromium
-from tests.worklist_browser import (
+from tests.support.browser import (
     LAPTOP,
     PHONE,
     block_all_but_the_file,
     console_problems,
-    full_page_shot,
+    screenshot,
 )
 from tests.worklist_samples import HOSTILE_NAME, sample_rows, sample_worklist
 
@@ -24,17 +23,6 @@ def page_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("worklist-html") / "worklist.html"
     path.write_text(render_worklist_html(sample_worklist()), encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser, page_file, viewport):
@@ -114,7 +102,7 @@ def test_screenshots_at_laptop_and_phone_width_and_no_sideways_scroll(browser, p
     for name, viewport in (("1366", LAPTOP), ("420", PHONE)):
         context, page, problems, _ = open_page(browser, page_file, viewport)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-        full_page_shot(page, f"worklist-html-{name}")
+        screenshot(page, f"worklist-html-{name}")
         assert problems == []
         context.close()
 

@@ -12,8 +12,12 @@ from sqlalchemy import delete
 from cds_service.db import make_engine
 from cds_service.worklist.store import save_worklist, worklist_runs
 from tests.smart_fixtures import live_app, load_case
-from tests.support.browser import ARGS, CHROMIUM, block_non_loopback, require_chromium
-from tests.worklist_browser import LAPTOP, PHONE, console_problems, full_page_shot
+from tests.support.browser import (
+    PHONE,
+    block_non_loopback,
+    console_problems,
+    screenshot,
+)
 from tests.worklist_samples import sample_rows, sample_worklist
 
 pytestmark = pytest.mark.e2e
@@ -43,27 +47,6 @@ def live(ehr, patients, tmp_path_factory):
         save_worklist(engine, sample_worklist(ehr.iss, rows=real + rows[2:]))
         engine.dispose()
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport=LAPTOP)
-    context.set_default_timeout(15_000)
-    blocked = block_non_loopback(context)
-    yield context
-    context.close()
-    assert blocked == [], f"requests off the machine were attempted: {blocked}"
 
 
 def order(target) -> list[str]:
@@ -99,7 +82,7 @@ def test_practitioner_launch_in_the_ehr_frame_then_a_row_opens_the_patient(
     assert overdue.locator("td.wl-tier").evaluate("c => getComputedStyle(c).backgroundColor") == (
         "rgba(0, 0, 0, 0)"
     )
-    full_page_shot(page, "worklist-smart-01-ehr-frame-1366")
+    screenshot(page, "worklist-smart-01-ehr-frame-1366")
 
     # the table sorts with the script served under the app's CSP
     frame.get_by_role("button", name="Patient", exact=True).click()
@@ -112,7 +95,7 @@ def test_practitioner_launch_in_the_ehr_frame_then_a_row_opens_the_patient(
     frame.get_by_role("heading", name="Recurrence risk and surveillance").wait_for()
     assert frame.locator(".banner-name").inner_text() == "p04 Test"
     assert "not determined" in frame.locator(".summary").inner_text()
-    full_page_shot(page, "worklist-smart-02-patient-from-worklist-1366")
+    screenshot(page, "worklist-smart-02-patient-from-worklist-1366")
     frame.get_by_role("link", name="Back to the worklist").click()
     frame.get_by_role("heading", name="Surveillance worklist").wait_for()
     assert order(frame) == urgency
@@ -129,7 +112,7 @@ def test_the_worklist_on_its_own_at_phone_width(browser, ehr, live):
     page.get_by_role("button", name="Allow").click()
     page.get_by_role("heading", name="Surveillance worklist").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    full_page_shot(page, "worklist-smart-03-standalone-420")
+    screenshot(page, "worklist-smart-03-standalone-420")
     page.get_by_role("button", name="Next exam", exact=True).click()
     assert page.locator("th[data-key=next]").get_attribute("aria-sort") == "ascending"
     assert problems == []

@@ -24,6 +24,8 @@ ARGS = [
     "--no-first-run",
 ]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 420, "height": 900}  # an EHR side panel
 SCREENSHOTS_ENV = "PANNET_CDS_SCREENSHOTS"
 
 
@@ -75,3 +77,33 @@ def screenshot(page: object, name: str) -> Path:
     finally:
         page.set_viewport_size(size)  # type: ignore[attr-defined]
     return path
+
+
+def console_problems(page: object) -> list[str]:
+    """Errors the page logs (a CSP violation is one), collected as they happen."""
+    problems: list[str] = []
+
+    def note(message: object) -> None:
+        if message.type in ("error", "warning"):  # type: ignore[attr-defined]
+            problems.append(message.text)  # type: ignore[attr-defined]
+
+    page.on("console", note)  # type: ignore[attr-defined]
+    page.on("pageerror", lambda exc: problems.append(str(exc)))  # type: ignore[attr-defined]
+    return problems
+
+
+def block_all_but_the_file(context: object) -> list[str]:
+    """For a page opened from disk: any request it makes other than the file itself is aborted
+    and listed (the page must need nothing else)."""
+    blocked: list[str] = []
+
+    def handle(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith("file://") and route.request.is_navigation_request():  # type: ignore[attr-defined]
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            blocked.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", handle)  # type: ignore[attr-defined]
+    return blocked
