@@ -153,21 +153,18 @@ def test_the_run_is_one_line_in_the_audit_trail_with_counts_only(first_run):
     assert figures["patients_exported"] == len(read_worklist(out).rows) + 1
 
 
-def test_csv_output_has_the_same_rows_in_the_same_order(fhir_server, cohort, first_run, tmp_path):
-    out = tmp_path / "worklist.csv"
+def _run_group_worklist(base_url: str, out: Path, workdir: Path) -> None:
+    """The first run's command again, into `out` (its format from the extension)."""
     result = run_worklist(
-        "--fhir-server",
-        fhir_server.base_url,
-        "--group",
-        GROUP,
-        "--today",
-        TODAY.isoformat(),
-        "-o",
-        str(out),
-        "--database-url",
-        f"sqlite:///{tmp_path / 'audit.sqlite3'}",
+        *("--fhir-server", base_url, "--group", GROUP, "--today", TODAY.isoformat()),
+        *("-o", str(out), "--database-url", f"sqlite:///{workdir / 'audit.sqlite3'}"),
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_csv_output_has_the_same_rows_in_the_same_order(fhir_server, cohort, first_run, tmp_path):
+    out = tmp_path / "worklist.csv"
+    _run_group_worklist(fhir_server.base_url, out, tmp_path)
     table = list(csv.DictReader(io.StringIO(out.read_text())))
     expected = read_worklist(first_run[0]).rows
     assert [r["patient_id"] for r in table] == [r.patient_id for r in expected]
@@ -306,19 +303,7 @@ def test_html_output_is_one_self_contained_page_of_the_same_rows(
     fhir_server, cohort, first_run, tmp_path
 ):
     out = tmp_path / "worklist.html"
-    result = run_worklist(
-        "--fhir-server",
-        fhir_server.base_url,
-        "--group",
-        GROUP,
-        "--today",
-        TODAY.isoformat(),
-        "-o",
-        str(out),
-        "--database-url",
-        f"sqlite:///{tmp_path / 'audit.sqlite3'}",
-    )
-    assert result.returncode == 0, result.stderr
+    _run_group_worklist(fhir_server.base_url, out, tmp_path)
     page = out.read_text()
     assert page.lower().startswith("<!doctype html>")
     expected = read_worklist(first_run[0]).rows
