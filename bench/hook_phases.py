@@ -15,19 +15,18 @@ step; the steps nest as in the code (validation is inside "record → inputs").
 from __future__ import annotations
 
 import argparse
-import collections
 import io
 import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cds_service.blueprints.hooks as hooks
 import cds_service.observability.flask_ext as flask_ext
 import cds_service.scoring_pipeline as pipeline
+from bench.cpu import count_steps
 from bench.pathology_calls import SERVICE_PATH as PATHOLOGY_PATH
 from bench.pathology_calls import pathology_bodies
 from bench.run import SERVICE_PATH, bodies
@@ -51,17 +50,6 @@ STEPS: tuple[tuple[Any, str, str], ...] = (
 )
 
 
-def _counted(spent: collections.Counter[str], label: str, func: Callable[..., Any]) -> Any:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.process_time()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            spent[label] += time.process_time() - start
-
-    return wrapper
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
@@ -70,9 +58,7 @@ def main() -> None:
         "--call", choices=["patient-view", "pathology", "pathology-text"], default="patient-view"
     )
     args = parser.parse_args()
-    spent: collections.Counter[str] = collections.Counter()
-    for module, name, label in STEPS:
-        setattr(module, name, _counted(spent, label, getattr(module, name)))
+    spent = count_steps(STEPS)
     work = Path(tempfile.mkdtemp(prefix="pannet-phases-"))
     issuer = JwtIssuer()
     jwks = issuer.write_jwks(work / "jwks.json")

@@ -11,14 +11,13 @@ for it first, most of them by "validate relevant Observations".
 from __future__ import annotations
 
 import argparse
-import collections
 import time
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import cds_service.scoring_pipeline as pipeline
 import fhir_mappers.record as record
+from bench.cpu import count_steps
 from cds_service.sandbox.patients import demo_patients
 from fhir_mappers.index import RecordIndex
 
@@ -41,25 +40,11 @@ STEPS: tuple[tuple[Any, str, str], ...] = (
 )
 
 
-def _counted(spent: collections.Counter[str], label: str, func: Callable[..., Any]) -> Any:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.process_time()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            spent[label] += time.process_time() - start
-
-    return wrapper
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
-    spent: collections.Counter[str] = collections.Counter()
-    for owner, name, label in STEPS:
-        # a function on a class stays a method: the wrapper is bound like the original
-        setattr(owner, name, _counted(spent, label, getattr(owner, name)))
+    spent = count_steps(STEPS)
     bundles = [p.bundle for p in demo_patients()]
     today = date(2026, 3, 1)
     for bundle in bundles:
