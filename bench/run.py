@@ -205,6 +205,9 @@ def signed_env(
         "PANNET_CDS_BASE_URL": f"http://127.0.0.1:{port}",
         "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
         "PANNET_CDS_DATABASE_URL": url,
+        # the "FHIR server reads" rows name the local sekmet-fhir as fhirServer: loopback is
+        # refused unless allowlisted for the caller (issue 11)
+        "PANNET_CDS_FHIR_SERVERS": json.dumps({issuer.iss: ["http://127.0.0.1:*"]}),
     }
 
 
