@@ -176,6 +176,22 @@ def test_the_token_goes_to_file_requests_only_when_the_manifest_requires_it(tmp_
     assert by_path["/fhir/files/Patient"] == ("Bearer t0ken" if required else None)
 
 
+def test_the_token_is_never_sent_to_a_host_the_servers_answer_names(tmp_path):
+    # The client talks to "localhost"; the server's status URL names 127.0.0.1: same machine,
+    # another origin. The token must not follow it.
+    with ScriptedBulkServer(files={"Patient": ndjson(PATIENT)}) as server:
+        bulk = BulkClient(
+            server.base_url.replace("127.0.0.1", "localhost"),
+            BearerToken("t0ken"),
+            outbound_session(),
+            sleep=RecordingSleep(),
+        )
+        status_url = bulk.kickoff(types=["Patient"])
+        with pytest.raises(AuthorizationError, match="sent only to the FHIR server itself"):
+            bulk.wait(status_url)
+    assert [path for _m, path, _auth in server.requests] == ["/fhir/Patient/$export"]
+
+
 class CountingRenewal:
     """A token source whose first token the server refuses."""
 

@@ -70,6 +70,13 @@ class BulkClient:
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
+        if authorised and _origin(url) != _origin(self.base_url):
+            # The status and file URLs come from the server's answers: a token is sent only to
+            # the FHIR server it was issued for, never to a host an answer names.
+            raise AuthorizationError(
+                f"{_where(url)} is not on {_origin(self.base_url)}: the export's access token"
+                " is sent only to the FHIR server itself"
+            )
         for attempt in (1, 2):
             sent = dict(headers or {})
             if authorised:
@@ -247,6 +254,11 @@ def _where(url: str) -> str:
     """The URL without its query (a pre-signed file URL carries credentials there)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _progress(value: str | None) -> str:

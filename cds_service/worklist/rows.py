@@ -63,7 +63,8 @@ def row_for(
             else RowState.OUT_OF_SCOPE
         )
         return WorklistRow(**common, state=state, reason=assessment.scope_reason)
-    assert plan is not None  # in scope always carries a plan
+    if plan is None:  # the assessment always plans an in-scope patient
+        raise ValueError(f"Patient/{patient_id}: in scope but without a surveillance plan")
     return WorklistRow(
         **common,
         **plan_fields(plan, today=today, due_within_days=due_within_days),
