@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 # " (LOINC 29593-1)" or ", LOINC 9811-1" inside a phrase; the code alone, nothing around it.
-_LOINC = re.compile(r"\s*\(LOINC \d{1,7}-\d\)|,? LOINC \d{1,7}-\d(?=[,.;:]|$)")
+_LOINC = re.compile(r" ?\(LOINC \d{1,7}-\d\)|,? LOINC \d{1,7}-\d(?=[,.;:]|$)")
 
 _VALUE_WORDS = {
     "other-gep": "gastro-entero-pancreatic site other than the pancreas",
