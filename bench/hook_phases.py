@@ -29,7 +29,7 @@ import cds_service.scoring_pipeline as pipeline
 from bench.cpu import count_steps
 from bench.pathology_calls import SERVICE_PATH as PATHOLOGY_PATH
 from bench.pathology_calls import pathology_bodies
-from bench.run import SERVICE_PATH, bodies
+from bench.run import SERVICE_PATH, bodies, in_process_caller
 from cds_service.app import create_app
 from cds_service.server import warm_up
 from cds_service.settings import Settings
@@ -83,14 +83,7 @@ def main() -> None:
         payloads = pathology_bodies(with_text=args.call == "pathology-text")
     tokens = [issuer.mint(aud=f"http://localhost{path}") for _ in range(args.calls + 20)]
 
-    def call(n: int) -> None:
-        response = client.post(
-            path,
-            data=payloads[n % len(payloads)],
-            headers={"Authorization": f"Bearer {tokens[n]}", "Content-Type": "application/json"},
-        )
-        if response.status_code != 200:
-            raise SystemExit(f"call {n}: HTTP {response.status_code} {response.get_data()[:300]}")
+    call = in_process_caller(client, path, payloads, tokens)
 
     for n in range(20):
         call(args.calls + n)

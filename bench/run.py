@@ -29,9 +29,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bench.cohort import score_throughput
 from bench.load import LevelResult, run_level
@@ -104,6 +105,24 @@ def bodies(fhir_server: str | None) -> list[bytes]:
             body = request_body("patient-view", patient.patient_id, fhir_server=fhir_server)
         out.append(json.dumps(body).encode())
     return out
+
+
+def in_process_caller(
+    client: Any, path: str, payloads: list[bytes], tokens: list[str]
+) -> Callable[[int], None]:
+    """Call n of a Flask test client (the in-process benches): payload n round-robin, token n;
+    stops the bench on any answer but 200."""
+
+    def call(n: int) -> None:
+        response = client.post(
+            path,
+            data=payloads[n % len(payloads)],
+            headers={"Authorization": f"Bearer {tokens[n]}", "Content-Type": "application/json"},
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"call {n}: HTTP {response.status_code} {response.get_data()[:300]}")
+
+    return call
 
 
 def measure(
