@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cds_service.cli_lazy import LazyGroup
-from cds_service.cli_support import IsoDate, fail, read_bounded
+from cds_service.cli_support import IsoDate, fail, read_bounded, site_config_option
 
 if TYPE_CHECKING:
     from cds_service.settings import Settings
@@ -63,14 +63,7 @@ def main() -> None:
     default=None,
     help="Date to plan surveillance from (YYYY-MM-DD); default: today.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="PANNET_CDS_CONFIG",
-    default=None,
-    help="Site configuration file (YAML/JSON); default: $PANNET_CDS_CONFIG.",
-)
+@site_config_option
 def score(file: str, today: date | None, config_path: Path | None) -> None:
     """Score a FHIR R4 Bundle (any type) or a JSON array of resources read from FILE
     ('-' for standard input, at most 20 MiB) and print the assessment as JSON."""

@@ -12,6 +12,16 @@ import click
 
 DATABASE_URL_ENV = "PANNET_CDS_DATABASE_URL"
 
+# The site configuration option of every command that scores (`score`, `worklist`).
+site_config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PANNET_CDS_CONFIG",
+    default=None,
+    help="Site configuration file (YAML/JSON); default: $PANNET_CDS_CONFIG.",
+)
+
 
 def fail(message: str) -> NoReturn:
     """One line on stderr naming what is wrong, exit code 2, nothing on stdout."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from cds_service.cli_support import IsoDate, fail
+from cds_service.cli_support import IsoDate, fail, site_config_option
 from cds_service.worklist.cli_inputs import (
     TOKEN_ENV,
     SinceTime,
@@ -81,14 +81,7 @@ _FORMATS = ("csv", "json", "html")
     help="The previous worklist (JSON) an incremental run merges with.",
 )
 @click.option("--today", type=IsoDate(), default=None, help="Plan for this date; default today.")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="PANNET_CDS_CONFIG",
-    default=None,
-    help="Site configuration (YAML/JSON).",
-)
+@site_config_option
 @click.option("--client-id", default=None, help="SMART Backend Services client id.")
 @click.option(
     "--private-key",
