@@ -158,9 +158,10 @@ def worklist_command(
                     client, request, Path(workdir), report=progress.report, ticks=progress.ticks
                 )
             try:
-                _write(run, output, fmt)
-                # for the SMART app's worklist page (and the run's record), beside the file
+                # in memory once: for the SMART app's worklist page (and the run's record), and
+                # for the HTML page, which is one document anyway
                 stored = run.whole()
+                _write(run, stored, output, fmt)
             finally:
                 run.store.close()
     except BulkError as exc:
@@ -180,7 +181,7 @@ def _format_of(output: Path | None) -> str:
     return suffix if suffix in _FORMATS else "csv"
 
 
-def _render(run: WorklistRun, fmt: str, stream: TextIO) -> None:
+def _render(run: WorklistRun, whole: Worklist, fmt: str, stream: TextIO) -> None:
     from cds_service.worklist.writers import write_csv, write_json
 
     if fmt == "json":
@@ -190,12 +191,12 @@ def _render(run: WorklistRun, fmt: str, stream: TextIO) -> None:
     else:
         from cds_service.worklist.html_page import render_worklist_html
 
-        stream.write(render_worklist_html(run.whole()))
+        stream.write(render_worklist_html(whole))
 
 
-def _write(run: WorklistRun, output: Path | None, fmt: str) -> None:
+def _write(run: WorklistRun, whole: Worklist, output: Path | None, fmt: str) -> None:
     if output is None:
-        _render(run, fmt, sys.stdout)
+        _render(run, whole, fmt, sys.stdout)
         return
     directory = output.parent if str(output.parent) else Path(".")
     try:
@@ -209,7 +210,7 @@ def _write(run: WorklistRun, output: Path | None, fmt: str) -> None:
             delete=False,
         ) as handle:
             try:
-                _render(run, fmt, handle)
+                _render(run, whole, fmt, handle)
             except BaseException:
                 Path(handle.name).unlink(missing_ok=True)
                 raise
