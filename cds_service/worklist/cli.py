@@ -158,10 +158,9 @@ def worklist_command(
                     client, request, Path(workdir), report=progress.report, ticks=progress.ticks
                 )
             try:
-                # in memory once: for the SMART app's worklist page (and the run's record), and
-                # for the HTML page, which is one document anyway
-                stored = run.whole()
-                _write(run, stored, output, fmt)
+                _write(run, output, fmt)
+                # the SMART app's worklist page reads the run as its JSON document
+                document = _json_document(run, Path(workdir))
             finally:
                 run.store.close()
     except BulkError as exc:
@@ -173,7 +172,7 @@ def worklist_command(
         fail(f"scratch files in {tempfile.gettempdir()}: {getattr(exc, 'strerror', None) or exc}")
     finally:
         session.close()
-    _record(stored, site, database_url)
+    _record(run.header, document, site, database_url)
 
 
 def _format_of(output: Path | None) -> str:
@@ -181,7 +180,17 @@ def _format_of(output: Path | None) -> str:
     return suffix if suffix in _FORMATS else "csv"
 
 
-def _render(run: WorklistRun, whole: Worklist, fmt: str, stream: TextIO) -> None:
+def _json_document(run: WorklistRun, workdir: Path) -> str:
+    """The run as `--format json` writes it, streamed through a scratch file."""
+    from cds_service.worklist.writers import write_json
+
+    path = workdir / "stored.json"
+    with path.open("w", encoding="utf-8") as out:
+        write_json(run.header, run.rows(), run.without_net_ids(), out)
+    return path.read_text(encoding="utf-8")
+
+
+def _render(run: WorklistRun, fmt: str, stream: TextIO) -> None:
     from cds_service.worklist.writers import write_csv, write_json
 
     if fmt == "json":
@@ -191,12 +200,12 @@ def _render(run: WorklistRun, whole: Worklist, fmt: str, stream: TextIO) -> None
     else:
         from cds_service.worklist.html_page import render_worklist_html
 
-        stream.write(render_worklist_html(whole))
+        stream.write(render_worklist_html(run.whole()))  # one document anyway
 
 
-def _write(run: WorklistRun, whole: Worklist, output: Path | None, fmt: str) -> None:
+def _write(run: WorklistRun, output: Path | None, fmt: str) -> None:
     if output is None:
-        _render(run, whole, fmt, sys.stdout)
+        _render(run, fmt, sys.stdout)
         return
     directory = output.parent if str(output.parent) else Path(".")
     try:
@@ -210,7 +219,7 @@ def _write(run: WorklistRun, whole: Worklist, output: Path | None, fmt: str) -> 
             delete=False,
         ) as handle:
             try:
-                _render(run, whole, fmt, handle)
+                _render(run, fmt, handle)
             except BaseException:
                 Path(handle.name).unlink(missing_ok=True)
                 raise
@@ -219,14 +228,15 @@ def _write(run: WorklistRun, whole: Worklist, output: Path | None, fmt: str) -> 
         fail(f"{output}: cannot be written ({exc.strerror})")
 
 
-def _record(worklist: Worklist, site: SiteConfig, database_url: str | None) -> None:
-    """The run's audit line, and the worklist itself for the SMART app's worklist page, in the
-    service's database (the file or standard output is already written)."""
+def _record(worklist: Worklist, document: str, site: SiteConfig, database_url: str | None) -> None:
+    """The run's audit line (`worklist`: the run without its rows; counts only), and the run's
+    JSON `document` for the SMART app's worklist page, in the service's database (the file or
+    standard output is already written)."""
     from cds_service.audit.errors import AuditStoreError
     from cds_service.db import make_engine
     from cds_service.settings import ConfigurationError, Settings
     from cds_service.worklist.audit_line import record_run, summary_text
-    from cds_service.worklist.store import WorklistStoreError, save_worklist
+    from cds_service.worklist.store import WorklistStoreError, save_worklist_document
 
     try:
         url = database_url or Settings.from_env().database_url
@@ -235,7 +245,7 @@ def _record(worklist: Worklist, site: SiteConfig, database_url: str | None) -> N
         fail(f"worklist written, but its audit record was not: {exc}")
     engine = make_engine(url)
     try:
-        save_worklist(engine, worklist)
+        save_worklist_document(engine, worklist, document)
     except WorklistStoreError as exc:
         fail(f"worklist written, but not stored for the SMART app's worklist page: {exc}")
     finally:

@@ -62,17 +62,23 @@ def _moment(value: str) -> datetime:
 def save_worklist(engine: Engine, worklist: Worklist) -> int:
     """Store one run; returns its row id. The worklist must name its FHIR server (that is how
     the app finds it)."""
-    if not worklist.fhir_server:
+    return save_worklist_document(engine, worklist, worklist.model_dump_json())
+
+
+def save_worklist_document(engine: Engine, header: Worklist, document: str) -> int:
+    """Store one run given as its JSON `document` (what `writers.write_json` streams, so a
+    long list never has to be a model in memory); `header` is the run without its rows."""
+    if not header.fhir_server:
         raise WorklistStoreError("a worklist without its FHIR server cannot be stored")
-    server = normalise_server(worklist.fhir_server)
-    if len(server) > MAX_FHIR_SERVER or len(worklist.group or "") > MAX_GROUP:
+    server = normalise_server(header.fhir_server)
+    if len(server) > MAX_FHIR_SERVER or len(header.group or "") > MAX_GROUP:
         raise WorklistStoreError("the FHIR server URL or the Group id is too long to store")
     row = {
         "fhir_server": server,
-        "group_id": worklist.group or ALL_PATIENTS,
-        "generated_at": _moment(worklist.generated_at),
-        "format_version": worklist.format_version,
-        "document": worklist.model_dump_json(),
+        "group_id": header.group or ALL_PATIENTS,
+        "generated_at": _moment(header.generated_at),
+        "format_version": header.format_version,
+        "document": document,
     }
     try:
         # The command line may be the first to use this database; the service creates its
