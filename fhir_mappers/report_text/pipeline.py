@@ -66,7 +66,9 @@ def pipeline() -> Pipeline:
         ]
     )
     context = ConText(nlp, rules=None)  # applied by `mentions`, clause by clause, within bounds
-    defaults = ConText(spacy.blank("en")).rules
+    # medspaCy's default rules read from its own file, as `ConText(nlp)` would load them, but
+    # without a second blank pipeline and matcher built only to list them (~100 ms per process)
+    defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
     mine = {c.literal for c in CUES}
     kept = [r for r in defaults if r.literal not in DROPPED_DEFAULT_CUES | mine]
     added = [
