@@ -4,7 +4,9 @@ under the extension key `org.pannet-cds.assessment` (cds-api.md "Cards").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -137,3 +139,51 @@ class Assessment(_Model):
     warnings: list[str] = Field(default_factory=list)
     patient: str | None = None
     today: str
+
+
+M = TypeVar("M", bound=BaseModel)
+# Per class, what `built` needs: every field's default in field order (None where there is none),
+# the default factories, the field names in order.
+_Shape = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], tuple[str, ...]]
+_SHAPES: dict[type, _Shape] = {}
+_set = object.__setattr__
+_new = object.__new__
+
+
+def _shape(cls: type[BaseModel]) -> _Shape:
+    fields = cls.model_fields
+    defaults = {n: None if f.is_required() else f.get_default() for n, f in fields.items()}
+    factories = tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory)
+    shape = _SHAPES[cls] = (defaults, factories, tuple(fields))  # type: ignore[assignment]
+    return shape
+
+
+def built(cls: type[M], values: dict[str, Any]) -> M:
+    """`cls(**values)` for values that already are exactly of their fields' types (the
+    scoring's own results), without the validation pass, which would return them unchanged:
+    the same instance state (`__dict__` in field order, which the JSON follows; the fields set).
+    At 40 results per assessment, validating them was the largest cost of `assess`. The keys
+    must be field names, every required one. Values from a record or a user go through
+    `cls(**values)` (`validated`)."""
+    defaults, factories, names = _SHAPES.get(cls) or _shape(cls)
+    fields_set = set(values)
+    if tuple(values) != names:
+        values = {**defaults, **values}
+        for name, factory in factories:
+            if name not in fields_set:
+                values[name] = factory()
+    model = _new(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", fields_set)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+def validated(cls: type[M], values: dict[str, Any]) -> M:
+    return cls(**values)
+
+
+# How results are made: `built` when every value is known to have its field's type,
+# `validated` otherwise.
+Make = Callable[[type[M], dict[str, Any]], M]

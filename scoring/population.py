@@ -6,22 +6,21 @@ Scope-wide exclusions (no resection, NEC, metastatic at surgery) are decided in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from scoring.definition import Population
-from scoring.factors import node_positive
+from scoring.factors import FactorValue, node_positive
 from scoring.inputs import ClinicalInputs, PrimarySite
 
 # clinical.md §2.2: pN0 with at least 8 regional lymph nodes examined.
 VENTIN_MIN_NODES_EXAMINED = 8
 
 
-@dataclass(frozen=True)
-class Eligibility:
+class Eligibility(NamedTuple):
     eligible: bool | None
     reason: str | None = None
     missing: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
 
 
 def _pancreatic(inputs: ClinicalInputs) -> Eligibility:
@@ -47,8 +46,9 @@ def _nonfunctioning(inputs: ClinicalInputs) -> Eligibility:
     return Eligibility(True)
 
 
-def _pn0_with_enough_nodes(inputs: ClinicalInputs) -> Eligibility:
-    nodes = node_positive(inputs)
+def _pn0_with_enough_nodes(inputs: ClinicalInputs, nodes: FactorValue | None) -> Eligibility:
+    if nodes is None:
+        nodes = node_positive(inputs)
     examined = inputs.nodes_examined.value
     if nodes.value is True:
         return Eligibility(False, "lymph-node positive (the score is for pN0)")
@@ -79,11 +79,14 @@ def _gep(inputs: ClinicalInputs) -> Eligibility:
     return Eligibility(True)
 
 
-def check_population(population: Population, inputs: ClinicalInputs) -> Eligibility:
+def check_population(
+    population: Population, inputs: ClinicalInputs, *, nodes: FactorValue | None = None
+) -> Eligibility:
+    """`nodes`: `node_positive(inputs)` when the caller has it already."""
     match population:
         case Population.PANNET_NONFUNCTIONING:
             return _combine(_pancreatic(inputs), _nonfunctioning(inputs))
         case Population.PANNET_PN0_8_NODES:
-            return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs))
+            return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs, nodes))
         case Population.GEP_NET:
             return _gep(inputs)
