@@ -4,8 +4,6 @@ surveillance plan. The one entry point the CLI, the CDS service and the SMART ap
 from __future__ import annotations
 
 from datetime import date
-from itertools import chain
-from operator import attrgetter
 
 from scoring.assessment import (
     Assessment,
@@ -128,26 +126,29 @@ _ENUMS = frozenset({Sex, Grade, PrimarySite})
 
 
 _STR = frozenset({str})
-_value = attrgetter("value")
-_sources = attrgetter("sources")
-_texts = attrgetter("note", "quote", "text_disagreement")
 
 
 def _plain_record(inputs: ClinicalInputs, facts: list[Fact]) -> bool:
     """Whether every value the record passes into the results as it is (fact values, sources,
     notes, quotes, warnings, references) already has its result field's type, so validation
     would return it unchanged. ClinicalInputs is a plain dataclass: this is its type check."""
+    for fact in facts:
+        if (
+            type(fact.value) not in _PLAIN_VALUES
+            or type(fact.note) not in _OPTIONAL_TEXT
+            or type(fact.quote) not in _OPTIONAL_TEXT
+            or type(fact.text_disagreement) not in _OPTIONAL_TEXT
+        ):
+            return False
+        for source in fact.sources:
+            if type(source) is not str:
+                return False
     texts = [*inputs.warnings, *(event.source for event in inputs.imaging)]
     if inputs.diagnosis:
         texts.append(inputs.diagnosis)
     if inputs.resection is not None:
         texts.append(inputs.resection.source)
-    return (
-        _PLAIN_VALUES.issuperset(map(type, map(_value, facts)))
-        and _STR.issuperset(map(type, chain(texts, chain.from_iterable(map(_sources, facts)))))
-        and _OPTIONAL_TEXT.issuperset(map(type, chain.from_iterable(map(_texts, facts))))
-        and type(inputs.patient) in _OPTIONAL_TEXT
-    )
+    return _STR.issuperset(map(type, texts)) and type(inputs.patient) in _OPTIONAL_TEXT
 
 
 def _lighter_if_known(

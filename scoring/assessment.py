@@ -21,8 +21,14 @@ class Tier(StrEnum):
 TIER_ORDER: tuple[Tier, ...] = (Tier.VERY_LOW, Tier.LOW, Tier.INTERMEDIATE, Tier.HIGH)
 
 
+_RANK = {tier: rank for rank, tier in enumerate(TIER_ORDER)}
+
+
 def tier_rank(tier: Tier) -> int:
-    return TIER_ORDER.index(tier)
+    try:
+        return _RANK[tier]  # a dozen calls per assessment: a lookup, not a scan
+    except (KeyError, TypeError):
+        return TIER_ORDER.index(tier)  # not a tier: the ValueError it always raised
 
 
 def sorted_tiers(tiers: set[Tier] | frozenset[Tier]) -> list[Tier]:
