@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime
 from itertools import pairwise
 
@@ -17,7 +18,7 @@ def _windows(anchor: int, dues: list[int]) -> list[int]:
     """The first day (ordinal) of each exam's window. An exam is matched by imaging in the
     half-gaps either side of its due date, so an exam done a little early or late still counts
     and the windows never overlap; the window ends where the next one starts (the last exam's
-    never). Whole days: `date + timedelta` drops the half day of an odd gap."""
+    never). Whole days, the half day of an odd gap dropped, as `date + timedelta/2` did."""
     starts = [anchor + (dues[0] - anchor) // 2]
     starts += [prev + (cur - prev) // 2 for prev, cur in pairwise(dues)]
     return starts
@@ -59,19 +60,22 @@ def plan_surveillance(
     due_dates = [add_months(anchor, m) for m in months]
     dues = [d.toordinal() for d in due_dates]
     starts = _windows(anchor.toordinal(), dues)
-    ends: list[int | None] = [*starts[1:], None]
     done = [e.when.toordinal() for e in relevant]
     now = today.toordinal()
-
-    def covered(i: int) -> bool:
-        start, end = starts[i], ends[i]
-        return any(start <= day and (end is None or day < end) for day in done)
+    # The months rise (each phase step is > 0), so the due dates and the windows' starts rise
+    # too: the windows tile the days from the first start on, and an imaging day falls in the
+    # window of the last start on or before it.
+    covered = [False] * len(dues)
+    for day in done:
+        index = bisect_right(starts, day) - 1
+        if index >= 0:
+            covered[index] = True
 
     # An exam is overdue from the day after its due date; on the due date it is due now.
     past = [i for i, due in enumerate(dues) if due < now]
     latest = max(done, default=None)
     overdue = bool(past) and not any(day >= starts[past[-1]] for day in done)
-    missed = [i for i in past if not covered(i)]
+    missed = [i for i in past if not covered[i]]
     # The run of exams missed since the last imaging: "no CT/MRI since <that exam>", not only
     # the latest missed exam (a patient unimaged for years must be told exactly that).
     overdue_since = (
@@ -80,7 +84,7 @@ def plan_surveillance(
     if overdue:
         next_due: int | None = past[-1]
     else:
-        next_due = next((i for i, due in enumerate(dues) if due >= now and not covered(i)), None)
+        next_due = next((i for i, due in enumerate(dues) if due >= now and not covered[i]), None)
     due_now = overdue or (next_due is not None and now >= dues[next_due] - DUE_SOON_DAYS)
     iso = [d.isoformat() for d in due_dates]
     return make(
