@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from scoring.assessment import Assessment, InputResult, ScoreResult, Tier, sorted_tiers, tier_rank
+from scoring.assessment import (
+    Assessment,
+    InputResult,
+    Make,
+    ScoreResult,
+    Tier,
+    built,
+    sorted_tiers,
+    tier_rank,
+    validated,
+)
 from scoring.combine import (
     GuidelineFlag,
     describe,
@@ -14,9 +24,10 @@ from scoring.combine import (
     overall_tiers,
     surveillance_tiers,
 )
-from scoring.evaluate import evaluate
-from scoring.grade import derive_grade
-from scoring.inputs import ClinicalInputs, Fact
+from scoring.evaluate import evaluate_compiled
+from scoring.factors import FactorValue, node_positive
+from scoring.grade import GradeFinding, derive_grade
+from scoring.inputs import ClinicalInputs, Fact, Grade, PrimarySite, Sex
 from scoring.scope import check_scope
 from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
 from scoring.surveillance import plan_surveillance
@@ -25,35 +36,45 @@ from scoring.surveillance import plan_surveillance
 def assess(
     inputs: ClinicalInputs, *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
 ) -> Assessment:
+    facts = [getattr(inputs, name) for name, _ in _INPUT_LABELS]
+    # The results are made without a validation pass only when every value the record hands
+    # them already has its field's type; otherwise validated, exactly as before (same errors).
+    make: Make = built if _plain_record(inputs, facts) else validated
     scope = check_scope(inputs)
     future = _future_resection(inputs, today)
+    grade = derive_grade(inputs)
     common = {
         "patient": inputs.patient,
         "today": today.isoformat(),
-        "inputs": input_results(inputs, future),
+        "inputs": input_results(inputs, future, make=make, facts=facts, grade=grade),
         "warnings": list(inputs.warnings) + ([future] if future else []),
     }
     if not scope.in_scope:
-        return Assessment(
-            **common,
-            overall_tier=None,
-            possible_tiers=[],
-            in_scope=False,
-            scope_code=scope.code.value if scope.code else None,
-            scope_reason=scope.reason,
-            scores=[],
-            surveillance=None,
+        return make(
+            Assessment,
+            {
+                **common,
+                "overall_tier": None,
+                "possible_tiers": [],
+                "in_scope": False,
+                "scope_code": scope.code.value if scope.code else None,
+                "scope_reason": scope.reason,
+                "scores": [],
+                "surveillance": None,
+            },
         )
 
-    definitions = site.definitions()
-    scores = [evaluate(d, inputs, weights_origin=origin) for d, origin in definitions]
+    # Factor values by id, read once for all scores (they share some).
+    values: dict[str, FactorValue] = {}
+    scores = [evaluate_compiled(s, inputs, values, make) for s in site.compiled_scores()]
     established = {s.id for s in scores if s.eligible is True}
     overall = overall_tiers(scores, established=established)
-    flags = guideline_flags(inputs)
+    nodes = values.get("node_positive") or node_positive(inputs)
+    flags = guideline_flags(inputs, nodes=nodes)
     maybe_untiered = not any(s.possible_tiers for s in scores if s.id in established)
     needed = surveillance_tiers(overall, flags, maybe_untiered=maybe_untiered)
     scheduled = max(needed, key=tier_rank)
-    if is_very_low(inputs, needed):
+    if is_very_low(inputs, needed, grade=grade, nodes=nodes):
         scheduled, basis = Tier.VERY_LOW, "very low: G1, N0, < 2 cm and low risk"
     elif len(needed) == 1 and overall == needed:
         basis = f"overall tier {scheduled.value}"
@@ -81,16 +102,53 @@ def assess(
             inputs.preop_chromogranin_elevated.value or inputs.functional.value
         ),
         lighter_if_known=_lighter_if_known(scores, flags, needed, established),
+        make=make,
     )
-    return Assessment(
-        **common,
-        overall_tier=next(iter(overall)) if len(overall) == 1 else None,
-        possible_tiers=sorted_tiers(overall),
-        in_scope=True,
-        scores=scores,
-        guideline_flags=[f.text for f in flags],
-        surveillance=plan,
+    return make(
+        Assessment,
+        {
+            **common,
+            "overall_tier": next(iter(overall)) if len(overall) == 1 else None,
+            "possible_tiers": sorted_tiers(overall),
+            "in_scope": True,
+            "scores": scores,
+            "guideline_flags": [f.text for f in flags],
+            "surveillance": plan,
+        },
     )
+
+
+_NONE = type(None)
+# What InputResult.value takes as it is (an enum gives its `.value`, a str).
+_PLAIN_VALUES = frozenset({str, float, int, bool, _NONE, Sex, Grade, PrimarySite})
+_OPTIONAL_TEXT = frozenset({str, _NONE})
+_ENUMS = frozenset({Sex, Grade, PrimarySite})
+
+
+_STR = frozenset({str})
+
+
+def _plain_record(inputs: ClinicalInputs, facts: list[Fact]) -> bool:
+    """Whether every value the record passes into the results as it is (fact values, sources,
+    notes, quotes, warnings, references) already has its result field's type, so validation
+    would return it unchanged. ClinicalInputs is a plain dataclass: this is its type check."""
+    for fact in facts:
+        if (
+            type(fact.value) not in _PLAIN_VALUES
+            or type(fact.note) not in _OPTIONAL_TEXT
+            or type(fact.quote) not in _OPTIONAL_TEXT
+            or type(fact.text_disagreement) not in _OPTIONAL_TEXT
+        ):
+            return False
+        for source in fact.sources:
+            if type(source) is not str:
+                return False
+    texts = [*inputs.warnings, *(event.source for event in inputs.imaging)]
+    if inputs.diagnosis:
+        texts.append(inputs.diagnosis)
+    if inputs.resection is not None:
+        texts.append(inputs.resection.source)
+    return _STR.issuperset(map(type, texts)) and type(inputs.patient) in _OPTIONAL_TEXT
 
 
 def _lighter_if_known(
@@ -143,51 +201,79 @@ def _future_resection(inputs: ClinicalInputs, today: date) -> str | None:
     )
 
 
-def input_results(inputs: ClinicalInputs, future: str | None = None) -> list[InputResult]:
+def input_results(
+    inputs: ClinicalInputs,
+    future: str | None = None,
+    *,
+    make: Make = validated,
+    facts: list[Fact] | None = None,
+    grade: GradeFinding | None = None,
+) -> list[InputResult]:
+    """`facts`, `grade`: the labelled facts of `inputs` and `derive_grade(inputs)`, when the
+    caller has them already."""
+    if facts is None:
+        facts = [getattr(inputs, name) for name, _ in _INPUT_LABELS]
     out = []
-    for field_name, label in _INPUT_LABELS:
-        fact: Fact = getattr(inputs, field_name)
-        value = fact.value.value if hasattr(fact.value, "value") else fact.value
+    for (field_name, label), fact in zip(_INPUT_LABELS, facts, strict=True):
+        value = fact.value
+        if type(value) in _ENUMS or (type(value) not in _PLAIN_VALUES and hasattr(value, "value")):
+            value = value.value
         out.append(
-            InputResult(
-                id=field_name,
-                label=label,
-                value=value,
-                sources=list(fact.sources),
-                note=fact.note,
-                read_from_text=fact.quote is not None,
-                quote=fact.quote,
-                text_disagreement=fact.text_disagreement,
+            make(
+                InputResult,
+                {
+                    "id": field_name,
+                    "label": label,
+                    "value": value,
+                    "sources": list(fact.sources),
+                    "note": fact.note,
+                    "read_from_text": fact.quote is not None,
+                    "quote": fact.quote,
+                    "text_disagreement": fact.text_disagreement,
+                },
             )
         )
-    grade = derive_grade(inputs)
+    if grade is None:
+        grade = derive_grade(inputs)
     out.append(
-        InputResult(
-            id="who_grade",
-            label="WHO grade (reported, or from Ki-67 and mitoses)",
-            value=" or ".join(sorted(g.value for g in grade.possible)),
-            sources=list(grade.sources),
-            note=grade.basis,
+        make(
+            InputResult,
+            {
+                "id": "who_grade",
+                "label": "WHO grade (reported, or from Ki-67 and mitoses)",
+                "value": " or ".join(sorted(g.value for g in grade.possible)),
+                "sources": list(grade.sources),
+                "note": grade.basis,
+            },
         )
     )
     if inputs.resection is not None:
         performed = inputs.resection.performed
         out.append(
-            InputResult(
-                id="resection",
-                label="Resection",
-                value=performed.isoformat() if performed else None,
-                sources=[inputs.resection.source],
-                note="; ".join(
-                    filter(None, [inputs.resection.description, future and "after today"])
-                )
-                or None,
+            make(
+                InputResult,
+                {
+                    "id": "resection",
+                    "label": "Resection",
+                    "value": performed.isoformat() if performed else None,
+                    "sources": [inputs.resection.source],
+                    "note": "; ".join(
+                        filter(None, [inputs.resection.description, future and "after today"])
+                    )
+                    or None,
+                },
             )
         )
     if inputs.diagnosis:
         out.append(
-            InputResult(
-                id="diagnosis", label="Diagnosis", value="recorded", sources=[inputs.diagnosis]
+            make(
+                InputResult,
+                {
+                    "id": "diagnosis",
+                    "label": "Diagnosis",
+                    "value": "recorded",
+                    "sources": [inputs.diagnosis],
+                },
             )
         )
     return out

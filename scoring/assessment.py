@@ -4,7 +4,9 @@ under the extension key `org.pannet-cds.assessment` (cds-api.md "Cards").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,8 +21,14 @@ class Tier(StrEnum):
 TIER_ORDER: tuple[Tier, ...] = (Tier.VERY_LOW, Tier.LOW, Tier.INTERMEDIATE, Tier.HIGH)
 
 
+_RANK = {tier: rank for rank, tier in enumerate(TIER_ORDER)}
+
+
 def tier_rank(tier: Tier) -> int:
-    return TIER_ORDER.index(tier)
+    try:
+        return _RANK[tier]  # a dozen calls per assessment: a lookup, not a scan
+    except (KeyError, TypeError):
+        return TIER_ORDER.index(tier)  # not a tier: the ValueError it always raised
 
 
 def sorted_tiers(tiers: set[Tier] | frozenset[Tier]) -> list[Tier]:
@@ -137,3 +145,57 @@ class Assessment(_Model):
     warnings: list[str] = Field(default_factory=list)
     patient: str | None = None
     today: str
+
+
+M = TypeVar("M", bound=BaseModel)
+# Per class, what `built` needs: every field's default in field order (None where there is none),
+# the default factories, the number of fields.
+_Shape = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], int]
+_SHAPES: dict[type, _Shape] = {}
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def _shape(cls: type[BaseModel]) -> _Shape:
+    fields = cls.model_fields
+    defaults = {n: None if f.is_required() else f.get_default() for n, f in fields.items()}
+    factories = tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory)
+    shape = _SHAPES[cls] = (defaults, factories, len(fields))  # type: ignore[assignment]
+    return shape
+
+
+def built(cls: type[M], values: dict[str, Any]) -> M:
+    """`cls(**values)` for values that already are exactly of their fields' types (the
+    scoring's own results), without the validation pass, which would return them unchanged:
+    the same instance state (`__dict__` in field order, which the JSON follows; the fields
+    set). At 40 results per assessment, validating them was the largest cost of `assess`.
+
+    The keys must be field names, every required one; a dict of every field must list them in
+    field order (tests/test_scoring_built.py compares the state with validated results).
+    Values from a record or a user go through `cls(**values)` (`validated`)."""
+    defaults, factories, count = _SHAPES.get(cls) or _shape(cls)
+    fields_set = set(values)
+    if len(values) != count:
+        values = {**defaults, **values}
+        for name, factory in factories:
+            if name not in fields_set:
+                values[name] = factory()
+    model = _new(cls)
+    # What BaseModel.model_construct sets, through the same slots.
+    _set_dict(model, values)
+    _set_fields_set(model, fields_set)
+    _set_extra(model, None)
+    _set_private(model, None)
+    return model
+
+
+def validated(cls: type[M], values: dict[str, Any]) -> M:
+    return cls(**values)
+
+
+# How results are made: `built` when every value is known to have its field's type,
+# `validated` otherwise.
+Make = Callable[[type[M], dict[str, Any]], M]

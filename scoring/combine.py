@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scoring.assessment import ScoreResult, Tier, sorted_tiers, tier_rank
 from scoring.factors import FACTOR_MISSING_DATA, FactorValue, node_positive
-from scoring.grade import derive_grade
+from scoring.grade import GradeFinding, derive_grade
 from scoring.inputs import ClinicalInputs, Grade
 
 # clinical.md §2.4/§4 (CommNETS/NANETS): node-positive or Ki-67 > 5 % → at least
@@ -39,15 +39,18 @@ def overall_tiers(
     return {t for s in tiered for t in s.possible_tiers if tier_rank(t) >= floor}
 
 
-@dataclass(frozen=True)
-class GuidelineFlag:
+class GuidelineFlag(NamedTuple):
     text: str
     value: bool | None
     settled_by: str
 
 
-def guideline_flags(inputs: ClinicalInputs) -> list[GuidelineFlag]:
-    nodes = node_positive(inputs)
+def guideline_flags(
+    inputs: ClinicalInputs, *, nodes: FactorValue | None = None
+) -> list[GuidelineFlag]:
+    """`nodes`: `node_positive(inputs)` when the caller has it already."""
+    if nodes is None:
+        nodes = node_positive(inputs)
     ki67 = inputs.ki67_percent
     ki67_flag = FactorValue(
         None if ki67.value is None else ki67.value > GUIDELINE_KI67_ABOVE, ki67.sources
@@ -90,13 +93,20 @@ def surveillance_tiers(
     return {max(t, floor, key=tier_rank) for t in base for floor in floors}
 
 
-def is_very_low(inputs: ClinicalInputs, surveillance: set[Tier]) -> bool:
-    """G1, N0 and < 2 cm, when low is the only tier left (clinical.md §4)."""
+def is_very_low(
+    inputs: ClinicalInputs,
+    surveillance: set[Tier],
+    *,
+    grade: GradeFinding | None = None,
+    nodes: FactorValue | None = None,
+) -> bool:
+    """G1, N0 and < 2 cm, when low is the only tier left (clinical.md §4). `grade`, `nodes`:
+    `derive_grade(inputs)` and `node_positive(inputs)` when the caller has them already."""
     size = inputs.tumor_size_cm.value
     return (
         surveillance == {Tier.LOW}
-        and derive_grade(inputs).possible == {Grade.G1}
-        and node_positive(inputs).value is False
+        and (grade or derive_grade(inputs)).possible == {Grade.G1}
+        and (nodes or node_positive(inputs)).value is False
         and size is not None
         and size < VERY_LOW_SIZE_BELOW_CM
     )

@@ -2,87 +2,225 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from itertools import product
+from types import MappingProxyType
 
-from scoring.assessment import FactorResult, ScoreResult, ScoreStatus, Tier, sorted_tiers
-from scoring.definition import FactorDefinition, ScoreDefinition, max_points
+from scoring.assessment import (
+    FactorResult,
+    Make,
+    ScoreResult,
+    ScoreStatus,
+    Tier,
+    sorted_tiers,
+    validated,
+)
+from scoring.definition import FactorDefinition, Population, ScoreDefinition, max_points
 from scoring.factors import FACTOR_MISSING_DATA, FACTOR_READERS, FactorValue
 from scoring.inputs import ClinicalInputs
 from scoring.population import check_population
 
 
+@dataclass(frozen=True)
+class _Factor:
+    id: str
+    label: str
+    weight: int | None  # points when present; None for a factors-only score
+    read: Callable[[ClinicalInputs], FactorValue]
+    need: str  # what to record to settle it when unknown
+
+
+@dataclass(frozen=True)
+class CompiledScore:
+    """What evaluating one definition needs that depends only on the definition (and the origin
+    of its weights): derived once per site configuration, not once per patient."""
+
+    id: str
+    title: str
+    citation: str
+    citation_url: str
+    population: Population
+    weights_origin: str
+    weighted: bool
+    factors: tuple[_Factor, ...]
+    max_points: int
+    # Outside exclusive groups: (factor index, points); each group: its members so.
+    singles: tuple[tuple[int, int], ...]
+    groups: tuple[tuple[tuple[int, int], ...], ...]
+    tier_of: Mapping[int, Tier]  # total → tier, for every total a band covers
+    definition: ScoreDefinition
+
+
+def compile_score(definition: ScoreDefinition, weights_origin: str = "published") -> CompiledScore:
+    weighted = definition.weighted
+    factors = tuple(
+        _Factor(
+            f.id,
+            f.label,
+            f.points if weighted else None,
+            FACTOR_READERS[f.id],
+            FACTOR_MISSING_DATA[f.id],
+        )
+        for f in definition.factors
+    )
+    singles = tuple(
+        (i, f.points or 0) for i, f in enumerate(definition.factors) if f.exclusive_group is None
+    )
+    members: dict[str, list[tuple[int, int]]] = {}
+    for i, f in enumerate(definition.factors):
+        if f.exclusive_group is not None:
+            members.setdefault(f.exclusive_group, []).append((i, f.points or 0))
+    top = max_points(definition.factors)
+    tier_of = {}
+    for total in range(top + 1):
+        band = next((b for b in definition.tiers if b.contains(total)), None)
+        if band is not None:
+            tier_of[total] = band.tier
+    return CompiledScore(
+        id=definition.id,
+        title=definition.title,
+        citation=definition.citation,
+        citation_url=definition.citation_url,
+        population=definition.population,
+        weights_origin=weights_origin,
+        weighted=weighted,
+        factors=factors,
+        max_points=top,
+        singles=singles,
+        groups=tuple(tuple(m) for m in members.values()),
+        tier_of=MappingProxyType(tier_of),
+        definition=definition,
+    )
+
+
 def evaluate(
     definition: ScoreDefinition, inputs: ClinicalInputs, *, weights_origin: str = "published"
 ) -> ScoreResult:
-    eligibility = check_population(definition.population, inputs)
+    return evaluate_compiled(compile_score(definition, weights_origin), inputs, {})
+
+
+def evaluate_compiled(
+    score: CompiledScore,
+    inputs: ClinicalInputs,
+    values: dict[str, FactorValue],
+    make: Make = validated,
+) -> ScoreResult:
+    """`values`: the factor values read so far in this assessment, by factor id; those this
+    score reads are added (the scores share factors: each is read once per patient)."""
+    eligibility = check_population(score.population, inputs, nodes=values.get("node_positive"))
     common = {
-        "id": definition.id,
-        "title": definition.title,
-        "citation": definition.citation,
-        "citation_url": definition.citation_url,
+        "id": score.id,
+        "title": score.title,
+        "citation": score.citation,
+        "citation_url": score.citation_url,
         "eligible": eligibility.eligible,
     }
     if eligibility.eligible is False:
-        return ScoreResult(**common, status=ScoreStatus.NOT_APPLICABLE, reason=eligibility.reason)
+        return make(
+            ScoreResult,
+            {**common, "status": ScoreStatus.NOT_APPLICABLE, "reason": eligibility.reason},
+        )
 
-    values = {f.id: FACTOR_READERS[f.id](inputs) for f in definition.factors}
-    weighted = definition.weighted
-    factors = [_factor_result(f, values[f.id], weighted) for f in definition.factors]
+    read: list[FactorValue] = []
+    factors: list[FactorResult] = []
     missing = list(eligibility.missing)
-    for factor in definition.factors:
-        need = FACTOR_MISSING_DATA[factor.id]
-        if values[factor.id].value is None and need not in missing:
-            missing.append(need)
-    present = sum(1 for v in values.values() if v.value is True)
-    unknown = sum(1 for v in values.values() if v.value is None)
+    present = unknown = 0
+    for factor in score.factors:
+        value = values.get(factor.id)
+        if value is None:
+            value = values[factor.id] = factor.read(inputs)
+        read.append(value)
+        known = value.value
+        weight = factor.weight
+        if known is None:
+            unknown += 1
+            if factor.need not in missing:
+                missing.append(factor.need)
+        elif known is True:
+            present += 1
+        sources = value.sources
+        factors.append(
+            make(
+                FactorResult,
+                {
+                    "id": factor.id,
+                    "label": factor.label,
+                    "value": known,
+                    "weight": weight,
+                    "points": None if weight is None or known is None else (weight if known else 0),
+                    "source": sources[0] if sources else None,
+                    "sources": list(sources),
+                    "detail": value.detail,
+                },
+            )
+        )
     notes = list(eligibility.notes)
     if eligibility.eligible is None:
         notes.append("Eligibility not established: see missing data.")
 
-    if not weighted:
-        return ScoreResult(
-            **common,
-            status=ScoreStatus.FACTORS_ONLY,
-            factors=factors,
-            present=present,
-            unknown=unknown,
-            missing=missing,
-            notes=notes,
+    if not score.weighted:
+        return make(
+            ScoreResult,
+            {
+                **common,
+                "status": ScoreStatus.FACTORS_ONLY,
+                "factors": factors,
+                "present": present,
+                "unknown": unknown,
+                "missing": missing,
+                "notes": notes,
+            },
         )
 
-    totals = achievable_totals(definition.factors, {k: v.value for k, v in values.items()})
-    tiers = {tier_for(definition, total) for total in totals}
-    determined = len(totals) == 1
-    return ScoreResult(
-        **common,
-        status=ScoreStatus.SCORED if unknown == 0 else ScoreStatus.PARTIAL,
-        weights_origin=weights_origin,
-        points=min(totals) if determined else None,
-        points_range=[min(totals), max(totals)],
-        max_points=max_points(definition.factors),
-        tier=next(iter(tiers)) if len(tiers) == 1 else None,
-        possible_tiers=sorted_tiers(tiers),
-        factors=factors,
-        present=present,
-        unknown=unknown,
-        missing=missing,
-        notes=notes,
+    totals = _totals(score, read)
+    tiers = {_tier(score, total) for total in totals}
+    low, high = min(totals), max(totals)
+    return make(
+        ScoreResult,
+        {
+            **common,
+            "status": ScoreStatus.SCORED if unknown == 0 else ScoreStatus.PARTIAL,
+            "weights_origin": score.weights_origin,
+            "points": low if len(totals) == 1 else None,
+            "points_range": [low, high],
+            "max_points": score.max_points,
+            "tier": next(iter(tiers)) if len(tiers) == 1 else None,
+            "possible_tiers": sorted_tiers(tiers),
+            "factors": factors,
+            "present": present,
+            "unknown": unknown,
+            "missing": missing,
+            "notes": notes,
+        },
     )
 
 
-def _factor_result(factor: FactorDefinition, value: FactorValue, weighted: bool) -> FactorResult:
-    weight = factor.points if weighted else None
-    points = None if weight is None or value.value is None else (weight if value.value else 0)
-    return FactorResult(
-        id=factor.id,
-        label=factor.label,
-        value=value.value,
-        weight=weight,
-        points=points,
-        source=value.sources[0] if value.sources else None,
-        sources=list(value.sources),
-        detail=value.detail,
-    )
+def _totals(score: CompiledScore, read: list[FactorValue]) -> set[int]:
+    """`achievable_totals` for a compiled score, as sums built up one factor (or group) at a
+    time: the same set as the sums over every combination."""
+    totals = {0}
+    for index, points in score.singles:
+        value = read[index].value
+        if value is None:
+            totals |= {t + points for t in totals}
+        elif value:
+            totals = {t + points for t in totals}
+    for members in score.groups:
+        present = [points for index, points in members if read[index].value is True]
+        if present:
+            # Two bands of one input both present can only be a data error: take the worse.
+            worst = max(present)
+            totals = {t + worst for t in totals}
+        else:
+            options = {0} | {points for index, points in members if read[index].value is None}
+            totals = {t + o for t in totals for o in options}
+    return totals
+
+
+def _tier(score: CompiledScore, total: int) -> Tier:
+    tier = score.tier_of.get(total)
+    return tier if tier is not None else tier_for(score.definition, total)
 
 
 def achievable_totals(

@@ -7,14 +7,15 @@ Thresholds come from clinical.md §2; each is named where it is compared.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scoring.grade import derive_grade
 from scoring.inputs import ClinicalInputs, Fact, Grade, Sex
 
 
-@dataclass(frozen=True)
-class FactorValue:
+class FactorValue(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: a dozen are made per assessment, at a third of the
+    # cost.
     value: bool | None
     sources: tuple[str, ...] = ()
     detail: str | None = None

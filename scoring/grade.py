@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scoring.inputs import ClinicalInputs, Grade
 
@@ -19,8 +19,7 @@ MITOSES_G3_ABOVE = 20.0
 _ORDER = (Grade.G1, Grade.G2, Grade.G3)
 
 
-@dataclass(frozen=True)
-class GradeFinding:
+class GradeFinding(NamedTuple):
     possible: frozenset[Grade]
     sources: tuple[str, ...]
     basis: str

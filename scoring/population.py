@@ -6,49 +6,58 @@ Scope-wide exclusions (no resection, NEC, metastatic at surgery) are decided in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from scoring.definition import Population
-from scoring.factors import node_positive
+from scoring.factors import FactorValue, node_positive
 from scoring.inputs import ClinicalInputs, PrimarySite
 
 # clinical.md §2.2: pN0 with at least 8 regional lymph nodes examined.
 VENTIN_MIN_NODES_EXAMINED = 8
 
 
-@dataclass(frozen=True)
-class Eligibility:
+class Eligibility(NamedTuple):
     eligible: bool | None
     reason: str | None = None
     missing: tuple[str, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
+
+
+# The answers that do not depend on the patient's values, made once (they are immutable).
+_IN = Eligibility(True)
+_NOT_PANCREAS = Eligibility(False, "primary tumour is not in the pancreas")
+_PANCREAS_UNKNOWN = Eligibility(None, missing=("primary tumour site (eligibility: pancreas)",))
+_FUNCTIONAL = Eligibility(
+    False, "functional tumour (the score was derived in non-functioning PanNETs)"
+)
+# A hormonal syndrome is a diagnosis the record would carry; none recorded is read as
+# non-functioning, and the card says so.
+_NO_SYNDROME_RECORDED = Eligibility(
+    True, notes=("No functional syndrome recorded: scored as non-functioning.",)
+)
+_GEP_UNKNOWN = Eligibility(None, missing=("primary tumour site (eligibility: GEP site)",))
 
 
 def _pancreatic(inputs: ClinicalInputs) -> Eligibility:
     site = inputs.primary_site.value
     if site == PrimarySite.PANCREAS:
-        return Eligibility(True)
+        return _IN
     if site == PrimarySite.OTHER_GEP:
-        return Eligibility(False, "primary tumour is not in the pancreas")
-    return Eligibility(None, missing=("primary tumour site (eligibility: pancreas)",))
+        return _NOT_PANCREAS
+    return _PANCREAS_UNKNOWN
 
 
 def _nonfunctioning(inputs: ClinicalInputs) -> Eligibility:
     if inputs.functional.value is True:
-        return Eligibility(
-            False, "functional tumour (the score was derived in non-functioning PanNETs)"
-        )
+        return _FUNCTIONAL
     if inputs.functional.value is None:
-        # A hormonal syndrome is a diagnosis the record would carry; none recorded is read as
-        # non-functioning, and the card says so.
-        return Eligibility(
-            True, notes=("No functional syndrome recorded: scored as non-functioning.",)
-        )
-    return Eligibility(True)
+        return _NO_SYNDROME_RECORDED
+    return _IN
 
 
-def _pn0_with_enough_nodes(inputs: ClinicalInputs) -> Eligibility:
-    nodes = node_positive(inputs)
+def _pn0_with_enough_nodes(inputs: ClinicalInputs, nodes: FactorValue | None) -> Eligibility:
+    if nodes is None:
+        nodes = node_positive(inputs)
     examined = inputs.nodes_examined.value
     if nodes.value is True:
         return Eligibility(False, "lymph-node positive (the score is for pN0)")
@@ -61,29 +70,31 @@ def _pn0_with_enough_nodes(inputs: ClinicalInputs) -> Eligibility:
         missing.append("regional lymph nodes positive (eligibility: pN0)")
     if examined is None:
         missing.append("regional lymph nodes examined (eligibility: at least 8)")
-    return Eligibility(None, missing=tuple(missing)) if missing else Eligibility(True)
+    return Eligibility(None, missing=tuple(missing)) if missing else _IN
 
 
-def _combine(*checks: Eligibility) -> Eligibility:
-    for check in checks:
+def _combine(first: Eligibility, second: Eligibility) -> Eligibility:
+    for check in (first, second):
         if check.eligible is False:
             return check
-    missing = tuple(m for c in checks for m in c.missing)
-    notes = tuple(n for c in checks for n in c.notes)
-    return Eligibility(None if missing else True, missing=missing, notes=notes)
+    missing = first.missing + second.missing
+    return Eligibility(None if missing else True, missing=missing, notes=first.notes + second.notes)
 
 
 def _gep(inputs: ClinicalInputs) -> Eligibility:
     if inputs.primary_site.value is None:
-        return Eligibility(None, missing=("primary tumour site (eligibility: GEP site)",))
-    return Eligibility(True)
+        return _GEP_UNKNOWN
+    return _IN
 
 
-def check_population(population: Population, inputs: ClinicalInputs) -> Eligibility:
+def check_population(
+    population: Population, inputs: ClinicalInputs, *, nodes: FactorValue | None = None
+) -> Eligibility:
+    """`nodes`: `node_positive(inputs)` when the caller has it already."""
     match population:
         case Population.PANNET_NONFUNCTIONING:
             return _combine(_pancreatic(inputs), _nonfunctioning(inputs))
         case Population.PANNET_PN0_8_NODES:
-            return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs))
+            return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs, nodes))
         case Population.GEP_NET:
             return _gep(inputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from scoring.assessment import Tier
 
@@ -22,11 +23,16 @@ class Schedule:
     afterwards: str
 
     def months(self) -> list[int]:
+        return list(self.month_tuple)
+
+    @cached_property
+    def month_tuple(self) -> tuple[int, ...]:
+        """The months, computed once per schedule (a schedule is immutable)."""
         months = [self.first_month]
         for phase in self.phases:
             while months[-1] + phase.every_months <= phase.until_month:
                 months.append(months[-1] + phase.every_months)
-        return months
+        return tuple(months)
 
 
 _AFTER_120 = "as clinically indicated after month 120"
@@ -52,4 +58,10 @@ def add_months(start: date, months: int) -> date:
     """Calendar months later; the day is clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    day = start.day
+    if day > 28:  # every month has 28 days: only a later day may need clamping
+        day = min(day, 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1])
+    return date(year, month, day)
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from scoring.inputs import ClinicalInputs, Fact
 
@@ -16,8 +16,7 @@ class OutOfScope(StrEnum):
     RECURRENCE = "recurrence-on-record"
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     in_scope: bool
     code: OutOfScope | None = None
     reason: str | None = None

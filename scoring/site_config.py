@@ -24,6 +24,7 @@ from scoring.definition import (
 from scoring.definitions.ventin_2025 import VENTIN_2025
 from scoring.definitions.zaidi_rrs_2019 import ZAIDI_RRS_2019
 from scoring.definitions.zheng_lms_2025 import ZHENG_LMS_2025
+from scoring.evaluate import CompiledScore, compile_score
 from scoring.schedule import DEFAULT_SCHEDULES, Schedule, SchedulePhase
 
 SCORE_DEFINITIONS: tuple[ScoreDefinition, ...] = (ZAIDI_RRS_2019, VENTIN_2025, ZHENG_LMS_2025)
@@ -105,6 +106,10 @@ class SiteConfig(_Strict):
         """Each score definition with the origin of its weights."""
         return self._definitions
 
+    def compiled_scores(self) -> tuple[CompiledScore, ...]:
+        """`definitions()` in the form the evaluator reads per patient."""
+        return self._compiled_scores
+
     def schedules(self) -> Mapping[Tier, Schedule]:
         return self._schedules
 
@@ -123,6 +128,10 @@ class SiteConfig(_Strict):
             else:
                 out.append((definition, "published"))
         return tuple(out)
+
+    @cached_property
+    def _compiled_scores(self) -> tuple[CompiledScore, ...]:
+        return tuple(compile_score(d, origin) for d, origin in self._definitions)
 
     @cached_property
     def _schedules(self) -> Mapping[Tier, Schedule]:
