@@ -168,7 +168,11 @@ def _explained_by_extension(ext_value: Any) -> bool:
 
 
 def install() -> None:
-    """Put the two validators on FHIRAbstractModel (idempotent)."""
+    """Put the two validators on FHIRAbstractModel, and the one-pass `model_validate` of
+    `fhir_core_fast` (idempotent)."""
+    from fhir_mappers import fhir_core_fast  # here: it imports this module
+
+    fhir_core_fast.install()
     FHIRAbstractModel.reject_null_complex_elements = classmethod(reject_null_complex_elements)  # type: ignore[method-assign, assignment]
     FHIRAbstractModel.validate_after_model_construction = validate_after_model_construction  # type: ignore[method-assign]
 
