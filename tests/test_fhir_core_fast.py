@@ -1,5 +1,5 @@
-"""fhir_mappers.fhir_core_fast (one-pass `model_validate`) decides, builds and reports exactly
-as the shipped path.
+"""fhir_mappers.fhir_core_fast (one-pass `model_validate`) and the pydantic-core date pre-check
+of fhir_mappers.json_dates decide, build and report exactly as the shipped paths.
 
 Each case is validated with the one-pass `model_validate` installed, then with it uninstalled
 (pydantic's own `model_validate`, every element through fhir_core's wrap validator and custom
@@ -14,6 +14,8 @@ compared with the walk it spares on the same cases.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,8 @@ from fhir_mappers import (
     index,  # noqa: F401 - installs the speedups, as the service does
 )
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
 
 
 def _resources() -> list[dict[str, Any]]:
@@ -212,3 +215,36 @@ def test_input_is_not_changed() -> None:
         before = repr(case)
         _outcome(lambda c=case: _model_of(c).model_validate(c))
         assert repr(case) == before
+
+
+_FRESH = """
+import sys
+import fhir_mappers.index
+from fhir.resources.R4B import get_fhir_model_class
+from fhir_mappers import fhir_core_fast
+observation = get_fhir_model_class("Observation")
+raw = {"resourceType": "Observation", "status": "final", "code": {"coding": [{"code": "a"}]}}
+for _ in range(3):
+    observation.model_validate(raw)
+assert fhir_core_fast.fast_validator(observation) is not None
+print("fhir.resources.R4B.address" in sys.modules, "fhir.resources.R4B.extension" in sys.modules)
+"""
+
+
+def test_no_model_is_imported_or_built_for_the_one_pass_validator() -> None:
+    """It reaches the element models validation has built; the others keep their wrap
+    validator (built when first met, as shipped), so a one-shot process pays for no more."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FRESH], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_an_element_built_later_is_reached_in_one_pass_after_it() -> None:
+    observation = get_fhir_model_class("Observation")
+    raw = {"status": "final", "code": {"text": "x"}, "valueRatio": {"numerator": {"value": 1}}}
+    for _ in range(3):
+        observation.model_validate(raw)
+    validator = fhir_core_fast.fast_validator(observation)
+    assert validator is not None
+    assert validator.validate_python(raw).valueRatio.numerator.value == 1
