@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from fhir_mappers import (
     fhir_core_fast,
     index,  # noqa: F401 - installs the speedups, as the service does
+    json_dates,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,6 +217,22 @@ def test_input_is_not_changed() -> None:
         before = repr(case)
         _outcome(lambda c=case: _model_of(c).model_validate(c))
         assert repr(case) == before
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_date_precheck_as_the_walk(chunk: int) -> None:
+    for case in CASES[chunk::4]:
+        model = _model_of(case)
+        assert json_dates.non_string_date(model, case) == json_dates._walk(model, case, "", 0)
+
+
+def test_date_precheck_finds_numbers() -> None:
+    observation = get_fhir_model_class("Observation")
+    raw = {"status": "final", "code": {"text": "x"}, "effectivePeriod": {"start": 0}}
+    assert json_dates.non_string_date(observation, raw) == "effectivePeriod.start"
+    assert json_dates._all_strings_check(observation) is not None
+    raw = {"status": "final", "code": {"text": "x"}, "effectivePeriod": {"start": "2020"}}
+    assert json_dates.non_string_date(observation, raw) is None
 
 
 _FRESH = """
