@@ -32,7 +32,8 @@ and its result, or its error, is the answer: the errors are the shipped ones, al
 
 Built models are instances of the same classes with the same fields set: `model_dump` and
 serialisation do not change (they never went through the wrap validator). A class's first
-validation is as shipped, so a one-shot process builds and imports no more models than it did.
+`BUILD_AT` validations are as shipped: a one-shot process scoring one record builds, imports
+and pays for nothing more than it did.
 tests/test_fhir_core_fast.py compares both paths on the test data and invalid variants of it.
 """
 
@@ -44,16 +45,18 @@ from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from pydantic import BaseModel
 from pydantic_core import SchemaValidator, core_schema
 
-from fhir_mappers.fhir_core_schema import Builder, Unsupported, built, plain_fhir_model
-
 _ORIGINAL_VALIDATE = BaseModel.__dict__["model_validate"].__func__
 ORIGINAL_MODEL_VALIDATE = FHIRAbstractModel.__dict__.get("model_validate")
 
 
+# Building a class's one-pass validator (~3 ms for Observation) costs what ~100 validations
+# save: a one-shot process scoring one record (a few resources of a kind) is cheaper without.
+BUILD_AT = 8
+
 # class -> its one-pass validator, or None: this class is always validated as shipped
 _FAST: dict[type, Any] = {}
 # classes validated at least once; their count, which a validator built earlier compares with
-_SEEN: set[type] = set()
+_SEEN: dict[type, int] = {}
 _GENERATION = [0]
 
 
@@ -70,6 +73,13 @@ class _OnePass:
 
 
 def _build(model: type[FHIRAbstractModel]) -> _OnePass | None:
+    # imported here: a process that builds none (one record) does not load the rewriting
+    from fhir_mappers.fhir_core_schema import (
+        Builder,
+        Unsupported,
+        plain_fhir_model,
+    )
+
     if not plain_fhir_model(model):
         return None
     try:
@@ -86,23 +96,32 @@ def _build(model: type[FHIRAbstractModel]) -> _OnePass | None:
 
 
 def _one_pass(cls: type[FHIRAbstractModel]) -> _OnePass | None:
-    """`cls`'s one-pass validator: none on its first validation (as shipped: that imports and
-    builds the element models the record has), built on the next one from the element models
-    built by then, and built again when one it left out has been built since."""
+    """`cls`'s one-pass validator: none for its first validations (as shipped: the first
+    imports and builds the element models the record has), built at the `BUILD_AT`-th from
+    the element models built by then, and built again when one it left out has been built."""
     entry = _FAST.get(cls, _MISSING)
     if entry is _MISSING:
-        if cls not in _SEEN:
-            _SEEN.add(cls)
+        seen = _SEEN[cls] = _SEEN.get(cls, 0) + 1
+        if seen == 1:
             _GENERATION[0] += 1  # a class validated for the first time: built now
-            return None
-        if not cls.__pydantic_complete__:
-            return None
+        if seen < BUILD_AT or not cls.__pydantic_complete__ or not _is_resource(cls):
+            return None  # an element is reached in one pass from its resource's validator
         entry = _FAST[cls] = _build(cls)
     elif entry is not None and entry.generation != _GENERATION[0]:
+        from fhir_mappers.fhir_core_schema import built  # see `_build`
+
         entry.generation = _GENERATION[0]
         if any(built(name) is not None for name in entry.missing):
             entry = _FAST[cls] = _build(cls)
     return entry
+
+
+def _is_resource(cls: type[FHIRAbstractModel]) -> bool:
+    """A resource (Observation ...), as opposed to an element (Coding ...): only resources
+    get a validator of their own; an element validated through its wrap validator (a model
+    not built when its resource's was) is validated as shipped."""
+    has_resource_base = getattr(cls, "has_resource_base", None)
+    return bool(has_resource_base is not None and has_resource_base())
 
 
 def fast_validator(model: type[FHIRAbstractModel]) -> SchemaValidator | None:
@@ -115,7 +134,7 @@ def fast_validator(model: type[FHIRAbstractModel]) -> SchemaValidator | None:
 
 def model_validate(cls: type[FHIRAbstractModel], obj: Any, **options: Any) -> Any:
     """As `BaseModel.model_validate` (the shipped one, through the custom __init__)."""
-    if type(obj) is dict and not any(value is not None for value in options.values()):
+    if type(obj) is dict and (not options or all(value is None for value in options.values())):
         entry = _one_pass(cls)
         if entry is not None:
             data = obj
@@ -123,7 +142,8 @@ def model_validate(cls: type[FHIRAbstractModel], obj: Any, **options: Any) -> An
                 # the custom __init__ pops it and checks it names this class
                 if obj["resourceType"] != cls.__resource_type__:
                     return _ORIGINAL_VALIDATE(cls, obj, **options)
-                data = {k: v for k, v in obj.items() if k != "resourceType"}
+                data = dict(obj)  # the caller's dict is not changed
+                del data["resourceType"]
             if "resource_type" not in data:
                 try:
                     return entry.validator.validate_python(data)

@@ -128,6 +128,8 @@ class _Check:
 
 # model -> its check, or None: `model` has a field this check is not written for (walk only)
 _CHECKS: dict[type, _Check | None] = {}
+_SEEN: dict[type, int] = {}  # model -> resources of it walked
+_BUILD_AT = 8  # as fhir_core_fast.BUILD_AT: a one-shot process with one record walks them
 _UNSET: Any = object()
 
 
@@ -143,14 +145,18 @@ def _all_strings_check(model: type[BaseModel]) -> SchemaValidator | None:
     way, or a list of nulls and such objects (only nulls while the element's model is not
     imported: the check imports nothing). It is stricter than the walk (it refuses a number
     where an element is, which the walk skips, and has no depth limit): whenever it refuses,
-    the walk runs and decides. It only spares the walk over the valid ones. Built again when
-    a model it was built without has been imported since."""
+    the walk runs and decides. It only spares the walk over the valid ones. Built for a
+    model's `_BUILD_AT`-th resource (a one-shot process with one record walks them, as
+    before), and again when a model it was built without has been imported since."""
     check = _CHECKS.get(model, _UNSET)
     if check is not _UNSET and check is not None and check.modules != len(sys.modules):
         check.modules = len(sys.modules)
         if any(_imported(name) is not None for name in check.missing):
             check = _UNSET
     if check is _UNSET:
+        seen = _SEEN[model] = _SEEN.get(model, 0) + 1
+        if seen < _BUILD_AT:
+            return None  # building costs more than a few walks
         definitions: dict[type, dict[str, Any]] = {}
         missing: set[str] = set()
         try:
