@@ -103,6 +103,8 @@ def _after_facts(model: FHIRAbstractModel) -> Any:
             extra = fields[group[0]].json_schema_extra
             if not isinstance(extra, dict) or extra["one_of_many"] != prefix:
                 raise LookupError(prefix)  # the original's assertion would fail
+            if not all(attribute in fields for attribute in group):
+                raise LookupError(prefix)  # then `getattr` as the original (not a field value)
             choices.append((tuple(group), extra["one_of_many_required"] is True))
         facts: Any = (tuple(required), tuple(choices))
     except (KeyError, LookupError, TypeError, AttributeError):
@@ -120,10 +122,11 @@ def validate_after_model_construction(self: FHIRAbstractModel) -> FHIRAbstractMo
     required, choices = facts
     if required:
         _check_required(self, required)
+    values = self.__dict__  # every attribute of a choice group is a field (`_after_facts`)
     for group, exactly_one in choices:
         found = False
         for attribute in group:
-            if getattr(self, attribute, None) is not None:
+            if values.get(attribute) is not None:
                 if found:
                     raise ValueError(
                         "Any of one field value is expected from "
@@ -168,7 +171,11 @@ def _explained_by_extension(ext_value: Any) -> bool:
 
 
 def install() -> None:
-    """Put the two validators on FHIRAbstractModel (idempotent)."""
+    """Put the two validators on FHIRAbstractModel, and the one-pass `model_validate` of
+    `fhir_core_fast` (idempotent)."""
+    from fhir_mappers import fhir_core_fast  # here: it imports this module
+
+    fhir_core_fast.install()
     FHIRAbstractModel.reject_null_complex_elements = classmethod(reject_null_complex_elements)  # type: ignore[method-assign, assignment]
     FHIRAbstractModel.validate_after_model_construction = validate_after_model_construction  # type: ignore[method-assign]
 

@@ -6,12 +6,14 @@ from it), so such values are refused before validation, naming the element."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import types
 import typing
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import SchemaValidator, core_schema
 
 _TEMPORAL = (dt.date, dt.datetime, dt.time)
 _MAX_DEPTH = 32
@@ -27,6 +29,15 @@ def _unwrap(annotation: Any) -> list[Any]:
     # fhir.resources names complex elements by proxy types (PeriodType) that load the model
     # when asked; they are kept unresolved so only the elements a resource has are imported.
     return [annotation]
+
+
+def _bare(annotation: Any) -> Any:
+    """`annotation` without Optional[...] / `| None`."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
 
 
 def _is_proxy(kind: Any) -> bool:
@@ -69,10 +80,19 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, _Elements | None],
     return tuple(out)
 
 
-def non_string_date(
-    model: type[BaseModel], raw: object, path: str = "", depth: int = 0
-) -> str | None:
+def non_string_date(model: type[BaseModel], raw: object) -> str | None:
     """The path of the first date/time element of `raw` that is not a JSON string, if any."""
+    if not isinstance(raw, dict):
+        return None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    check = _all_strings_check(model)
+    if check is not None and check.isinstance_python(raw):
+        return None  # see `_all_strings_check`: the walk below would find none
+    return _walk(model, raw, "", 0)
+
+
+def _walk(model: type[BaseModel], raw: object, path: str, depth: int) -> str | None:
     if not isinstance(raw, dict) or depth > _MAX_DEPTH:
         return None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
@@ -88,7 +108,123 @@ def non_string_date(
             if nested is None or not isinstance(value, dict):
                 continue  # only an object holds elements
             for element in nested.models():
-                found = non_string_date(element, value, f"{where}.", depth + 1)
+                found = _walk(element, value, f"{where}.", depth + 1)
                 if found:
                     return found
     return None
+
+
+class _Check:
+    """A model's all-strings check, the element models it was built without (not imported
+    then, by qualified name) and how many modules were imported then."""
+
+    __slots__ = ("missing", "modules", "validator")
+
+    def __init__(self, validator: SchemaValidator, missing: frozenset[str]) -> None:
+        self.validator = validator
+        self.missing = missing
+        self.modules = len(sys.modules)
+
+
+# model -> its check, or None: `model` has a field this check is not written for (walk only)
+_CHECKS: dict[type, _Check | None] = {}
+_SEEN: dict[type, int] = {}  # model -> resources of it walked
+_BUILD_AT = 8  # as fhir_core_fast.BUILD_AT: a one-shot process with one record walks them
+_UNSET: Any = object()
+
+
+class _NotWritten(Exception):
+    pass
+
+
+def _all_strings_check(model: type[BaseModel]) -> SchemaValidator | None:
+    """A pydantic-core validator that accepts `raw` only if the walk would find no date to
+    report, built per model from the same `_fields`: for each date/time field of a model (by
+    JSON key, other keys ignored), null, a string, or a list of nulls and strings; for each
+    field holding elements, null, an object checked against the element's model in the same
+    way, or a list of nulls and such objects (only nulls while the element's model is not
+    imported: the check imports nothing). It is stricter than the walk (it refuses a number
+    where an element is, which the walk skips, and has no depth limit): whenever it refuses,
+    the walk runs and decides. It only spares the walk over the valid ones. Built for a
+    model's `_BUILD_AT`-th resource (a one-shot process with one record walks them, as
+    before), and again when a model it was built without has been imported since."""
+    check = _CHECKS.get(model, _UNSET)
+    if check is not _UNSET and check is not None and check.modules != len(sys.modules):
+        check.modules = len(sys.modules)
+        if any(_imported(name) is not None for name in check.missing):
+            check = _UNSET
+    if check is _UNSET:
+        seen = _SEEN[model] = _SEEN.get(model, 0) + 1
+        if seen < _BUILD_AT:
+            return None  # building costs more than a few walks
+        definitions: dict[type, dict[str, Any]] = {}
+        missing: set[str] = set()
+        try:
+            root = _check_ref(model, definitions, missing)
+            validator = SchemaValidator(
+                core_schema.definitions_schema(
+                    core_schema.definition_reference_schema(root), list(definitions.values())
+                )
+            )
+            check = _Check(validator, frozenset(missing))
+        except _NotWritten:
+            check = None
+        _CHECKS[model] = check
+    return check.validator if check is not None else None
+
+
+def _imported(qualified: str) -> Any:
+    """The class named `qualified` if its module is imported (never imports it)."""
+    module_name, _, name = qualified.rpartition(".")
+    module = sys.modules.get(module_name)
+    return getattr(module, name, None) if module is not None else None
+
+
+def _element_of(nested: _Elements, missing: set[str]) -> Any:
+    """The one element model of a field, `_UNSET` if it is not imported (it is then added to
+    `missing`); `_NotWritten` if the field has several."""
+    if len(nested._kinds) != 1:
+        raise _NotWritten(nested)
+    kind = nested._kinds[0]
+    if not _is_proxy(kind):
+        return kind
+    qualified = getattr(kind, "_model_klass", None)
+    found = _imported(qualified) if isinstance(qualified, str) else None
+    if found is None:  # `get_model_klass()` would import it; the walk will, if need be
+        missing.add(str(qualified))
+        return _UNSET
+    return found
+
+
+def _check_ref(model: Any, definitions: dict[type, dict[str, Any]], missing: set[str]) -> str:
+    name = f"dates:{model.__module__}.{model.__qualname__}"
+    if model in definitions:
+        return name
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise _NotWritten(model)
+    definitions[model] = {}  # placeholder: elements nest recursively (Extension)
+    fields: dict[str, Any] = {}
+    by_key = {field.alias or name: field for name, field in model.model_fields.items()}
+    for key, temporal, nested in _fields(model):
+        if temporal and nested is None:
+            one = core_schema.nullable_schema(core_schema.str_schema(strict=True))
+        elif nested is not None and not temporal:
+            element = _element_of(nested, missing)
+            if element is _UNSET:
+                one = core_schema.none_schema()
+            else:
+                ref = _check_ref(element, definitions, missing)
+                one = core_schema.nullable_schema(core_schema.definition_reference_schema(ref))
+        else:
+            raise _NotWritten(model, key)
+        many = core_schema.list_schema(one, strict=True)
+        # the form the field has first (the other is tried only when it fails)
+        forms = (
+            [many, one] if typing.get_origin(_bare(by_key[key].annotation)) is list else [one, many]
+        )
+        either = core_schema.union_schema(forms, mode="left_to_right")
+        fields[key] = core_schema.typed_dict_field(either, required=False)
+    schema = core_schema.typed_dict_schema(fields, extra_behavior="ignore", total=False)
+    schema["ref"] = name
+    definitions[model] = schema
+    return name
