@@ -39,7 +39,7 @@ def _factor_points(factor: FactorResult) -> str:
 def _factor_sources(factor: FactorResult) -> str:
     refs = list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
     if refs:
-        return ", ".join(escape_text(r) for r in refs)
+        return ", ".join([escape_text(r) for r in refs])
     return "not in record" if factor.value is None else "—"
 
 

@@ -111,13 +111,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
         "| " + " | ".join(headers) + " |",
         "|" + "|".join("---" for _ in headers) + "|",
     ]
-    lines.extend("| " + " | ".join(cell or " " for cell in row) + " |" for row in rows)
+    lines.extend(["| " + " | ".join([cell or " " for cell in row]) + " |" for row in rows])
     return "\n".join(lines)
 
 
 def bullets(items: Iterable[str]) -> str:
     """A bullet list. Items must already be escaped."""
-    return "\n".join(f"- {item}" for item in items)
+    return "\n".join([f"- {item}" for item in items])
 
 
 # A parenthetical can only be nested if, at some point, a "(" opens while another is open, and
