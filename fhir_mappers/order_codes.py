@@ -49,8 +49,14 @@ class OrderableService:
     category: Coding
     text: str
 
+    # Fresh dicts on every call (a caller may edit its draft), built in one expression: a
+    # CarePlan repeats the code in each of its ~10 activities.
     def code_as_fhir(self) -> dict[str, object]:
-        return {"coding": [self.coding.as_fhir()], "text": self.text}
+        coding = self.coding
+        return {
+            "coding": [{"system": coding.system, "code": coding.code, "display": coding.display}],
+            "text": self.text,
+        }
 
     def category_as_fhir(self) -> list[dict[str, object]]:
         return [{"coding": [self.category.as_fhir()], "text": self.category.display}]

@@ -3,7 +3,8 @@
 Pure functions: JSON-ready resources without `id` (the CDS client creates the drafts). What is
 drafted: one imaging ServiceRequest for the next due exam (CT or MRI, clinical.md §4), a serum
 chromogranin A ServiceRequest only when the plan suggests it, and a CarePlan listing the whole
-schedule. Every resource is checked against the `fhir.resources` R4B model before it leaves.
+schedule. The resources are valid FHIR R4B by construction: tests/test_orders*.py check every
+shape against the `fhir.resources` models (a property test over plans), not each call.
 """
 
 from __future__ import annotations
@@ -144,17 +145,20 @@ def _care_plan(
     months = (
         plan.schedule_months if len(plan.schedule_months) == len(dates) else [None] * len(dates)
     )
-    activities = []
-    for planned, month in zip(dates, months, strict=True):
-        detail: dict[str, Any] = {
-            "kind": "ServiceRequest",
-            "code": service.code_as_fhir(),
-            "status": "not-started" if planned >= pending_from else "unknown",
-            "scheduledTiming": {"event": [planned.isoformat()]},
-            "description": f"{service.text}"
-            + (f", month {month} after resection" if month is not None else ""),
+    activities = [
+        {
+            "detail": {
+                "kind": "ServiceRequest",
+                "code": service.code_as_fhir(),
+                "status": "not-started" if planned >= pending_from else "unknown",
+                "scheduledTiming": {"event": [planned.isoformat()]},
+                "description": service.text
+                if month is None
+                else f"{service.text}, month {month} after resection",
+            }
         }
-        activities.append({"detail": detail})
+        for planned, month in zip(dates, months, strict=True)
+    ]
     start = (
         _parse_date(plan.anchor_date, "SurveillancePlan.anchor_date") if plan.anchor_date else None
     )

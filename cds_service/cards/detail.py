@@ -146,7 +146,7 @@ def _inputs_section(assessment: Assessment) -> list[str]:
         [
             escape_text(i.label),
             aside(_input_value(i.value), TEXT_MARK if i.read_from_text else None),
-            ", ".join(escape_text(r) for r in i.sources) or "—",
+            ", ".join([escape_text(r) for r in i.sources]) or "—",
             # The value cell marks a text-derived value; its note need only quote the phrase.
             escape_text(i.note.removeprefix(f"{TEXT_MARK}: ")) if i.note else "",
         ]

@@ -39,7 +39,7 @@ def _factor_points(factor: FactorResult) -> str:
 def _factor_sources(factor: FactorResult) -> str:
     refs = list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
     if refs:
-        return ", ".join(escape_text(r) for r in refs)
+        return ", ".join([escape_text(r) for r in refs])
     return "not in record" if factor.value is None else "—"
 
 
@@ -82,7 +82,10 @@ def text_sources(assessment: Assessment) -> set[str]:
 
 
 def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
-    text = from_text & {*([factor.source] if factor.source else []), *factor.sources}
+    text = from_text and (
+        (factor.source and factor.source in from_text)
+        or any(source in from_text for source in factor.sources)
+    )
     said = factor.detail and "report text" in factor.detail  # the detail already says so
     return aside(_value_word(factor.value), TEXT_NOTE if text and not said else None)
 

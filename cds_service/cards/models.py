@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from cds_service.cards.wire import fast_wire
+
 SUMMARY_LIMIT = 140
 """The spec says "<140-character": a summary must be strictly shorter than this."""
 
@@ -73,7 +75,12 @@ class _WireModel(BaseModel):
         return {key: value for key, value in handler(self).items() if value is not None}
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready dict with CDS Hooks field names."""
+        """The JSON-ready dict with CDS Hooks field names: `wire_by_pydantic`, built faster."""
+        wire = fast_wire(self)
+        return wire if wire is not None else self.wire_by_pydantic()
+
+    def wire_by_pydantic(self) -> dict[str, Any]:
+        """`to_wire` as pydantic serialises it: the reference the fast path must equal."""
         return self.model_dump(mode="json", by_alias=True)
 
 

@@ -22,11 +22,15 @@ OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Built once: the codings are frozen models, so every card may share them.
+_CODINGS: tuple[Coding, ...] = tuple(
+    Coding(system=OVERRIDE_REASON_SYSTEM, code=code, display=display)
+    for code, display in OVERRIDE_REASONS
+)
+
+
 def override_reason_codings() -> list[Coding]:
-    return [
-        Coding(system=OVERRIDE_REASON_SYSTEM, code=code, display=display)
-        for code, display in OVERRIDE_REASONS
-    ]
+    return list(_CODINGS)
 
 
 def is_known_override_reason(system: str | None, code: str | None) -> bool:

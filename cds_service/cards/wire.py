@@ -1,0 +1,136 @@
+"""The wire dict of a card model without pydantic's per-model serializer round (`to_wire`).
+
+`model_dump(mode="json", by_alias=True)` calls each model's `_drop_absent` wrap serializer, a
+Python call per nested model, and infers the type of every value inside the free-form objects:
+~0.3 ms for a card with its orders. The models here hold only strings, booleans, enum members,
+other wire models, lists of them and free-form JSON objects, so their wire form is built field
+by field from a plan made once per class from its field types; the free-form objects are dumped
+by pydantic's own serializer for their declared type (`dict[str, Any]`), so their output is
+exactly what the field's serializer gives. Any value of another type than its field declares
+(possible with `model_construct`) makes `fast_wire` give None: the caller then falls back to
+`model_dump`, whose output is the reference (tests/test_cards_wire.py).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+_FREE_FORM = TypeAdapter(dict[str, Any])
+
+# How a field's value becomes its wire value.
+_SCALAR = "scalar"  # str or bool: as it is
+_ENUM = "enum"  # a StrEnum member: its value (a str)
+_MODEL = "model"  # another wire model: its wire dict
+_MODELS = "models"  # a list of wire models
+_FREE = "free"  # a free-form JSON object: pydantic's dict[str, Any] serializer
+
+# (attribute, wire key, kind, the type the value must have exactly)
+Plan = tuple[tuple[str, str, str, type], ...]
+_PLANS: dict[type, Plan | None] = {}
+
+
+class _Unusual(Exception):
+    """A value whose type is not exactly its field's: only `model_dump` knows its wire form."""
+
+
+def _without_none(annotation: Any) -> Any:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else None
+    return annotation
+
+
+def _field_kind(annotation: Any) -> tuple[str, type] | None:
+    inner = _without_none(annotation)
+    origin = typing.get_origin(inner)
+    if inner in (str, bool):
+        return _SCALAR, inner
+    if isinstance(inner, type) and issubclass(inner, StrEnum):
+        return _ENUM, inner
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        return _MODEL, inner
+    if origin is list:
+        (item,) = typing.get_args(inner)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return _MODELS, item
+    if origin is dict and typing.get_args(inner) == (str, Any):
+        return _FREE, dict
+    return None
+
+
+def _plan(cls: type[BaseModel]) -> Plan | None:
+    """The class's fields in declaration order (model_dump's order); None if a field's type is
+    not one of the kinds above, or the class serialises extra or computed fields, or has a
+    serializer of its own beside `_drop_absent` (which drops the fields that are None)."""
+    if cls in _PLANS:
+        return _PLANS[cls]
+    plan: Plan | None = ()
+    decorators = cls.__pydantic_decorators__
+    if (
+        cls.model_computed_fields
+        or cls.model_config.get("extra") != "forbid"
+        or decorators.field_serializers
+        or list(decorators.model_serializers) != ["_drop_absent"]
+    ):
+        plan = None
+    else:
+        rows = []
+        for name, field in cls.model_fields.items():
+            kind = _field_kind(field.annotation)
+            if kind is None or field.exclude:
+                rows = None
+                break
+            key = field.serialization_alias or field.alias or name
+            rows.append((name, key, *kind))
+        plan = tuple(rows) if rows is not None else None
+    _PLANS[cls] = plan
+    return plan
+
+
+def _wire(model: BaseModel) -> dict[str, Any]:
+    plan = _plan(type(model))
+    if plan is None:
+        raise _Unusual
+    out: dict[str, Any] = {}
+    values = model.__dict__
+    for name, key, kind, expected in plan:
+        value = values.get(name, _Unusual)
+        if value is _Unusual:
+            raise _Unusual  # not set (model_construct)
+        if value is None:
+            continue  # absent: `_drop_absent` drops it
+        if kind is _MODELS:
+            if type(value) is not list:
+                raise _Unusual
+            items = []
+            for item in value:
+                if type(item) is not expected:
+                    raise _Unusual
+                items.append(_wire(item))
+            out[key] = items
+            continue
+        if type(value) is not expected:
+            raise _Unusual
+        if kind is _SCALAR:
+            out[key] = value
+        elif kind is _ENUM:
+            out[key] = value.value
+        elif kind is _MODEL:
+            out[key] = _wire(value)
+        else:
+            out[key] = _FREE_FORM.dump_python(value, mode="json", by_alias=True)
+    return out
+
+
+def fast_wire(model: BaseModel) -> dict[str, Any] | None:
+    """`model.model_dump(mode="json", by_alias=True)` of a wire model, or None if only that
+    call can give it."""
+    try:
+        return _wire(model)
+    except _Unusual:
+        return None
