@@ -43,8 +43,7 @@ STEPS: tuple[tuple[Any, str, str], ...] = (
     (pipeline, "assess", "scoring and surveillance plan"),
     (hooks, "suggested_orders", "suggested orders"),
     (hooks, "_cards", "card (incl. suggested orders)"),
-    (flask_ext, "audit_record", "audit record built"),
-    (flask_ext, "audit_row", "audit row serialised"),
+    (flask_ext, "hook_audit_row", "audit row built"),
     (hooks, "record_assessment_call", "writes + commit (incl. audit record/row)"),
     (hooks, "jsonify", "response JSON"),
 )

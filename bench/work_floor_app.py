@@ -31,7 +31,7 @@ from cds_service.auth.setup import verifier_from_environ
 from cds_service.db import create_schema, in_transaction, make_engine
 from cds_service.sandbox.patients import demo_patients
 from cds_service.scoring_pipeline import assess_payload
-from cds_service.server import server_options
+from cds_service.server import server_options, settle_worker
 from cds_service.settings import Settings
 from scoring.site_config import DEFAULT_SITE_CONFIG
 
@@ -137,6 +137,11 @@ def _warm_up() -> None:
             get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
+def _post_worker_init(_worker: object) -> None:
+    _warm_up()
+    settle_worker()  # as pannet-cds's workers do after their warm-up
+
+
 class _WorkFloor(BaseApplication):
     def __init__(self, options: dict[str, object]) -> None:
         self.options = options
@@ -154,5 +159,5 @@ if __name__ == "__main__":
     port, workers = int(sys.argv[1]), int(sys.argv[2])
     options = server_options(Settings.from_env(), host="127.0.0.1", port=port, workers=workers)
     options.pop("child_exit")  # no metrics here
-    options["post_worker_init"] = lambda _worker: _warm_up()
+    options["post_worker_init"] = _post_worker_init
     _WorkFloor(options).run()

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -61,6 +61,13 @@ class PublicKeySet:
     """The usable public signing keys of one JWK Set (RFC 7517)."""
 
     jwks: tuple[Mapping[str, Any], ...]
+    # (index in `jwks`, algorithm) -> the key object: a set never changes once parsed, and
+    # decoding a JWK (point decoding and the curve check) cost more per call than the rest of
+    # the token checks. Bounded by the set's size times the algorithms; a JWK that does not
+    # decode is tried (and logged) again on each token, as before.
+    _decoded: dict[tuple[int, str], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def kids(self) -> frozenset[str | None]:
         return frozenset(jwk.get("kid") for jwk in self.jwks)
@@ -69,7 +76,7 @@ class PublicKeySet:
         """Keys that may verify a token with header `kid` (None: any key) and `alg`."""
         kty, curves = ALGORITHM_KEY_TYPES[algorithm]
         found: list[VerificationKey] = []
-        for jwk in self.jwks:
+        for index, jwk in enumerate(self.jwks):
             if kid is not None and jwk.get("kid") != kid:
                 continue
             if jwk.get("kty") != kty or (curves is not None and jwk.get("crv") not in curves):
@@ -77,7 +84,10 @@ class PublicKeySet:
             if jwk.get("alg") not in (None, algorithm):
                 continue
             try:
-                found.append(VerificationKey(jwk.get("kid"), PyJWK(dict(jwk), algorithm).key))
+                key = self._decoded.get((index, algorithm))
+                if key is None:
+                    key = self._decoded[(index, algorithm)] = PyJWK(dict(jwk), algorithm).key
+                found.append(VerificationKey(jwk.get("kid"), key))
             except PyJWTError as error:
                 logger.warning(
                     "skipping unusable JWK kid=%s: %s",

@@ -27,6 +27,8 @@ from cds_service.auth.replay import ReplayCache
 from cds_service.auth.settings import VerifierPolicy
 
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti")
+# PyJWT's algorithm objects hold no state: built once, not per token.
+_ALGORITHMS = get_default_algorithms()
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ class ClientJwtVerifier:
         if scheme.lower() != "bearer":
             raise AuthenticationError(f"Authorization scheme {untrusted(scheme)} is not Bearer")
         token = token.strip()
-        if not token or any(c.isspace() for c in token):
+        # str.split() cuts at exactly the characters str.isspace() names: one piece, no space.
+        if not token or len(token.split(maxsplit=1)) != 1:
             raise AuthenticationError("Bearer credentials are not a single token")
         if len(token) > self._policy.max_token_chars:
             raise AuthenticationError(f"Bearer token longer than {self._policy.max_token_chars}")
@@ -187,7 +190,7 @@ def _verifying_key(
 ) -> VerificationKey:
     """The first key whose signature check passes (an issuer may publish several keys with no
     kid, or a duplicated kid)."""
-    verifier = get_default_algorithms()[algorithm]
+    verifier = _ALGORITHMS[algorithm]
     for key in keys:
         try:
             if verifier.verify(token.signing_input, key.key, token.signature):

@@ -176,7 +176,9 @@ def _cards(
         return []
     card_uuid = str(uuid.uuid5(_CARD_NAMESPACE, f"{service.id}|{hook.hook_instance}"))
     orders = suggested_orders(assessment, hook.context.patient_id)
-    links = card_links(state.settings, request.host_url, hook, card_uuid)
+    # The request's own host only without a configured base URL, which then wins anyway:
+    # working out `host_url` (IRI decoding, trusted-host check) is not free.
+    links = card_links(state.settings, state.settings.base_url or request.host_url, hook, card_uuid)
     card = build_assessment_card(
         assessment,
         service_id=service.id,

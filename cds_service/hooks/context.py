@@ -7,6 +7,7 @@ plain dicts; only their type and the patient they are about are checked here.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, ClassVar
 
@@ -90,7 +91,8 @@ class HookContext(BaseModel):
         return []
 
 
-def _snake(name: str) -> str:
+@functools.cache
+def _snake(name: str) -> str:  # called with the models' own field names only
     return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
 
 

@@ -7,6 +7,7 @@ a CDS 2.0 client may also report a prefetch error with an OperationOutcome.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,18 +25,21 @@ Resource = dict[str, Any]
 def render_template(template: str, tokens: Mapping[str, str]) -> str | None:
     """The relative FHIR URL for `template`, or None when a token has no value in this call
     (for example `{{context.encounterId}}` when the hook was called without an encounter)."""
-    missing = False
-
-    def fill(match: re.Match[str]) -> str:
-        nonlocal missing
-        value = tokens.get(match.group(1))
+    parts = _template_parts(template)
+    rendered = [parts[0]]
+    for index in range(1, len(parts), 2):
+        value = tokens.get(parts[index])
         if value is None:
-            missing = True
-            return ""
-        return quote(value, safe="/")
+            return None
+        rendered.append(quote(value, safe="/"))
+        rendered.append(parts[index + 1])
+    return "".join(rendered)
 
-    rendered = _TOKEN.sub(fill, template)
-    return None if missing else rendered
+
+@functools.cache
+def _template_parts(template: str) -> tuple[str, ...]:
+    # Text, token name, text, ...: a template is split once (the services' templates are few).
+    return tuple(_TOKEN.split(template))
 
 
 def render_prefetch(service: ServiceDefinition, tokens: Mapping[str, str]) -> dict[str, str]:

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from cds_service.audit.errors import AuditStoreError
-from cds_service.audit.records import AuditCard, audit_record
-from cds_service.audit.store import AuditRecorder, audit_row
+from cds_service.audit.records import AuditCard
+from cds_service.audit.rows import hook_audit_row
+from cds_service.audit.store import AuditRecorder
 from cds_service.call_writes import CallNotRecorded, CallWrites
 from cds_service.cards.models import Card
 from cds_service.errors import ServiceError
@@ -124,7 +125,9 @@ def record_assessment_call(
     With `writes`, the record is committed in the call's one transaction (see
     `cds_service.call_writes`: a replayed token raises `Unauthorized`, a failed write
     `CallNotRecorded`, a 503)."""
-    record = audit_record(
+    # Serialised before the transaction: on SQLite its write lock is held from the first
+    # insert to the commit, and every other call of every worker waits for it.
+    row = hook_audit_row(
         recorded_at=datetime.now(UTC),
         service_id=service.id,
         hook=hook.hook,
@@ -139,11 +142,8 @@ def record_assessment_call(
     ext = observability()
     try:
         if writes is None:
-            ext.audit.record(record)
+            ext.audit.record(row)
         else:
-            # Serialised before the transaction: on SQLite its write lock is held from the
-            # first insert to the commit, and every other call of every worker waits for it.
-            row = audit_row(record)
             writes.add(lambda connection: ext.audit.record(row, connection))
             writes.commit()
             ext.audit.maybe_prune()
