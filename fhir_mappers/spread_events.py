@@ -11,6 +11,7 @@ and suspected Conditions, are not findings.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -183,19 +184,30 @@ def _final(entry: Entry, kind: str, warnings: list[str]) -> bool:
 
 
 def _observation_kind(code: Concept) -> str | None:
-    if code.has_any(M_CATEGORY) or code.has_any(sc.M_CATEGORY_SNOMED):
-        return "M category"
-    if code.has_any(sc.DISTANT_METASTASIS_SITE):
-        return "site of distant metastasis"
-    if code.has_any(sc.METASTASIS_AT_DIAGNOSIS):
-        return "metastasis at diagnosis"
-    if code.has_any(sc.HISTORY_OF_METASTASIS):
-        return "history of metastatic cancer"
-    if code.has_any(sc.DISEASE_STATUS):
-        return "disease status"
-    if code.has_any(sc.RECURRENCE_CODES):
-        return "recurrent tumour"
-    return None
+    """The kind of the first table (in `_KINDS` order) any of the codings is in."""
+    rank = len(_KINDS)
+    for c in code.codings:
+        found = _KIND_RANK.get(c)
+        if found is not None and found < rank:
+            rank = found
+    return _KINDS[rank][0] if rank < len(_KINDS) else None
+
+
+# Observation kinds by their code tables, the first that matches wins
+_KINDS: tuple[tuple[str, Iterable[tuple[str, str]]], ...] = (
+    ("M category", M_CATEGORY),
+    ("M category", sc.M_CATEGORY_SNOMED),
+    ("site of distant metastasis", sc.DISTANT_METASTASIS_SITE),
+    ("metastasis at diagnosis", sc.METASTASIS_AT_DIAGNOSIS),
+    ("history of metastatic cancer", sc.HISTORY_OF_METASTASIS),
+    ("disease status", sc.DISEASE_STATUS),
+    ("recurrent tumour", sc.RECURRENCE_CODES),
+)
+# coding -> rank of the first table holding it: one dict lookup per coding, not seven scans
+# (reversed, so the lowest rank is written last)
+_KIND_RANK: dict[tuple[str, str], int] = {
+    key: rank for rank, (_, table) in reversed(list(enumerate(_KINDS))) for key in table
+}
 
 
 def _observation_event(
