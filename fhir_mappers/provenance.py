@@ -22,6 +22,7 @@ class ResectionEvidence:
         self._index = index
         self._resections = resection_refs
         self._specimen_cache: dict[str, bool] = {}
+        self._observations: dict[str, bool] = {}
         self._from_reports: set[str] = set()
         self._reports: set[str] = set()
         for report in index.of_type("DiagnosticReport"):
@@ -42,12 +43,20 @@ class ResectionEvidence:
     def is_resection_report(self, entry: Entry) -> bool:
         return entry.ref in self._reports
 
-    def observation(self, entry: Entry, _seen: frozenset[str] = frozenset()) -> bool:
+    def observation(self, entry: Entry) -> bool:
+        # asked once per input an Observation carries and again for spread events: the answer
+        # depends only on the record (a repeated resolve would only repeat its warnings)
+        found = self._observations.get(entry.ref)
+        if found is None:
+            found = self._observations[entry.ref] = self._observation(entry, frozenset())
+        return found
+
+    def _observation(self, entry: Entry, _seen: frozenset[str]) -> bool:
         if entry.ref in self._from_reports:
             return True
         seen = _seen | {entry.ref}
         if any(
-            self.observation(panel, seen)
+            self._observation(panel, seen)
             for panel in self._panels.get(entry.ref, ())
             if panel.ref not in seen  # hasMember cycles are invalid but possible
         ):
