@@ -38,6 +38,12 @@ def _rank(c: Candidate[T]) -> tuple[bool, date, date]:
 def select(candidates: list[Candidate[T]], worse: Callable[[T, T], T], label: str) -> Fact[T]:
     if not candidates:
         return Fact()
+    if len(candidates) == 1 and candidates[0].value == candidates[0].value:
+        # the usual case, without ranking or conflicts: what the general path gives for one
+        # (the `==` check leaves a NaN, which equals nothing, to the general path)
+        only = candidates[0]
+        sources = tuple(dict.fromkeys((only.source, *only.also)))
+        return Fact(value=only.value, sources=sources, note=only.note or None)
     best = max(_rank(c) for c in candidates)
     top = [c for c in candidates if _rank(c) == best]
     value = reduce(worse, (c.value for c in top))

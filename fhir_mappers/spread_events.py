@@ -60,8 +60,12 @@ def stated(text: str, pattern: str) -> str | None:
     """The first clause of `text` that states `pattern` with no negation or uncertainty cue
     before the finding (same clause, bounded window) or right after it; the clause is returned
     as the quote."""
+    return _stated_in(_clauses(text), pattern)
+
+
+def _stated_in(clauses: list[str], pattern: str) -> str | None:
     finding = re.compile(pattern)
-    for clause in _clauses(text):
+    for clause in clauses:
         for match in finding.finditer(clause):
             if not _qualified(clause, match.start(), match.end()):
                 return clause.strip()[:160]
@@ -94,8 +98,9 @@ _TEXT_KINDS = (
 
 def _text_kind(text: str) -> tuple[Kind | None, str | None]:
     """What a text states first: metastasis, recurrence, progression (with its quote)."""
+    clauses = _clauses(text)  # once, not once per kind
     for kind, pattern in _TEXT_KINDS:
-        quote = stated(text, pattern)
+        quote = _stated_in(clauses, pattern)
         if quote is not None:
             return kind, quote
     return None, None
