@@ -182,7 +182,7 @@ def concept_of_model(model: object) -> Concept:
     text = getattr(model, "text", None)
     if text is not None:
         raw["text"] = text
-    return concept(raw)
+    return _concept(raw)  # `raw` is new on every call: remembering it (`concept`) never pays
 
 
 def text_of(value: object) -> str:
