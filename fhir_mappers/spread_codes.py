@@ -167,6 +167,11 @@ PROGRESSION_TEXT = (
     r"\b(?:progressive|progression of) (?:net|disease|tumou?r)|\btumou?r progression|"
     r"\bdisease progression|\btumorprogress"
 )
+# Literal text every match of each pattern above contains (one per alternative, lower case): a
+# clause without any of them is not searched (tests/test_mappers_fast_paths.py checks they hold).
+METASTASIS_STEMS = ("tasta", "filia", "karzinose", "secondary", "m1")
+RECURRENCE_STEMS = ("recurren", "relapse", "rezidiv", "récidive", "recidiv", "recidief", "recaída")
+PROGRESSION_STEMS = ("metasta", "progress")
 # Negation and uncertainty, NegEx-style: a cue in the words before the finding (same clause, up
 # to PRE_WINDOW characters, cut at "but" / "however" / "aber" / "jedoch"), or a post-cue right
 # after it (POST_WINDOW). English, German, French, Spanish, Italian, Dutch: "no evidence of

@@ -63,9 +63,13 @@ def stated(text: str, pattern: str) -> str | None:
     return _stated_in(_clauses(text), pattern)
 
 
-def _stated_in(clauses: list[str], pattern: str) -> str | None:
+def _stated_in(clauses: list[str], pattern: str, stems: tuple[str, ...] = ()) -> str | None:
+    """`stated` over the clauses; `stems`: literal text each match contains (clauses without
+    any are not searched)."""
     finding = re.compile(pattern)
     for clause in clauses:
+        if stems and not any(stem in clause for stem in stems):
+            continue
         for match in finding.finditer(clause):
             if not _qualified(clause, match.start(), match.end()):
                 return clause.strip()[:160]
@@ -90,17 +94,23 @@ def _qualified(clause: str, start: int, end: int) -> bool:
 
 
 _TEXT_KINDS = (
-    (Kind.METASTASIS, sc.METASTASIS_TEXT),
-    (Kind.RECURRENCE, sc.RECURRENCE_TEXT),
-    (Kind.PROGRESSION, sc.PROGRESSION_TEXT),
+    (Kind.METASTASIS, sc.METASTASIS_TEXT, sc.METASTASIS_STEMS),
+    (Kind.RECURRENCE, sc.RECURRENCE_TEXT, sc.RECURRENCE_STEMS),
+    (Kind.PROGRESSION, sc.PROGRESSION_TEXT, sc.PROGRESSION_STEMS),
 )
+_ANY_STEM = tuple(dict.fromkeys(stem for _, _, stems in _TEXT_KINDS for stem in stems))
 
 
 def _text_kind(text: str) -> tuple[Kind | None, str | None]:
     """What a text states first: metastasis, recurrence, progression (with its quote)."""
+    # Most texts (a diagnosis name) hold no stem: nothing to split or search. Exact, because
+    # the "v.a." rewrite in `_clauses` creates none: it starts after a non-word character, its
+    # "verdacht auf " holds none and ends with a space, and every stem is word characters.
+    if not any(stem in text for stem in _ANY_STEM):
+        return None, None
     clauses = _clauses(text)  # once, not once per kind
-    for kind, pattern in _TEXT_KINDS:
-        quote = _stated_in(clauses, pattern)
+    for kind, pattern, stems in _TEXT_KINDS:
+        quote = _stated_in(clauses, pattern, stems)
         if quote is not None:
             return kind, quote
     return None, None

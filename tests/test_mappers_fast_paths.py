@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 from dataclasses import replace
 
 from fhir_mappers import codes
@@ -14,7 +15,7 @@ from fhir_mappers.concepts import Concept, concept, items
 from fhir_mappers.index import Entry
 from fhir_mappers.observations import PATHOLOGY_INPUTS, _carried_inputs, with_site_codes
 from fhir_mappers.selection import Candidate, higher, select
-from fhir_mappers.spread_events import _observation_kind
+from fhir_mappers.spread_events import _TEXT_KINDS, _observation_kind, _text_kind, stated
 
 
 def _all_keys() -> list[tuple[str, str]]:
@@ -118,3 +119,75 @@ def test_one_candidate_selects_as_the_general_path() -> None:
     nan = Candidate(math.nan, "Observation/n")
     assert "conflicting" in (select([nan], higher, "x").note or "")
     assert replace(nan, value=1.0).value == 1.0
+
+
+# words of the spread text patterns, their stems split apart, negation cues and clause breaks
+_SPREAD_PIECES = (
+    "liver metastases",
+    "metastatic to the liver",
+    "lebermetastasen",
+    "hepatische filiae",
+    "leberfilia",
+    "peritonealkarzinose",
+    "métastases hépatiques",
+    "secondary carcinoid",
+    "secondary malignant neoplasm of liver",
+    "pm1",
+    "ypm1a",
+    "cm1",
+    "m1",
+    "local recurrence",
+    "recurrent net",
+    "relapse of the tumour",
+    "lokalrezidiv",
+    "rezidiv",
+    "récidive",
+    "recidiva",
+    "recidief",
+    "recaída",
+    "new liver metastasis",
+    "neu aufgetretene lebermetastasen",
+    "progression of disease",
+    "tumor progression",
+    "tumorprogress",
+    "no evidence of ",
+    "kein ",
+    "v.a. ",
+    "v. a. ",
+    "verdacht auf ",
+    "suspicious for ",
+    " none",
+    ": negative",
+    "; ",
+    ". ",
+    " | ",
+    "\n",
+    " but ",
+    "meta",
+    "sta",
+    "re",
+    "cidiv",
+    "progr",
+    "ess",
+    " ",
+    "x",
+    "-",
+    "(",
+)
+
+
+def test_spread_stems_are_in_every_match_and_text_kinds_unchanged() -> None:
+    rng = random.Random(29)
+    matched = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(_SPREAD_PIECES) for _ in range(rng.randint(0, 7)))
+        plain = next(
+            ((kind, quote) for kind, pattern, _ in _TEXT_KINDS if (quote := stated(text, pattern))),
+            (None, None),
+        )
+        assert _text_kind(text) == plain, text
+        for _, pattern, stems in _TEXT_KINDS:
+            for match in re.finditer(pattern, text):
+                matched += 1
+                assert any(stem in match.group() for stem in stems), (pattern[:30], text)
+    assert matched > 2000
