@@ -202,6 +202,10 @@ SYMPTOM_TEXT = (
     r"jaundice|icterus|abdominal pain|epigastric pain|" + word_start("gi bleed") + "|"
     r"gastrointestinal (bleed|h(a)?emorrh)|mel(a)?ena|h(a)?ematochezia|h(a)?ematemesis"
 )
+# Literal text every match of SYMPTOM_TEXT / ASYMPTOMATIC_TEXT contains: a code name without any
+# is not searched (each Observation's is asked; tests/test_mappers_fast_paths.py checks them).
+SYMPTOM_STEMS = ("jaundice", "icterus", "pain", "bleed", "gastrointestinal", "mel", "emat")
+ASYMPTOMATIC_STEMS = ("asymptomatic", "incidental")
 ASYMPTOMATIC = keys(
     Code(SNOMED, "84387000", "Asymptomatic (finding)"),  # confirmed in several value sets
 )

@@ -24,12 +24,19 @@ def _is_symptom(code: Concept) -> bool:
     return (
         code.has_any(cc.SYMPTOMS)
         or has_icd10_prefix(code, cc.SYMPTOM_ICD10_PREFIXES)
-        or code.says(cc.SYMPTOM_TEXT)
+        or (_holds_any(code.text, cc.SYMPTOM_STEMS) and code.says(cc.SYMPTOM_TEXT))
     )
 
 
 def _is_asymptomatic(code: Concept) -> bool:
-    return code.has_any(cc.ASYMPTOMATIC) or code.says(cc.ASYMPTOMATIC_TEXT)
+    return code.has_any(cc.ASYMPTOMATIC) or (
+        _holds_any(code.text, cc.ASYMPTOMATIC_STEMS) and code.says(cc.ASYMPTOMATIC_TEXT)
+    )
+
+
+def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
+    # a few substring checks instead of a regex search over every Observation's code name
+    return any(stem in text for stem in stems)
 
 
 def symptomatic(

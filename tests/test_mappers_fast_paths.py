@@ -8,6 +8,7 @@ import random
 import re
 from dataclasses import replace
 
+from fhir_mappers import clinical_codes as cc
 from fhir_mappers import codes
 from fhir_mappers import spread_codes as sc
 from fhir_mappers.carriers import Carriers
@@ -191,3 +192,60 @@ def test_spread_stems_are_in_every_match_and_text_kinds_unchanged() -> None:
                 matched += 1
                 assert any(stem in match.group() for stem in stems), (pattern[:30], text)
     assert matched > 2000
+
+
+_PRESENTATION_PIECES = (
+    "jaundice",
+    "icterus",
+    "abdominal pain",
+    "epigastric pain",
+    "gi bleed",
+    "xgi bleed",
+    "gastrointestinal bleed",
+    "gastrointestinal haemorrhage",
+    "gastrointestinal hemorrh",
+    "melena",
+    "melaena",
+    "hematochezia",
+    "haematochezia",
+    "hematemesis",
+    "haematemesis",
+    "asymptomatic",
+    "incidental finding",
+    "incidentally found",
+    "incidentally detected",
+    "incidentaloma",
+    "incidental discovered",
+    "pai",
+    "n",
+    "blee",
+    "d",
+    "gastro",
+    "intestinal",
+    "me",
+    "l",
+    "ema",
+    "t",
+    "symptomatic",
+    "inciden",
+    "tal",
+    " ",
+    "|",
+    "-",
+    "1",
+    "_",
+    "é",
+)
+
+
+def test_presentation_stems_are_in_every_match() -> None:
+    rng = random.Random(31)
+    matched = 0
+    checks = ((cc.SYMPTOM_TEXT, cc.SYMPTOM_STEMS), (cc.ASYMPTOMATIC_TEXT, cc.ASYMPTOMATIC_STEMS))
+    for _ in range(20_000):
+        text = "".join(rng.choice(_PRESENTATION_PIECES) for _ in range(rng.randint(0, 6)))
+        for pattern, stems in checks:
+            for match in re.finditer(pattern, text):
+                matched += 1
+                assert any(stem in match.group() for stem in stems), (pattern[:30], text)
+    assert matched > 5000
