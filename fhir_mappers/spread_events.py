@@ -11,13 +11,12 @@ and suspected Conditions, are not findings.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from fhir_mappers import spread_codes as sc
 from fhir_mappers import values
-from fhir_mappers.codes import ICDO3, M_CATEGORY, PRESENT
+from fhir_mappers.codes import ICDO3, PRESENT
 from fhir_mappers.concepts import Concept, concept, concept_of_model, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix, uncertain
 from fhir_mappers.index import Entry, RecordIndex
@@ -199,30 +198,14 @@ def _final(entry: Entry, kind: str, warnings: list[str]) -> bool:
 
 
 def _observation_kind(code: Concept) -> str | None:
-    """The kind of the first table (in `_KINDS` order) any of the codings is in."""
-    rank = len(_KINDS)
+    """The kind of the first table (in `sc.OBSERVATION_KINDS` order) any coding is in."""
+    kinds = sc.OBSERVATION_KINDS
+    rank = len(kinds)
     for c in code.codings:
-        found = _KIND_RANK.get(c)
+        found = sc.OBSERVATION_KIND_RANK.get(c)
         if found is not None and found < rank:
             rank = found
-    return _KINDS[rank][0] if rank < len(_KINDS) else None
-
-
-# Observation kinds by their code tables, the first that matches wins
-_KINDS: tuple[tuple[str, Iterable[tuple[str, str]]], ...] = (
-    ("M category", M_CATEGORY),
-    ("M category", sc.M_CATEGORY_SNOMED),
-    ("site of distant metastasis", sc.DISTANT_METASTASIS_SITE),
-    ("metastasis at diagnosis", sc.METASTASIS_AT_DIAGNOSIS),
-    ("history of metastatic cancer", sc.HISTORY_OF_METASTASIS),
-    ("disease status", sc.DISEASE_STATUS),
-    ("recurrent tumour", sc.RECURRENCE_CODES),
-)
-# coding -> rank of the first table holding it: one dict lookup per coding, not seven scans
-# (reversed, so the lowest rank is written last)
-_KIND_RANK: dict[tuple[str, str], int] = {
-    key: rank for rank, (_, table) in reversed(list(enumerate(_KINDS))) for key in table
-}
+    return kinds[rank][0] if rank < len(kinds) else None
 
 
 def _observation_event(
