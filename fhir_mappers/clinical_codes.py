@@ -228,7 +228,9 @@ DRUG_CLASSES: dict[str, tuple[frozenset[tuple[str, str]], str]] = {
     "temozolomide": (keys(Code(RXNORM, "37776", "temozolomide")), r"temozolomide|temodar|temodal"),
     "PRRT": (
         frozenset(),
-        r"lutetium|lu[- ]?177|177[- ]?lu|dotatate|lutathera|\bprrt\b|peptide receptor radionuclide",
+        r"lutetium|lu[- ]?177|177[- ]?lu|dotatate|lutathera|"
+        + word_start(r"prrt\b")
+        + "|peptide receptor radionuclide",
     ),
 }
 # Short-acting octreotide is routine after pancreatectomy to prevent pancreatic fistula; only

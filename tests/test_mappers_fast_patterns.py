@@ -1,0 +1,90 @@
+"""The imaging, not-curative and PRRT patterns written with `text_patterns.word_start` match
+exactly what their plain spellings (`\\b` + word) match, at the same spans."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from fhir_mappers import clinical_codes, imaging, resection_codes
+
+# The patterns as they were written before `word_start`
+PLAIN = {
+    "_CT": (imaging._CT, r"\bct\b|computed tomograph|\bcat scan"),
+    "_MRI": (imaging._MRI, r"\bmri?\b|magnetic resonance|\bmr[ia]?\b"),
+    "_NOT_SURVEILLANCE": (
+        imaging._NOT_SURVEILLANCE,
+        r"\bpet\b|dotatate|dotatoc|\bfdg\b|octreoscan|scintigra|angiogra|\bcta\b",
+    ),
+    "NOT_CURATIVE_TEXT": (
+        resection_codes.NOT_CURATIVE_TEXT,
+        r"\bbiops|\bbiopsie|\bprobeexzision|\bfeinnadel|\bfine[- ]needle|\bpalliativ|\bdebulking|"
+        r"\bcytoreduct|\bzytoredukt|\bbypass|\bdrainage|\bstent|\bumgehungsanastomose",
+    ),
+    "PRRT": (
+        clinical_codes.DRUG_CLASSES["PRRT"][1],
+        r"lutetium|lu[- ]?177|177[- ]?lu|dotatate|lutathera|\bprrt\b|peptide receptor radionuclide",
+    ),
+}
+# the words the patterns look for, pieces of them, and characters at word boundaries
+PIECES = (
+    "ct",
+    "cta",
+    "cat scan",
+    "mr",
+    "mri",
+    "mra",
+    "pet",
+    "fdg",
+    "prrt",
+    "biopsy",
+    "fine needle",
+    "fine-needle",
+    "stent",
+    "drainage",
+    "lu-177",
+    "t",
+    "r",
+    "a",
+    "x",
+    "_",
+    "1",
+    "é",
+    " ",
+    "-",
+    "/",
+    "(",
+    "c",
+    "m",
+    "p",
+)
+
+
+def _texts(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 6))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_fast_spelling_matches_the_plain_one(name: str) -> None:
+    fast_pattern, plain_pattern = PLAIN[name]
+    plain, fast = re.compile(plain_pattern), re.compile(fast_pattern)
+    assert fast.pattern != plain.pattern
+    matched = 0
+    for text in _texts(sum(map(ord, name)), 20_000):
+        want = [m.span() for m in plain.finditer(text)]
+        matched += bool(want)
+        assert [m.span() for m in fast.finditer(text)] == want, text
+        assert bool(fast.search(text)) == bool(plain.search(text)), text
+    assert matched > 200  # the texts do reach the word-bounded alternatives
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ct abdomen", "abdominal mri", "pet/ct", "endoscopic biopsy", "prrt (lu-177)", "ctx", "impet"],
+)
+def test_a_few_plain_texts(text: str) -> None:
+    for fast_pattern, plain_pattern in PLAIN.values():
+        assert bool(re.search(fast_pattern, text)) == bool(re.search(plain_pattern, text))
