@@ -177,6 +177,8 @@ NON_FUNCTIONING_TEXT = (
     r"non[- ]?function(ing|al)|nicht[- ]funktionell|hormoninaktiv|non[- ]fonctionnel|"
     r"no funcionante|non funzionante|niet[- ]functioneel"
 )
+# literal text every match of NON_FUNCTIONING_TEXT holds: a name without one is not searched
+NON_FUNCTIONING_STEMS = ("function", "funktion", "inaktiv", "fonction", "funciona", "funziona")
 
 # Symptoms at presentation (Zaidi RRS): jaundice, abdominal pain, GI bleeding.
 SYMPTOMS = keys(

@@ -236,20 +236,29 @@ def poorly_differentiated(found: list[Diagnosis]) -> Fact[bool]:
 
 
 def functional(conditions: list[tuple[Entry, Concept]]) -> Fact[bool]:
-    yes = [e.ref for e, code in conditions if _functional(code)]
-    no = [e.ref for e, code in conditions if code.says(cc.NON_FUNCTIONING_TEXT)]
+    # each name is searched for "non-functioning" once (`_functional` asks it too)
+    read = [(e.ref, code, _non_functioning(code)) for e, code in conditions]
+    yes = [ref for ref, code, non in read if _functional(code, non)]
+    no = [ref for ref, _, non in read if non]
     if yes:
         note = "also recorded as non-functioning: " + ", ".join(no) if no else None
         return Fact(True, tuple(yes), note)
     return Fact(False, tuple(no), "recorded as non-functioning") if no else Fact()
 
 
-def _functional(code: Concept) -> bool:
+def _non_functioning(code: Concept) -> bool:
+    text = code.text  # a few substring checks before the search (every match holds a stem)
+    if not any(stem in text for stem in cc.NON_FUNCTIONING_STEMS):
+        return False
+    return code.says(cc.NON_FUNCTIONING_TEXT)
+
+
+def _functional(code: Concept, non_functioning: bool) -> bool:
     if code.has_any(cc.FUNCTIONAL):
         return True
     if any(m.split("/")[0] in cc.MORPHOLOGY_FUNCTIONAL for m in code.codes_of(ICDO3)):
         return True
-    return not code.says(cc.NON_FUNCTIONING_TEXT) and code.says(cc.FUNCTIONAL_TEXT)
+    return not non_functioning and code.says(cc.FUNCTIONAL_TEXT)
 
 
 def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from fhir_mappers import clinical_codes, imaging, resection_codes
+from fhir_mappers import clinical_codes, conditions, imaging, resection_codes
+from fhir_mappers.concepts import Concept
 
 # The patterns as they were written before `word_start`
 PLAIN = {
@@ -88,3 +89,36 @@ def test_fast_spelling_matches_the_plain_one(name: str) -> None:
 def test_a_few_plain_texts(text: str) -> None:
     for fast_pattern, plain_pattern in PLAIN.values():
         assert bool(re.search(fast_pattern, text)) == bool(re.search(plain_pattern, text))
+
+
+NON_FUNCTIONING_PIECES = (
+    "non-functioning",
+    "nonfunctional",
+    "non functional",
+    "nicht-funktionell",
+    "hormoninaktiv",
+    "non fonctionnel",
+    "no funcionante",
+    "non funzionante",
+    "niet functioneel",
+    "non",
+    "functional",
+    "funktion",
+    "-",
+    " ",
+    "x",
+)
+
+
+def test_non_functioning_stems_are_in_every_match() -> None:
+    """`conditions._non_functioning` searches only a name holding one of the stems."""
+    rng = random.Random(17)
+    matched = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(NON_FUNCTIONING_PIECES) for _ in range(rng.randint(0, 5)))
+        for match in re.finditer(clinical_codes.NON_FUNCTIONING_TEXT, text):
+            matched += 1
+            assert any(s in match.group() for s in clinical_codes.NON_FUNCTIONING_STEMS), text
+        says = re.search(clinical_codes.NON_FUNCTIONING_TEXT, text) is not None
+        assert conditions._non_functioning(Concept(text=text)) == says, text
+    assert matched > 5000
