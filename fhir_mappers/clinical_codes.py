@@ -140,10 +140,22 @@ NEC_TEXT = (
     r"niedrig differenziert|kleinzellige[sn]? karzinom|großzellige[sn]? neuroendokrin|"
     r"peu différencié|poco diferenciado|scarsamente differenziato|slecht gedifferentieerd"
 )
+# literal text every match of NEC_TEXT holds: a name without one is not searched
+NEC_STEMS = (
+    "differen",
+    "différen",
+    "diferen",
+    "carcino",
+    "karzinom",
+    "nec",
+    "cell neuroendocrine",
+    "zellige",
+)
 WELL_DIFFERENTIATED_TEXT = (
     r"well[- ]differentiated|gut differenziert|hochdifferenziert|bien différencié|"
     r"bien diferenciado|ben differenziato|goed gedifferentieerd"
 )
+WELL_DIFFERENTIATED_STEMS = ("differen", "différen", "diferen")  # as NEC_STEMS
 PANCREAS_TEXT = r"pancrea|pankrea|pancréa|páncrea|alvleesklier|islet cell|inselzell"
 OTHER_GEP_TEXT = (
     r"stomach|gastric|\bmagen|estómago|estomac|duoden|jejun|[ií]le(?:um|al|on)|"

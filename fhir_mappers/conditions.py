@@ -190,10 +190,12 @@ def _site(
 
 
 def _nec(code: Concept, rule: cc.DiagnosisRule | None, morphology: set[str]) -> bool | None:
-    well = code.says(cc.WELL_DIFFERENTIATED_TEXT)
+    well = _holds_any(code.text, cc.WELL_DIFFERENTIATED_STEMS) and code.says(
+        cc.WELL_DIFFERENTIATED_TEXT
+    )
     if morphology & cc.MORPHOLOGY_NEC or (rule and rule.poorly_differentiated):
         return True
-    if code.says(cc.NEC_TEXT) and not well:
+    if _holds_any(code.text, cc.NEC_STEMS) and code.says(cc.NEC_TEXT) and not well:
         return True
     well_coded = morphology & cc.MORPHOLOGY_WELL_DIFFERENTIATED
     if well_coded or (rule and rule.poorly_differentiated is False):
@@ -247,10 +249,12 @@ def functional(conditions: list[tuple[Entry, Concept]]) -> Fact[bool]:
 
 
 def _non_functioning(code: Concept) -> bool:
-    text = code.text  # a few substring checks before the search (every match holds a stem)
-    if not any(stem in text for stem in cc.NON_FUNCTIONING_STEMS):
-        return False
-    return code.says(cc.NON_FUNCTIONING_TEXT)
+    return _holds_any(code.text, cc.NON_FUNCTIONING_STEMS) and code.says(cc.NON_FUNCTIONING_TEXT)
+
+
+def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
+    # a few substring checks before a search (every match of the pattern holds a stem)
+    return any(stem in text for stem in stems)
 
 
 def _functional(code: Concept, non_functioning: bool) -> bool:

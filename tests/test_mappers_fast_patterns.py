@@ -122,3 +122,57 @@ def test_non_functioning_stems_are_in_every_match() -> None:
         says = re.search(clinical_codes.NON_FUNCTIONING_TEXT, text) is not None
         assert conditions._non_functioning(Concept(text=text)) == says, text
     assert matched > 5000
+
+
+NEC_PIECES = (
+    "poorly differentiated",
+    "poorly-differentiated",
+    "small cell carcinoma",
+    "large-cell neuroendocrine",
+    "nec",
+    "neuroendocrine carcinoma",
+    "neuroendokrines karzinom",
+    "carcinome neuroendocrine",
+    "carcinoma neuroendocrino",
+    "neuro-endocrien carcinoom",
+    "schlecht differenziert",
+    "niedrig differenziert",
+    "kleinzelliges karzinom",
+    "großzellige neuroendokrin",
+    "peu différencié",
+    "poco diferenciado",
+    "scarsamente differenziato",
+    "slecht gedifferentieerd",
+    "neuroendocrine tumor",
+    "well differentiated",
+    "well-differentiated",
+    "gut differenziert",
+    "hochdifferenziert",
+    "bien différencié",
+    "bien diferenciado",
+    "ben differenziato",
+    "goed gedifferentieerd",
+    "large cell",
+    "small",
+    "neuro",
+    "cell",
+    "-",
+    " ",
+    "x",
+)
+
+
+def test_nec_stems_are_in_every_match() -> None:
+    """`conditions._nec` searches a name for NEC_TEXT (WELL_DIFFERENTIATED_TEXT) only when it
+    holds one of the stems."""
+    rng = random.Random(19)
+    matched = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(NEC_PIECES) for _ in range(rng.randint(0, 4)))
+        for match in re.finditer(clinical_codes.NEC_TEXT, text):
+            matched += 1
+            assert any(s in match.group() for s in clinical_codes.NEC_STEMS), text
+        for match in re.finditer(clinical_codes.WELL_DIFFERENTIATED_TEXT, text):
+            stems = clinical_codes.WELL_DIFFERENTIATED_STEMS
+            assert any(s in match.group() for s in stems), text
+    assert matched > 5000
