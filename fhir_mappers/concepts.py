@@ -60,6 +60,16 @@ class Concept:
     def says(self, pattern: str) -> bool:
         return bool(self.text) and _regex(pattern).search(self.text) is not None
 
+    def says_stemmed(self, pattern: str, stems: tuple[str, ...]) -> bool:
+        """`says(pattern)`, for a pattern each match of which holds one of `stems` (literal
+        text): a text holding none is not searched (substring checks instead of a regex pass
+        that may try every word start)."""
+        text = self.text
+        for stem in stems:
+            if stem in text:
+                return _regex(pattern).search(text) is not None
+        return False
+
     def groups(self, pattern: str) -> set[str]:
         """Group 1 of every match of `pattern` in the text."""
         return {m.group(1) for m in _regex(pattern).finditer(self.text)} if self.text else set()

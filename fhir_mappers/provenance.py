@@ -13,8 +13,9 @@ An Observation counts as from the resection specimen when any of these holds:
 from __future__ import annotations
 
 from fhir_mappers.clinical_codes import SPECIMEN_RESECTION_TEXT
-from fhir_mappers.concepts import concept, field, items, text_of
+from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.resection_codes import SPECIMEN_RESECTION_STEMS
 
 
 class ResectionEvidence:
@@ -93,8 +94,8 @@ class ResectionEvidence:
                 | concept(field(raw, "collection", "bodySite"))
             )
             notes = " ".join(text_of(field(n, "text")) for n in items(raw, "note"))
-            self._specimen_cache[target.ref] = described.says(SPECIMEN_RESECTION_TEXT) or bool(
-                notes and concept({"text": notes}).says(SPECIMEN_RESECTION_TEXT)
+            self._specimen_cache[target.ref] = _says_resection(described) or bool(
+                notes and _says_resection(concept({"text": notes}))
             )
         return self._specimen_cache[target.ref]
 
@@ -103,9 +104,13 @@ class ResectionEvidence:
         if raw.get("status") not in ("final", "amended", "corrected", "appended"):
             return False
         described = concept(raw.get("code")) | concept({"text": text_of(raw.get("conclusion"))})
-        if described.says(SPECIMEN_RESECTION_TEXT) or any(
+        if _says_resection(described) or any(
             self._specimen(s, report) for s in self._specimens(report)
         ):
             self._index.model(report)
             return True
         return False
+
+
+def _says_resection(described: Concept) -> bool:
+    return described.says_stemmed(SPECIMEN_RESECTION_TEXT, SPECIMEN_RESECTION_STEMS)

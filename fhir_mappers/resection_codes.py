@@ -125,6 +125,22 @@ RESECTION_TEXT = (
     r"\bendoscopic (?:mucosal resection|submucosal dissection)|"
     r"\bendoskopische (?:mukosaresektion|submukosadissektion)"
 )
+# literal text every match of RESECTION_TEXT holds (tests/test_mappers_fast_patterns.py): a
+# text without one is not searched, which on a long report name that has none saves ~150 us
+RESECTION_STEMS = (
+    "ectom",
+    "ektom",
+    "whipple",
+    "pppd",
+    "pylorus",
+    "enucl",
+    "enukl",
+    "section",
+    "resektion",
+    "transanal",
+    "endoscopic",
+    "endoskopische",
+)
 # each word "\b" + word, written so that `re` can search the pattern fast (text_patterns)
 NOT_CURATIVE_TEXT = "|".join(
     word_start(word)
@@ -157,3 +173,4 @@ SPECIMEN_RESECTION_TEXT = (
     + r"|\bresection|\bexcision|\b\w{0,20}?resekt(?:ion|at)|\bexzis|\br[eé]section|"
     + r"\b\w{0,30}?(?:ectom|ektom)"
 )
+SPECIMEN_RESECTION_STEMS = (*RESECTION_STEMS, "excision", "resekt", "exzis")  # as above

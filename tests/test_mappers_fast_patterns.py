@@ -176,3 +176,66 @@ def test_nec_stems_are_in_every_match() -> None:
             stems = clinical_codes.WELL_DIFFERENTIATED_STEMS
             assert any(s in match.group() for s in stems), text
     assert matched > 5000
+
+
+RESECTION_PIECES = (
+    "distal pancreatectomy",
+    "hemicolectomy",
+    "pankreatektomie",
+    "whipple",
+    "pppd",
+    "pylorus-preserving",
+    "pylorus erhaltende",
+    "enucleation",
+    "enucléación",
+    "enukleation",
+    "small bowel resection",
+    "ileal resection",
+    "resection of the pancreas",
+    "résection du pancréas",
+    "resektion des pankreas",
+    "pankreaslinksresektion",
+    "ileozökalresektion",
+    "anterior resection",
+    "anteriore rektumresektion",
+    "transanal excision",
+    "transanale exzision",
+    "endoscopic mucosal resection",
+    "endoskopische submukosadissektion",
+    "excision",
+    "resektat",
+    "exzisat",
+    "splenectomy",
+    "resection",
+    "pancreas",
+    "specimen",
+    "tail",
+    "ec",
+    "tom",
+    "-",
+    " ",
+    "x",
+    "é",
+)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "stems"),
+    [
+        (resection_codes.RESECTION_TEXT, resection_codes.RESECTION_STEMS),
+        (resection_codes.SPECIMEN_RESECTION_TEXT, resection_codes.SPECIMEN_RESECTION_STEMS),
+    ],
+)
+def test_resection_stems_are_in_every_match(pattern: str, stems: tuple[str, ...]) -> None:
+    """`Concept.says_stemmed` searches a procedure / specimen / report name for the resection
+    patterns only when it holds one of the stems: every match holds one."""
+    rng = random.Random(23)
+    matched = 0
+    for _ in range(5_000):
+        text = "".join(rng.choice(RESECTION_PIECES) for _ in range(rng.randint(0, 4)))
+        for match in re.finditer(pattern, text):
+            matched += 1
+            assert any(s in match.group() for s in stems), text
+        says = re.search(pattern, text) is not None
+        assert Concept(text=text).says_stemmed(pattern, stems) == says, text
+    assert matched > 2000
