@@ -13,6 +13,7 @@ from fhir_mappers.codes import ICDO3
 from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
+from fhir_mappers.selection import NO_FACT
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact, PrimarySite
 
@@ -216,7 +217,7 @@ def choose_diagnosis(found: list[Diagnosis], resection_reasons: set[str]) -> Dia
 
 def primary_site(chosen: Diagnosis | None, found: list[Diagnosis]) -> Fact[PrimarySite]:
     if chosen is None:
-        return Fact()
+        return NO_FACT
     ordered = [chosen] + [d for d in found if d is not chosen]
     sited = [d for d in ordered if d.site is not None]
     if not sited:
@@ -234,7 +235,7 @@ def poorly_differentiated(found: list[Diagnosis]) -> Fact[bool]:
     if nec:
         return Fact(True, tuple(nec), "a diagnosis names a neuroendocrine carcinoma (NEC)")
     well = [d.ref for d in found if d.poorly_differentiated is False]
-    return Fact(False, tuple(well)) if well else Fact()
+    return Fact(False, tuple(well)) if well else NO_FACT
 
 
 def functional(conditions: list[tuple[Entry, Concept]]) -> Fact[bool]:
@@ -245,7 +246,7 @@ def functional(conditions: list[tuple[Entry, Concept]]) -> Fact[bool]:
     if yes:
         note = "also recorded as non-functioning: " + ", ".join(no) if no else None
         return Fact(True, tuple(yes), note)
-    return Fact(False, tuple(no), "recorded as non-functioning") if no else Fact()
+    return Fact(False, tuple(no), "recorded as non-functioning") if no else NO_FACT
 
 
 def _non_functioning(code: Concept) -> bool:
