@@ -13,9 +13,8 @@ states ("Tumor size [mm]"), else it stays unknown. Every number passes the sanit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from fhir_mappers.coded_values import grade, presence, tnm, value_concept
 from fhir_mappers.concepts import Concept, per_record
@@ -43,8 +42,9 @@ _PERCENT = {"%", "percent", "pct"}
 _COUNT_UNITS = {"", "1", "{#}", "#", "{count}", "{nodes}", "{lymph nodes}", "nodes", "{1}"}
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
+    # internal to this module, read by attribute only: a NamedTuple is built in half the time
+    # of a frozen dataclass (several per record)
     value: float
     unit: str
     comparator: str | None
