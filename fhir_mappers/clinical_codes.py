@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from fhir_mappers import resection_codes
 from fhir_mappers.codes import ICD10CM, LOINC, RXNORM, SNOMED, Code, keys
+from fhir_mappers.text_patterns import word_start
 from scoring.inputs import PrimarySite
 
 
@@ -131,16 +132,30 @@ NET_TEXT = (
     r"gastrinom|glucagonom|glukagonom|somatostatinom|vipom"
 )
 NEC_TEXT = (
-    r"poorly[- ]differentiated|small[- ]cell carcinoma|large[- ]cell neuroendocrine|\bnec\b|"
+    r"poorly[- ]differentiated|small[- ]cell carcinoma|large[- ]cell neuroendocrine|"
+    + word_start(r"nec\b")
+    + "|"
     r"neuroendocrine carcinoma|neuroendokrine[sn]? karzinom|carcinome neuroendocrine|"
     r"carcinoma neuroendocrino|neuro-endocrien carcinoom|schlecht differenziert|"
     r"niedrig differenziert|kleinzellige[sn]? karzinom|großzellige[sn]? neuroendokrin|"
     r"peu différencié|poco diferenciado|scarsamente differenziato|slecht gedifferentieerd"
 )
+# literal text every match of NEC_TEXT holds: a name without one is not searched
+NEC_STEMS = (
+    "differen",
+    "différen",
+    "diferen",
+    "carcino",
+    "karzinom",
+    "nec",
+    "cell neuroendocrine",
+    "zellige",
+)
 WELL_DIFFERENTIATED_TEXT = (
     r"well[- ]differentiated|gut differenziert|hochdifferenziert|bien différencié|"
     r"bien diferenciado|ben differenziato|goed gedifferentieerd"
 )
+WELL_DIFFERENTIATED_STEMS = ("differen", "différen", "diferen")  # as NEC_STEMS
 PANCREAS_TEXT = r"pancrea|pankrea|pancréa|páncrea|alvleesklier|islet cell|inselzell"
 OTHER_GEP_TEXT = (
     r"stomach|gastric|\bmagen|estómago|estomac|duoden|jejun|[ií]le(?:um|al|on)|"
@@ -161,15 +176,21 @@ FUNCTIONAL = keys(
 FUNCTIONAL_TEXT = (
     r"insulinom|gastrinom|glucagonom|glukagonom|somatostatinom|vipom|zollinger|"
     r"carcinoid syndrome|karzinoidsyndrom|"
-    r"(?<!non)(?<!non-)(?<!non )\bfunctioning\b|"
-    r"(?<!non)(?<!non-)(?<!non )\bfunctional (net|tumou?r|pannet)|"
-    r"(?<!nicht )(?<!nicht-)\bfunktionell(?:er|es)? (?:net|tumor)|(?<!non-)\bhormonaktiv"
+    + word_start(r"functioning\b", ("non", "non-", "non "))
+    + "|"
+    + word_start(r"functional (net|tumou?r|pannet)", ("non", "non-", "non "))
+    + "|"
+    + word_start(r"funktionell(?:er|es)? (?:net|tumor)", ("nicht ", "nicht-"))
+    + "|"
+    + word_start("hormonaktiv", ("non-",))
 )
 # No SNOMED code for "non-functioning" could be confirmed: text only.
 NON_FUNCTIONING_TEXT = (
     r"non[- ]?function(ing|al)|nicht[- ]funktionell|hormoninaktiv|non[- ]fonctionnel|"
     r"no funcionante|non funzionante|niet[- ]functioneel"
 )
+# literal text every match of NON_FUNCTIONING_TEXT holds: a name without one is not searched
+NON_FUNCTIONING_STEMS = ("function", "funktion", "inaktiv", "fonction", "funciona", "funziona")
 
 # Symptoms at presentation (Zaidi RRS): jaundice, abdominal pain, GI bleeding.
 SYMPTOMS = keys(
@@ -190,10 +211,15 @@ SYMPTOM_ICD10_PREFIXES = (
     "K92.1",
     "K92.2",
 )
+# word_start(x) is "\b" + x, written so that `re` can search the pattern fast (text_patterns)
 SYMPTOM_TEXT = (
-    r"jaundice|icterus|abdominal pain|epigastric pain|\bgi bleed|"
+    r"jaundice|icterus|abdominal pain|epigastric pain|" + word_start("gi bleed") + "|"
     r"gastrointestinal (bleed|h(a)?emorrh)|mel(a)?ena|h(a)?ematochezia|h(a)?ematemesis"
 )
+# Literal text every match of SYMPTOM_TEXT / ASYMPTOMATIC_TEXT contains: a code name without any
+# is not searched (each Observation's is asked; tests/test_mappers_fast_paths.py checks them).
+SYMPTOM_STEMS = ("jaundice", "icterus", "pain", "bleed", "gastrointestinal", "mel", "emat")
+ASYMPTOMATIC_STEMS = ("asymptomatic", "incidental")
 ASYMPTOMATIC = keys(
     Code(SNOMED, "84387000", "Asymptomatic (finding)"),  # confirmed in several value sets
 )
@@ -216,7 +242,9 @@ DRUG_CLASSES: dict[str, tuple[frozenset[tuple[str, str]], str]] = {
     "temozolomide": (keys(Code(RXNORM, "37776", "temozolomide")), r"temozolomide|temodar|temodal"),
     "PRRT": (
         frozenset(),
-        r"lutetium|lu[- ]?177|177[- ]?lu|dotatate|lutathera|\bprrt\b|peptide receptor radionuclide",
+        r"lutetium|lu[- ]?177|177[- ]?lu|dotatate|lutathera|"
+        + word_start(r"prrt\b")
+        + "|peptide receptor radionuclide",
     ),
 }
 # Short-acting octreotide is routine after pancreatectomy to prevent pancreatic fistula; only

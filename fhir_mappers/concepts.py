@@ -13,15 +13,17 @@ linear in the text (literal alternations, bounded or possessive quantifiers).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from fhir_mappers.codes import canonical_system
 
 MAX_CONCEPT_TEXT = 4000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,12 @@ class Concept:
         return cls(text=text[:MAX_CONCEPT_TEXT].lower())
 
     def has_any(self, table: Iterable[tuple[str, str]] | Mapping[tuple[str, str], object]) -> bool:
-        return any(c in table for c in self.codings)
+        # a plain loop, not any(<genexpr>): called ~160 times per record, mostly with 0-2
+        # codings, where building the generator costs more than the lookups
+        for c in self.codings:  # noqa: SIM110
+            if c in table:
+                return True
+        return False
 
     def first_in(self, table: Mapping[tuple[str, str], object]) -> object | None:
         for c in self.codings:
@@ -52,6 +59,16 @@ class Concept:
 
     def says(self, pattern: str) -> bool:
         return bool(self.text) and _regex(pattern).search(self.text) is not None
+
+    def says_stemmed(self, pattern: str, stems: tuple[str, ...]) -> bool:
+        """`says(pattern)`, for a pattern each match of which holds one of `stems` (literal
+        text): a text holding none is not searched (substring checks instead of a regex pass
+        that may try every word start)."""
+        text = self.text
+        for stem in stems:
+            if stem in text:
+                return _regex(pattern).search(text) is not None
+        return False
 
     def groups(self, pattern: str) -> set[str]:
         """Group 1 of every match of `pattern` in the text."""
@@ -86,7 +103,7 @@ def _regex(pattern: str) -> re.Pattern[str]:
 # id(raw) -> (raw, its Concept) while one record is mapped (`one_record`): the mappers read the
 # same code of a resource several times (~5 per element). Keyed by identity, not content, and
 # holding `raw` so its id cannot be reused; the record's JSON is never changed while mapped.
-_MEMO: ContextVar[dict[int, tuple[object, Concept]] | None] = ContextVar(
+_MEMO: ContextVar[dict[object, tuple[object, Any]] | None] = ContextVar(
     "fhir_mappers_concepts", default=None
 )
 
@@ -101,10 +118,29 @@ def one_record() -> Iterator[None]:
         _MEMO.reset(token)
 
 
+_CONTAINERS = (dict, list)  # a tuple: `dict | list` would build a UnionType on every call
+
+
+def per_record(kind: str, subject: object, arg: Hashable, build: Callable[[], T]) -> T:
+    """`build()`, once per (kind, subject, arg) while one record is mapped (`one_record`), for
+    what the mappers derive from the same part of a record several times (`subject` is held by
+    identity, `arg` by value; a None `subject` keys by `arg` alone). Outside a record: each time."""
+    memo = _MEMO.get()
+    if memo is None:
+        return build()
+    key = (kind, id(subject), arg)
+    hit = memo.get(key)
+    if hit is not None and hit[0] is subject:
+        return hit[1]
+    value = build()
+    memo[key] = (subject, value)
+    return value
+
+
 def concept(raw: object) -> Concept:
     """A CodeableConcept (or a bare Coding, or a list of either) as a Concept."""
     memo = _MEMO.get()
-    if memo is None or not isinstance(raw, dict | list):
+    if memo is None or not isinstance(raw, _CONTAINERS):
         return _concept(raw)
     hit = memo.get(id(raw))
     if hit is not None and hit[0] is raw:
@@ -156,7 +192,7 @@ def concept_of_model(model: object) -> Concept:
     text = getattr(model, "text", None)
     if text is not None:
         raw["text"] = text
-    return concept(raw)
+    return _concept(raw)  # `raw` is new on every call: remembering it (`concept`) never pays
 
 
 def text_of(value: object) -> str:

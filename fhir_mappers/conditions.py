@@ -13,6 +13,7 @@ from fhir_mappers.codes import ICDO3
 from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
+from fhir_mappers.selection import NO_FACT
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact, PrimarySite
 
@@ -190,10 +191,12 @@ def _site(
 
 
 def _nec(code: Concept, rule: cc.DiagnosisRule | None, morphology: set[str]) -> bool | None:
-    well = code.says(cc.WELL_DIFFERENTIATED_TEXT)
+    well = _holds_any(code.text, cc.WELL_DIFFERENTIATED_STEMS) and code.says(
+        cc.WELL_DIFFERENTIATED_TEXT
+    )
     if morphology & cc.MORPHOLOGY_NEC or (rule and rule.poorly_differentiated):
         return True
-    if code.says(cc.NEC_TEXT) and not well:
+    if _holds_any(code.text, cc.NEC_STEMS) and code.says(cc.NEC_TEXT) and not well:
         return True
     well_coded = morphology & cc.MORPHOLOGY_WELL_DIFFERENTIATED
     if well_coded or (rule and rule.poorly_differentiated is False):
@@ -214,7 +217,7 @@ def choose_diagnosis(found: list[Diagnosis], resection_reasons: set[str]) -> Dia
 
 def primary_site(chosen: Diagnosis | None, found: list[Diagnosis]) -> Fact[PrimarySite]:
     if chosen is None:
-        return Fact()
+        return NO_FACT
     ordered = [chosen] + [d for d in found if d is not chosen]
     sited = [d for d in ordered if d.site is not None]
     if not sited:
@@ -232,24 +235,35 @@ def poorly_differentiated(found: list[Diagnosis]) -> Fact[bool]:
     if nec:
         return Fact(True, tuple(nec), "a diagnosis names a neuroendocrine carcinoma (NEC)")
     well = [d.ref for d in found if d.poorly_differentiated is False]
-    return Fact(False, tuple(well)) if well else Fact()
+    return Fact(False, tuple(well)) if well else NO_FACT
 
 
 def functional(conditions: list[tuple[Entry, Concept]]) -> Fact[bool]:
-    yes = [e.ref for e, code in conditions if _functional(code)]
-    no = [e.ref for e, code in conditions if code.says(cc.NON_FUNCTIONING_TEXT)]
+    # each name is searched for "non-functioning" once (`_functional` asks it too)
+    read = [(e.ref, code, _non_functioning(code)) for e, code in conditions]
+    yes = [ref for ref, code, non in read if _functional(code, non)]
+    no = [ref for ref, _, non in read if non]
     if yes:
         note = "also recorded as non-functioning: " + ", ".join(no) if no else None
         return Fact(True, tuple(yes), note)
-    return Fact(False, tuple(no), "recorded as non-functioning") if no else Fact()
+    return Fact(False, tuple(no), "recorded as non-functioning") if no else NO_FACT
 
 
-def _functional(code: Concept) -> bool:
+def _non_functioning(code: Concept) -> bool:
+    return _holds_any(code.text, cc.NON_FUNCTIONING_STEMS) and code.says(cc.NON_FUNCTIONING_TEXT)
+
+
+def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
+    # a few substring checks before a search (every match of the pattern holds a stem)
+    return any(stem in text for stem in stems)
+
+
+def _functional(code: Concept, non_functioning: bool) -> bool:
     if code.has_any(cc.FUNCTIONAL):
         return True
     if any(m.split("/")[0] in cc.MORPHOLOGY_FUNCTIONAL for m in code.codes_of(ICDO3)):
         return True
-    return not code.says(cc.NON_FUNCTIONING_TEXT) and code.says(cc.FUNCTIONAL_TEXT)
+    return not non_functioning and code.says(cc.FUNCTIONAL_TEXT)
 
 
 def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:

@@ -12,14 +12,22 @@ from typing import Any
 from fhir_mappers.codes import DICOM_MODALITY, IMAGING_MODALITY
 from fhir_mappers.concepts import Concept, concept, items
 from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.text_patterns import word_start
 from fhir_mappers.timing import first_span
 from scoring.inputs import ImagingEvent, ImagingState
 
 _ABDOMEN = r"abdom|\babd\b|liver|hepat|pancrea"
-_CT = r"\bct\b|computed tomograph|\bcat scan"
-_MRI = r"\bmri?\b|magnetic resonance|\bmr[ia]?\b"
+# word_start(x) is "\b" + x, written so that `re` can search the pattern fast (text_patterns)
+_CT = word_start(r"ct\b") + "|computed tomograph|" + word_start("cat scan")
+_MRI = word_start(r"mri?\b") + "|magnetic resonance|" + word_start(r"mr[ia]?\b")
 # SSTR/FDG PET is not surveillance imaging (clinical.md §4), even as PET/CT of the abdomen
-_NOT_SURVEILLANCE = r"\bpet\b|dotatate|dotatoc|\bfdg\b|octreoscan|scintigra|angiogra|\bcta\b"
+_NOT_SURVEILLANCE = (
+    word_start(r"pet\b")
+    + "|dotatate|dotatoc|"
+    + word_start(r"fdg\b")
+    + "|octreoscan|scintigra|angiogra|"
+    + word_start(r"cta\b")
+)
 _STATES: dict[str, dict[str, ImagingState]] = {
     "ServiceRequest": {
         "active": ImagingState.ORDERED,

@@ -70,6 +70,7 @@ class RecordIndex:
         self._by_type: dict[str, list[Entry]] = {}
         self._models: dict[int, BaseModel | None] = {}
         self._owned: dict[int, bool] = {}
+        self._usable_lists: dict[tuple[str, bool], list[Entry]] = {}
         self._eager = False  # validate every entry before handing it out (after a bad one)
         full_urls: dict[int, str] = getattr(resources, "full_urls", {})
         contained_ids = {id(c) for r in resources if isinstance(r, dict) for c in _contained(r)}
@@ -138,8 +139,18 @@ class RecordIndex:
         valid)."""
         out: list[Entry] = []
         for rtype in rtypes:
-            out.extend(e for e in self._by_type.get(rtype, []) if self._usable(e))
+            out.extend(self._usable_of(rtype))
         return out
+
+    def _usable_of(self, rtype: str) -> list[Entry]:
+        # ~14 asks per record, most for the same few types: each list is filtered once per
+        # mode (the filter's answers, and the warnings it gives, are each entry's first ones)
+        key = (rtype, self._eager)
+        found = self._usable_lists.get(key)
+        if found is None:
+            found = [e for e in self._by_type.get(rtype, []) if self._usable(e)]
+            self._usable_lists[key] = found
+        return found
 
     def _usable(self, entry: Entry) -> bool:
         """About the patient, and valid when eager (each failure is warned about once)."""

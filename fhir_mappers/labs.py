@@ -14,6 +14,7 @@ from fhir_mappers.codes import CHROMOGRANIN_A, INTERPRETATION_HIGH, INTERPRETATI
 from fhir_mappers.concepts import concept
 from fhir_mappers.index import RecordIndex
 from fhir_mappers.observations import is_final, observation_time
+from fhir_mappers.selection import NO_FACT
 from scoring.inputs import Fact
 
 
@@ -41,7 +42,7 @@ def preop_chromogranin_elevated(
             (high if verdict else normal).append(entry.ref)
     if high:
         return Fact(True, tuple(high))
-    return Fact(False, tuple(normal)) if normal else Fact()
+    return Fact(False, tuple(normal)) if normal else NO_FACT
 
 
 def _elevated(model: Any, raw: dict[str, Any]) -> bool | None:

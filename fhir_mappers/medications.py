@@ -16,6 +16,7 @@ from fhir_mappers import clinical_codes as cc
 from fhir_mappers.concepts import Concept, concept, field, items
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.quoting import quoted
+from fhir_mappers.selection import NO_FACT
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact
 
@@ -75,7 +76,7 @@ def adjuvant_therapy(
         by_class.pop(alone)
     sources = [ref for refs in by_class.values() for ref in refs]
     if not sources:
-        return Fact()
+        return NO_FACT
     return Fact(
         True, tuple(dict.fromkeys(sources)), "started after surgery: " + ", ".join(sorted(by_class))
     )

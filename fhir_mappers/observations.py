@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from fhir_mappers import coded_values, codes, values
+from fhir_mappers.carriers import Carriers, carrying
 from fhir_mappers.concepts import Concept, concept, items
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.provenance import ResectionEvidence
@@ -200,17 +202,25 @@ def with_site_codes(extra_codes: ExtraCodes | None) -> tuple[PathologyInput, ...
     )
 
 
+@lru_cache(maxsize=32)
+def _prepared(
+    extra_codes: frozenset[tuple[str, frozenset[tuple[str, str]]]],
+) -> tuple[tuple[PathologyInput, ...], Carriers]:
+    """The input table of a site's codes and its lookups: built once per site configuration."""
+    inputs = with_site_codes(dict(extra_codes))
+    return inputs, Carriers.of(inputs, codes.NOT_KI67, codes.TUMOR_SIZE_PANEL)
+
+
 def pathology_facts(
     index: RecordIndex,
     evidence: ResectionEvidence,
     warnings: list[str],
     extra_codes: ExtraCodes | None = None,
 ) -> dict[str, Fact[Any]]:
-    inputs = with_site_codes(extra_codes)
-    known = frozenset().union(*(i.codes | i.also for i in inputs)) | codes.NOT_KI67
+    inputs, carriers = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
     found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
     for entry in index.of_type("Observation"):
-        for item, holder_path in _carried_inputs(entry, inputs, known):
+        for item, holder_path in _carried_inputs(entry, inputs, carriers):
             candidate = _read(index, evidence, entry, item, holder_path, warnings)
             if candidate is not None:
                 found[item.name].append(candidate)
@@ -247,24 +257,19 @@ def _join(*notes: str | None) -> str | None:
 
 
 def _carried_inputs(
-    entry: Entry, inputs: tuple[PathologyInput, ...], known: frozenset[tuple[str, str]]
+    entry: Entry, inputs: tuple[PathologyInput, ...], carriers: Carriers
 ) -> list[tuple[PathologyInput, int | None]]:
     """Which inputs this Observation carries: (input, component index or None for the value)."""
     code = concept(entry.raw.get("code"))
     out: list[tuple[PathologyInput, int | None]] = []
     if code.has_any(codes.NOT_KI67):
         return out
-    for item in inputs:
-        carries = item.codes | item.also
-        if carries and code.has_any(carries) and not code.has_any(codes.TUMOR_SIZE_PANEL):
-            out.append((item, None))
+    if not code.has_any(codes.TUMOR_SIZE_PANEL):
+        out += [(inputs[n], None) for n in carrying(code.codings, carriers.by_value)]
     for i, component in enumerate(items(entry.raw, "component")):
         component_code = concept(component.get("code") if isinstance(component, dict) else None)
-        for item in inputs:
-            carries = (item.codes | item.also) - codes.TUMOR_SIZE_PANEL
-            if carries and component_code.has_any(carries):
-                out.append((item, i))
-    if not out and not code.has_any(known):
+        out += [(inputs[n], i) for n in carrying(component_code.codings, carriers.by_component)]
+    if not out and not code.has_any(carriers.known):
         for item in inputs:
             if item.text and code.says(item.text):
                 out.append((item, None))

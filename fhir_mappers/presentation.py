@@ -16,6 +16,7 @@ from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
+from fhir_mappers.selection import NO_FACT
 from fhir_mappers.timing import Span
 from scoring.inputs import Fact
 
@@ -24,12 +25,19 @@ def _is_symptom(code: Concept) -> bool:
     return (
         code.has_any(cc.SYMPTOMS)
         or has_icd10_prefix(code, cc.SYMPTOM_ICD10_PREFIXES)
-        or code.says(cc.SYMPTOM_TEXT)
+        or (_holds_any(code.text, cc.SYMPTOM_STEMS) and code.says(cc.SYMPTOM_TEXT))
     )
 
 
 def _is_asymptomatic(code: Concept) -> bool:
-    return code.has_any(cc.ASYMPTOMATIC) or code.says(cc.ASYMPTOMATIC_TEXT)
+    return code.has_any(cc.ASYMPTOMATIC) or (
+        _holds_any(code.text, cc.ASYMPTOMATIC_STEMS) and code.says(cc.ASYMPTOMATIC_TEXT)
+    )
+
+
+def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
+    # a few substring checks instead of a regex search over every Observation's code name
+    return any(stem in text for stem in stems)
 
 
 def symptomatic(
@@ -60,7 +68,7 @@ def symptomatic(
         dated.append((entry, observation_time(model), kind))
     if dated and surgery is None:
         warnings.append("symptoms: no resection date on record, so 'before surgery' is unknown")
-        return Fact()
+        return NO_FACT
     for entry, when, is_symptom in dated:
         if when is None:
             warnings.append(f"{entry.ref}: symptom record without a date; not used")
@@ -73,4 +81,4 @@ def symptomatic(
         return Fact(True, tuple(symptoms), note)
     if quiet:
         return Fact(False, tuple(quiet), "recorded as asymptomatic / incidental finding")
-    return Fact()
+    return NO_FACT

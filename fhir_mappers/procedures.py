@@ -26,7 +26,7 @@ _READ_AS_COMPLETED = frozenset({"final"})
 
 
 def is_resection(code: Concept, body_site: Concept) -> bool:
-    if code.has_any(rc.RESECTION) or code.says(rc.RESECTION_TEXT):
+    if code.has_any(rc.RESECTION) or code.says_stemmed(rc.RESECTION_TEXT, rc.RESECTION_STEMS):
         return True
     for system, value in code.codings:
         bare = value.strip().upper()

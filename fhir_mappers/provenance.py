@@ -13,8 +13,9 @@ An Observation counts as from the resection specimen when any of these holds:
 from __future__ import annotations
 
 from fhir_mappers.clinical_codes import SPECIMEN_RESECTION_TEXT
-from fhir_mappers.concepts import concept, field, items, text_of
+from fhir_mappers.concepts import Concept, concept, field, items, text_of
 from fhir_mappers.index import Entry, RecordIndex
+from fhir_mappers.resection_codes import SPECIMEN_RESECTION_STEMS
 
 
 class ResectionEvidence:
@@ -22,6 +23,7 @@ class ResectionEvidence:
         self._index = index
         self._resections = resection_refs
         self._specimen_cache: dict[str, bool] = {}
+        self._observations: dict[str, bool] = {}
         self._from_reports: set[str] = set()
         self._reports: set[str] = set()
         for report in index.of_type("DiagnosticReport"):
@@ -42,12 +44,20 @@ class ResectionEvidence:
     def is_resection_report(self, entry: Entry) -> bool:
         return entry.ref in self._reports
 
-    def observation(self, entry: Entry, _seen: frozenset[str] = frozenset()) -> bool:
+    def observation(self, entry: Entry) -> bool:
+        # asked once per input an Observation carries and again for spread events: the answer
+        # depends only on the record (a repeated resolve would only repeat its warnings)
+        found = self._observations.get(entry.ref)
+        if found is None:
+            found = self._observations[entry.ref] = self._observation(entry, frozenset())
+        return found
+
+    def _observation(self, entry: Entry, _seen: frozenset[str]) -> bool:
         if entry.ref in self._from_reports:
             return True
         seen = _seen | {entry.ref}
         if any(
-            self.observation(panel, seen)
+            self._observation(panel, seen)
             for panel in self._panels.get(entry.ref, ())
             if panel.ref not in seen  # hasMember cycles are invalid but possible
         ):
@@ -84,8 +94,8 @@ class ResectionEvidence:
                 | concept(field(raw, "collection", "bodySite"))
             )
             notes = " ".join(text_of(field(n, "text")) for n in items(raw, "note"))
-            self._specimen_cache[target.ref] = described.says(SPECIMEN_RESECTION_TEXT) or bool(
-                notes and concept({"text": notes}).says(SPECIMEN_RESECTION_TEXT)
+            self._specimen_cache[target.ref] = _says_resection(described) or bool(
+                notes and _says_resection(concept({"text": notes}))
             )
         return self._specimen_cache[target.ref]
 
@@ -94,9 +104,13 @@ class ResectionEvidence:
         if raw.get("status") not in ("final", "amended", "corrected", "appended"):
             return False
         described = concept(raw.get("code")) | concept({"text": text_of(raw.get("conclusion"))})
-        if described.says(SPECIMEN_RESECTION_TEXT) or any(
+        if _says_resection(described) or any(
             self._specimen(s, report) for s in self._specimens(report)
         ):
             self._index.model(report)
             return True
         return False
+
+
+def _says_resection(described: Concept) -> bool:
+    return described.says_stemmed(SPECIMEN_RESECTION_TEXT, SPECIMEN_RESECTION_STEMS)

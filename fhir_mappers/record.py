@@ -18,6 +18,7 @@ from fhir_mappers.observation_codes import clinically_relevant
 from fhir_mappers.observations import ExtraCodes, pathology_facts
 from fhir_mappers.procedures import report_standing_in, resection_procedures
 from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.selection import NO_FACT
 from fhir_mappers.spread_events import all_events
 from scoring.inputs import ClinicalInputs, Fact, Grade, Resection, Sex
 
@@ -98,7 +99,7 @@ def _map_record(index: RecordIndex, extra_codes: ExtraCodes | None) -> ClinicalI
 
 def _sex(index: RecordIndex) -> Fact[Sex]:
     if index.patient is None:
-        return Fact()
+        return NO_FACT
     gender = index.patient.raw.get("gender")
     if gender in ("male", "female"):
         return Fact(Sex(gender), (index.patient.ref,))
@@ -152,4 +153,4 @@ def _reasons(index: RecordIndex, resection: Resection | None) -> set[str]:
 
 
 def _as(fact: Fact[Any], kind: type) -> Fact[Any]:
-    return fact if fact.value is None or isinstance(fact.value, kind) else Fact()
+    return fact if fact.value is None or isinstance(fact.value, kind) else NO_FACT

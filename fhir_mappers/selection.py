@@ -11,12 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fhir_mappers.timing import Span
 from scoring.inputs import Fact
 
 T = TypeVar("T")
+
+# The unknown Fact, built once: a Fact is frozen, so every mapper that knows nothing can hand
+# out the same one (building one costs ~1 us; several per record know nothing)
+NO_FACT: Fact[Any] = Fact()
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,13 @@ def _rank(c: Candidate[T]) -> tuple[bool, date, date]:
 
 def select(candidates: list[Candidate[T]], worse: Callable[[T, T], T], label: str) -> Fact[T]:
     if not candidates:
-        return Fact()
+        return NO_FACT
+    if len(candidates) == 1 and candidates[0].value == candidates[0].value:
+        # the usual case, without ranking or conflicts: what the general path gives for one
+        # (the `==` check leaves a NaN, which equals nothing, to the general path)
+        only = candidates[0]
+        sources = tuple(dict.fromkeys((only.source, *only.also)))
+        return Fact(value=only.value, sources=sources, note=only.note or None)
     best = max(_rank(c) for c in candidates)
     top = [c for c in candidates if _rank(c) == best]
     value = reduce(worse, (c.value for c in top))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from fhir_mappers.selection import NO_FACT
 from fhir_mappers.spread_events import Event, Kind
 from scoring.inputs import Fact
 
@@ -89,7 +90,7 @@ def recurrence(events: list[Event], surgery: date | None, warnings: list[str]) -
         elif event.kind is Kind.METASTASIS and when is Timing.UNKNOWN:
             hits.append(_relabel(event, "metastasis on record, at or after surgery"))
     if not hits:
-        return Fact()
+        return NO_FACT
     return _fact(True, hits, "recurrence on record")
 
 

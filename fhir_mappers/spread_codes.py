@@ -6,7 +6,9 @@ alternatives, bounded gaps, possessive quantifiers only); texts are lower-cased.
 
 from __future__ import annotations
 
-from fhir_mappers.codes import CH_CRL_CS, LOINC, SNOMED, Code, keys
+from collections.abc import Iterable
+
+from fhir_mappers.codes import CH_CRL_CS, LOINC, M_CATEGORY, SNOMED, Code, keys
 
 # --- Secondary neoplasm Conditions -------------------------------------------------------------
 # ICD-10 (CM, WHO and GM alike): C78 secondary malignant neoplasm of respiratory and digestive
@@ -137,6 +139,23 @@ NKRS_RECURRENCE_TYPE: dict[tuple[str, str], str] = {
 }
 # A recurrence Observation (Nictiz 25173007) with a "present" value (52101004, codes.PRESENT).
 
+# Observation kinds by their code tables, the first that matches wins
+OBSERVATION_KINDS: tuple[tuple[str, Iterable[tuple[str, str]]], ...] = (
+    ("M category", M_CATEGORY),
+    ("M category", M_CATEGORY_SNOMED),
+    ("site of distant metastasis", DISTANT_METASTASIS_SITE),
+    ("metastasis at diagnosis", METASTASIS_AT_DIAGNOSIS),
+    ("history of metastatic cancer", HISTORY_OF_METASTASIS),
+    ("disease status", DISEASE_STATUS),
+    ("recurrent tumour", RECURRENCE_CODES),
+)
+# coding -> rank of the first table holding it: one dict lookup per coding, not seven scans
+# (reversed, so the lowest rank is written last)
+OBSERVATION_KIND_RANK: dict[tuple[str, str], int] = {
+    key: rank for rank, (_, table) in reversed(list(enumerate(OBSERVATION_KINDS))) for key in table
+}
+
+
 # --- Text -----------------------------------------------------------------------------------------
 _SITES_EN = r"liver|hepatic|lung|pulmonary|bone|osseous|brain|peritoneal|ovarian|adrenal|distant"
 METASTASIS_TEXT = (
@@ -167,6 +186,11 @@ PROGRESSION_TEXT = (
     r"\b(?:progressive|progression of) (?:net|disease|tumou?r)|\btumou?r progression|"
     r"\bdisease progression|\btumorprogress"
 )
+# Literal text every match of each pattern above contains (one per alternative, lower case): a
+# clause without any of them is not searched (tests/test_mappers_fast_paths.py checks they hold).
+METASTASIS_STEMS = ("tasta", "filia", "karzinose", "secondary", "m1")
+RECURRENCE_STEMS = ("recurren", "relapse", "rezidiv", "récidive", "recidiv", "recidief", "recaída")
+PROGRESSION_STEMS = ("metasta", "progress")
 # Negation and uncertainty, NegEx-style: a cue in the words before the finding (same clause, up
 # to PRE_WINDOW characters, cut at "but" / "however" / "aber" / "jedoch"), or a post-cue right
 # after it (POST_WINDOW). English, German, French, Spanish, Italian, Dutch: "no evidence of

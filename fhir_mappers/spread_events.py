@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from fhir_mappers import spread_codes as sc
 from fhir_mappers import values
-from fhir_mappers.codes import ICDO3, M_CATEGORY, PRESENT
+from fhir_mappers.codes import ICDO3, PRESENT
 from fhir_mappers.concepts import Concept, concept, concept_of_model, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix, uncertain
 from fhir_mappers.index import Entry, RecordIndex
@@ -59,8 +59,16 @@ def stated(text: str, pattern: str) -> str | None:
     """The first clause of `text` that states `pattern` with no negation or uncertainty cue
     before the finding (same clause, bounded window) or right after it; the clause is returned
     as the quote."""
+    return _stated_in(_clauses(text), pattern)
+
+
+def _stated_in(clauses: list[str], pattern: str, stems: tuple[str, ...] = ()) -> str | None:
+    """`stated` over the clauses; `stems`: literal text each match contains (clauses without
+    any are not searched)."""
     finding = re.compile(pattern)
-    for clause in _clauses(text):
+    for clause in clauses:
+        if stems and not any(stem in clause for stem in stems):
+            continue
         for match in finding.finditer(clause):
             if not _qualified(clause, match.start(), match.end()):
                 return clause.strip()[:160]
@@ -85,16 +93,23 @@ def _qualified(clause: str, start: int, end: int) -> bool:
 
 
 _TEXT_KINDS = (
-    (Kind.METASTASIS, sc.METASTASIS_TEXT),
-    (Kind.RECURRENCE, sc.RECURRENCE_TEXT),
-    (Kind.PROGRESSION, sc.PROGRESSION_TEXT),
+    (Kind.METASTASIS, sc.METASTASIS_TEXT, sc.METASTASIS_STEMS),
+    (Kind.RECURRENCE, sc.RECURRENCE_TEXT, sc.RECURRENCE_STEMS),
+    (Kind.PROGRESSION, sc.PROGRESSION_TEXT, sc.PROGRESSION_STEMS),
 )
+_ANY_STEM = tuple(dict.fromkeys(stem for _, _, stems in _TEXT_KINDS for stem in stems))
 
 
 def _text_kind(text: str) -> tuple[Kind | None, str | None]:
     """What a text states first: metastasis, recurrence, progression (with its quote)."""
-    for kind, pattern in _TEXT_KINDS:
-        quote = stated(text, pattern)
+    # Most texts (a diagnosis name) hold no stem: nothing to split or search. Exact, because
+    # the "v.a." rewrite in `_clauses` creates none: it starts after a non-word character, its
+    # "verdacht auf " holds none and ends with a space, and every stem is word characters.
+    if not any(stem in text for stem in _ANY_STEM):
+        return None, None
+    clauses = _clauses(text)  # once, not once per kind
+    for kind, pattern, stems in _TEXT_KINDS:
+        quote = _stated_in(clauses, pattern, stems)
         if quote is not None:
             return kind, quote
     return None, None
@@ -183,19 +198,14 @@ def _final(entry: Entry, kind: str, warnings: list[str]) -> bool:
 
 
 def _observation_kind(code: Concept) -> str | None:
-    if code.has_any(M_CATEGORY) or code.has_any(sc.M_CATEGORY_SNOMED):
-        return "M category"
-    if code.has_any(sc.DISTANT_METASTASIS_SITE):
-        return "site of distant metastasis"
-    if code.has_any(sc.METASTASIS_AT_DIAGNOSIS):
-        return "metastasis at diagnosis"
-    if code.has_any(sc.HISTORY_OF_METASTASIS):
-        return "history of metastatic cancer"
-    if code.has_any(sc.DISEASE_STATUS):
-        return "disease status"
-    if code.has_any(sc.RECURRENCE_CODES):
-        return "recurrent tumour"
-    return None
+    """The kind of the first table (in `sc.OBSERVATION_KINDS` order) any coding is in."""
+    kinds = sc.OBSERVATION_KINDS
+    rank = len(kinds)
+    for c in code.codings:
+        found = sc.OBSERVATION_KIND_RANK.get(c)
+        if found is not None and found < rank:
+            rank = found
+    return kinds[rank][0] if rank < len(kinds) else None
 
 
 def _observation_event(
