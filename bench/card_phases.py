@@ -14,6 +14,7 @@ it uses only interfaces both have.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import time
 import uuid
@@ -53,6 +54,14 @@ STEPS: tuple[tuple[Any, str, str], ...] = (
 )
 
 
+# As blueprints/hooks.py calls it, where the builder takes the flag (newer trees).
+READY = (
+    {"orders_json_ready": True}
+    if "orders_json_ready" in inspect.signature(build_assessment_card).parameters
+    else {}
+)
+
+
 def cases() -> list[tuple[str, Assessment]]:
     today = date.today()
     out = [(p.patient_id, assess_payload(p.bundle, today=today)) for p in demo_patients()]
@@ -83,6 +92,7 @@ def one_card(patient_id: str, assessment: Assessment, n: int) -> dict[str, Any]:
         absolute_url=links.absolute_url,
         app_context=json.dumps(links.app_context, separators=(",", ":")),
         card_uuid=card_uuid,
+        **READY,
     )
     IssuedCard.of(card, tier=assessment.overall_tier)
     return card.to_wire()

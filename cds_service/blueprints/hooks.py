@@ -188,6 +188,7 @@ def _cards(
         absolute_url=links.absolute_url,
         app_context=json.dumps(links.app_context, separators=(",", ":")),
         card_uuid=card_uuid,
+        orders_json_ready=True,  # suggested_orders builds them from str, lists and dicts only
     )
     issued = [IssuedCard.of(card, tier=_tier_word(assessment))]
     # Committed with the audit record: a card is issued only with its audit record.

@@ -25,6 +25,7 @@ from cds_service.cards.models import (
 from cds_service.cards.override_reasons import override_reason_codings
 from cds_service.cards.source import build_source
 from cds_service.cards.summary import build_summary
+from cds_service.cards.wire import mark_json_ready
 from scoring.assessment import Assessment
 
 EXTENSION_KEY = "org.pannet-cds.assessment"
@@ -57,21 +58,26 @@ def _describe(resource: dict[str, Any]) -> str:
     )
 
 
-def _actions(resources: Sequence[dict[str, Any]], modality: str) -> list[Action]:
+def _actions(resources: Sequence[dict[str, Any]], modality: str, json_ready: bool) -> list[Action]:
     actions = []
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise CardBuildError(
                 f"{modality} order #{index} is not a FHIR resource (no resourceType)"
             )
-        actions.append(
-            Action(type=ActionType.CREATE, description=_describe(resource), resource=resource)
-        )
+        action = Action(type=ActionType.CREATE, description=_describe(resource), resource=resource)
+        if json_ready:
+            mark_json_ready(action, action.resource)
+        actions.append(action)
     return actions
 
 
 def build_suggestions(
-    card_uuid: str, ct_orders: Sequence[dict[str, Any]], mri_orders: Sequence[dict[str, Any]]
+    card_uuid: str,
+    ct_orders: Sequence[dict[str, Any]],
+    mri_orders: Sequence[dict[str, Any]],
+    *,
+    orders_json_ready: bool = False,
 ) -> list[Suggestion]:
     """CT and MRI are alternatives (clinical.md §4): one suggestion each, none recommended.
 
@@ -85,7 +91,7 @@ def build_suggestions(
                     label=label,
                     uuid=suggestion_uuid(card_uuid, key),
                     is_recommended=False,
-                    actions=_actions(orders, key),
+                    actions=_actions(orders, key, orders_json_ready),
                 )
             )
     return suggestions
@@ -130,9 +136,11 @@ def build_assessment_card(
     absolute_url: str,
     app_context: str,
     card_uuid: str,
+    orders_json_ready: bool = False,
 ) -> Card:
     """The assessment card. An out-of-scope assessment gives the brief "not assessed" card
-    (no suggestions, whatever orders were passed)."""
+    (no suggestions, whatever orders were passed). `orders_json_ready`: the orders hold JSON
+    types only (as `suggested_orders` builds them), so `to_wire` passes them through."""
     _check_uuid(card_uuid)
     if not assessment.in_scope:
         return build_out_of_scope_card(
@@ -148,7 +156,9 @@ def build_assessment_card(
         service_id=service_id,
         card_uuid=card_uuid,
         detail=build_detail(assessment),
-        suggestions=lambda: build_suggestions(card_uuid, ct_orders, mri_orders),
+        suggestions=lambda: build_suggestions(
+            card_uuid, ct_orders, mri_orders, orders_json_ready=orders_json_ready
+        ),
         links=lambda: build_links(smart_launch_url, absolute_url, app_context),
     )
 
@@ -185,7 +195,7 @@ def _card(
     # The parts are built inside the try so every validation failure names the service.
     try:
         built = suggestions()
-        return Card(
+        card = Card(
             uuid=card_uuid,
             summary=build_summary(assessment),
             detail=detail,
@@ -201,3 +211,7 @@ def _card(
         raise
     except ValueError as exc:
         raise CardBuildError(f"card for service {service_id!r} is invalid: {exc}") from exc
+    # The extension is the assessment's JSON dump under one str key: to_wire need not dump it
+    # again. (The orders came from the caller: to_wire still dumps them.)
+    mark_json_ready(card, card.extension)
+    return card

@@ -18,7 +18,15 @@ from cds_service.cards.action import (
     schedule_words,
 )
 from cds_service.cards.detail_scores import scores_section
-from cds_service.cards.markdown import aside, bullets, escape_text, flatten_parens, link, table
+from cds_service.cards.markdown import (
+    aside,
+    bullets,
+    escape_once,
+    escape_text,
+    flatten_parens,
+    link,
+    table,
+)
 from cds_service.cards.source import (
     SEARCH_NOTE,
     SURVEILLANCE_CITATION,
@@ -139,14 +147,14 @@ def _surveillance_section(assessment: Assessment) -> list[str]:
     return [*out, bullets(facts), ""]
 
 
-def _inputs_section(assessment: Assessment) -> list[str]:
+def _inputs_section(assessment: Assessment, memo: dict[str, str]) -> list[str]:
     if not assessment.inputs:
         return []
     rows = [
         [
-            escape_text(i.label),
+            escape_once(memo, i.label),
             aside(_input_value(i.value), TEXT_MARK if i.read_from_text else None),
-            ", ".join([escape_text(r) for r in i.sources]) or "—",
+            ", ".join([escape_once(memo, r) for r in i.sources]) or "—",
             # The value cell marks a text-derived value; its note need only quote the phrase.
             escape_text(i.note.removeprefix(f"{TEXT_MARK}: ")) if i.note else "",
         ]
@@ -233,8 +241,9 @@ def build_detail(assessment: Assessment) -> str:
     out += _surveillance_section(assessment)
     out += _missing_section(assessment)
     out += _flags_section(assessment)
-    out += scores_section(assessment)
-    out += _inputs_section(assessment)
+    memo: dict[str, str] = {}  # escape_once's, for this build only
+    out += scores_section(assessment, memo)
+    out += _inputs_section(assessment, memo)
     out += _citations(assessment)
     out.append(CONFIRM_SENTENCE)
     # Record text and mapper messages may nest parentheses; the reader gets them flat.

@@ -3,7 +3,7 @@ table (value, points, source), for checking the tier the card's first lines stat
 
 from __future__ import annotations
 
-from cds_service.cards.markdown import aside, bullets, escape_text, table
+from cds_service.cards.markdown import aside, bullets, escape_once, escape_text, table
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
 from cds_service.cards.wording import without_codes
@@ -36,10 +36,10 @@ def _factor_points(factor: FactorResult) -> str:
     return "—"
 
 
-def _factor_sources(factor: FactorResult) -> str:
+def _factor_sources(factor: FactorResult, memo: dict[str, str]) -> str:
     refs = list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
     if refs:
-        return ", ".join([escape_text(r) for r in refs])
+        return ", ".join([escape_once(memo, r) for r in refs])
     return "not in record" if factor.value is None else "—"
 
 
@@ -90,15 +90,17 @@ def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
     return aside(_value_word(factor.value), TEXT_NOTE if text and not said else None)
 
 
-def _score_section(score: ScoreResult, from_text: set[str]) -> list[str]:
+def _score_section(score: ScoreResult, from_text: set[str], memo: dict[str, str]) -> list[str]:
     out = [f"#### {escape_text(score.title)}", "", bullets(_facts(score))]
     if score.factors:
         rows = [
             [
-                aside(escape_text(f.label), escape_text(f.detail) if f.detail else None),
+                aside(
+                    escape_once(memo, f.label), escape_once(memo, f.detail) if f.detail else None
+                ),
                 _value_cell(f, from_text),
                 _factor_points(f),
-                _factor_sources(f),
+                _factor_sources(f, memo),
             ]
             for f in score.factors
         ]
@@ -111,12 +113,14 @@ def _score_section(score: ScoreResult, from_text: set[str]) -> list[str]:
     return [*out, ""]
 
 
-def scores_section(assessment: Assessment) -> list[str]:
+def scores_section(assessment: Assessment, memo: dict[str, str] | None = None) -> list[str]:
+    """The score sections; `memo`: the detail build's `escape_once` memo."""
+    memo = {} if memo is None else memo
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
     from_text = text_sources(assessment)
     for score in applicable:
-        out += _score_section(score, from_text)
+        out += _score_section(score, from_text, memo)
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
             why = f": {escape_text(score.reason)}" if score.reason else ""

@@ -69,6 +69,16 @@ def escape_text(value: object) -> str:
     return escape_fully(text)
 
 
+def escape_once(memo: dict[str, str], text: str) -> str:
+    """`escape_text(text)`, remembered in `memo`: one detail build escapes the same reference or
+    label several times (a resource behind factors of several scores and an input). The memo
+    lives for that one build only."""
+    done = memo.get(text)
+    if done is None:
+        done = memo[text] = escape_text(text)
+    return done
+
+
 def escape_fully(text: str) -> str:
     """`escape_text` without the shortcut for plain text (the shortcut's reference)."""
     text = _WHITESPACE.sub(" ", text).strip()

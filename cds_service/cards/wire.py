@@ -9,12 +9,18 @@ by pydantic's own serializer for their declared type (`dict[str, Any]`), so thei
 exactly what the field's serializer gives. Any value of another type than its field declares
 (possible with `model_construct`) makes `fast_wire` give None: the caller then falls back to
 `model_dump`, whose output is the reference (tests/test_cards_wire.py).
+
+A free-form value its producer made JSON-ready already (the card's extension is
+`Assessment.model_dump(mode="json")`) is marked with `mark_json_ready` and passed through as it
+is: re-dumping such a value through `dict[str, Any]` gives an equal dict, so this only saves the
+second serialisation (~0.05 ms per card).
 """
 
 from __future__ import annotations
 
 import types
 import typing
+import weakref
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +38,20 @@ _FREE = "free"  # a free-form JSON object: pydantic's dict[str, Any] serializer
 # (attribute, wire key, kind, the type the value must have exactly)
 Plan = tuple[tuple[str, str, str, type], ...]
 _PLANS: dict[type, Plan | None] = {}
+
+
+# id(model) -> the free-form values of that live model that are already in wire form. The values
+# are held here as objects (compared by identity), the entry leaves with the model.
+_READY: dict[int, tuple[object, ...]] = {}
+
+
+def mark_json_ready(model: BaseModel, *values: object) -> None:
+    """Declare `values` (free-form field values of `model`, the objects it holds) already in
+    wire form: JSON types only, as `model_dump(mode="json")` leaves them. Only for values made
+    so by construction, never for data received from a caller."""
+    key = id(model)
+    _READY[key] = values
+    weakref.finalize(model, _READY.pop, key, None)
 
 
 class _Unusual(Exception):
@@ -92,7 +112,7 @@ def _plan(cls: type[BaseModel]) -> Plan | None:
     return plan
 
 
-def _wire(model: BaseModel) -> dict[str, Any]:
+def _wire(model: BaseModel, ready: tuple[object, ...] = ()) -> dict[str, Any]:
     plan = _plan(type(model))
     if plan is None:
         raise _Unusual
@@ -111,7 +131,7 @@ def _wire(model: BaseModel) -> dict[str, Any]:
             for item in value:
                 if type(item) is not expected:
                     raise _Unusual
-                items.append(_wire(item))
+                items.append(_wire(item, _READY.get(id(item), ())))
             out[key] = items
             continue
         if type(value) is not expected:
@@ -121,7 +141,9 @@ def _wire(model: BaseModel) -> dict[str, Any]:
         elif kind is _ENUM:
             out[key] = value.value
         elif kind is _MODEL:
-            out[key] = _wire(value)
+            out[key] = _wire(value, _READY.get(id(value), ()))
+        elif any(value is done for done in ready):
+            out[key] = value
         else:
             out[key] = _FREE_FORM.dump_python(value, mode="json", by_alias=True)
     return out
@@ -131,6 +153,6 @@ def fast_wire(model: BaseModel) -> dict[str, Any] | None:
     """`model.model_dump(mode="json", by_alias=True)` of a wire model, or None if only that
     call can give it."""
     try:
-        return _wire(model)
+        return _wire(model, _READY.get(id(model), ()))
     except _Unusual:
         return None
