@@ -3,13 +3,13 @@ exactly what their plain spellings (`\\b` + word) match, at the same spans."""
 
 from __future__ import annotations
 
-import random
 import re
 
 import pytest
 
 from fhir_mappers import clinical_codes, conditions, imaging, resection_codes
 from fhir_mappers.concepts import Concept
+from tests.support.pattern_texts import random_texts, same_matches
 
 # The patterns as they were written before `word_start`
 PLAIN = {
@@ -63,23 +63,12 @@ PIECES = (
 )
 
 
-def _texts(seed: int, count: int) -> list[str]:
-    rng = random.Random(seed)
-    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 6))) for _ in range(count)]
-
-
 @pytest.mark.parametrize("name", sorted(PLAIN))
 def test_fast_spelling_matches_the_plain_one(name: str) -> None:
     fast_pattern, plain_pattern = PLAIN[name]
-    plain, fast = re.compile(plain_pattern), re.compile(fast_pattern)
-    assert fast.pattern != plain.pattern
-    matched = 0
-    for text in _texts(sum(map(ord, name)), 20_000):
-        want = [m.span() for m in plain.finditer(text)]
-        matched += bool(want)
-        assert [m.span() for m in fast.finditer(text)] == want, text
-        assert bool(fast.search(text)) == bool(plain.search(text)), text
-    assert matched > 200  # the texts do reach the word-bounded alternatives
+    texts = random_texts(PIECES, seed=sum(map(ord, name)), count=20_000, most=6)
+    # the texts do reach the word-bounded alternatives
+    assert same_matches(fast_pattern, plain_pattern, texts) > 200
 
 
 @pytest.mark.parametrize(
@@ -112,10 +101,8 @@ NON_FUNCTIONING_PIECES = (
 
 def test_non_functioning_stems_are_in_every_match() -> None:
     """`conditions._non_functioning` searches only a name holding one of the stems."""
-    rng = random.Random(17)
     matched = 0
-    for _ in range(20_000):
-        text = "".join(rng.choice(NON_FUNCTIONING_PIECES) for _ in range(rng.randint(0, 5)))
+    for text in random_texts(NON_FUNCTIONING_PIECES, seed=17, count=20_000, most=5):
         for match in re.finditer(clinical_codes.NON_FUNCTIONING_TEXT, text):
             matched += 1
             assert any(s in match.group() for s in clinical_codes.NON_FUNCTIONING_STEMS), text
@@ -165,10 +152,8 @@ NEC_PIECES = (
 def test_nec_stems_are_in_every_match() -> None:
     """`conditions._nec` searches a name for NEC_TEXT (WELL_DIFFERENTIATED_TEXT) only when it
     holds one of the stems."""
-    rng = random.Random(19)
     matched = 0
-    for _ in range(20_000):
-        text = "".join(rng.choice(NEC_PIECES) for _ in range(rng.randint(0, 4)))
+    for text in random_texts(NEC_PIECES, seed=19, count=20_000, most=4):
         for match in re.finditer(clinical_codes.NEC_TEXT, text):
             matched += 1
             assert any(s in match.group() for s in clinical_codes.NEC_STEMS), text
@@ -229,10 +214,8 @@ RESECTION_PIECES = (
 def test_resection_stems_are_in_every_match(pattern: str, stems: tuple[str, ...]) -> None:
     """`Concept.says_stemmed` searches a procedure / specimen / report name for the resection
     patterns only when it holds one of the stems: every match holds one."""
-    rng = random.Random(23)
     matched = 0
-    for _ in range(5_000):
-        text = "".join(rng.choice(RESECTION_PIECES) for _ in range(rng.randint(0, 4)))
+    for text in random_texts(RESECTION_PIECES, seed=23, count=5_000, most=4):
         for match in re.finditer(pattern, text):
             matched += 1
             assert any(s in match.group() for s in stems), text

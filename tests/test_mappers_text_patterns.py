@@ -3,13 +3,11 @@ exactly what the plain spellings match, at the same spans."""
 
 from __future__ import annotations
 
-import random
-import re
-
 import pytest
 
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers.text_patterns import word_start
+from tests.support.pattern_texts import random_texts, same_matches
 
 # The patterns as they were written before `word_start` (clinical_codes.py)
 PLAIN = {
@@ -67,22 +65,11 @@ PIECES = (
 )
 
 
-def _texts(seed: int, count: int) -> list[str]:
-    rng = random.Random(seed)
-    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 6))) for _ in range(count)]
-
-
 @pytest.mark.parametrize("name", sorted(PLAIN))
 def test_fast_spelling_matches_the_plain_one(name: str) -> None:
-    plain, fast = re.compile(PLAIN[name]), re.compile(getattr(cc, name))
-    assert fast.pattern != plain.pattern
-    matched = 0
-    for text in _texts(sum(map(ord, name)), 20_000):
-        want = [m.span() for m in plain.finditer(text)]
-        matched += bool(want)
-        assert [m.span() for m in fast.finditer(text)] == want, text
-        assert bool(fast.search(text)) == bool(plain.search(text)), text
-    assert matched > 200  # the texts do reach the word-bounded alternatives
+    texts = random_texts(PIECES, seed=sum(map(ord, name)), count=20_000, most=6)
+    # the texts do reach the word-bounded alternatives
+    assert same_matches(getattr(cc, name), PLAIN[name], texts) > 200
 
 
 def test_word_start_spelling() -> None:
