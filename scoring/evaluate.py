@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import product
 from types import MappingProxyType
 
 from scoring.assessment import (
@@ -16,7 +15,7 @@ from scoring.assessment import (
     sorted_tiers,
     validated,
 )
-from scoring.definition import FactorDefinition, Population, ScoreDefinition, max_points
+from scoring.definition import Population, ScoreDefinition, max_points
 from scoring.factors import FACTOR_MISSING_DATA, FACTOR_READERS, FactorValue
 from scoring.inputs import ClinicalInputs
 from scoring.population import check_population
@@ -197,8 +196,9 @@ def evaluate_compiled(
 
 
 def _totals(score: CompiledScore, read: list[FactorValue]) -> set[int]:
-    """`achievable_totals` for a compiled score, as sums built up one factor (or group) at a
-    time: the same set as the sums over every combination."""
+    """Every total the unknown factors could still produce, with at most one factor present
+    in each exclusive group, built up one factor (or group) at a time (the sums over every
+    combination: tests/scoring_support.achievable_totals)."""
     totals = {0}
     for index, points in score.singles:
         value = read[index].value
@@ -221,30 +221,6 @@ def _totals(score: CompiledScore, read: list[FactorValue]) -> set[int]:
 def _tier(score: CompiledScore, total: int) -> Tier:
     tier = score.tier_of.get(total)
     return tier if tier is not None else tier_for(score.definition, total)
-
-
-def achievable_totals(
-    factors: tuple[FactorDefinition, ...], values: dict[str, bool | None]
-) -> set[int]:
-    """Every total the unknown factors could still produce, with at most one factor present in
-    each exclusive group."""
-    choices: list[set[int]] = []
-    groups: dict[str, list[FactorDefinition]] = {}
-    for factor in factors:
-        if factor.exclusive_group is not None:
-            groups.setdefault(factor.exclusive_group, []).append(factor)
-            continue
-        points = factor.points or 0
-        value = values[factor.id]
-        choices.append({0, points} if value is None else {points if value else 0})
-    for members in groups.values():
-        present = [f.points or 0 for f in members if values[f.id] is True]
-        if present:
-            # Two bands of one input both present can only be a data error: take the worse.
-            choices.append({max(present)})
-        else:
-            choices.append({0} | {f.points or 0 for f in members if values[f.id] is None})
-    return {sum(combo) for combo in product(*choices)}
 
 
 def tier_for(definition: ScoreDefinition, total: int) -> Tier:

@@ -4,9 +4,11 @@ states only the facts it is about."""
 from __future__ import annotations
 
 from datetime import date
+from itertools import product
 from typing import Any
 
 from scoring.assessment import Assessment, ScoreResult
+from scoring.definition import FactorDefinition
 from scoring.inputs import (
     ClinicalInputs,
     Fact,
@@ -95,3 +97,28 @@ def factor_value(result: ScoreResult, factor_id: str) -> bool | None:
     matches = [f for f in result.factors if f.id == factor_id]
     assert len(matches) == 1, f"{factor_id} not in {result.id}"
     return matches[0].value
+
+
+def achievable_totals(
+    factors: tuple[FactorDefinition, ...], values: dict[str, bool | None]
+) -> set[int]:
+    """Every total the unknown factors could still produce, with at most one factor present in
+    each exclusive group: the sum over every combination, the reference that
+    `scoring.evaluate._totals` (built up one factor at a time) is tested against."""
+    choices: list[set[int]] = []
+    groups: dict[str, list[FactorDefinition]] = {}
+    for factor in factors:
+        if factor.exclusive_group is not None:
+            groups.setdefault(factor.exclusive_group, []).append(factor)
+            continue
+        points = factor.points or 0
+        value = values[factor.id]
+        choices.append({0, points} if value is None else {points if value else 0})
+    for members in groups.values():
+        present = [f.points or 0 for f in members if values[f.id] is True]
+        if present:
+            # Two bands of one input both present can only be a data error: take the worse.
+            choices.append({max(present)})
+        else:
+            choices.append({0} | {f.points or 0 for f in members if values[f.id] is None})
+    return {sum(combo) for combo in product(*choices)}

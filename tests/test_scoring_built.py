@@ -18,11 +18,11 @@ from pydantic import BaseModel, ValidationError
 import scoring.assess as assess_module
 from scoring.assess import assess
 from scoring.assessment import Tier
-from scoring.evaluate import _totals, achievable_totals
+from scoring.evaluate import _totals
 from scoring.inputs import Fact, ImagingEvent, ImagingState
 from scoring.schedule import DEFAULT_SCHEDULES, add_months
 from scoring.surveillance import plan_surveillance
-from tests.scoring_support import TODAY, make_inputs
+from tests.scoring_support import TODAY, achievable_totals, make_inputs
 from tests.test_scoring_properties import _DAYS, _SITE, SITES, _today, clinical_inputs
 
 

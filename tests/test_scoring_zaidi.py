@@ -12,9 +12,8 @@ from scoring.assess import assess
 from scoring.assessment import ScoreStatus, Tier
 from scoring.definition import max_points
 from scoring.definitions.zaidi_rrs_2019 import ZAIDI_RRS_2019
-from scoring.evaluate import achievable_totals
 from scoring.site_config import DEFAULT_SITE_CONFIG
-from tests.scoring_support import TODAY, make_inputs, score
+from tests.scoring_support import TODAY, achievable_totals, make_inputs, score
 
 ZAIDI = "zaidi-rrs-2019"
 
