@@ -224,6 +224,10 @@ def signed_env(
         "PANNET_CDS_BASE_URL": f"http://127.0.0.1:{port}",
         "PANNET_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: str(jwks)}),
         "PANNET_CDS_DATABASE_URL": url,
+        # the per-client limit (100 calls/s per worker by default) would answer most of a
+        # closed-loop client's calls with a cheap 429; far above any level's rate, it is still
+        # checked on every call, as in production
+        "PANNET_CDS_RATE_LIMIT": "1000000",
         # the "FHIR server reads" rows name the local sekmet-fhir as fhirServer: loopback is
         # refused unless allowlisted for the caller (issue 11)
         "PANNET_CDS_FHIR_SERVERS": json.dumps({issuer.iss: ["http://127.0.0.1:*"]}),
