@@ -6,6 +6,7 @@ from flask import Flask
 from flask_cors import CORS
 
 from cds_service.blueprints import feedback, hooks, ops
+from cds_service.blueprints.response_json import OrjsonProvider
 from cds_service.errors import register_error_handlers
 from cds_service.observability.flask_ext import init_observability
 from cds_service.observability.logs import configure_logging
@@ -18,7 +19,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env(serving=True)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    # Key order as built (no sorting); bodies encoded by orjson (blueprints/response_json.py).
+    app.json = OrjsonProvider(app)
     configure_logging(settings.log_format)
     state = init_app(app, settings)
     init_observability(app, state)
