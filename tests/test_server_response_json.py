@@ -1,6 +1,7 @@
-"""The orjson response path (cds_service/blueprints/response_json.py) against the stdlib path
-it replaces: the same values in the same key order, bytes differing only in notation, and every
-value orjson would write otherwise sent the stdlib way, byte for byte."""
+"""The orjson paths (response bodies: cds_service/blueprints/response_json.py; JSON columns:
+cds_service/db.py) against the stdlib paths they replace: the same values in the same key
+order, bytes differing only in notation, and every value orjson would write otherwise written
+the stdlib way, byte for byte."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
+import cds_service.feedback.tables  # noqa: F401 - the whole schema
+from cds_service.audit.records import AuditRecord
+from cds_service.audit.store import read_audit, write_audit
 from cds_service.blueprints.response_json import OrjsonProvider, fast_dumps
+from cds_service.db import create_schema, json_text, make_engine
 from cds_service.sandbox.patients import demo_patients
 from tests.app_fixtures import build_signed_client
 from tests.support.cds_calls import prefetch_for, request_body
@@ -160,3 +165,44 @@ def test_hook_calls_send_the_values_flasks_provider_sent(tmp_path):
         assert fast.headers["Content-Type"] == slow.headers["Content-Type"]
         assert _pairs(fast.get_data()) == _pairs(slow.get_data())
         assert _stdlib(json.loads(fast.get_data())) + b"\n" == slow.get_data()
+
+
+# JSON columns (cds_service/db.py json_text): the stored text is orjson's, the value read back
+# is the one `json.dumps` stored, in the same key order.
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ANY_FLOATS)
+def test_json_column_text_holds_the_value_json_dumps_stored(value):
+    text = json_text(value)
+    assert _pairs(text.encode()) == _pairs(json.dumps(value).encode())
+    assert json.dumps(json.loads(text)) == json.dumps(value)
+
+
+@pytest.mark.parametrize("value", [[_Text("sub")], {"big": 2**64}, {1: "int key"}])
+def test_json_column_values_orjson_writes_otherwise_are_written_by_json_dumps(value):
+    assert json_text(value) == json.dumps(value)
+
+
+def test_an_audit_row_reads_back_as_written(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    create_schema(engine)
+    record = AuditRecord(
+        recorded_at=datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC),
+        service_id="s",
+        hook="patient-view",
+        hook_instance="h",
+        patient_ref="Patient/p",
+        assessed_on="2026-03-01",
+        overall_tier=None,
+        possible_tiers=["low", "intermediate"],
+        in_scope=True,
+        scope_code=None,
+        score_versions=[],
+        inputs=[{"id": "ki67", "value": 1e-7, "sources": ["Observation/ö—1"], "note": "≥ x"}],
+        warnings=["Größe — nicht lesbar"],
+        cards=[{"uuid": None, "indicator": "info", "summary": "Zusammenfassung ²"}],
+    )
+    write_audit(engine, record)
+    (stored,) = read_audit(engine)
+    assert stored.model_dump(exclude={"id"}) == record.model_dump(exclude={"id"})
