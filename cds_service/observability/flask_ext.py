@@ -99,7 +99,7 @@ def _observe_request(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
     service, hook = _service_labels(service_state())
     status = str(response.status_code)
-    observability().metrics.requests.labels(endpoint, service, hook, status).observe(elapsed)
+    observability().metrics.request_duration(endpoint, service, hook, status).observe(elapsed)
     if endpoint in _LOGGED_ENDPOINTS:
         fields = {
             "endpoint": endpoint,
