@@ -6,10 +6,12 @@ by `create_schema` at start-up.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import orjson
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -23,15 +25,33 @@ POOL_SIZE = 10
 POOL_OVERFLOW = 10
 
 T = TypeVar("T")
+# Without `default`, orjson raises for these instead of writing them its own way.
+_ORJSON_NATIVE_ONLY = (
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 
 metadata = MetaData()
 
 
+def json_text(value: object) -> str:
+    """The text a JSON column stores: orjson's (compact, UTF-8), ~10x faster than `json.dumps`
+    for an audit record's inputs; the same value and key order when read back. What orjson
+    would write as another value (a subclass of str, int, dict or list, a date, a dataclass, an
+    int beyond 64 bits, a non-str key) is written by `json.dumps` as before."""
+    try:
+        return orjson.dumps(value, option=_ORJSON_NATIVE_ONLY).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value)
+
+
 def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
     """An engine for `url`; SQLite gets WAL and synchronous writes so acknowledged data survives
-    a crash and concurrent writers wait instead of failing."""
+    a crash and concurrent writers wait instead of failing. JSON columns are written by
+    `json_text`."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -47,6 +67,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
     # one; `pool_recycle` replaces connections before common idle timeouts cut them.
     return create_engine(
         url,
+        json_serializer=json_text,
         pool_pre_ping=False,
         pool_recycle=POOL_RECYCLE_S,
         pool_size=POOL_SIZE,

@@ -196,8 +196,11 @@ def test_logs_are_json_correlated_by_hook_instance_without_tokens(cds, log_lines
     assert [a["hookInstance"] for a in access] == [body["hookInstance"], body2["hookInstance"]]
     assert [a["status"] for a in access] == [412, 200]
     assert all(a["durationMs"] >= 0 for a in access)
-    service_lines = [line for line in lines if line["logger"] == "cds_service.blueprints.hooks"]
-    assert service_lines and service_lines[0]["hookInstance"] == body2["hookInstance"]
+    # One line per call: the assessment's card count and tier ride on the access line.
+    assert "cards" not in access[0] and "tier" not in access[0]
+    assert access[1]["cards"] == 1 and access[1]["tier"] in {"low", "intermediate", "high", "None"}
+    assert access[1]["message"].endswith(f"1 card(s), tier {access[1]['tier']}")
+    assert not [line for line in lines if line["logger"] == "cds_service.blueprints.hooks"]
     everything = "\n".join(json.dumps(line) for line in lines)
     assert SECRET_TOKEN not in everything
     assert "Bearer ey" not in everything

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from datetime import date
 
@@ -37,7 +36,6 @@ from fhir_mappers.errors import FhirInputError
 from fhir_mappers.order_codes import ImagingModality
 from scoring.assessment import Assessment
 
-log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__)
 bp.after_request(settle_unrecorded_jti)  # a call that ends before its commit spends its jti
 
@@ -105,14 +103,8 @@ def call_service(service_id: str) -> Response:
             ),
             expression=sorted(failed),
         )
+    # Also notes the card count and tier for the call's one log line, the access line.
     record_assessment_call(state, service, hook_request, assessment, cards, writes)
-    log.info(
-        "hook %s instance %s: %d card(s), tier %s",
-        service.id,
-        hook_request.hook_instance,
-        len(cards),
-        assessment.overall_tier,
-    )
     return jsonify({"cards": [card.to_wire() for card in cards]})
 
 

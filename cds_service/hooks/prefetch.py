@@ -36,6 +36,18 @@ def render_template(template: str, tokens: Mapping[str, str]) -> str | None:
     return "".join(rendered)
 
 
+def _render_quoted(parts: tuple[str, ...], quoted: Mapping[str, str]) -> str | None:
+    """`render_template` of the split template `parts`, with token values already quoted."""
+    rendered = [parts[0]]
+    for index in range(1, len(parts), 2):
+        value = quoted.get(parts[index])
+        if value is None:
+            return None
+        rendered.append(value)
+        rendered.append(parts[index + 1])
+    return "".join(rendered)
+
+
 @functools.cache
 def _template_parts(template: str) -> tuple[str, ...]:
     # Text, token name, text, ...: a template is split once (the services' templates are few).
@@ -43,10 +55,13 @@ def _template_parts(template: str) -> tuple[str, ...]:
 
 
 def render_prefetch(service: ServiceDefinition, tokens: Mapping[str, str]) -> dict[str, str]:
-    """Relative FHIR URLs for each of the service's prefetch keys that can be rendered."""
+    """Relative FHIR URLs for each of the service's prefetch keys that can be rendered (each
+    as `render_template` gives it; a call's few token values are quoted once, not once per
+    template: a dozen templates name the same patient id)."""
+    quoted = {name: quote(value, safe="/") for name, value in tokens.items()}
     rendered = {}
     for key, spec in service.prefetch.items():
-        url = render_template(spec.template, tokens)
+        url = _render_quoted(_template_parts(spec.template), quoted)
         if url is not None:
             rendered[key] = url
     return rendered
@@ -96,9 +111,12 @@ def read_prefetch(
     outcomes = 0
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        if not isinstance(resource, dict):
             raise ValueError(f"entry[{index}].resource must be a FHIR resource")
-        if _is_outcome(resource):
+        kind = resource.get("resourceType")
+        if not isinstance(kind, str):
+            raise ValueError(f"entry[{index}].resource must be a FHIR resource")
+        if kind == "OperationOutcome":  # _is_outcome, inline: once per resource of the call
             outcomes += 1
         else:
             resources.append(resource)

@@ -1,5 +1,6 @@
 """Observability and audit wired into one app: request timing, the `/metrics` endpoint, the
-access log line per CDS call, and the record of each assessment (audit + metrics)."""
+access log line per CDS call (for a hook call that made an assessment, with its card count and
+tier), and the record of each assessment (audit + metrics)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ log = logging.getLogger("cds_service.access")
 bp = Blueprint("metrics", __name__)
 
 _EXTENSION = "pannet_cds_observability"
+# On `g`: (cards returned, tier) of the assessment this request recorded.
+_OUTCOME = "pannet_cds_outcome"
 # Endpoints worth an access-log line; probes and scrapes would drown them.
 _LOGGED_ENDPOINTS = frozenset(
     {"hooks.call_service", "feedback.post_feedback", "hooks.discovery", "unmatched"}
@@ -96,20 +99,30 @@ def _observe_request(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
     service, hook = _service_labels(service_state())
     status = str(response.status_code)
-    observability().metrics.requests.labels(endpoint, service, hook, status).observe(elapsed)
+    observability().metrics.request_duration(endpoint, service, hook, status).observe(elapsed)
     if endpoint in _LOGGED_ENDPOINTS:
-        log.info(
-            "%s %s -> %s",
-            request.method,
-            endpoint,
-            status,
-            extra={
-                "endpoint": endpoint,
-                "service": service,
-                "status": response.status_code,
-                "durationMs": round(elapsed * 1000, 2),
-            },
-        )
+        fields = {
+            "endpoint": endpoint,
+            "service": service,
+            "status": response.status_code,
+            "durationMs": round(elapsed * 1000, 2),
+        }
+        outcome: tuple[int, str] | None = g.get(_OUTCOME)
+        if outcome is None:
+            log.info("%s %s -> %s", request.method, endpoint, status, extra=fields)
+        else:
+            # An assessment recorded: its line and the access line are one (one write per call).
+            cards, tier = outcome
+            fields["cards"], fields["tier"] = cards, tier
+            log.info(
+                "%s %s -> %s: %d card(s), tier %s",
+                request.method,
+                endpoint,
+                status,
+                cards,
+                tier,
+                extra=fields,
+            )
     return response
 
 
@@ -158,6 +171,9 @@ def record_assessment_call(
     ext.metrics.assessments.labels(service.id, service.hook, tier).inc()
     for card in cards:
         ext.metrics.cards.labels(service.id, tier, card.indicator.value).inc()
+    # For the call's access line (`_observe_request`): how many cards, which tier (as the
+    # hook's own log line said it: the tier's value, or None).
+    setattr(g, _OUTCOME, (len(cards), str(assessment.overall_tier)))
 
 
 def record_feedback_metrics(service_id: str, feedback: FeedbackRequest) -> None:

@@ -110,12 +110,23 @@ class Metrics:
             ["service", "tier", "indicator"],
             registry=r,
         )
+        self._request_children: dict[tuple[str, str, str, str], Histogram] = {}
         self.feedback = Counter(
             "pannet_cds_feedback_total",
             "Feedback entries received and stored (a re-sent entry counts again), by outcome",
             ["service", "outcome"],
             registry=r,
         )
+
+    def request_duration(self, endpoint: str, service: str, hook: str, status: str) -> Histogram:
+        """The child of `requests` for these labels, kept after its first use: `labels()`
+        checks and converts its arguments and takes a lock on every call. The label values are
+        bounded (endpoints, service ids and hooks from the definitions, status codes)."""
+        key = (endpoint, service, hook, status)
+        child = self._request_children.get(key)
+        if child is None:
+            child = self._request_children[key] = self.requests.labels(*key)
+        return child
 
     def exposition(self) -> tuple[bytes, str]:
         """The text format of every sample: of all gunicorn workers in multiprocess mode."""
