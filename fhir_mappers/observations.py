@@ -220,10 +220,9 @@ def pathology_facts(
     inputs, carriers = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
     found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
     for entry in index.of_type("Observation"):
-        for item, holder_path in _carried_inputs(entry, inputs, carriers):
-            candidate = _read(index, evidence, entry, item, holder_path, warnings)
-            if candidate is not None:
-                found[item.name].append(candidate)
+        carried = _carried_inputs(entry, inputs, carriers)
+        if carried:
+            _read_entry(index, evidence, entry, carried, found, warnings)
     found["lymphovascular_invasion"] += _uicc_lvi(
         found.pop("lymphatic_invasion_uicc"), found.pop("venous_invasion_uicc"), warnings
     )
@@ -240,7 +239,7 @@ def _uicc_lvi(
         return present
     if lymphatic and venous:
         return [
-            replace(c, also=tuple(v.source for v in venous), note=_join(c.note, "L0 and V0"))
+            c._replace(also=tuple(v.source for v in venous), note=_join(c.note, "L0 and V0"))
             for c in lymphatic
         ]
     for side, missing in ((lymphatic, "V"), (venous, "L")):
@@ -277,32 +276,48 @@ def _carried_inputs(
     return out
 
 
-def _read(
+def _read_entry(
     index: RecordIndex,
     evidence: ResectionEvidence,
     entry: Entry,
-    item: PathologyInput,
-    component: int | None,
+    carried: list[tuple[PathologyInput, int | None]],
+    found: dict[str, list[Candidate[Any]]],
     warnings: list[str],
-) -> Candidate[Any] | None:
-    code_concept = concept(entry.raw.get("code"))
-    if component is not None:
-        code_concept = code_concept | concept(entry.raw["component"][component].get("code"))
-    # read as the input's own code, unless only an `also` code carries it (a node ratio)
-    own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
-    if entry.raw.get("status") not in FINAL and not own:
-        return None  # the warning is the own input's (one per Observation, not one per reader)
-    if not is_final(entry, item.label, warnings):
-        return None
-    model = index.model(entry)
-    holder = model if component is None else model.component[component]
-    value, note = item.parse(holder, code_concept, own)
-    if value is None:
-        if note is not None:
-            warnings.append(f"{entry.ref}: {item.label} unknown: {note}")
-        return None
-    when = observation_time(model)
-    return Candidate(value, entry.ref, evidence.observation(entry), when, note)
+) -> None:
+    """Each input `entry` carries (`_carried_inputs`), read in turn as `_read` reads one; what
+    depends only on the Observation (its code, status, model, time, resection evidence) is
+    looked at once for all of them, at the point the first input that needs it would."""
+    raw = entry.raw
+    code = concept(raw.get("code"))
+    final = raw.get("status") in FINAL
+    model: Any = None
+    when: Any = _UNSET  # Span | None once read
+    from_resection = False
+    for item, component in carried:
+        code_concept = code
+        if component is not None:
+            code_concept = code | concept(raw["component"][component].get("code"))
+        # read as the input's own code, unless only an `also` code carries it (a node ratio)
+        own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+        if not final:
+            if own:  # the warning is the own input's (one per Observation, not one per reader)
+                is_final(entry, item.label, warnings)
+            continue
+        if model is None:
+            model = index.model(entry)
+        holder = model if component is None else model.component[component]
+        value, note = item.parse(holder, code_concept, own)
+        if value is None:
+            if note is not None:
+                warnings.append(f"{entry.ref}: {item.label} unknown: {note}")
+            continue
+        if when is _UNSET:
+            when = observation_time(model)
+            from_resection = evidence.observation(entry)
+        found[item.name].append(Candidate(value, entry.ref, from_resection, when, note))
+
+
+_UNSET = object()
 
 
 def observation_time(model: Any) -> Span | None:

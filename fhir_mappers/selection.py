@@ -8,10 +8,9 @@ to the higher-risk one, and the Fact's note says so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from functools import reduce
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from fhir_mappers.timing import Span
 from scoring.inputs import Fact
@@ -23,8 +22,9 @@ T = TypeVar("T")
 NO_FACT: Fact[Any] = Fact()
 
 
-@dataclass(frozen=True)
-class Candidate(Generic[T]):
+class Candidate(NamedTuple, Generic[T]):
+    # read by attribute only (and `_replace`d): a NamedTuple is built in a quarter of the time
+    # of a frozen dataclass (one per value an Observation gives)
     value: T
     source: str
     from_resection: bool = False

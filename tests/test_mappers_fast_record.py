@@ -1,0 +1,140 @@
+"""The third round's mapper shortcuts give what the paths they replace give, over the test data
+records (every bundle of tests/data, the demo patients, generated patients) and variants of them
+(each Observation status, a site's local codes)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.cohort import generate_cohort
+from cds_service.sandbox.patients import demo_patients
+from fhir_mappers import observations, procedures
+from fhir_mappers.concepts import MAX_CONCEPT_TEXT, Concept, concept, one_record
+from fhir_mappers.index import Entry, RecordIndex, RecordNeedsValidation
+from fhir_mappers.observation_codes import clinically_relevant
+from fhir_mappers.observations import FINAL, PathologyInput, is_final, observation_time
+from fhir_mappers.payload import resources_from_payload
+from fhir_mappers.provenance import ResectionEvidence
+from fhir_mappers.selection import Candidate
+
+DATA = Path(__file__).resolve().parent / "data"
+LOCAL = "https://hospital.example.org/codes"
+SITE = {"ki67_percent": frozenset({(LOCAL, "K")}), "tumor_size_cm": frozenset({(LOCAL, "S")})}
+
+
+def _records() -> list[tuple[str, list[Any]]]:
+    bundles = [(p.name, json.loads(p.read_text())) for p in sorted(DATA.rglob("*.bundle.json"))]
+    bundles += [(f"demo {p.bundle.get('id')}", p.bundle) for p in demo_patients()]
+    bundles += [(f"cohort {n}", b) for n, b in enumerate(generate_cohort(24))]
+    out = []
+    for name, bundle in bundles:
+        resources = list(resources_from_payload(bundle))
+        out.append((name, resources))
+        for status in ("preliminary", "entered-in-error", "amended", None):
+            changed = copy.deepcopy(resources)
+            for r in changed:
+                if isinstance(r, dict) and r.get("resourceType") == "Observation":
+                    r["status"] = status
+            out.append((f"{name} status {status}", changed))
+        local = copy.deepcopy(resources)
+        for n, r in enumerate(local):
+            if isinstance(r, dict) and isinstance(r.get("code"), dict):
+                r["code"].setdefault("coding", []).append({"system": LOCAL, "code": "KS"[n % 2]})
+        out.append((f"{name} local codes", local))
+    return out
+
+
+RECORDS = _records()
+
+
+def _reference_read(
+    index: RecordIndex,
+    evidence: ResectionEvidence,
+    entry: Entry,
+    item: PathologyInput,
+    component: int | None,
+    warnings: list[str],
+) -> Candidate[Any] | None:
+    """One input of one Observation, as `observations._read` read it before `_read_entry`."""
+    code_concept = concept(entry.raw.get("code"))
+    if component is not None:
+        code_concept = code_concept | concept(entry.raw["component"][component].get("code"))
+    own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+    if entry.raw.get("status") not in FINAL and not own:
+        return None
+    if not is_final(entry, item.label, warnings):
+        return None
+    model = index.model(entry)
+    holder = model if component is None else model.component[component]
+    value, note = item.parse(holder, code_concept, own)
+    if value is None:
+        if note is not None:
+            warnings.append(f"{entry.ref}: {item.label} unknown: {note}")
+        return None
+    when = observation_time(model)
+    return Candidate(value, entry.ref, evidence.observation(entry), when, note)
+
+
+def _pathology_reads(resources: list[Any], extra: Any, fast: bool) -> tuple[object, ...]:
+    """Every Observation's candidates and warnings (or the exception) by one of the paths."""
+    inputs, carriers = observations._prepared(frozenset(extra.items()) if extra else frozenset())
+    with one_record():
+        index = RecordIndex(resources)
+        index.validate_where(clinically_relevant)
+        warnings: list[str] = []
+        try:
+            procs = procedures.resection_procedures(index, warnings)
+            evidence = ResectionEvidence(index, frozenset(r.source for r in procs))
+            found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
+            for entry in index.of_type("Observation"):
+                carried = observations._carried_inputs(entry, inputs, carriers)
+                if fast:
+                    if carried:
+                        observations._read_entry(index, evidence, entry, carried, found, warnings)
+                    continue
+                for item, component in carried:
+                    got = _reference_read(index, evidence, entry, item, component, warnings)
+                    if got is not None:
+                        found[item.name].append(got)
+        except RecordNeedsValidation as exc:
+            return ("needs validation", str(exc), warnings, index.warnings)
+    return (found, warnings, index.warnings)
+
+
+@pytest.mark.parametrize("extra", [None, SITE])
+def test_read_entry_gives_what_one_read_per_input_gives(extra: Any) -> None:
+    read = 0
+    for name, resources in RECORDS:
+        fast = _pathology_reads(resources, extra, fast=True)
+        assert fast == _pathology_reads(resources, extra, fast=False), name
+        read += sum(len(v) for v in fast[0].values()) if isinstance(fast[0], dict) else 0
+    assert read > 100  # the records do give pathology values
+
+
+def _reference_or(a: Concept, b: Concept) -> Concept:
+    """`Concept.__or__` before its empty-side shortcut."""
+    if not b.text or not a.text:
+        return Concept(a.codings + b.codings, a.text or b.text)
+    return Concept(a.codings + b.codings, f"{a.text} | {b.text}")
+
+
+def test_concept_union_and_cap_as_before() -> None:
+    rng = random.Random(5)
+    keys = [("http://loinc.org", "1"), ("http://snomed.info/sct", "2"), ("s", "")]
+    texts = ["", "a", "tumour size", "x" * MAX_CONCEPT_TEXT, "y" * (MAX_CONCEPT_TEXT + 7)]
+    concepts = [Concept(), Concept(text="")] + [
+        Concept(tuple(rng.sample(keys, rng.randint(0, 2))), rng.choice(texts)) for _ in range(60)
+    ]
+    for a in concepts:
+        assert len(a.text) <= MAX_CONCEPT_TEXT
+        for b in concepts:
+            assert a | b == _reference_or(a, b)
+    assert Concept(text="z" * (MAX_CONCEPT_TEXT + 1)).text == "z" * MAX_CONCEPT_TEXT
+    with pytest.raises(AttributeError):
+        Concept().text = "changed"  # type: ignore[misc]
