@@ -52,7 +52,7 @@ def registry_diagnoses(index: RecordIndex, warnings: list[str]) -> list[tuple[En
     its value as the diagnosis concept, for `diagnoses`."""
     out: list[tuple[Entry, Concept]] = []
     for entry in index.of_type("Observation"):
-        if not concept(entry.raw.get("code")).has_any(cc.DIAGNOSIS_OBSERVATION):
+        if not entry.code.has_any(cc.DIAGNOSIS_OBSERVATION):
             continue
         if is_final(entry, "diagnosis", warnings):
             out.append((entry, concept(entry.raw.get("valueCodeableConcept"))))
@@ -281,7 +281,7 @@ def histology_morphology(index: RecordIndex, warnings: list[str]) -> dict[str, s
     each one focuses on ("" for none)."""
     out: dict[str, set[str]] = {}
     for entry in index.of_type("Observation"):
-        if not concept(entry.raw.get("code")).has_any(cc.HISTOLOGY_OBSERVATION):
+        if not entry.code.has_any(cc.HISTOLOGY_OBSERVATION):
             continue
         if not is_final(entry, "histology", warnings):
             continue

@@ -259,7 +259,7 @@ def _carried_inputs(
     entry: Entry, inputs: tuple[PathologyInput, ...], carriers: Carriers
 ) -> list[tuple[PathologyInput, int | None]]:
     """Which inputs this Observation carries: (input, component index or None for the value)."""
-    code = concept(entry.raw.get("code"))
+    code = entry.code
     out: list[tuple[PathologyInput, int | None]] = []
     if code.has_any(codes.NOT_KI67):
         return out
@@ -288,7 +288,7 @@ def _read_entry(
     depends only on the Observation (its code, status, model, time, resection evidence) is
     looked at once for all of them, at the point the first input that needs it would."""
     raw = entry.raw
-    code = concept(raw.get("code"))
+    code = entry.code
     final = raw.get("status") in FINAL
     model: Any = None
     when: Any = _UNSET  # Span | None once read

@@ -12,7 +12,7 @@ from datetime import date
 
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers import values
-from fhir_mappers.concepts import Concept, concept, field, items, text_of
+from fhir_mappers.concepts import Concept, field, items, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
@@ -60,7 +60,7 @@ def symptomatic(
         elif _is_asymptomatic(code | Concept(text=notes)):
             dated.append((entry, condition_onset(index, entry), False))
     for entry in index.of_type("Observation"):
-        code = concept(entry.raw.get("code"))
+        code = entry.code
         kind = True if _is_symptom(code) else False if _is_asymptomatic(code) else None
         if kind is None:
             continue

@@ -176,7 +176,7 @@ def observation_events(
 ) -> list[Event]:
     out: list[Event] = []
     for entry in index.of_type("Observation"):
-        code = concept(entry.raw.get("code"))
+        code = entry.code
         kind = _observation_kind(code)
         if kind is None or not _final(entry, kind, warnings):
             continue

@@ -138,3 +138,46 @@ def test_concept_union_and_cap_as_before() -> None:
     assert Concept(text="z" * (MAX_CONCEPT_TEXT + 1)).text == "z" * MAX_CONCEPT_TEXT
     with pytest.raises(AttributeError):
         Concept().text = "changed"  # type: ignore[misc]
+
+
+def _index_view(resources: list[Any]) -> tuple[object, ...]:
+    index = RecordIndex(resources)
+    entries = [(e.ref, e.rtype, e.container.ref if e.container else None) for e in index._entries]
+    return entries, list(index.warnings)
+
+
+def test_known_type_names_index_as_when_first_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fhir_mappers import index as index_module
+
+    names = ["Observation", "Condition", "Coding", "Element", "observation", "NotAType", ""]
+    names += [" Observation", "Observation ", "Obser vation", "Observation\n", "x" * 90, "Ö"]
+    patient = {"resourceType": "Patient", "id": "p"}
+    resources = [patient] + [
+        {"resourceType": n, "id": f"r{i}", "subject": {"reference": "Patient/p"}}
+        for i, n in enumerate(names)
+    ]
+    resources.append(
+        {"resourceType": "Specimen", "id": "s", "contained": [{"resourceType": n} for n in names]}
+    )
+    monkeypatch.setattr(index_module, "_KNOWN_TYPES", {})
+    first = _index_view(resources)
+    assert set(index_module._KNOWN_TYPES) == {
+        "Observation",
+        "Condition",
+        "Coding",
+        "Element",
+        "Patient",
+        "Specimen",
+    }
+    assert _index_view(resources) == first  # now from the table
+    for _name, record in RECORDS:
+        monkeypatch.setattr(index_module, "_KNOWN_TYPES", {})
+        fresh = _index_view(record)
+        assert _index_view(record) == fresh
+
+
+def test_entry_code_is_the_concept_of_its_code() -> None:
+    for _name, resources in RECORDS:
+        for entry in RecordIndex(resources)._entries:
+            assert entry.code == concept(entry.raw.get("code"))
+            assert entry.code is entry.code
