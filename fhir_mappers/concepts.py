@@ -173,11 +173,14 @@ def _concept(raw: object) -> Concept:
     for coding in items[:64] if isinstance(items, list) else [raw]:
         if not isinstance(coding, dict):
             continue
-        system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
-        if isinstance(system, str) and isinstance(code, str):
-            codings.append((canonical_system(system), code.strip()))
+        get = coding.get
+        code = get("code")
         if isinstance(code, str):
+            system = get("system")
+            if isinstance(system, str):
+                codings.append((canonical_system(system), code.strip()))
             texts.append(code[:MAX_CONCEPT_TEXT])
+        display = get("display")
         if isinstance(display, str):
             texts.append(display[:MAX_CONCEPT_TEXT])
     text = raw.get("text")

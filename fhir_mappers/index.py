@@ -251,7 +251,8 @@ class RecordIndex:
             return self._models[key]
         problem: str | None = None
         model: BaseModel | None = None
-        raw = {k: v for k, v in entry.raw.items() if k != "contained"}
+        raw = dict(entry.raw)  # validated without its contained resources (their own turn)
+        raw.pop("contained", None)
         model_class = get_fhir_model_class(entry.rtype)
         bad_date = non_string_date(model_class, raw)
         if bad_date is not None:

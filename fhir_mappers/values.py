@@ -54,6 +54,11 @@ class Reading(NamedTuple):
 
 
 def _decimal(value: object) -> float | None:
+    if type(value) is Decimal:  # as the R4B models give it: str() and back is the same Decimal
+        try:
+            return float(value)
+        except ValueError:  # a signalling NaN
+            return None
     try:
         return float(Decimal(str(value)))
     except (InvalidOperation, ValueError):

@@ -181,3 +181,126 @@ def test_entry_code_is_the_concept_of_its_code() -> None:
         for entry in RecordIndex(resources)._entries:
             assert entry.code == concept(entry.raw.get("code"))
             assert entry.code is entry.code
+
+
+def _reference_is_referenced_by(identity: Any, reference: str) -> bool:
+    """`PatientIdentity.is_referenced_by` before its exact-spelling shortcut."""
+    if reference in identity.full_urls:
+        return True
+    if not identity.patient_id:
+        return False
+    ref = reference.split("/_history/")[0].rstrip("/")
+    if ref == f"Patient/{identity.patient_id}":
+        return True
+    tail = f"/Patient/{identity.patient_id}"
+    if "://" not in ref or not ref.endswith(tail):
+        return False
+    return not identity.bases or ref[: -len(tail)] in identity.bases
+
+
+def test_patient_references_are_recognised_as_before() -> None:
+    from fhir_mappers.ownership import PatientIdentity
+
+    base = "https://fhir.example.org/r4"
+    identities = [
+        PatientIdentity.of(pid, url, fhir_base)
+        for pid in ("p1", "", "a/b")
+        for url in (None, "urn:uuid:1", f"{base}/Patient/p1")
+        for fhir_base in (None, base, "https://other.example")
+    ]
+    references = ["Patient/p1", "Patient/p1/", "Patient/p1/_history/3", "Patient/p2", "urn:uuid:1"]
+    references += [f"{base}/Patient/p1", f"{base}/Patient/p1/_history/1", "Patient/a/b", "", "/"]
+    references += ["https://other.example/Patient/p1", "Patient/", "patient/p1", "Patient/p1 "]
+    for identity in identities:
+        for reference in references:
+            want = _reference_is_referenced_by(identity, reference)
+            assert identity.is_referenced_by(reference) == want, (identity, reference)
+
+
+def test_decimals_read_as_through_their_string() -> None:
+    from decimal import Decimal
+
+    from fhir_mappers.values import _decimal
+
+    rng = random.Random(11)
+    texts = ["sNaN", "NaN", "-0", "0", "1e400", "-1e400", "1e-400", "Infinity", "3.20", "0.1"]
+    texts += ["123456789012345678901234567890.123456789", "-7E+3"]
+    texts += [f"{rng.uniform(-1e6, 1e6):.{rng.randint(0, 12)}f}" for _ in range(500)]
+    for text in texts:
+        value = Decimal(text)
+        try:
+            want: float | None = float(Decimal(str(value)))
+        except ValueError:
+            want = None
+        got = _decimal(value)
+        assert repr(got) == repr(want), text
+    assert _decimal(True) is None and _decimal("x") is None and _decimal(2) == 2.0
+
+
+def _reference_concept(raw: object) -> Concept:
+    """`concepts._concept` as it read a CodeableConcept before reading `code` first."""
+    from fhir_mappers.codes import canonical_system
+
+    if isinstance(raw, list):
+        out = Concept()
+        for item in raw[:64]:
+            out = out | _reference_concept(item)
+        return out
+    if not isinstance(raw, dict):
+        return Concept()
+    codings: list[tuple[str, str]] = []
+    texts: list[str] = []
+    listed = raw.get("coding")
+    for coding in listed[:64] if isinstance(listed, list) else [raw]:
+        if not isinstance(coding, dict):
+            continue
+        system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
+        if isinstance(system, str) and isinstance(code, str):
+            codings.append((canonical_system(system), code.strip()))
+        if isinstance(code, str):
+            texts.append(code[:MAX_CONCEPT_TEXT])
+        if isinstance(display, str):
+            texts.append(display[:MAX_CONCEPT_TEXT])
+    text = raw.get("text")
+    if isinstance(text, str):
+        texts.append(text[:MAX_CONCEPT_TEXT])
+    return Concept(tuple(codings), " | ".join(texts)[:MAX_CONCEPT_TEXT].lower())
+
+
+def _json_parts(value: object) -> list[object]:
+    out = [value]
+    if isinstance(value, dict):
+        for v in value.values():
+            out += _json_parts(v)
+    elif isinstance(value, list):
+        for v in value:
+            out += _json_parts(v)
+    return out
+
+
+def test_concepts_read_as_before() -> None:
+    from fhir_mappers.concepts import _concept
+
+    odd = [None, 3, "x", [], {}, {"coding": "x"}, {"coding": [1, None, {}]}, {"text": 5}]
+    odd += [{"system": "s", "code": 3, "display": "d"}, {"system": 1, "code": " c "}]
+    odd += [{"coding": [{"code": "İ" * 3000, "display": "x" * 5000}], "text": "t"}]
+    odd += [{"coding": [{"system": "http://loinc.org", "code": "1"}] * 70}]
+    parts = odd + [p for _name, record in RECORDS[::3] for p in _json_parts(record)]
+    for part in parts:
+        assert _concept(part) == _reference_concept(part), part
+
+
+def test_spans_are_frozen_ordered_dataclasses() -> None:
+    from dataclasses import FrozenInstanceError, astuple
+    from datetime import date
+
+    from fhir_mappers.timing import Span
+
+    a, b = Span(date(2024, 1, 1), date(2024, 1, 31)), Span(date(2024, 1, 1), date(2024, 2, 1))
+    assert a < b and a == Span(date(2024, 1, 1), date(2024, 1, 31)) and a != b
+    assert astuple(a) == (date(2024, 1, 1), date(2024, 1, 31)) and hash(a) == hash(
+        Span(*astuple(a))
+    )
+    assert repr(a) == "Span(first=datetime.date(2024, 1, 1), last=datetime.date(2024, 1, 31))"
+    with pytest.raises(FrozenInstanceError):
+        a.first = date(2020, 1, 1)  # type: ignore[misc]
