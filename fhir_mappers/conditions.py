@@ -273,6 +273,12 @@ def _functional(code: Concept, non_functioning: bool) -> bool:
 def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:
     """Any ICD-10 edition: the prefixes used here (symptoms, secondary neoplasms) mean the same
     in ICD-10-CM, WHO ICD-10 and ICD-10-GM."""
+    # asked of every Observation's code (symptoms), most of which have no ICD-10 coding
+    for system, _ in code.codings:
+        if system in cc.ICD10_SYSTEMS:
+            break
+    else:
+        return False
     return any(icd.startswith(prefixes) for icd in icd10_codes(code))
 
 

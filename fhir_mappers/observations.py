@@ -11,7 +11,7 @@ from typing import Any
 
 from fhir_mappers import coded_values, codes, values
 from fhir_mappers.carriers import Carriers, carrying
-from fhir_mappers.concepts import Concept, concept, items
+from fhir_mappers.concepts import Concept, concept
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.provenance import ResectionEvidence
 from fhir_mappers.quoting import quoted
@@ -265,9 +265,11 @@ def _carried_inputs(
         return out
     if not code.has_any(codes.TUMOR_SIZE_PANEL):
         out += [(inputs[n], None) for n in carrying(code.codings, carriers.by_value)]
-    for i, component in enumerate(items(entry.raw, "component")):
-        component_code = concept(component.get("code") if isinstance(component, dict) else None)
-        out += [(inputs[n], i) for n in carrying(component_code.codings, carriers.by_component)]
+    components = entry.raw.get("component")
+    if components and isinstance(components, list):  # `items`, without a call for the many
+        for i, component in enumerate(components):  # Observations that have none
+            component_code = concept(component.get("code") if isinstance(component, dict) else None)
+            out += [(inputs[n], i) for n in carrying(component_code.codings, carriers.by_component)]
     if not out and not code.has_any(carriers.known):
         for item in inputs:
             if item.text and code.says(item.text):

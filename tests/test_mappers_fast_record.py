@@ -304,3 +304,52 @@ def test_spans_are_frozen_ordered_dataclasses() -> None:
     assert repr(a) == "Span(first=datetime.date(2024, 1, 1), last=datetime.date(2024, 1, 31))"
     with pytest.raises(FrozenInstanceError):
         a.first = date(2020, 1, 1)  # type: ignore[misc]
+
+
+def test_fact_of_builds_the_fact_its_constructor_builds() -> None:
+    from dataclasses import MISSING, fields
+
+    from fhir_mappers.selection import fact_of
+    from scoring.inputs import Fact
+
+    # fact_of writes these five fields: a Fact with other fields, defaults or a __post_init__
+    # needs fact_of changed with it
+    assert [(f.name, f.default) for f in fields(Fact)] == [
+        ("value", None),
+        ("sources", ()),
+        ("note", None),
+        ("quote", None),
+        ("text_disagreement", None),
+    ]
+    assert all(f.default_factory is MISSING and f.init for f in fields(Fact))
+    assert not hasattr(Fact, "__post_init__")
+    for value, sources, note in ((2.5, ("Observation/a",), None), (True, (), "n"), (0, ("x",), "")):
+        made = fact_of(value, sources, note)
+        plain = Fact(value, sources, note)
+        assert made == plain and vars(made) == vars(plain) and repr(made) == repr(plain)
+        assert type(made) is Fact and hash(made) == hash(plain)
+
+
+def _reference_has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:
+    from fhir_mappers.conditions import icd10_codes
+
+    return any(icd.startswith(prefixes) for icd in icd10_codes(code))
+
+
+def test_icd10_prefixes_found_as_before() -> None:
+    from fhir_mappers import clinical_codes as cc
+    from fhir_mappers import spread_codes as sc
+    from fhir_mappers.conditions import has_icd10_prefix
+
+    systems = [*sorted(cc.ICD10_SYSTEMS), "http://loinc.org", "http://snomed.info/sct"]
+    values = ["C78.7", "c787", "R17", "K92.2", "C25.4", "x", "", "C7B.02", "R10.1 G"]
+    rng = random.Random(3)
+    concepts = [Concept(((s, v),)) for s in systems for v in values] + [Concept()]
+    concepts += [
+        Concept(tuple((rng.choice(systems), rng.choice(values)) for _ in range(3)))
+        for _ in range(300)
+    ]
+    for prefixes in (cc.SYMPTOM_ICD10_PREFIXES, sc.METASTASIS_ICD10_PREFIXES, ("C",), ()):
+        for code in concepts:
+            want = _reference_has_icd10_prefix(code, prefixes)
+            assert has_icd10_prefix(code, prefixes) == want, (code, prefixes)
