@@ -199,7 +199,9 @@ class RecordIndex:
         """The validated R4B model of `entry` (validated once, then cached). For an invalid one:
         RecordNeedsValidation (lazy mode; the index turns eager) or FhirInputError (eager mode,
         for an entry not had from `of_type` / `resolve`)."""
-        model = self._model(entry)
+        model = self._models.get(id(entry))  # validated already (None: not yet, or invalid)
+        if model is None:
+            model = self._model(entry)
         if model is not None:
             return model
         if not self._eager:

@@ -15,7 +15,7 @@ from fhir_mappers.concepts import Concept, concept
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.provenance import ResectionEvidence
 from fhir_mappers.quoting import quoted
-from fhir_mappers.selection import Candidate, higher, lower, select, true_wins
+from fhir_mappers.selection import NO_FACT, Candidate, higher, lower, select, true_wins
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact
 
@@ -226,7 +226,11 @@ def pathology_facts(
     found["lymphovascular_invasion"] += _uicc_lvi(
         found.pop("lymphatic_invasion_uicc"), found.pop("venous_invasion_uicc"), warnings
     )
-    return {i.name: select(found[i.name], i.worse, i.label) for i in inputs if i.name in found}
+    return {
+        i.name: select(found[i.name], i.worse, i.label) if found[i.name] else NO_FACT
+        for i in inputs
+        if i.name in found
+    }
 
 
 def _uicc_lvi(

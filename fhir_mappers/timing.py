@@ -56,9 +56,10 @@ def span(value: object) -> Span | None:
 
 def first_span(*values: object) -> Span | None:
     for value in values:
-        found = span(value)
-        if found is not None:
-            return found
+        if value is not None:  # span(None) is None: most of the elements asked are absent
+            found = span(value)
+            if found is not None:
+                return found
     return None
 
 

@@ -244,6 +244,10 @@ _CATEGORY_COUNTS = r"\(\s{0,3}+(\d{1,4}+)\s{0,3}+/\s{0,3}+(\d{1,4}+)\s{0,3}+\)"
 
 
 def _category_counts(holder: Any) -> tuple[float, float] | None:
+    if getattr(holder, "valueCodeableConcept", None) is None and not isinstance(
+        getattr(holder, "valueString", None), str
+    ):
+        return None  # value_concept is empty: no pairs (a count Observation, valueInteger)
     found = value_concept(holder).pairs(_CATEGORY_COUNTS)
     if len(found) != 1:
         return None  # none, or several different ones: not a count we can attribute

@@ -353,3 +353,89 @@ def test_icd10_prefixes_found_as_before() -> None:
         for code in concepts:
             want = _reference_has_icd10_prefix(code, prefixes)
             assert has_icd10_prefix(code, prefixes) == want, (code, prefixes)
+
+
+def _reference_observation(evidence: ResectionEvidence, entry: Entry, seen: frozenset) -> bool:
+    """`ResectionEvidence._observation` before it skipped absent elements without a call."""
+    from fhir_mappers.concepts import field, items
+
+    if entry.ref in evidence._from_reports:
+        return True
+    seen = seen | {entry.ref}
+    if any(
+        _reference_observation(evidence, panel, seen)
+        for panel in evidence._panels.get(entry.ref, ())
+        if panel.ref not in seen
+    ):
+        return True
+    for part in items(entry.raw, "partOf"):
+        target = evidence._index.resolve(field(part, "reference"), entry)
+        if target is not None and target.ref in evidence._resections:
+            return True
+    return any(evidence._specimen(s, entry) for s in evidence._specimens(entry))
+
+
+def _evidence_answers(resources: list[Any], fast: bool) -> tuple[object, ...]:
+    with one_record():
+        index = RecordIndex(resources)
+        index.validate_where(clinically_relevant)
+        try:
+            procs = procedures.resection_procedures(index, [])
+            evidence = ResectionEvidence(index, frozenset(r.source for r in procs))
+            answers = [
+                evidence._observation(e, frozenset())
+                if fast
+                else _reference_observation(evidence, e, frozenset())
+                for e in index.of_type("Observation")
+            ]
+        except RecordNeedsValidation as exc:
+            return ("needs validation", str(exc), index.warnings)
+    return answers, index.warnings
+
+
+def test_resection_evidence_of_observations_as_before() -> None:
+    found = 0
+    for name, resources in RECORDS:
+        fast = _evidence_answers(resources, fast=True)
+        assert fast == _evidence_answers(resources, fast=False), name
+        found += sum(fast[0]) if isinstance(fast[0], list) else 0
+    assert found > 20  # some Observations are from the resection specimen
+
+
+def test_category_counts_shortcut_gives_the_value_concepts_answer() -> None:
+    from fhir_mappers.coded_values import value_concept
+    from fhir_mappers.values import _CATEGORY_COUNTS, _category_counts
+
+    holders = []
+    for _name, resources in RECORDS[::2]:
+        index = RecordIndex(resources)
+        for entry in index.of_type("Observation"):
+            model = index._model(entry)
+            if model is not None:
+                holders += [model, *(model.component or [])]
+    for holder in holders:
+        pairs = value_concept(holder).pairs(_CATEGORY_COUNTS)
+        want = (
+            (float(next(iter(pairs))[0]), float(next(iter(pairs))[1])) if len(pairs) == 1 else None
+        )
+        assert _category_counts(holder) == want
+
+
+def test_any_drug_text_matches_exactly_when_one_class_does() -> None:
+    import re
+
+    from fhir_mappers import clinical_codes as cc
+    from fhir_mappers.medications import _ANY_DRUG_TEXT
+
+    words = ["octreotide", "lar", "lu-177", "177lu", "lutathera", "prrt", "xprrt", "sutent"]
+    words += ["capecitabine", "temodal", "everolimus", "pancreatectomy", "distal", "|", " ", "-"]
+    words += ["peptide receptor radionuclide", "dotatate", "afinitor", "signifor", "somatuline"]
+    rng = random.Random(17)
+    texts = ["", "pancreatectomy, distal subtotal"] + [
+        "".join(rng.choice(words) + rng.choice(["", " ", ", "]) for _ in range(rng.randint(1, 6)))
+        for _ in range(3000)
+    ]
+    union = re.compile(_ANY_DRUG_TEXT)
+    for text in texts:
+        want = any(re.search(t, text) for _, t in cc.DRUG_CLASSES.values())
+        assert (union.search(text) is not None) == want, text
