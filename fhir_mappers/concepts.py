@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from fhir_mappers.codes import canonical_system
+from fhir_mappers.codes import _SYSTEM_ALIASES  # canonical_system, read without a call
 
 MAX_CONCEPT_TEXT = 4000
 T = TypeVar("T")
@@ -178,7 +178,7 @@ def _concept(raw: object) -> Concept:
         if isinstance(code, str):
             system = get("system")
             if isinstance(system, str):
-                codings.append((canonical_system(system), code.strip()))
+                codings.append((_SYSTEM_ALIASES.get(system, system), code.strip()))
             texts.append(code[:MAX_CONCEPT_TEXT])
         display = get("display")
         if isinstance(display, str):

@@ -174,6 +174,10 @@ class RecordIndex:
     def of_type(self, *rtypes: str) -> list[Entry]:
         """The entries of these types that are about the record's Patient (and, in eager mode,
         valid)."""
+        if len(rtypes) == 1:  # most asks: one type, its list filtered already
+            found = self._usable_lists.get((rtypes[0], self._eager))
+            if found is not None:
+                return list(found)
         out: list[Entry] = []
         for rtype in rtypes:
             out.extend(self._usable_of(rtype))
@@ -191,7 +195,10 @@ class RecordIndex:
 
     def _usable(self, entry: Entry) -> bool:
         """About the patient, and valid when eager (each failure is warned about once)."""
-        if not self._about_patient(entry):
+        owned = self._owned.get(id(entry))  # answered already (None: not yet)
+        if owned is None:
+            owned = self._about_patient(entry)
+        if not owned:
             return False
         return not self._eager or self._model(entry) is not None
 

@@ -439,3 +439,48 @@ def test_any_drug_text_matches_exactly_when_one_class_does() -> None:
     for text in texts:
         want = any(re.search(t, text) for _, t in cc.DRUG_CLASSES.values())
         assert (union.search(text) is not None) == want, text
+
+
+_NOT_CURATIVE_PIECES = (
+    "biops",
+    "biopsie",
+    "y",
+    "probeexzision",
+    "feinnadel",
+    "fine",
+    "needle",
+    "fine-needle",
+    "fine needle",
+    "palliativ",
+    "debulking",
+    "cytoreduct",
+    "zytoredukt",
+    "bypass",
+    "drainage",
+    "stent",
+    "umgehungsanastomose",
+    "pancreatectomy",
+    "ion",
+    "e",
+    "-",
+    " ",
+    "|",
+    "x",
+)
+
+
+def test_not_curative_stems_are_in_every_match() -> None:
+    import re
+
+    from fhir_mappers import resection_codes as rc
+    from tests.support.pattern_texts import random_texts
+
+    matched = 0
+    for text in random_texts(_NOT_CURATIVE_PIECES, seed=29, count=5_000, most=4):
+        for match in re.finditer(rc.NOT_CURATIVE_TEXT, text):
+            matched += 1
+            assert any(s in match.group() for s in rc.NOT_CURATIVE_STEMS), text
+        says = re.search(rc.NOT_CURATIVE_TEXT, text) is not None
+        stemmed = Concept(text=text).says_stemmed(rc.NOT_CURATIVE_TEXT, rc.NOT_CURATIVE_STEMS)
+        assert stemmed == says, text
+    assert matched > 2000
