@@ -484,3 +484,30 @@ def test_not_curative_stems_are_in_every_match() -> None:
         stemmed = Concept(text=text).says_stemmed(rc.NOT_CURATIVE_TEXT, rc.NOT_CURATIVE_STEMS)
         assert stemmed == says, text
     assert matched > 2000
+
+
+def test_plain_and_bounded_as_before() -> None:
+    from fhir_mappers import values
+    from fhir_mappers.text_values import Shape
+
+    def plain(reading: Any, what: str, *allowed: Shape) -> str | None:
+        if reading.shape not in (Shape.SINGLE, *allowed):
+            return f"{what} given as a {reading.shape.value}, not one value"
+        if reading.comparator and reading.shape is not Shape.SINGLE:
+            return f"{what} with a comparator and a {reading.shape.value}"
+        return None
+
+    def bounded(value: float, comparator: str | None, what: str, how: str | None) -> Any:
+        if comparator in (">", ">="):
+            return None, f"{what} reported as {comparator}{value:g}; an exact value is needed"
+        note = f"{what} reported as {comparator}{value:g}; used {value:g}" if comparator else None
+        return value, "; ".join(filter(None, [note, how])) or None
+
+    for shape in Shape:
+        for comparator in (None, "", "<", "<=", ">", ">="):
+            reading = values.Reading(2.5, "cm", comparator, shape, (2.5,), None)
+            for allowed in ((), (Shape.RANGE,), (Shape.DIMENSIONS, Shape.RANGE)):
+                assert values._plain(reading, "x", *allowed) == plain(reading, "x", *allowed)
+            for how in (None, "", "unit cm from the code's name"):
+                got = values._bounded(2.5, comparator, "size", how)
+                assert got == bounded(2.5, comparator, "size", how)
