@@ -242,9 +242,14 @@ def node_ratio(holder: Any, name: str, part: int) -> Parsed:
 def _node_pair(holder: Any, name: str) -> tuple[float, float] | None:
     """(positive, examined) of a ratio or of a pN category's counts: asked by both node inputs
     of each node Observation, read once per record."""
-    reading, _ = _reading(holder, name)
-    if reading is not None and reading.shape is Shape.RATIO:
-        return reading.numbers  # type: ignore[return-value]
+    # only a valueRatio or a valueString reads as a ratio (a count's valueInteger, the usual
+    # node value, reads as one number): the others are not read here
+    if getattr(holder, "valueRatio", None) is not None or isinstance(
+        getattr(holder, "valueString", None), str
+    ):
+        reading, _ = _reading(holder, name)
+        if reading is not None and reading.shape is Shape.RATIO:
+            return reading.numbers  # type: ignore[return-value]
     return _category_counts(holder)
 
 

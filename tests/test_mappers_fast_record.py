@@ -511,3 +511,40 @@ def test_plain_and_bounded_as_before() -> None:
             for how in (None, "", "unit cm from the code's name"):
                 got = values._bounded(2.5, comparator, "size", how)
                 assert got == bounded(2.5, comparator, "size", how)
+
+
+def test_node_pairs_as_before() -> None:
+    from fhir.resources.R4B.observation import Observation
+
+    from fhir_mappers import values
+    from fhir_mappers.text_values import Shape
+
+    def reference(holder: Any, name: str) -> Any:
+        reading, _ = values._reading(holder, name)
+        if reading is not None and reading.shape is Shape.RATIO:
+            return reading.numbers
+        return values._category_counts(holder)
+
+    holders = []
+    for _name, resources in RECORDS[::2]:
+        index = RecordIndex(resources)
+        for entry in index.of_type("Observation"):
+            model = index._model(entry)
+            if model is not None:
+                holders += [(model, entry.code.text), *((c, "") for c in model.component or [])]
+    base = {"resourceType": "Observation", "status": "final", "code": {"text": "nodes"}}
+    shapes = [
+        {"valueRatio": {"numerator": {"value": 2}, "denominator": {"value": 14}}},
+        {"valueString": "2/14"},
+        {"valueString": "pN1 (2/17)"},
+        {"valueString": "14"},
+        {"valueInteger": 3},
+        {"valueQuantity": {"value": 3}},
+        {"valueCodeableConcept": {"text": "pN0 (0/12)"}},
+        {"valueRange": {"low": {"value": 1}, "high": {"value": 3}}},
+        {},
+    ]
+    holders += [(Observation.model_validate({**base, **shape}), "nodes [#]") for shape in shapes]
+    for holder, name in holders:
+        with one_record():
+            assert values._node_pair(holder, name) == reference(holder, name), holder
