@@ -13,8 +13,7 @@ linear in the text (literal alternations, bounded or possessive quantifiers).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,14 +116,22 @@ _MEMO: ContextVar[dict[object, tuple[object, Any]] | None] = ContextVar(
 )
 
 
-@contextmanager
-def one_record() -> Iterator[None]:
+class _OneRecord:
+    """`one_record()`'s context manager: a class, not a @contextmanager generator (which
+    builds a generator and its wrapper per record)."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _MEMO.set({})
+
+    def __exit__(self, *exc: object) -> None:
+        _MEMO.reset(self._token)
+
+
+def one_record() -> _OneRecord:
     """While mapping one record: each JSON object's Concept is built once."""
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
+    return _OneRecord()
 
 
 _CONTAINERS = (dict, list)  # a tuple: `dict | list` would build a UnionType on every call

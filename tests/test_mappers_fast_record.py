@@ -548,3 +548,19 @@ def test_node_pairs_as_before() -> None:
     for holder, name in holders:
         with one_record():
             assert values._node_pair(holder, name) == reference(holder, name), holder
+
+
+def test_one_record_scopes_the_memo_as_a_generator_context_did() -> None:
+    from fhir_mappers.concepts import _MEMO
+
+    assert _MEMO.get() is None
+    with one_record():
+        outer = _MEMO.get()
+        assert outer == {}
+        with one_record():
+            assert _MEMO.get() == {} and _MEMO.get() is not outer
+        assert _MEMO.get() is outer
+        with pytest.raises(ValueError), one_record():
+            raise ValueError("inside")
+        assert _MEMO.get() is outer
+    assert _MEMO.get() is None
