@@ -564,3 +564,28 @@ def test_one_record_scopes_the_memo_as_a_generator_context_did() -> None:
             raise ValueError("inside")
         assert _MEMO.get() is outer
     assert _MEMO.get() is None
+
+
+def test_non_string_date_answers_as_the_walk() -> None:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    from fhir_mappers.json_dates import _walk, non_string_date
+
+    raws = [r for _name, record in RECORDS for r in record if isinstance(r, dict)]
+    odd = []
+    for raw in raws[:80]:
+        for key in ("effectiveDateTime", "issued", "onsetDateTime", "performedDateTime"):
+            if key in raw:
+                odd += [{**raw, key: 20240101}, {**raw, key: {"x": 1}}, {**raw, key: None}]
+        odd.append({**raw, "meta": {"lastUpdated": 0}})
+    checked = 0
+    for _ in range(2):  # before and after the models' checks are built
+        for raw in raws + odd:
+            try:
+                model = get_fhir_model_class(raw["resourceType"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            found = non_string_date(model, raw)
+            assert found == _walk(model, raw, "", 0), raw.get("id")
+            checked += found is not None
+    assert checked > 100
