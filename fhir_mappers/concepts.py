@@ -201,17 +201,24 @@ def concept_of_model(model: object) -> Concept:
     from the model's attributes instead of serialising it (`model_dump` cost ~0.1 ms each)."""
     if model is None:
         return EMPTY
-    raw: dict[str, object] = {}
-    codings = getattr(model, "coding", None)
-    if codings:
-        raw["coding"] = [
-            {k: v for k in ("system", "code", "display") if (v := getattr(c, k, None)) is not None}
-            for c in codings
-        ]
+    # `_concept` of {"coding": [...], "text": ...} as the attributes give them, read straight
+    # from the attributes (not through a dict built per coding and per call)
+    codings: list[tuple[str, str]] = []
+    texts: list[str] = []
+    for coding in (getattr(model, "coding", None) or ())[:64]:
+        code = getattr(coding, "code", None)
+        if isinstance(code, str):
+            system = getattr(coding, "system", None)
+            if isinstance(system, str):
+                codings.append((_SYSTEM_ALIASES.get(system, system), code.strip()))
+            texts.append(code[:MAX_CONCEPT_TEXT])
+        display = getattr(coding, "display", None)
+        if isinstance(display, str):
+            texts.append(display[:MAX_CONCEPT_TEXT])
     text = getattr(model, "text", None)
-    if text is not None:
-        raw["text"] = text
-    return _concept(raw)  # `raw` is new on every call: remembering it (`concept`) never pays
+    if isinstance(text, str):
+        texts.append(text[:MAX_CONCEPT_TEXT])
+    return Concept(tuple(codings), " | ".join(texts)[:MAX_CONCEPT_TEXT].lower())
 
 
 def text_of(value: object) -> str:

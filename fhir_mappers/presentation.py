@@ -57,7 +57,7 @@ def symptomatic(
         notes = " ".join(text_of(field(n, "text")) for n in items(entry.raw, "note"))
         if _is_symptom(code):
             dated.append((entry, condition_onset(index, entry), True))
-        elif _is_asymptomatic(code | Concept(text=notes)):
+        elif _is_asymptomatic(code | Concept(text=notes) if notes else code):
             dated.append((entry, condition_onset(index, entry), False))
     for entry in index.of_type("Observation"):
         code = entry.code

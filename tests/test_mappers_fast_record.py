@@ -589,3 +589,51 @@ def test_non_string_date_answers_as_the_walk() -> None:
             assert found == _walk(model, raw, "", 0), raw.get("id")
             checked += found is not None
     assert checked > 100
+
+
+def _reference_concept_of_model(model: object) -> Concept:
+    """`concepts.concept_of_model` as it was: through a dict per coding and `_concept`."""
+    from fhir_mappers.concepts import _concept
+
+    if model is None:
+        return Concept()
+    raw: dict[str, object] = {}
+    codings = getattr(model, "coding", None)
+    if codings:
+        raw["coding"] = [
+            {k: v for k in ("system", "code", "display") if (v := getattr(c, k, None)) is not None}
+            for c in codings
+        ]
+    text = getattr(model, "text", None)
+    if text is not None:
+        raw["text"] = text
+    return _concept(raw)
+
+
+def test_concept_of_model_reads_as_through_a_dict() -> None:
+    from fhir.resources.R4B.codeableconcept import CodeableConcept
+
+    from fhir_mappers.concepts import concept_of_model
+
+    found: list[object] = []
+    for _name, resources in RECORDS[::2]:
+        index = RecordIndex(resources)
+        for entry in index._entries:
+            model = index._model(entry)
+            for holder in [model, *(getattr(model, "component", None) or [])]:
+                for key in ("code", "valueCodeableConcept", "bodySite", "method", "type"):
+                    value = getattr(holder, key, None)
+                    found += value if isinstance(value, list) else [value]
+    found += [
+        CodeableConcept.model_validate(raw)
+        for raw in (
+            {"text": "only text"},
+            {"coding": [{"system": "urn:oid:2.16.840.1.113883.6.1", "code": "1"}]},
+            {"coding": [{"display": "no code"}, {"code": "no system"}]},
+            {"coding": [{"system": "s", "code": f"c{n}"} for n in range(70)], "text": "T"},
+            {"coding": [{"system": "s", "code": "İ" * 2100, "display": "x" * 2000}]},
+        )
+    ]
+    assert len(found) > 200
+    for model in found:
+        assert concept_of_model(model) == _reference_concept_of_model(model), model
