@@ -262,7 +262,7 @@ class RecordIndex:
         model: BaseModel | None = None
         raw = dict(entry.raw)  # validated without its contained resources (their own turn)
         raw.pop("contained", None)
-        model_class = get_fhir_model_class(entry.rtype)
+        model_class = _MODEL_CLASSES.get(entry.rtype) or get_fhir_model_class(entry.rtype)
         bad_date = non_string_date(model_class, raw)
         if bad_date is not None:
             problem = f"{bad_date}: a date or time must be a JSON string"
@@ -302,11 +302,12 @@ _OBSERVATION_STATUSES = frozenset(
 
 def _known_type(rtype: str) -> bool:
     try:
-        get_fhir_model_class(rtype)
+        model_class = get_fhir_model_class(rtype)
     except (ValueError, KeyError, AttributeError, ImportError):
         return False
     if rtype == quoted(rtype, 64):
         _KNOWN_TYPES[rtype] = rtype
+        _MODEL_CLASSES[rtype] = model_class
     return True
 
 
@@ -314,6 +315,7 @@ def _known_type(rtype: str) -> bool:
 # is, and `_known_type` accepts it): a record's resources skip both. Only names of R4 model
 # classes get in, so it holds at most the ~150 of them whatever the records hold.
 _KNOWN_TYPES: dict[str, str] = {}
+_MODEL_CLASSES: dict[str, Any] = {}  # the same names -> get_fhir_model_class(name)
 
 
 def _type_id(reference: str) -> str | None:

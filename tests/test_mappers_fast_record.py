@@ -160,7 +160,13 @@ def test_known_type_names_index_as_when_first_seen(monkeypatch: pytest.MonkeyPat
         {"resourceType": "Specimen", "id": "s", "contained": [{"resourceType": n} for n in names]}
     )
     monkeypatch.setattr(index_module, "_KNOWN_TYPES", {})
+    monkeypatch.setattr(index_module, "_MODEL_CLASSES", {})
     first = _index_view(resources)
+    from fhir.resources.R4B import get_fhir_model_class
+
+    assert set(index_module._MODEL_CLASSES) == set(index_module._KNOWN_TYPES)
+    for name, model_class in index_module._MODEL_CLASSES.items():
+        assert model_class is get_fhir_model_class(name)
     assert set(index_module._KNOWN_TYPES) == {
         "Observation",
         "Condition",
