@@ -49,6 +49,9 @@ def _by_code(sets: Iterable[tuple[int, frozenset[Key]]]) -> dict[Key, frozenset[
 
 def carrying(codings: tuple[Key, ...], table: dict[Key, frozenset[int]]) -> list[int]:
     """The positions of the inputs any of `codings` carries, in table order."""
+    if len(codings) == 1:  # the usual code: one coding, no union to build
+        one = table.get(codings[0])
+        return sorted(one) if one is not None else []
     found: set[int] = set()
     for key in codings:
         hit = table.get(key)

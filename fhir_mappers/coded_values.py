@@ -122,7 +122,7 @@ def value_concept(holder: Any) -> Concept:
     """valueCodeableConcept and valueString of `holder` as one Concept."""
     coded = concept_of_model(getattr(holder, "valueCodeableConcept", None))
     text = getattr(holder, "valueString", None)
-    return coded | (Concept.of_text(text) if isinstance(text, str) else Concept())
+    return coded | Concept.of_text(text) if isinstance(text, str) else coded
 
 
 def _quote(text: str) -> str:

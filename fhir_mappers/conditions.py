@@ -52,7 +52,7 @@ def registry_diagnoses(index: RecordIndex, warnings: list[str]) -> list[tuple[En
     its value as the diagnosis concept, for `diagnoses`."""
     out: list[tuple[Entry, Concept]] = []
     for entry in index.of_type("Observation"):
-        if not concept(entry.raw.get("code")).has_any(cc.DIAGNOSIS_OBSERVATION):
+        if not entry.code.has_any(cc.DIAGNOSIS_OBSERVATION):
             continue
         if is_final(entry, "diagnosis", warnings):
             out.append((entry, concept(entry.raw.get("valueCodeableConcept"))))
@@ -255,7 +255,11 @@ def _non_functioning(code: Concept) -> bool:
 
 def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
     # a few substring checks before a search (every match of the pattern holds a stem)
-    return any(stem in text for stem in stems)
+    # a plain loop, not any(<genexpr>): asked for every Observation's and Condition's name
+    for stem in stems:  # noqa: SIM110
+        if stem in text:
+            return True
+    return False
 
 
 def _functional(code: Concept, non_functioning: bool) -> bool:
@@ -269,6 +273,12 @@ def _functional(code: Concept, non_functioning: bool) -> bool:
 def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:
     """Any ICD-10 edition: the prefixes used here (symptoms, secondary neoplasms) mean the same
     in ICD-10-CM, WHO ICD-10 and ICD-10-GM."""
+    # asked of every Observation's code (symptoms), most of which have no ICD-10 coding
+    for system, _ in code.codings:
+        if system in cc.ICD10_SYSTEMS:
+            break
+    else:
+        return False
     return any(icd.startswith(prefixes) for icd in icd10_codes(code))
 
 
@@ -277,7 +287,7 @@ def histology_morphology(index: RecordIndex, warnings: list[str]) -> dict[str, s
     each one focuses on ("" for none)."""
     out: dict[str, set[str]] = {}
     for entry in index.of_type("Observation"):
-        if not concept(entry.raw.get("code")).has_any(cc.HISTOLOGY_OBSERVATION):
+        if not entry.code.has_any(cc.HISTOLOGY_OBSERVATION):
             continue
         if not is_final(entry, "histology", warnings):
             continue

@@ -31,6 +31,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import BaseModel, ValidationError
 
 from fhir_mappers import fhir_core_speedups
+from fhir_mappers.concepts import Concept, concept
 from fhir_mappers.errors import FhirInputError
 from fhir_mappers.json_dates import non_string_date
 from fhir_mappers.ownership import PatientIdentity, ownership_problem
@@ -48,13 +49,39 @@ class RecordNeedsValidation(Exception):
     now eager). Deliberately not a FhirInputError/ValueError, so no handler swallows it."""
 
 
-@dataclass
+@dataclass(init=False, slots=True)
 class Entry:
     raw: dict[str, Any]
     rtype: str
     ref: str  # "Type/id", or "Container/id#local" for a contained resource
     container: Entry | None = None
     contained: dict[str, Entry] = field(default_factory=dict)
+    _code: Concept | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __init__(
+        self,
+        raw: dict[str, Any],
+        rtype: str,
+        ref: str,
+        container: Entry | None = None,
+        contained: dict[str, Entry] | None = None,
+    ) -> None:
+        # the dataclass's __init__ without its default-factory test (one Entry per resource)
+        self.raw = raw
+        self.rtype = rtype
+        self.ref = ref
+        self.container = container
+        self.contained = {} if contained is None else contained
+        self._code = None
+
+    @property
+    def code(self) -> Concept:
+        """`concept(raw["code"])`, kept on the entry: eight mappers ask it of every Observation
+        (the JSON is never changed while a record is mapped)."""
+        found = self._code
+        if found is None:
+            found = self._code = concept(self.raw.get("code"))
+        return found
 
 
 class RecordIndex:
@@ -73,7 +100,12 @@ class RecordIndex:
         self._usable_lists: dict[tuple[str, bool], list[Entry]] = {}
         self._eager = False  # validate every entry before handing it out (after a bad one)
         full_urls: dict[int, str] = getattr(resources, "full_urls", {})
-        contained_ids = {id(c) for r in resources if isinstance(r, dict) for c in _contained(r)}
+        contained_ids = {
+            id(c)
+            for r in resources
+            if isinstance(r, dict) and "contained" in r  # most hold none: no call for them
+            for c in _contained(r)
+        }
         for i, raw in enumerate(resources):
             if id(raw) not in contained_ids:
                 self._add(raw, f"resource [{i}]", None, full_urls.get(id(raw)))
@@ -95,11 +127,15 @@ class RecordIndex:
         if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
             self.warnings.append(f"{where}: not a resource object with a resourceType; not used")
             return
-        rtype = quoted(raw["resourceType"], 64)
+        rtype = _KNOWN_TYPES.get(raw["resourceType"])
+        known = rtype is not None
+        if rtype is None:
+            rtype = quoted(raw["resourceType"], 64)
+            known = _known_type(rtype)
         rid = raw.get("id")
         local = quoted(rid, 64) if isinstance(rid, str) and rid else f"(no id, {where})"
         ref = f"{container.ref}#{local}" if container else f"{rtype}/{local}"
-        if not _known_type(rtype):
+        if not known:
             self.warnings.append(
                 f"{_cut(ref)}: '{_cut(rtype)}' is not a FHIR R4 resource type; not used"
             )
@@ -116,10 +152,11 @@ class RecordIndex:
         self._by_type.setdefault(rtype, []).append(entry)
         if container is not None:
             container.contained[local] = entry
-        if "contained" in raw and not isinstance(raw["contained"], list):
-            self.warnings.append(f"{ref}: contained is not an array; its content not used")
-        for j, child in enumerate(_contained(raw)):
-            self._add(child, f"{ref} contained[{j}]", entry, None)
+        if "contained" in raw:
+            if not isinstance(raw["contained"], list):
+                self.warnings.append(f"{ref}: contained is not an array; its content not used")
+            for j, child in enumerate(_contained(raw)):
+                self._add(child, f"{ref} contained[{j}]", entry, None)
 
     def _single_patient(self) -> Entry | None:
         patients = self._by_type.get("Patient", [])
@@ -137,6 +174,10 @@ class RecordIndex:
     def of_type(self, *rtypes: str) -> list[Entry]:
         """The entries of these types that are about the record's Patient (and, in eager mode,
         valid)."""
+        if len(rtypes) == 1:  # most asks: one type, its list filtered already
+            found = self._usable_lists.get((rtypes[0], self._eager))
+            if found is not None:
+                return list(found)
         out: list[Entry] = []
         for rtype in rtypes:
             out.extend(self._usable_of(rtype))
@@ -154,7 +195,10 @@ class RecordIndex:
 
     def _usable(self, entry: Entry) -> bool:
         """About the patient, and valid when eager (each failure is warned about once)."""
-        if not self._about_patient(entry):
+        owned = self._owned.get(id(entry))  # answered already (None: not yet)
+        if owned is None:
+            owned = self._about_patient(entry)
+        if not owned:
             return False
         return not self._eager or self._model(entry) is not None
 
@@ -162,7 +206,9 @@ class RecordIndex:
         """The validated R4B model of `entry` (validated once, then cached). For an invalid one:
         RecordNeedsValidation (lazy mode; the index turns eager) or FhirInputError (eager mode,
         for an entry not had from `of_type` / `resolve`)."""
-        model = self._model(entry)
+        model = self._models.get(id(entry))  # validated already (None: not yet, or invalid)
+        if model is None:
+            model = self._model(entry)
         if model is not None:
             return model
         if not self._eager:
@@ -214,8 +260,9 @@ class RecordIndex:
             return self._models[key]
         problem: str | None = None
         model: BaseModel | None = None
-        raw = {k: v for k, v in entry.raw.items() if k != "contained"}
-        model_class = get_fhir_model_class(entry.rtype)
+        raw = dict(entry.raw)  # validated without its contained resources (their own turn)
+        raw.pop("contained", None)
+        model_class = _MODEL_CLASSES.get(entry.rtype) or get_fhir_model_class(entry.rtype)
         bad_date = non_string_date(model_class, raw)
         if bad_date is not None:
             problem = f"{bad_date}: a date or time must be a JSON string"
@@ -255,10 +302,20 @@ _OBSERVATION_STATUSES = frozenset(
 
 def _known_type(rtype: str) -> bool:
     try:
-        get_fhir_model_class(rtype)
+        model_class = get_fhir_model_class(rtype)
     except (ValueError, KeyError, AttributeError, ImportError):
         return False
+    if rtype == quoted(rtype, 64):
+        _KNOWN_TYPES[rtype] = rtype
+        _MODEL_CLASSES[rtype] = model_class
     return True
+
+
+# resourceType -> itself, for the R4 type names seen so far (`quoted` leaves a type name as it
+# is, and `_known_type` accepts it): a record's resources skip both. Only names of R4 model
+# classes get in, so it holds at most the ~150 of them whatever the records hold.
+_KNOWN_TYPES: dict[str, str] = {}
+_MODEL_CLASSES: dict[str, Any] = {}  # the same names -> get_fhir_model_class(name)
 
 
 def _type_id(reference: str) -> str | None:

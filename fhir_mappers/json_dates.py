@@ -82,6 +82,13 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, bool, _Elements | None],
 
 def non_string_date(model: type[BaseModel], raw: object) -> str | None:
     """The path of the first date/time element of `raw` that is not a JSON string, if any."""
+    check = _CHECKS.get(model)
+    if check is not None and check.modules == len(sys.modules) and type(raw) is dict:
+        # the usual case, as below without its checks: a model with a built check is a
+        # BaseModel, and nothing it was built without has been imported since
+        if check.validator.isinstance_python(raw):
+            return None
+        return _walk(model, raw, "", 0)
     if not isinstance(raw, dict):
         return None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):

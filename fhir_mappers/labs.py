@@ -24,7 +24,7 @@ def preop_chromogranin_elevated(
     high: list[str] = []
     normal: list[str] = []
     for entry in index.of_type("Observation"):
-        if not concept(entry.raw.get("code")).has_any(CHROMOGRANIN_A):
+        if not entry.code.has_any(CHROMOGRANIN_A):
             continue
         if not is_final(entry, "chromogranin A", warnings):
             continue

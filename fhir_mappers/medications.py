@@ -27,6 +27,12 @@ _GIVEN = {
     "Procedure": ("completed", "in-progress"),
 }
 _NET_REASON = cc.NET_TEXT + r"|c25\.4|c7a|d3a"
+# Any drug class's codes / text: a search for the alternation of the class patterns finds a
+# match exactly when one of them does (none has a backreference or a global flag)
+_ANY_DRUG_CODE = frozenset().union(*(codes for codes, _ in cc.DRUG_CLASSES.values()))
+# (joined flat: `re` scans for the alternatives' first letters, which a group wrapped around
+# each pattern hides from it, halving the search)
+_ANY_DRUG_TEXT = "|".join(text for _, text in cc.DRUG_CLASSES.values())
 
 
 def adjuvant_therapy(
@@ -35,6 +41,8 @@ def adjuvant_therapy(
     by_class: dict[str, list[str]] = {}
     for entry in index.of_type(*_GIVEN):
         drug = _drug_concept(index, entry)
+        if not (drug.has_any(_ANY_DRUG_CODE) or drug.says(_ANY_DRUG_TEXT)):
+            continue  # no class below matches (one search, not one per class)
         classes = [
             name
             for name, (codes, text) in cc.DRUG_CLASSES.items()

@@ -11,11 +11,11 @@ from typing import Any
 
 from fhir_mappers import coded_values, codes, values
 from fhir_mappers.carriers import Carriers, carrying
-from fhir_mappers.concepts import Concept, concept, items
+from fhir_mappers.concepts import Concept, concept
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.provenance import ResectionEvidence
 from fhir_mappers.quoting import quoted
-from fhir_mappers.selection import Candidate, higher, lower, select, true_wins
+from fhir_mappers.selection import NO_FACT, Candidate, higher, lower, select, true_wins
 from fhir_mappers.timing import Span, first_span
 from scoring.inputs import Fact
 
@@ -220,14 +220,17 @@ def pathology_facts(
     inputs, carriers = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
     found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
     for entry in index.of_type("Observation"):
-        for item, holder_path in _carried_inputs(entry, inputs, carriers):
-            candidate = _read(index, evidence, entry, item, holder_path, warnings)
-            if candidate is not None:
-                found[item.name].append(candidate)
+        carried = _carried_inputs(entry, inputs, carriers)
+        if carried:
+            _read_entry(index, evidence, entry, carried, found, warnings)
     found["lymphovascular_invasion"] += _uicc_lvi(
         found.pop("lymphatic_invasion_uicc"), found.pop("venous_invasion_uicc"), warnings
     )
-    return {i.name: select(found[i.name], i.worse, i.label) for i in inputs if i.name in found}
+    return {
+        i.name: select(found[i.name], i.worse, i.label) if found[i.name] else NO_FACT
+        for i in inputs
+        if i.name in found
+    }
 
 
 def _uicc_lvi(
@@ -240,7 +243,7 @@ def _uicc_lvi(
         return present
     if lymphatic and venous:
         return [
-            replace(c, also=tuple(v.source for v in venous), note=_join(c.note, "L0 and V0"))
+            c._replace(also=tuple(v.source for v in venous), note=_join(c.note, "L0 and V0"))
             for c in lymphatic
         ]
     for side, missing in ((lymphatic, "V"), (venous, "L")):
@@ -260,15 +263,17 @@ def _carried_inputs(
     entry: Entry, inputs: tuple[PathologyInput, ...], carriers: Carriers
 ) -> list[tuple[PathologyInput, int | None]]:
     """Which inputs this Observation carries: (input, component index or None for the value)."""
-    code = concept(entry.raw.get("code"))
+    code = entry.code
     out: list[tuple[PathologyInput, int | None]] = []
     if code.has_any(codes.NOT_KI67):
         return out
     if not code.has_any(codes.TUMOR_SIZE_PANEL):
         out += [(inputs[n], None) for n in carrying(code.codings, carriers.by_value)]
-    for i, component in enumerate(items(entry.raw, "component")):
-        component_code = concept(component.get("code") if isinstance(component, dict) else None)
-        out += [(inputs[n], i) for n in carrying(component_code.codings, carriers.by_component)]
+    components = entry.raw.get("component")
+    if components and isinstance(components, list):  # `items`, without a call for the many
+        for i, component in enumerate(components):  # Observations that have none
+            component_code = concept(component.get("code") if isinstance(component, dict) else None)
+            out += [(inputs[n], i) for n in carrying(component_code.codings, carriers.by_component)]
     if not out and not code.has_any(carriers.known):
         for item in inputs:
             if item.text and code.says(item.text):
@@ -277,32 +282,48 @@ def _carried_inputs(
     return out
 
 
-def _read(
+def _read_entry(
     index: RecordIndex,
     evidence: ResectionEvidence,
     entry: Entry,
-    item: PathologyInput,
-    component: int | None,
+    carried: list[tuple[PathologyInput, int | None]],
+    found: dict[str, list[Candidate[Any]]],
     warnings: list[str],
-) -> Candidate[Any] | None:
-    code_concept = concept(entry.raw.get("code"))
-    if component is not None:
-        code_concept = code_concept | concept(entry.raw["component"][component].get("code"))
-    # read as the input's own code, unless only an `also` code carries it (a node ratio)
-    own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
-    if entry.raw.get("status") not in FINAL and not own:
-        return None  # the warning is the own input's (one per Observation, not one per reader)
-    if not is_final(entry, item.label, warnings):
-        return None
-    model = index.model(entry)
-    holder = model if component is None else model.component[component]
-    value, note = item.parse(holder, code_concept, own)
-    if value is None:
-        if note is not None:
-            warnings.append(f"{entry.ref}: {item.label} unknown: {note}")
-        return None
-    when = observation_time(model)
-    return Candidate(value, entry.ref, evidence.observation(entry), when, note)
+) -> None:
+    """Each input `entry` carries (`_carried_inputs`), read in turn as `_read` reads one; what
+    depends only on the Observation (its code, status, model, time, resection evidence) is
+    looked at once for all of them, at the point the first input that needs it would."""
+    raw = entry.raw
+    code = entry.code
+    final = raw.get("status") in FINAL
+    model: Any = None
+    when: Any = _UNSET  # Span | None once read
+    from_resection = False
+    for item, component in carried:
+        code_concept = code
+        if component is not None:
+            code_concept = code | concept(raw["component"][component].get("code"))
+        # read as the input's own code, unless only an `also` code carries it (a node ratio)
+        own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+        if not final:
+            if own:  # the warning is the own input's (one per Observation, not one per reader)
+                is_final(entry, item.label, warnings)
+            continue
+        if model is None:
+            model = index.model(entry)
+        holder = model if component is None else model.component[component]
+        value, note = item.parse(holder, code_concept, own)
+        if value is None:
+            if note is not None:
+                warnings.append(f"{entry.ref}: {item.label} unknown: {note}")
+            continue
+        if when is _UNSET:
+            when = observation_time(model)
+            from_resection = evidence.observation(entry)
+        found[item.name].append(Candidate(value, entry.ref, from_resection, when, note))
+
+
+_UNSET = object()
 
 
 def observation_time(model: Any) -> Span | None:

@@ -16,6 +16,7 @@ Medication, Location, ...) are not patient data and are not checked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from fhir_mappers.quoting import quoted
 
@@ -70,28 +71,24 @@ class PatientIdentity:
                 bases.add(full_url.rstrip("/")[: -len(tail)])
         return cls(patient_id, frozenset(urls), frozenset(bases))
 
+    @cached_property
+    def _relative(self) -> str:
+        return f"Patient/{self.patient_id}"
+
     def is_referenced_by(self, reference: str) -> bool:
         if reference in self.full_urls:
             return True
         if not self.patient_id:
             return False
+        if reference == self._relative:
+            return True  # the usual spelling, which the cuts below leave as it is
         ref = reference.split("/_history/")[0].rstrip("/")
-        if ref == f"Patient/{self.patient_id}":
+        if ref == self._relative:
             return True
         tail = f"/Patient/{self.patient_id}"
         if "://" not in ref or not ref.endswith(tail):
             return False
         return not self.bases or ref[: -len(tail)] in self.bases
-
-
-def subject_reference(raw: dict[str, object]) -> tuple[bool, object]:
-    """(has a patient-compartment element to check, its `reference` value or None)."""
-    element = SUBJECT_ELEMENT.get(str(raw.get("resourceType")))
-    if element is None:
-        return False, None
-    holder = raw.get(element)
-    reference = holder.get("reference") if isinstance(holder, dict) else None
-    return True, reference
 
 
 def ownership_problem(
@@ -101,11 +98,11 @@ def ownership_problem(
 
     `inherited` is the container's verdict for a contained resource (None for a top-level one).
     """
-    checked, reference = subject_reference(raw)
-    if not checked:
+    element = SUBJECT_ELEMENT.get(str(raw.get("resourceType")))
+    if element is None:
         return None
-    element = SUBJECT_ELEMENT[str(raw["resourceType"])]
     holder = raw.get(element)
+    reference = holder.get("reference") if isinstance(holder, dict) else None
     if holder is None:
         if inherited is not None:
             return None if inherited else "its container is not the patient's"

@@ -12,7 +12,7 @@ from datetime import date
 
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers import values
-from fhir_mappers.concepts import Concept, concept, field, items, text_of
+from fhir_mappers.concepts import Concept, field, items, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
@@ -37,7 +37,11 @@ def _is_asymptomatic(code: Concept) -> bool:
 
 def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
     # a few substring checks instead of a regex search over every Observation's code name
-    return any(stem in text for stem in stems)
+    # a plain loop, not any(<genexpr>): asked for every Observation's and Condition's name
+    for stem in stems:  # noqa: SIM110
+        if stem in text:
+            return True
+    return False
 
 
 def symptomatic(
@@ -53,10 +57,10 @@ def symptomatic(
         notes = " ".join(text_of(field(n, "text")) for n in items(entry.raw, "note"))
         if _is_symptom(code):
             dated.append((entry, condition_onset(index, entry), True))
-        elif _is_asymptomatic(code | Concept(text=notes)):
+        elif _is_asymptomatic(code | Concept(text=notes) if notes else code):
             dated.append((entry, condition_onset(index, entry), False))
     for entry in index.of_type("Observation"):
-        code = concept(entry.raw.get("code"))
+        code = entry.code
         kind = True if _is_symptom(code) else False if _is_asymptomatic(code) else None
         if kind is None:
             continue

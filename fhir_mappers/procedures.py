@@ -47,10 +47,10 @@ def resection_procedures(index: RecordIndex, warnings: list[str]) -> list[Resect
     """Completed curative resections, earliest first (undated last)."""
     found: list[Resection] = []
     for entry in index.of_type("Procedure"):
-        code = concept(entry.raw.get("code"))
+        code = entry.code
         if not is_resection(code, concept(entry.raw.get("bodySite"))):
             continue
-        if code.says(rc.NOT_CURATIVE_TEXT):
+        if code.says_stemmed(rc.NOT_CURATIVE_TEXT, rc.NOT_CURATIVE_STEMS):
             warnings.append(f"{entry.ref}: not a curative resection ('{code.text[:60]}'); ignored")
             continue
         status = entry.raw.get("status")

@@ -53,19 +53,25 @@ class ResectionEvidence:
         return found
 
     def _observation(self, entry: Entry, _seen: frozenset[str]) -> bool:
+        # asked of every pathology Observation: the elements it lacks (most have no panel,
+        # partOf or specimen) cost a lookup each, not a call
         if entry.ref in self._from_reports:
             return True
-        seen = _seen | {entry.ref}
-        if any(
-            self._observation(panel, seen)
-            for panel in self._panels.get(entry.ref, ())
-            if panel.ref not in seen  # hasMember cycles are invalid but possible
-        ):
-            return True
-        for part in items(entry.raw, "partOf"):
-            target = self._index.resolve(field(part, "reference"), entry)
-            if target is not None and target.ref in self._resections:
-                return True
+        panels = self._panels.get(entry.ref)
+        if panels:
+            seen = _seen | {entry.ref}
+            for panel in panels:
+                # hasMember cycles are invalid but possible
+                if panel.ref not in seen and self._observation(panel, seen):
+                    return True
+        raw = entry.raw
+        if raw.get("partOf"):
+            for part in items(raw, "partOf"):
+                target = self._index.resolve(field(part, "reference"), entry)
+                if target is not None and target.ref in self._resections:
+                    return True
+        if raw.get("specimen") is None:
+            return False  # `_specimens` gives none
         return any(self._specimen(s, entry) for s in self._specimens(entry))
 
     def specimen_of(self, entry: Entry) -> Entry | None:

@@ -11,16 +11,16 @@ _LIMIT = 120
 
 def quoted(text: str, limit: int = _LIMIT) -> str:
     """`text` cut to `limit` characters (whitespace collapsed, unencodable characters as '?')."""
-    if len(text) <= limit and text.isprintable() and not _needs_collapsing(text):
+    if (
+        len(text) <= limit
+        and text.isprintable()
+        # In a printable string the only whitespace is the ASCII space (tabs, newlines, other
+        # spaces and surrogates are not printable), so split/join changes it only here.
+        and not (text.startswith(" ") or text.endswith(" ") or "  " in text)
+    ):
         return text  # the common case (ids, types, codes): nothing below would change it
     head = text[: limit * 4]  # bound the work before splitting
     one_line = " ".join(head.split())
     safe = one_line.encode("utf-8", "replace").decode("utf-8")
     safe = "".join(c if c.isprintable() else "?" for c in safe)
     return safe if len(safe) <= limit else safe[: limit - 3] + "..."
-
-
-def _needs_collapsing(printable: str) -> bool:
-    # In a printable string the only whitespace is the ASCII space (tabs, newlines, other
-    # spaces and surrogates are not printable), so split/join changes it only here.
-    return printable.startswith(" ") or printable.endswith(" ") or "  " in printable

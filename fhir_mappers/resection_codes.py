@@ -160,6 +160,22 @@ NOT_CURATIVE_TEXT = "|".join(
         "umgehungsanastomose",
     )
 )
+# literal text in every match of NOT_CURATIVE_TEXT (each word, "needle" of "fine[- ]needle";
+# "biops" is in "biopsie"): a name holding none is not searched (Concept.says_stemmed)
+NOT_CURATIVE_STEMS = (
+    "biops",
+    "probeexzision",
+    "feinnadel",
+    "needle",
+    "palliativ",
+    "debulking",
+    "cytoreduct",
+    "zytoredukt",
+    "bypass",
+    "drainage",
+    "stent",
+    "umgehungsanastomose",
+)
 # A procedure described only generically ("Excision", "Resektion") counts when its body site
 # names the pancreas or a GEP organ (SNOMED-coded Procedures without a specific display).
 GENERIC_RESECTION_TEXT = (

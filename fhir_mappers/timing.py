@@ -14,10 +14,17 @@ from datetime import date, datetime
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, init=False)
 class Span:
     first: date
     last: date
+
+    def __init__(self, first: date, last: date) -> None:
+        # the frozen dataclass's __init__ writing the instance dict directly, as Concept does
+        # (one per dated resource read)
+        fields = self.__dict__
+        fields["first"] = first
+        fields["last"] = last
 
     def before(self, day: date) -> bool:
         return self.last < day
@@ -49,9 +56,10 @@ def span(value: object) -> Span | None:
 
 def first_span(*values: object) -> Span | None:
     for value in values:
-        found = span(value)
-        if found is not None:
-            return found
+        if value is not None:  # span(None) is None: most of the elements asked are absent
+            found = span(value)
+            if found is not None:
+                return found
     return None
 
 

@@ -42,6 +42,9 @@ _PERCENT = {"%", "percent", "pct"}
 _COUNT_UNITS = {"", "1", "{#}", "#", "{count}", "{nodes}", "{lymph nodes}", "nodes", "{1}"}
 
 
+_SINGLE = Shape.SINGLE  # read once: the reading almost every value gives
+
+
 class Reading(NamedTuple):
     # internal to this module, read by attribute only: a NamedTuple is built in half the time
     # of a frozen dataclass (several per record)
@@ -54,6 +57,11 @@ class Reading(NamedTuple):
 
 
 def _decimal(value: object) -> float | None:
+    if type(value) is Decimal:  # as the R4B models give it: str() and back is the same Decimal
+        try:
+            return float(value)
+        except ValueError:  # a signalling NaN
+            return None
     try:
         return float(Decimal(str(value)))
     except (InvalidOperation, ValueError):
@@ -70,7 +78,7 @@ def _quantity_reading(q: Any, name: str) -> tuple[Reading | None, str | None]:
     how = None
     if not unit and (named := _unit_in_name(name)):
         unit, how = named, f"unit {named} from the code's name"
-    return Reading(value, unit, q.comparator, numbers=(value,), how=how), None
+    return Reading(value, unit, q.comparator, _SINGLE, (value,), how), None
 
 
 def _unit_in_name(name: str) -> str | None:
@@ -86,7 +94,8 @@ def _reading(holder: Any, name: str) -> tuple[Reading | None, str | None]:
     if integer is not None:
         named = _unit_in_name(name)
         how = f"unit {named} from the code's name" if named else None
-        return Reading(float(integer), named or "", None, numbers=(float(integer),), how=how), None
+        whole = float(integer)
+        return Reading(whole, named or "", None, _SINGLE, (whole,), how), None
     value_range = getattr(holder, "valueRange", None)
     if value_range is not None:
         return _range_reading(value_range, name)
@@ -110,7 +119,7 @@ def _range_reading(value_range: Any, name: str) -> tuple[Reading | None, str | N
     if high is None:
         if low is None:
             return None, "range without bounds"
-        return Reading(low.value, low.unit, ">=", numbers=(low.value,)), None
+        return Reading(low.value, low.unit, ">=", _SINGLE, (low.value,)), None
     lows = f"{low.value:g}" if low else ""
     how = f"range {lows}-{high.value:g}: used the upper bound {high.value:g}"
     numbers = (low.value, high.value) if low else (high.value,)
@@ -140,12 +149,17 @@ def _bounded(value: float, comparator: str | None, what: str, how: str | None) -
     # "<x" and "<=x" are read as x: an upper bound over-states risk, never under-states it.
     if comparator in (">", ">="):
         return None, f"{what} reported as {comparator}{value:g}; an exact value is needed"
+    if not comparator:  # no note of its own: the join below would give `how` (or None)
+        return value, how or None
     note = f"{what} reported as {comparator}{value:g}; used {value:g}" if comparator else None
     return value, "; ".join(filter(None, [note, how])) or None
 
 
 def _plain(reading: Reading, what: str, *allowed: Shape) -> str | None:
-    if reading.shape not in (Shape.SINGLE, *allowed):
+    shape = reading.shape
+    if shape is _SINGLE:  # the usual reading: neither check below applies
+        return None
+    if shape not in allowed:
         return f"{what} given as a {reading.shape.value}, not one value"
     if reading.comparator and reading.shape is not Shape.SINGLE:
         return f"{what} with a comparator and a {reading.shape.value}"
@@ -228,9 +242,14 @@ def node_ratio(holder: Any, name: str, part: int) -> Parsed:
 def _node_pair(holder: Any, name: str) -> tuple[float, float] | None:
     """(positive, examined) of a ratio or of a pN category's counts: asked by both node inputs
     of each node Observation, read once per record."""
-    reading, _ = _reading(holder, name)
-    if reading is not None and reading.shape is Shape.RATIO:
-        return reading.numbers  # type: ignore[return-value]
+    # only a valueRatio or a valueString reads as a ratio (a count's valueInteger, the usual
+    # node value, reads as one number): the others are not read here
+    if getattr(holder, "valueRatio", None) is not None or isinstance(
+        getattr(holder, "valueString", None), str
+    ):
+        reading, _ = _reading(holder, name)
+        if reading is not None and reading.shape is Shape.RATIO:
+            return reading.numbers  # type: ignore[return-value]
     return _category_counts(holder)
 
 
@@ -239,6 +258,10 @@ _CATEGORY_COUNTS = r"\(\s{0,3}+(\d{1,4}+)\s{0,3}+/\s{0,3}+(\d{1,4}+)\s{0,3}+\)"
 
 
 def _category_counts(holder: Any) -> tuple[float, float] | None:
+    if getattr(holder, "valueCodeableConcept", None) is None and not isinstance(
+        getattr(holder, "valueString", None), str
+    ):
+        return None  # value_concept is empty: no pairs (a count Observation, valueInteger)
     found = value_concept(holder).pairs(_CATEGORY_COUNTS)
     if len(found) != 1:
         return None  # none, or several different ones: not a count we can attribute
