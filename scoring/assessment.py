@@ -31,8 +31,15 @@ def tier_rank(tier: Tier) -> int:
         return TIER_ORDER.index(tier)  # not a tier: the ValueError it always raised
 
 
+_RANK_OF = _RANK.__getitem__
+
+
 def sorted_tiers(tiers: set[Tier] | frozenset[Tier]) -> list[Tier]:
-    return sorted(tiers, key=tier_rank)
+    try:
+        # the rank looked up in C: a Python key function per tier cost more than the sort
+        return sorted(tiers, key=_RANK_OF)
+    except (KeyError, TypeError):
+        return sorted(tiers, key=tier_rank)  # not a tier: the ValueError it always raised
 
 
 class ScoreStatus(StrEnum):
