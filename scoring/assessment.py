@@ -183,9 +183,12 @@ def built(cls: type[M], values: dict[str, Any]) -> M:
     The keys must be field names, every required one; a dict of every field must list them in
     field order (tests/test_scoring_built.py compares the state with validated results).
     Values from a record or a user go through `cls(**values)` (`validated`)."""
-    defaults, factories, count = _SHAPES.get(cls) or _shape(cls)
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        shape = _shape(cls)
     fields_set = set(values)
-    if len(values) != count:
+    if len(values) != shape[2]:
+        defaults, factories, _ = shape
         values = {**defaults, **values}
         for name, factory in factories:
             if name not in fields_set:

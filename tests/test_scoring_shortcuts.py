@@ -2,10 +2,12 @@
 `scoring.factors`, written out with their tests inline, read exactly what the first
 `_fact(fact, test, detail)` readers read (tests/scoring_support.py), for any value a Fact may
 hold (the same answer, or the same error); the one-grade shortcut of `grade_text` gives the
-sorted join; `sorted_tiers` sorts as `tier_rank` does, errors included."""
+sorted join; `sorted_tiers` sorts as `tier_rank` does, errors included; two eligibilities combine
+as they first did."""
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +18,7 @@ from scoring import factors
 from scoring.assessment import Tier, sorted_tiers, tier_rank
 from scoring.grade import ALL_GRADES, grade_text
 from scoring.inputs import ClinicalInputs, Fact, Grade, Sex
+from scoring.population import Eligibility, _combine
 from tests.scoring_support import REFERENCE_READERS
 
 _VALUES = st.one_of(
@@ -97,3 +100,26 @@ def _reference_sorted(tiers: Any) -> Any:
 def test_sorted_tiers_sorts_as_tier_rank(tiers: set[Any]) -> None:
     assert _sorted_outcome(tiers) == _reference_sorted(tiers)
     assert _sorted_outcome(frozenset(tiers)) == _reference_sorted(frozenset(tiers))
+
+
+_ELIGIBILITIES = [
+    Eligibility(True),
+    Eligibility(False, "out"),
+    Eligibility(None, missing=("a",)),
+    Eligibility(True, notes=("n",)),
+    Eligibility(None, missing=("b", "c"), notes=("m",)),
+]
+
+
+def _reference_combine(first: Eligibility, second: Eligibility) -> Eligibility:
+    for check in (first, second):
+        if check.eligible is False:
+            return check
+    missing = first.missing + second.missing
+    return Eligibility(None if missing else True, missing=missing, notes=first.notes + second.notes)
+
+
+def test_combined_eligibility_is_the_one_first_made() -> None:
+    for first, second in itertools.product(_ELIGIBILITIES, repeat=2):
+        mine, reference = _combine(first, second), _reference_combine(first, second)
+        assert mine == reference and type(mine) is type(reference)
