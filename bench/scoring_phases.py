@@ -3,11 +3,18 @@ included), on inputs mapped beforehand (not part of CI):
 
     PYTHONPATH=. .venv/bin/python -m bench.scoring_phases [--patients 300] [--runs 7]
     PYTHONPATH=. .venv/bin/python -m bench.scoring_phases --against /work/main [--pipeline]
+    PYTHONPATH=. .venv/bin/python -m bench.scoring_phases --callgrind [--against /work/main]
 
 The inputs are the demo patients and a generated cohort, mapped once; each run assesses every
 one of them (`today` fixed), timed with `time.process_time`; the best run is reported. With
 `--against TREE` the measurement runs in subprocesses, alternating between TREE and this tree
 (the machine is shared: alternating keeps a load change from favouring one side).
+
+`--callgrind` counts instructions instead (valgrind, independent of the load; ~3 min a tree):
+per cohort patient, unpacking the Bundle, `assess`, the whole `assess_payload`, and per resource
+the R4B validation (`model_validate`, speedups installed), each as the difference between a
+child process doing the work three times and one doing it once, halved (start-up, imports and
+the set-up they share cancel out).
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +87,73 @@ def _run_in(tree: str, patients: int, runs: int, pipeline: bool) -> dict[str, fl
     return json.loads(done.stdout)
 
 
+_CALLGRIND_CHILD = """
+import json, sys
+from datetime import date
+from cds_service.scoring_pipeline import assess_payload
+from fhir.resources.R4B import get_fhir_model_class
+from fhir_mappers.payload import resources_from_payload
+from fhir_mappers.record import inputs_from_resources
+from scoring.assess import assess
+part, repeat, bundles = sys.argv[1], int(sys.argv[2]), json.load(open(sys.argv[3]))
+today = date(2026, 3, 1)
+if part == "validate":
+    pairs = [(get_fhir_model_class(e["resource"]["resourceType"]), e["resource"])
+             for b in bundles for e in b["entry"]]
+    work = lambda: [cls.model_validate(r) for cls, r in pairs]
+elif part == "assess":
+    inputs = [inputs_from_resources(resources_from_payload(b)) for b in bundles]
+    work = lambda: [assess(i, today=today) for i in inputs]
+elif part == "unpack":
+    work = lambda: [resources_from_payload(b) for b in bundles]
+else:
+    work = lambda: [assess_payload(b, today=today) for b in bundles]
+work()  # the first of each kind builds validators and loads models: not counted
+for _ in range(repeat):
+    work()
+"""
+_CALLGRIND_PARTS = ("unpack", "validate", "assess", "assess_payload")
+
+
+def _instructions(tree: str, part: str, repeat: int, cohort_file: str) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        subprocess.run(
+            [*valgrind, sys.executable, "-c", _CALLGRIND_CHILD, part, str(repeat), cohort_file],
+            # one hash seed: set and dict layouts (and so the counts) then repeat run to run
+            env={**os.environ, "PYTHONPATH": tree, "PYTHONHASHSEED": "0"},
+            cwd=tree,
+            check=True,
+            capture_output=True,
+        )
+        totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]
+        return int(totals[0].split()[1])
+
+
+def callgrind(trees: dict[str, str], patients: int) -> None:
+    """Instructions per patient (per resource for validation) of each part, in each tree."""
+    from bench.cohort import generate_cohort
+
+    bundles = generate_cohort(patients)
+    units = {part: len(bundles) for part in _CALLGRIND_PARTS}
+    units["validate"] = sum(len(b["entry"]) for b in bundles)
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as cohort_file:
+        json.dump(bundles, cohort_file)
+        cohort_file.flush()
+        for part in _CALLGRIND_PARTS:
+            figures = []
+            for side, tree in trees.items():
+                # the two runs side by side: instruction counts do not depend on the load
+                with ThreadPoolExecutor(2) as pool:
+                    once, thrice = pool.map(
+                        lambda n, t=tree, p=part: _instructions(t, p, n, cohort_file.name), (1, 3)
+                    )
+                figures.append(f"{side} {(thrice - once) / 2 / units[part]:,.0f}")
+            unit = "resource" if part == "validate" else "patient"
+            print(f"{part}: instructions per {unit}: {', '.join(figures)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=300)
@@ -86,7 +162,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternations with --against")
     parser.add_argument("--pipeline", action="store_true", help="also time assess_payload")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--callgrind", action="store_true", help="count instructions instead")
     args = parser.parse_args()
+    if args.callgrind:
+        trees = {"against": args.against, "this": str(ROOT)} if args.against else {"this": "."}
+        callgrind({side: str(Path(tree).resolve()) for side, tree in trees.items()}, 100)
+        return
     if not args.against:
         result = measure(args.patients, args.runs, args.pipeline)
         if args.json:

@@ -99,10 +99,14 @@ def _add_resource(
     if not isinstance(rtype, str) or not rtype:
         out.append(Unreadable(where, "resourceType is not a non-empty string"))
         return
-    label = _label(item)
     if rtype == "Bundle":
-        _add_bundle(item, label, out, depth)
+        _add_bundle(item, _label(item), out, depth)
         return
+    _add_plain(item, out, full_url)
+
+
+def _add_plain(item: dict[str, Any], out: ResourceList, full_url: object) -> None:
+    """A resource that is not a Bundle: itself, its fullUrl, then its contained resources."""
     out.append(item)
     if isinstance(full_url, str) and full_url:
         out.full_urls[id(item)] = full_url
@@ -119,17 +123,25 @@ def _add_bundle(bundle: dict[str, Any], label: str, out: ResourceList, depth: in
         out.append(Unreadable(f"{label} entry", f"not an array ({_json_type(entries)})"))
         return
     for i, entry in enumerate(entries):
-        where = f"{label} entry[{i}]"
+        # The entry's place ("<Bundle> entry[i]") is written only for an `Unreadable` marker:
+        # formatting it for every entry was more than half of the unpacking.
         if not isinstance(entry, dict):
-            out.append(Unreadable(where, "not a JSON object"))
+            out.append(Unreadable(f"{label} entry[{i}]", "not a JSON object"))
             continue
         resource = entry.get("resource")
         if resource is None and _may_lack_resource(entry):
             continue
         if not isinstance(resource, dict):
-            out.append(Unreadable(where, "has no resource object"))
+            out.append(Unreadable(f"{label} entry[{i}]", "has no resource object"))
             continue
-        _add_resource(resource, f"{where} resource", out, depth + 1, entry.get("fullUrl"))
+        rtype = resource.get("resourceType")
+        if isinstance(rtype, str) and rtype and rtype != "Bundle":
+            # What `_add_resource` does with a resource that is not a Bundle (nothing it
+            # could report), without its place.
+            _add_plain(resource, out, entry.get("fullUrl"))
+        else:
+            where = f"{label} entry[{i}] resource"
+            _add_resource(resource, where, out, depth + 1, entry.get("fullUrl"))
 
 
 def _may_lack_resource(entry: dict[str, Any]) -> bool:

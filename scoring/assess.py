@@ -3,7 +3,9 @@ surveillance plan. The one entry point the CLI, the CDS service and the SMART ap
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
+from operator import attrgetter
 
 from scoring.assessment import (
     Assessment,
@@ -26,7 +28,7 @@ from scoring.combine import (
 )
 from scoring.evaluate import evaluate_compiled
 from scoring.factors import FactorValue, node_positive
-from scoring.grade import GradeFinding, derive_grade
+from scoring.grade import GradeFinding, derive_grade, grade_text
 from scoring.inputs import ClinicalInputs, Fact, Grade, PrimarySite, Sex
 from scoring.scope import check_scope
 from scoring.site_config import DEFAULT_SITE_CONFIG, SiteConfig
@@ -36,7 +38,7 @@ from scoring.surveillance import plan_surveillance
 def assess(
     inputs: ClinicalInputs, *, today: date, site: SiteConfig = DEFAULT_SITE_CONFIG
 ) -> Assessment:
-    facts = [getattr(inputs, name) for name, _ in _INPUT_LABELS]
+    facts = _read_facts(inputs)
     # The results are made without a validation pass only when every value the record hands
     # them already has its field's type; otherwise validated, exactly as before (same errors).
     make: Make = built if _plain_record(inputs, facts) else validated
@@ -128,7 +130,7 @@ _ENUMS = frozenset({Sex, Grade, PrimarySite})
 _STR = frozenset({str})
 
 
-def _plain_record(inputs: ClinicalInputs, facts: list[Fact]) -> bool:
+def _plain_record(inputs: ClinicalInputs, facts: Sequence[Fact]) -> bool:
     """Whether every value the record passes into the results as it is (fact values, sources,
     notes, quotes, warnings, references) already has its result field's type, so validation
     would return it unchanged. ClinicalInputs is a plain dataclass: this is its type check."""
@@ -190,6 +192,12 @@ _INPUT_LABELS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The labelled facts of a record, in `_INPUT_LABELS` order, read in one C call.
+_read_facts: Callable[[ClinicalInputs], tuple[Fact, ...]] = attrgetter(
+    *(name for name, _ in _INPUT_LABELS)
+)
+
+
 def _future_resection(inputs: ClinicalInputs, today: date) -> str | None:
     """The warning for a resection dated after today (bad input a user meets), or None."""
     resection = inputs.resection
@@ -206,17 +214,20 @@ def input_results(
     future: str | None = None,
     *,
     make: Make = validated,
-    facts: list[Fact] | None = None,
+    facts: Sequence[Fact] | None = None,
     grade: GradeFinding | None = None,
 ) -> list[InputResult]:
     """`facts`, `grade`: the labelled facts of `inputs` and `derive_grade(inputs)`, when the
     caller has them already."""
     if facts is None:
-        facts = [getattr(inputs, name) for name, _ in _INPUT_LABELS]
+        facts = _read_facts(inputs)
     out = []
     for (field_name, label), fact in zip(_INPUT_LABELS, facts, strict=True):
         value = fact.value
-        if type(value) in _ENUMS or (type(value) not in _PLAIN_VALUES and hasattr(value, "value")):
+        kind = type(value)
+        if kind in _ENUMS:
+            value = value._value_  # its `.value`, without the enum's Python-level property
+        elif kind not in _PLAIN_VALUES and hasattr(value, "value"):
             value = value.value
         out.append(
             make(
@@ -241,7 +252,7 @@ def input_results(
             {
                 "id": "who_grade",
                 "label": "WHO grade (reported, or from Ki-67 and mitoses)",
-                "value": " or ".join(sorted(g.value for g in grade.possible)),
+                "value": grade_text(grade.possible, " or "),
                 "sources": list(grade.sources),
                 "note": grade.basis,
             },

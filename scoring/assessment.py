@@ -31,8 +31,15 @@ def tier_rank(tier: Tier) -> int:
         return TIER_ORDER.index(tier)  # not a tier: the ValueError it always raised
 
 
+_RANK_OF = _RANK.__getitem__
+
+
 def sorted_tiers(tiers: set[Tier] | frozenset[Tier]) -> list[Tier]:
-    return sorted(tiers, key=tier_rank)
+    try:
+        # the rank looked up in C: a Python key function per tier cost more than the sort
+        return sorted(tiers, key=_RANK_OF)
+    except (KeyError, TypeError):
+        return sorted(tiers, key=tier_rank)  # not a tier: the ValueError it always raised
 
 
 class ScoreStatus(StrEnum):
@@ -176,9 +183,12 @@ def built(cls: type[M], values: dict[str, Any]) -> M:
     The keys must be field names, every required one; a dict of every field must list them in
     field order (tests/test_scoring_built.py compares the state with validated results).
     Values from a record or a user go through `cls(**values)` (`validated`)."""
-    defaults, factories, count = _SHAPES.get(cls) or _shape(cls)
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        shape = _shape(cls)
     fields_set = set(values)
-    if len(values) != count:
+    if len(values) != shape[2]:
+        defaults, factories, _ = shape
         values = {**defaults, **values}
         for name, factory in factories:
             if name not in fields_set:

@@ -130,15 +130,17 @@ def evaluate_compiled(
         if value is None:
             value = values[factor.id] = factor.read(inputs)
         read.append(value)
-        known = value.value
+        known, sources, detail = value
         weight = factor.weight
         if known is None:
             unknown += 1
             if factor.need not in missing:
                 missing.append(factor.need)
-        elif known is True:
-            present += 1
-        sources = value.sources
+            points = None
+        else:
+            if known is True:
+                present += 1
+            points = None if weight is None else (weight if known else 0)
         factors.append(
             make(
                 FactorResult,
@@ -147,10 +149,10 @@ def evaluate_compiled(
                     "label": factor.label,
                     "value": known,
                     "weight": weight,
-                    "points": None if weight is None or known is None else (weight if known else 0),
+                    "points": points,
                     "source": sources[0] if sources else None,
                     "sources": list(sources),
-                    "detail": value.detail,
+                    "detail": detail,
                 },
             )
         )

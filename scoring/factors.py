@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from scoring.grade import derive_grade
+from scoring.grade import derive_grade, grade_text
 from scoring.inputs import ClinicalInputs, Fact, Grade, Sex
 
 
@@ -30,42 +30,59 @@ KI67_BAND_FROM = 3.0
 KI67_BAND_TO = 20.0
 
 
-def _fact(fact: Fact, test: Callable[[object], bool], detail: str | None = None) -> FactorValue:
-    if fact.value is None:
+# Each reader gives what `_fact(fact, test, detail)` gave: unknown → (None, the sources, the note);
+# known → (test(value), the sources, the detail, or the note when it has none), the detail
+# formatted before the test, as its argument was. Written out, with the test inline: a dozen
+# are read per assessment, and a lambda made and called per reading cost a third of their time
+# (tests/scoring_support.py keeps `_fact` and the readers as they were, and tests compare).
+
+
+def _truth(fact: Fact) -> FactorValue:
+    """`_fact(fact, bool)`."""
+    value = fact.value
+    if value is None:
         return FactorValue(None, fact.sources, fact.note)
-    return FactorValue(test(fact.value), fact.sources, detail or fact.note)
+    return FactorValue(bool(value), fact.sources, fact.note)
 
 
 def symptomatic(inputs: ClinicalInputs) -> FactorValue:
-    return _fact(inputs.symptomatic, bool)
+    return _truth(inputs.symptomatic)
 
 
 def tumor_size_gt_2cm(inputs: ClinicalInputs) -> FactorValue:
     size = inputs.tumor_size_cm
-    return _fact(size, lambda cm: cm > ZAIDI_SIZE_ABOVE_CM, _size_detail(size))
+    cm = size.value
+    if cm is None:
+        return FactorValue(None, size.sources, size.note)
+    detail = f"{cm:g} cm"
+    return FactorValue(cm > ZAIDI_SIZE_ABOVE_CM, size.sources, detail)
 
 
 def tumor_size_ge_3cm(inputs: ClinicalInputs) -> FactorValue:
     size = inputs.tumor_size_cm
-    return _fact(size, lambda cm: cm >= VENTIN_SIZE_FROM_CM, _size_detail(size))
-
-
-def _size_detail(size: Fact[float]) -> str | None:
-    return None if size.value is None else f"{size.value:g} cm"
+    cm = size.value
+    if cm is None:
+        return FactorValue(None, size.sources, size.note)
+    detail = f"{cm:g} cm"
+    return FactorValue(cm >= VENTIN_SIZE_FROM_CM, size.sources, detail)
 
 
 def ki67_3_to_20(inputs: ClinicalInputs) -> FactorValue:
     ki67 = inputs.ki67_percent
-    return _fact(ki67, lambda k: KI67_BAND_FROM <= k <= KI67_BAND_TO, _ki67_detail(ki67))
+    k = ki67.value
+    if k is None:
+        return FactorValue(None, ki67.sources, ki67.note)
+    detail = f"Ki-67 {k:g} %"
+    return FactorValue(KI67_BAND_FROM <= k <= KI67_BAND_TO, ki67.sources, detail)
 
 
 def ki67_gt_20(inputs: ClinicalInputs) -> FactorValue:
     ki67 = inputs.ki67_percent
-    return _fact(ki67, lambda k: k > KI67_BAND_TO, _ki67_detail(ki67))
-
-
-def _ki67_detail(ki67: Fact[float]) -> str | None:
-    return None if ki67.value is None else f"Ki-67 {ki67.value:g} %"
+    k = ki67.value
+    if k is None:
+        return FactorValue(None, ki67.sources, ki67.note)
+    detail = f"Ki-67 {k:g} %"
+    return FactorValue(k > KI67_BAND_TO, ki67.sources, detail)
 
 
 def node_positive(inputs: ClinicalInputs) -> FactorValue:
@@ -88,12 +105,15 @@ def node_positive(inputs: ClinicalInputs) -> FactorValue:
 
 
 def male_sex(inputs: ClinicalInputs) -> FactorValue:
-    return _fact(inputs.sex, lambda sex: sex == Sex.MALE)
+    sex = inputs.sex
+    if sex.value is None:
+        return FactorValue(None, sex.sources, sex.note)
+    return FactorValue(sex.value == Sex.MALE, sex.sources, sex.note)
 
 
 def who_grade_ge_2(inputs: ClinicalInputs) -> FactorValue:
     finding = derive_grade(inputs)
-    grades = "/".join(sorted(g.value for g in finding.possible))
+    grades = grade_text(finding.possible, "/")
     detail = f"{grades} ({finding.basis})"
     if Grade.G1 not in finding.possible:
         return FactorValue(True, finding.sources, detail)
@@ -103,17 +123,20 @@ def who_grade_ge_2(inputs: ClinicalInputs) -> FactorValue:
 
 
 def lvi_present(inputs: ClinicalInputs) -> FactorValue:
-    return _fact(inputs.lymphovascular_invasion, bool)
+    return _truth(inputs.lymphovascular_invasion)
 
 
 def vascular_invasion(inputs: ClinicalInputs) -> FactorValue:
     # The LMS paper's "vascular invasion" is read from the pathology's lymphovascular invasion
     # item (LOINC 33761-8), the only vascular-invasion element clinical.md §3 defines.
-    return _fact(inputs.lymphovascular_invasion, bool)
+    return _truth(inputs.lymphovascular_invasion)
 
 
 def no_adjuvant_therapy(inputs: ClinicalInputs) -> FactorValue:
-    return _fact(inputs.adjuvant_therapy, lambda given: not given)
+    given = inputs.adjuvant_therapy
+    if given.value is None:
+        return FactorValue(None, given.sources, given.note)
+    return FactorValue(not given.value, given.sources, given.note)
 
 
 FACTOR_READERS: dict[str, Callable[[ClinicalInputs], FactorValue]] = {

@@ -29,6 +29,16 @@ class GradeFinding(NamedTuple):
         return next(iter(self.possible)) if len(self.possible) == 1 else None
 
 
+def grade_text(possible: frozenset[Grade], separator: str) -> str:
+    """`separator.join(sorted(g.value for g in possible))`; one grade (the usual case) without
+    the sort."""
+    if len(possible) == 1:
+        for grade in possible:
+            if type(grade) is Grade:
+                return grade._value_  # `.value` is a Python-level property of the enum
+    return separator.join(sorted(g.value for g in possible))
+
+
 def grade_from_ki67(ki67_percent: float) -> Grade:
     if ki67_percent > KI67_G3_ABOVE:
         return Grade.G3

@@ -78,7 +78,10 @@ def _combine(first: Eligibility, second: Eligibility) -> Eligibility:
         if check.eligible is False:
             return check
     missing = first.missing + second.missing
-    return Eligibility(None if missing else True, missing=missing, notes=first.notes + second.notes)
+    notes = first.notes + second.notes
+    if not missing and not notes:
+        return _IN  # the same value; an Eligibility made per score cost a Python-level __new__
+    return Eligibility(None if missing else True, missing=missing, notes=notes)
 
 
 def _gep(inputs: ClinicalInputs) -> Eligibility:

@@ -3,12 +3,20 @@ states only the facts it is about."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from itertools import product
 from typing import Any
 
 from scoring.assessment import Assessment, ScoreResult
 from scoring.definition import FactorDefinition
+from scoring.factors import (
+    KI67_BAND_FROM,
+    KI67_BAND_TO,
+    VENTIN_SIZE_FROM_CM,
+    ZAIDI_SIZE_ABOVE_CM,
+    FactorValue,
+)
 from scoring.inputs import (
     ClinicalInputs,
     Fact,
@@ -122,3 +130,42 @@ def achievable_totals(
         else:
             choices.append({0} | {f.points or 0 for f in members if values[f.id] is None})
     return {sum(combo) for combo in product(*choices)}
+
+
+def _fact(fact: Fact, test: Callable[[Any], Any], detail: str | None = None) -> FactorValue:
+    if fact.value is None:
+        return FactorValue(None, fact.sources, fact.note)
+    return FactorValue(test(fact.value), fact.sources, detail or fact.note)
+
+
+def _size_detail(size: Fact) -> str | None:
+    return None if size.value is None else f"{size.value:g} cm"
+
+
+def _ki67_detail(ki67: Fact) -> str | None:
+    return None if ki67.value is None else f"Ki-67 {ki67.value:g} %"
+
+
+# The factor readers as first written (`_fact` with a lambda per test): the reference
+# `scoring.factors`' written-out readers are compared with (tests/test_scoring_readers.py).
+REFERENCE_READERS: dict[str, Callable[[ClinicalInputs], FactorValue]] = {
+    "symptomatic": lambda i: _fact(i.symptomatic, bool),
+    "tumor_size_gt_2cm": lambda i: _fact(
+        i.tumor_size_cm, lambda cm: cm > ZAIDI_SIZE_ABOVE_CM, _size_detail(i.tumor_size_cm)
+    ),
+    "tumor_size_ge_3cm": lambda i: _fact(
+        i.tumor_size_cm, lambda cm: cm >= VENTIN_SIZE_FROM_CM, _size_detail(i.tumor_size_cm)
+    ),
+    "ki67_3_to_20": lambda i: _fact(
+        i.ki67_percent,
+        lambda k: KI67_BAND_FROM <= k <= KI67_BAND_TO,
+        _ki67_detail(i.ki67_percent),
+    ),
+    "ki67_gt_20": lambda i: _fact(
+        i.ki67_percent, lambda k: k > KI67_BAND_TO, _ki67_detail(i.ki67_percent)
+    ),
+    "male_sex": lambda i: _fact(i.sex, lambda sex: sex == Sex.MALE),
+    "lvi_present": lambda i: _fact(i.lymphovascular_invasion, bool),
+    "vascular_invasion": lambda i: _fact(i.lymphovascular_invasion, bool),
+    "no_adjuvant_therapy": lambda i: _fact(i.adjuvant_therapy, lambda given: not given),
+}
