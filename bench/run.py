@@ -196,8 +196,10 @@ def row(
     by_cpu = times(cpu, work.cpu_ms_per_call if work else None)
     # the other server's req/s over this one's: how many times its time per call this takes
     by_rate = [times(o.throughput if o else None, result.throughput) for o in [work, *others]]
+    # Answers other than 200 (e.g. 429s) are cheap and would lower the CPU per call: shown.
+    requests = f"{result.requests}" + (f" (+{result.errors} errors)" if result.errors else "")
     return (
-        f"| {name} | {database} | {result.concurrency} | {result.requests} | "
+        f"| {name} | {database} | {result.concurrency} | {requests} | "
         f"{result.throughput:.0f} | {result.percentile(50):.1f} | {result.percentile(95):.1f} | "
         f"{result.percentile(99):.1f} | {'–' if cpu is None else f'{cpu:.1f}'} | "
         f"{by_rate[0]} | {by_cpu} | {' | '.join(by_rate[1:])} |"
