@@ -21,11 +21,10 @@ from cds_service.cards.detail_scores import scores_section
 from cds_service.cards.markdown import (
     aside,
     bullets,
-    escape_once,
+    escape_all,
     escape_text,
     flatten_parens,
     link,
-    table,
 )
 from cds_service.cards.source import (
     SEARCH_NOTE,
@@ -51,11 +50,17 @@ FLOOR_RANK = tier_rank(Tier.INTERMEDIATE)  # the guideline floor (node-positive 
 
 
 def _input_value(value: str | float | int | bool | None) -> str:
+    return escape_text(_value_text(value))
+
+
+def _value_text(value: str | float | int | bool | None) -> str:
+    """An input's value in words, before escaping ("unknown", "yes" and "no" escape to
+    themselves)."""
     if value is None:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return escape_text(value_words(value))
+    return str(value_words(value))
 
 
 def _missing_section(assessment: Assessment) -> list[str]:
@@ -147,25 +152,27 @@ def _surveillance_section(assessment: Assessment) -> list[str]:
     return [*out, bullets(facts), ""]
 
 
-def _inputs_section(assessment: Assessment, memo: dict[str, str]) -> list[str]:
-    if not assessment.inputs:
+def _inputs_section(assessment: Assessment) -> list[str]:
+    inputs = assessment.inputs
+    if not inputs:
         return []
-    rows = [
-        [
-            escape_once(memo, i.label),
-            aside(_input_value(i.value), TEXT_MARK if i.read_from_text else None),
-            ", ".join([escape_once(memo, r) for r in i.sources]) or "—",
-            # The value cell marks a text-derived value; its note need only quote the phrase.
-            escape_text(i.note.removeprefix(f"{TEXT_MARK}: ")) if i.note else "",
-        ]
-        for i in assessment.inputs
-    ]
-    return [
-        "### Inputs read from the record",
-        "",
-        table(["Input", "Value", "Source", "Note"], rows),
-        "",
-    ]
+    # Every cell escaped in one batch (`escape_all`), then taken back in the order put in.
+    raw: list[str] = []
+    for i in inputs:
+        raw += (i.label, _value_text(i.value), *i.sources)
+        # The value cell marks a text-derived value; its note need only quote the phrase.
+        raw.append(i.note.removeprefix(f"{TEXT_MARK}: ") if i.note else "")
+    take = iter(escape_all(raw)).__next__
+    lines = ["| Input | Value | Source | Note |", "|---|---|---|---|"]
+    for i in inputs:
+        label, value = take(), take()
+        if i.read_from_text:
+            value = aside(value, TEXT_MARK)
+        sources = ", ".join([take() for _ in i.sources]) or "—"
+        note = take()
+        # As `table` writes a row: an empty cell becomes one space.
+        lines.append(f"| {label or ' '} | {value or ' '} | {sources} | {note or ' '} |")
+    return ["### Inputs read from the record", "", "\n".join(lines), ""]
 
 
 def _report_text_section(assessment: Assessment) -> list[str]:
@@ -241,9 +248,8 @@ def build_detail(assessment: Assessment) -> str:
     out += _surveillance_section(assessment)
     out += _missing_section(assessment)
     out += _flags_section(assessment)
-    memo: dict[str, str] = {}  # escape_once's, for this build only
-    out += scores_section(assessment, memo)
-    out += _inputs_section(assessment, memo)
+    out += scores_section(assessment)
+    out += _inputs_section(assessment)
     out += _citations(assessment)
     out.append(CONFIRM_SENTENCE)
     # Record text and mapper messages may nest parentheses; the reader gets them flat.
