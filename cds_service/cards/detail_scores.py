@@ -111,20 +111,21 @@ def _factor_rows(score: ScoreResult, from_text: set[str], take: Callable[[], str
     return rows
 
 
-def _cells(score: ScoreResult) -> list[str]:
-    """The section's record text, escaped in one batch: the title, then each factor's label,
-    detail and references."""
-    raw = [score.title]
-    for f in score.factors:
-        raw.append(f.label)
-        if f.detail:
-            raw.append(f.detail)
-        raw += _factor_refs(f)
+def _cells(scores: list[ScoreResult]) -> list[str]:
+    """The sections' record text, escaped in one batch: per score its title, then each factor's
+    label, detail and references."""
+    raw: list[str] = []
+    for score in scores:
+        raw.append(score.title)
+        for f in score.factors:
+            raw.append(f.label)
+            if f.detail:
+                raw.append(f.detail)
+            raw += _factor_refs(f)
     return escape_all(raw)
 
 
-def _score_section(score: ScoreResult, from_text: set[str]) -> list[str]:
-    take = iter(_cells(score)).__next__
+def _score_section(score: ScoreResult, from_text: set[str], take: Callable[[], str]) -> list[str]:
     out = [f"#### {take()}", "", bullets(_facts(score))]
     if score.factors:
         rows = _factor_rows(score, from_text, take)
@@ -141,8 +142,9 @@ def scores_section(assessment: Assessment) -> list[str]:
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
     from_text = text_sources(assessment)
+    take = iter(_cells(applicable)).__next__
     for score in applicable:
-        out += _score_section(score, from_text)
+        out += _score_section(score, from_text, take)
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
             why = f": {escape_text(score.reason)}" if score.reason else ""

