@@ -37,6 +37,7 @@ from cds_service.cards.summary import TIER_WORDS
 from cds_service.cards.wording import value_words, without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
 from scoring.scope import OutOfScope
+from scoring.site_config import SCORE_DEFINITIONS
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
 TEXT_MARK = "read from the report text — confirm"
@@ -234,9 +235,25 @@ def _citation(label: str, url: str) -> str:
     return link(label, url) + (f" — {SEARCH_NOTE}" if is_search_url(url) else "")
 
 
+# The citations of the scores this code defines, rendered once at import (`_citation` parses
+# each URL twice): a table of code constants only; any other citation is rendered per call.
+_RENDERED_CITATIONS: dict[tuple[str, str], str] = {
+    (c, u): _citation(c, u)
+    for c, u in [
+        *((d.citation, d.citation_url) for d in SCORE_DEFINITIONS),
+        (SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL),
+    ]
+}
+
+
+def _rendered_citation(label: str, url: str) -> str:
+    done = _RENDERED_CITATIONS.get((label, url))
+    return done if done is not None else _citation(label, url)
+
+
 def _citations(assessment: Assessment) -> list[str]:
-    items = [_citation(s.citation, s.citation_url) for s in applicable_scores(assessment)]
-    items.append(_citation(SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL))
+    items = [_rendered_citation(s.citation, s.citation_url) for s in applicable_scores(assessment)]
+    items.append(_rendered_citation(SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL))
     return ["### Citations", "", bullets(items), ""]
 
 

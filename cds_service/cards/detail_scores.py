@@ -29,8 +29,11 @@ def tiers_text(tiers: list) -> str:
     return ", ".join(TIER_WORDS[t] for t in sorted_tiers(set(tiers))) or "none"
 
 
+_VALUE_WORDS: dict[bool | None, str] = {True: "present", False: "absent", None: "unknown"}
+
+
 def _value_word(value: bool | None) -> str:
-    return {True: "present", False: "absent", None: "unknown"}[value]
+    return _VALUE_WORDS[value]
 
 
 def _factor_points(factor: FactorResult) -> str:
@@ -92,13 +95,15 @@ def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
     return aside(_value_word(factor.value), TEXT_NOTE if text and not said else None)
 
 
-def _factor_rows(score: ScoreResult, from_text: set[str], take: Callable[[], str]) -> list[str]:
-    """The factor table's rows, taking the escaped cells in the order `_cells` put them."""
+def _factor_rows(
+    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], take: Callable[[], str]
+) -> list[str]:
+    """The factor table's rows, taking the escaped cells in the order `_cells` put them;
+    `refs_of`: each factor's `_factor_refs`."""
     rows = []
-    for f in score.factors:
+    for f, refs in zip(score.factors, refs_of, strict=True):
         label = take()
         label = aside(label, take()) if f.detail else label
-        refs = _factor_refs(f)
         if refs:
             sources = ", ".join([take() for _ in refs])
         else:
@@ -111,24 +116,26 @@ def _factor_rows(score: ScoreResult, from_text: set[str], take: Callable[[], str
     return rows
 
 
-def _cells(scores: list[ScoreResult]) -> list[str]:
+def _cells(scores: list[ScoreResult], refs: list[list[list[str]]]) -> list[str]:
     """The sections' record text, escaped in one batch: per score its title, then each factor's
     label, detail and references."""
     raw: list[str] = []
-    for score in scores:
+    for score, refs_of in zip(scores, refs, strict=True):
         raw.append(score.title)
-        for f in score.factors:
+        for f, factor_refs in zip(score.factors, refs_of, strict=True):
             raw.append(f.label)
             if f.detail:
                 raw.append(f.detail)
-            raw += _factor_refs(f)
+            raw += factor_refs
     return escape_all(raw)
 
 
-def _score_section(score: ScoreResult, from_text: set[str], take: Callable[[], str]) -> list[str]:
+def _score_section(
+    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], take: Callable[[], str]
+) -> list[str]:
     out = [f"#### {take()}", "", bullets(_facts(score))]
     if score.factors:
-        rows = _factor_rows(score, from_text, take)
+        rows = _factor_rows(score, refs_of, from_text, take)
         out += ["", "\n".join([FACTOR_TABLE_HEAD, *rows])]
     if score.missing:
         items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
@@ -142,9 +149,10 @@ def scores_section(assessment: Assessment) -> list[str]:
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
     from_text = text_sources(assessment)
-    take = iter(_cells(applicable)).__next__
-    for score in applicable:
-        out += _score_section(score, from_text, take)
+    refs = [[_factor_refs(f) for f in score.factors] for score in applicable]
+    take = iter(_cells(applicable, refs)).__next__
+    for score, refs_of in zip(applicable, refs, strict=True):
+        out += _score_section(score, refs_of, from_text, take)
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
             why = f": {escape_text(score.reason)}" if score.reason else ""
