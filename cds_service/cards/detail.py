@@ -108,13 +108,14 @@ def _missing_section(assessment: Assessment) -> list[str]:
 
 def _schedule_line(plan: SurveillancePlan) -> str:
     missed = set(plan.missed_dates)
-    pairs = []
-    for i, month in enumerate(plan.schedule_months):
-        due = plan.schedule_dates[i] if i < len(plan.schedule_dates) else None
-        if due is None:
-            pairs.append(f"month {month}")
-        else:
-            pairs.append(f"month {month} ({escape_text(due)}{', missed' if due in missed else ''})")
+    dates = plan.schedule_dates[: len(plan.schedule_months)]
+    shown = escape_all(dates)  # one batch: ~10 dates
+    pairs = [
+        f"month {month} ({shown[i]}{', missed' if dates[i] in missed else ''})"
+        if i < len(dates)
+        else f"month {month}"
+        for i, month in enumerate(plan.schedule_months)
+    ]
     return "**Abdominal CT or MRI at:** " + "; ".join(pairs)
 
 

@@ -45,11 +45,23 @@ _BLOCK_FIRST = frozenset("#+-=>")
 _SPECIAL_CHAR = re.compile(r"[\\`*_\[\]|~&<>]")
 
 
+def _only_inert_specials(text: str, start: int) -> bool:
+    """No special character from `start` on (the first) but a "<", ">" or "&" that
+    `escape_fully` leaves as it is ("Ki-67 > 20 %"): a ">" counts only at a block start, which
+    the plain path checks."""
+    return (
+        _INLINE_SPECIAL.search(text, start) is None
+        and _MARKUP_OPEN.search(text, start) is None
+        and _ENTITY_START.search(text, start) is None
+    )
+
+
 def escape_text(value: object) -> str:
     """Render any value as inert inline Markdown text on a single line."""
     text = value if type(value) is str else str(value)
+    special = _SPECIAL_CHAR.search(text)
     surely_plain = (
-        _SPECIAL_CHAR.search(text) is None
+        (special is None or _only_inert_specials(text, special.start()))
         and text.isprintable()
         and "  " not in text
         and "://" not in text
