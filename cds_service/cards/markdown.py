@@ -175,15 +175,19 @@ def bullets(items: Iterable[str]) -> str:
 # the first time that happens no parenthesis stands between the two "(" (the depth was 1 all the
 # while). So text without "(" ... "(" free of parentheses has nothing to flatten: most lines.
 _TWO_OPEN = re.compile(r"\([^()\n]*\(")
+# The only characters `_nested_group`'s scan acts on.
+_PAREN = re.compile(r"[()]")
 
 
 def _nested_group(line: str) -> tuple[int, int] | None:
-    """The span of the first parenthetical opened after a space inside another one, if any."""
+    """The span of the first parenthetical opened after a space inside another one, if any.
+    Only the parentheses are visited (the scan's other characters change nothing)."""
     stack: list[int] = []
-    for index, char in enumerate(line):
-        if char == "(":
+    for match in _PAREN.finditer(line):
+        index = match.start()
+        if line[index] == "(":
             stack.append(index)
-        elif char == ")" and stack:
+        elif stack:
             start = stack.pop()
             if stack and start > 0 and line[start - 1] == " ":
                 return start, index
