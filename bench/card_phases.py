@@ -24,6 +24,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import cds_service.card_links as card_links_module
 import cds_service.cards.builder as builder
 import cds_service.cards.models as models
 import cds_service.suggested_orders as orders_module
@@ -43,7 +44,13 @@ NAMESPACE = uuid.UUID("6f1c2d0e-8a4b-4c1e-9a53-2f7d7b1c0a11")
 SETTINGS = Settings(base_url="http://localhost", auth_enabled=False)
 
 STEPS: tuple[tuple[Any, str, str], ...] = (
-    (orders_module, "surveillance_orders", "suggested orders (per modality)"),
+    (
+        orders_module,
+        "surveillance_orders_by_modality"
+        if hasattr(orders_module, "surveillance_orders_by_modality")
+        else "surveillance_orders",
+        "suggested orders",
+    ),
     (builder, "build_detail", "detail Markdown"),
     (builder, "build_summary", "summary"),
     (builder, "build_source", "source"),
@@ -60,6 +67,23 @@ READY = (
     if "orders_json_ready" in inspect.signature(build_assessment_card).parameters
     else {}
 )
+
+
+# As blueprints/hooks.py makes the card uuid and the appContext text (newer trees have helpers).
+_uuid5_text = getattr(builder, "uuid5_text", None)
+_app_context_json = getattr(card_links_module, "app_context_json", None)
+
+
+def card_uuid_of(name: str) -> str:
+    if _uuid5_text is not None:
+        return _uuid5_text(NAMESPACE.bytes, name)
+    return str(uuid.uuid5(NAMESPACE, name))
+
+
+def app_context_text(context: dict[str, str]) -> str:
+    if _app_context_json is not None:
+        return _app_context_json(context)
+    return json.dumps(context, separators=(",", ":"))
 
 
 def cases() -> list[tuple[str, Assessment]]:
@@ -79,7 +103,7 @@ def cases() -> list[tuple[str, Assessment]]:
 
 def one_card(patient_id: str, assessment: Assessment, n: int) -> dict[str, Any]:
     """`_cards` of blueprints/hooks.py for a shown card, then the response dict."""
-    card_uuid = str(uuid.uuid5(NAMESPACE, f"svc|{n}"))
+    card_uuid = card_uuid_of(f"svc|{n}")
     hook = SimpleNamespace(context=SimpleNamespace(patient_id=patient_id), fhir_server=None)
     orders = suggested_orders(assessment, patient_id)
     links = card_links(SETTINGS, "http://localhost/", hook, card_uuid)
@@ -90,7 +114,7 @@ def one_card(patient_id: str, assessment: Assessment, n: int) -> dict[str, Any]:
         mri_orders=orders.get(ImagingModality.MRI, []),
         smart_launch_url=links.smart_launch_url,
         absolute_url=links.absolute_url,
-        app_context=json.dumps(links.app_context, separators=(",", ":")),
+        app_context=app_context_text(links.app_context),
         card_uuid=card_uuid,
         **READY,
     )

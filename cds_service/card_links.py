@@ -3,6 +3,7 @@ fallback (cds-api.md "Cards": PANNET_CDS_SMART_APP_URL, default this server's ow
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -15,6 +16,16 @@ class CardLinks:
     smart_launch_url: str
     absolute_url: str
     app_context: dict[str, str]
+
+
+# `json.dumps(..., separators=(",", ":"))` builds a new encoder on every call; this is that
+# encoder, built once (the same output: `dumps` only passes its arguments on to it).
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
+def app_context_json(app_context: dict[str, str]) -> str:
+    """The SMART link's `appContext`: the context as compact JSON."""
+    return _COMPACT.encode(app_context)
 
 
 def card_links(settings: Settings, host_url: str, hook: HookRequest, card_uuid: str) -> CardLinks:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from fhir_mappers.order_codes import ImagingModality
-from fhir_mappers.orders import CONDITION_REF, surveillance_orders
+from fhir_mappers.orders import CONDITION_REF, surveillance_orders_by_modality
 from scoring.assessment import Assessment
 
 
@@ -24,13 +24,10 @@ def suggested_orders(
 ) -> dict[ImagingModality, list[dict[str, Any]]]:
     if not assessment.in_scope or assessment.surveillance is None:
         return {}
-    return {
-        modality: surveillance_orders(
-            assessment.surveillance,
-            patient_ref=f"Patient/{patient_id}",
-            reason_ref=diagnosis_reference(assessment),
-            modality=modality,
-            today=date.fromisoformat(assessment.today),
-        )
-        for modality in ImagingModality
-    }
+    return surveillance_orders_by_modality(
+        assessment.surveillance,
+        patient_ref=f"Patient/{patient_id}",
+        reason_ref=diagnosis_reference(assessment),
+        modalities=ImagingModality,
+        today=date.fromisoformat(assessment.today),
+    )

@@ -10,6 +10,7 @@ shape against the `fhir.resources` models (a property test over plans), not each
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "OrderWindow",
     "order_window",
     "surveillance_orders",
+    "surveillance_orders_by_modality",
 ]
 
 # FHIR R4 id: [A-Za-z0-9\-\.]{1,64}
@@ -74,6 +76,17 @@ def _parse_date(value: str, where: str) -> date:
         raise OrderDraftError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def _parse_dates(values: list[str]) -> list[date]:
+    try:
+        return [date.fromisoformat(value) for value in values]
+    except (TypeError, ValueError):
+        # Only now the message naming the first bad one (built for every date, it cost more).
+        return [
+            _parse_date(value, f"SurveillancePlan.schedule_dates[{i}]")
+            for i, value in enumerate(values)
+        ]
+
+
 def _check_refs(patient_ref: str, reason_ref: str | None) -> None:
     if not _PATIENT_REF.match(patient_ref):
         raise OrderDraftError(f"patient_ref: {patient_ref!r} is not a Patient/<id> reference")
@@ -108,8 +121,8 @@ def _service_request(
     *,
     patient_ref: str,
     reason_ref: str | None,
-    period: tuple[date, date],
-    today: date,
+    period: tuple[str, str],
+    authored: str,
     note: str,
 ) -> dict[str, Any]:
     resource: dict[str, Any] = {
@@ -120,8 +133,8 @@ def _service_request(
         "priority": "routine",
         "code": service.code_as_fhir(),
         "subject": {"reference": patient_ref},
-        "occurrencePeriod": {"start": period[0].isoformat(), "end": period[1].isoformat()},
-        "authoredOn": today.isoformat(),
+        "occurrencePeriod": {"start": period[0], "end": period[1]},
+        "authoredOn": authored,
         "note": [{"text": note}],
     }
     if reason_ref is not None:
@@ -129,54 +142,155 @@ def _service_request(
     return resource
 
 
+@dataclass(frozen=True)
+class _Schedule:
+    """What a plan's drafts share whatever the modality, worked out once per plan: the dates
+    as text, each exam's status and month, the note."""
+
+    note: str
+    today: str
+    window: tuple[str, str] | None  # the imaging request's occurrence period; None: none due
+    events: tuple[tuple[str, str, int | None], ...]  # (date, status, month) per exam, by date
+    period: tuple[str, str] | None  # the CarePlan's period; None: no CarePlan
+
+
+def _schedule(
+    plan: SurveillancePlan, *, today: date, window: OrderWindow, care_plan: bool
+) -> _Schedule:
+    next_due = _parse_date(plan.next_due, "SurveillancePlan.next_due") if plan.next_due else None
+    dates = _parse_dates(plan.schedule_dates)
+    occurrence = None
+    if next_due is not None:
+        start, end = order_window(next_due, today=today, overdue=plan.overdue, window=window)
+        occurrence = (start.isoformat(), end.isoformat())
+    events: tuple[tuple[str, str, int | None], ...] = ()
+    period = None
+    if dates and care_plan:
+        dates.sort()
+        # exams before the next due one may or may not have been done: "unknown", not "done"
+        pending_from = next_due if next_due is not None else today
+        months = (
+            plan.schedule_months if len(plan.schedule_months) == len(dates) else [None] * len(dates)
+        )
+        events = tuple(
+            (planned.isoformat(), "not-started" if planned >= pending_from else "unknown", month)
+            for planned, month in zip(dates, months, strict=True)
+        )
+        anchor = (
+            _parse_date(plan.anchor_date, "SurveillancePlan.anchor_date")
+            if plan.anchor_date
+            else None
+        )
+        period = ((anchor or dates[0]).isoformat(), events[-1][0])
+    return _Schedule(
+        note=_note(plan, next_due),
+        today=today.isoformat(),
+        window=occurrence,
+        events=events,
+        period=period,
+    )
+
+
 def _care_plan(
-    plan: SurveillancePlan,
-    dates: list[date],
+    schedule: _Schedule,
+    period: tuple[str, str],
     *,
     service: OrderableService,
     patient_ref: str,
     reason_ref: str | None,
-    next_due: date | None,
-    today: date,
-    note: str,
 ) -> dict[str, Any]:
-    # exams before the next due one may or may not have been done: say "unknown", not "done"
-    pending_from = next_due if next_due is not None else today
-    months = (
-        plan.schedule_months if len(plan.schedule_months) == len(dates) else [None] * len(dates)
-    )
     activities = [
         {
             "detail": {
                 "kind": "ServiceRequest",
                 "code": service.code_as_fhir(),
-                "status": "not-started" if planned >= pending_from else "unknown",
-                "scheduledTiming": {"event": [planned.isoformat()]},
+                "status": status,
+                "scheduledTiming": {"event": [planned]},
                 "description": service.text
                 if month is None
                 else f"{service.text}, month {month} after resection",
             }
         }
-        for planned, month in zip(dates, months, strict=True)
+        for planned, status, month in schedule.events
     ]
-    start = (
-        _parse_date(plan.anchor_date, "SurveillancePlan.anchor_date") if plan.anchor_date else None
-    )
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "status": "draft",
         "intent": "plan",
         "title": "Surveillance imaging after resection of a neuroendocrine tumour",
-        "description": note,
+        "description": schedule.note,
         "subject": {"reference": patient_ref},
-        "period": {"start": (start or dates[0]).isoformat(), "end": dates[-1].isoformat()},
-        "created": today.isoformat(),
+        "period": {"start": period[0], "end": period[1]},
+        "created": schedule.today,
         "activity": activities,
-        "note": [{"text": note}],
+        "note": [{"text": schedule.note}],
     }
     if reason_ref is not None:
         resource["addresses"] = [{"reference": reason_ref}]
     return resource
+
+
+def _drafts(
+    plan: SurveillancePlan,
+    schedule: _Schedule,
+    service: OrderableService,
+    *,
+    patient_ref: str,
+    reason_ref: str | None,
+) -> list[dict[str, Any]]:
+    # Fresh dicts for each modality (a caller may edit its drafts); only the strs are shared.
+    drafts: list[dict[str, Any]] = []
+    if schedule.window is not None:
+        services = [service, CHROMOGRANIN_A] if plan.suggest_chromogranin else [service]
+        drafts += [
+            _service_request(
+                each,
+                patient_ref=patient_ref,
+                reason_ref=reason_ref,
+                period=schedule.window,
+                authored=schedule.today,
+                note=schedule.note,
+            )
+            for each in services
+        ]
+    if schedule.period is not None:
+        drafts.append(
+            _care_plan(
+                schedule,
+                schedule.period,
+                service=service,
+                patient_ref=patient_ref,
+                reason_ref=reason_ref,
+            )
+        )
+    return drafts
+
+
+def surveillance_orders_by_modality(
+    plan: SurveillancePlan,
+    *,
+    patient_ref: str,
+    reason_ref: str | None,
+    modalities: Iterable[ImagingModality],
+    today: date,
+    window: OrderWindow = DEFAULT_WINDOW,
+    include_care_plan: bool = True,
+) -> dict[ImagingModality, list[dict[str, Any]]]:
+    """`surveillance_orders` for each of `modalities`, the plan's dates and note worked out
+    once for all of them (the card offers CT and MRI: half the parsing and formatting)."""
+    _check_refs(patient_ref, reason_ref)
+    services = [(m, IMAGING_SERVICES[ImagingModality(m)]) for m in modalities]
+    schedule = _schedule(plan, today=today, window=window, care_plan=include_care_plan)
+    return {
+        m: _drafts(
+            plan,
+            schedule,
+            service,
+            patient_ref=patient_ref,
+            reason_ref=reason_ref,
+        )
+        for m, service in services
+    }
 
 
 def surveillance_orders(
@@ -193,49 +307,13 @@ def surveillance_orders(
     ServiceRequest (only when an exam is due), chromogranin A ServiceRequest (only with the
     imaging request and when the plan suggests it), CarePlan (when the plan has a schedule).
     """
-    _check_refs(patient_ref, reason_ref)
-    service = IMAGING_SERVICES[ImagingModality(modality)]
-    next_due = _parse_date(plan.next_due, "SurveillancePlan.next_due") if plan.next_due else None
-    dates = [
-        _parse_date(d, f"SurveillancePlan.schedule_dates[{i}]")
-        for i, d in enumerate(plan.schedule_dates)
-    ]
-    note = _note(plan, next_due)
-    drafts: list[dict[str, Any]] = []
-    if next_due is not None:
-        period = order_window(next_due, today=today, overdue=plan.overdue, window=window)
-        drafts.append(
-            _service_request(
-                service,
-                patient_ref=patient_ref,
-                reason_ref=reason_ref,
-                period=period,
-                today=today,
-                note=note,
-            )
-        )
-        if plan.suggest_chromogranin:
-            drafts.append(
-                _service_request(
-                    CHROMOGRANIN_A,
-                    patient_ref=patient_ref,
-                    reason_ref=reason_ref,
-                    period=period,
-                    today=today,
-                    note=note,
-                )
-            )
-    if include_care_plan and dates:
-        drafts.append(
-            _care_plan(
-                plan,
-                sorted(dates),
-                service=service,
-                patient_ref=patient_ref,
-                reason_ref=reason_ref,
-                next_due=next_due,
-                today=today,
-                note=note,
-            )
-        )
-    return drafts
+    by_modality = surveillance_orders_by_modality(
+        plan,
+        patient_ref=patient_ref,
+        reason_ref=reason_ref,
+        modalities=(modality,),
+        today=today,
+        window=window,
+        include_care_plan=include_care_plan,
+    )
+    return by_modality[modality]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 
@@ -10,8 +9,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from cds_service.blueprints.request_body import authenticate, json_body, require_json
 from cds_service.call_writes import CallWrites, settle_unrecorded_jti, start_call_writes
-from cds_service.card_links import card_links
-from cds_service.cards.builder import build_assessment_card
+from cds_service.card_links import app_context_json, card_links
+from cds_service.cards.builder import build_assessment_card, uuid5_text
 from cds_service.cards.models import Card
 from cds_service.cards.policy import HookKind, should_show_card
 from cds_service.errors import (
@@ -166,7 +165,7 @@ def _cards(
 ) -> list[Card]:
     if not should_show_card(_HOOK_KINDS[service.context_kind], assessment):
         return []
-    card_uuid = str(uuid.uuid5(_CARD_NAMESPACE, f"{service.id}|{hook.hook_instance}"))
+    card_uuid = uuid5_text(_CARD_NAMESPACE.bytes, f"{service.id}|{hook.hook_instance}")
     orders = suggested_orders(assessment, hook.context.patient_id)
     # The request's own host only without a configured base URL, which then wins anyway:
     # working out `host_url` (IRI decoding, trusted-host check) is not free.
@@ -178,7 +177,7 @@ def _cards(
         mri_orders=orders.get(ImagingModality.MRI, []),
         smart_launch_url=links.smart_launch_url,
         absolute_url=links.absolute_url,
-        app_context=json.dumps(links.app_context, separators=(",", ":")),
+        app_context=app_context_json(links.app_context),
         card_uuid=card_uuid,
         orders_json_ready=True,  # suggested_orders builds them from str, lists and dicts only
     )

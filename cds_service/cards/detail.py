@@ -21,11 +21,10 @@ from cds_service.cards.detail_scores import scores_section
 from cds_service.cards.markdown import (
     aside,
     bullets,
-    escape_once,
+    escape_all,
     escape_text,
     flatten_parens,
     link,
-    table,
 )
 from cds_service.cards.source import (
     SEARCH_NOTE,
@@ -38,6 +37,7 @@ from cds_service.cards.summary import TIER_WORDS
 from cds_service.cards.wording import value_words, without_codes
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
 from scoring.scope import OutOfScope
+from scoring.site_config import SCORE_DEFINITIONS
 
 CONFIRM_SENTENCE = "This is a default schedule; confirm with the treating team."
 TEXT_MARK = "read from the report text — confirm"
@@ -51,11 +51,17 @@ FLOOR_RANK = tier_rank(Tier.INTERMEDIATE)  # the guideline floor (node-positive 
 
 
 def _input_value(value: str | float | int | bool | None) -> str:
+    return escape_text(_value_text(value))
+
+
+def _value_text(value: str | float | int | bool | None) -> str:
+    """An input's value in words, before escaping ("unknown", "yes" and "no" escape to
+    themselves)."""
     if value is None:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return escape_text(value_words(value))
+    return str(value_words(value))
 
 
 def _missing_section(assessment: Assessment) -> list[str]:
@@ -102,13 +108,14 @@ def _missing_section(assessment: Assessment) -> list[str]:
 
 def _schedule_line(plan: SurveillancePlan) -> str:
     missed = set(plan.missed_dates)
-    pairs = []
-    for i, month in enumerate(plan.schedule_months):
-        due = plan.schedule_dates[i] if i < len(plan.schedule_dates) else None
-        if due is None:
-            pairs.append(f"month {month}")
-        else:
-            pairs.append(f"month {month} ({escape_text(due)}{', missed' if due in missed else ''})")
+    dates = plan.schedule_dates[: len(plan.schedule_months)]
+    shown = escape_all(dates)  # one batch: ~10 dates
+    pairs = [
+        f"month {month} ({shown[i]}{', missed' if dates[i] in missed else ''})"
+        if i < len(dates)
+        else f"month {month}"
+        for i, month in enumerate(plan.schedule_months)
+    ]
     return "**Abdominal CT or MRI at:** " + "; ".join(pairs)
 
 
@@ -147,25 +154,27 @@ def _surveillance_section(assessment: Assessment) -> list[str]:
     return [*out, bullets(facts), ""]
 
 
-def _inputs_section(assessment: Assessment, memo: dict[str, str]) -> list[str]:
-    if not assessment.inputs:
+def _inputs_section(assessment: Assessment) -> list[str]:
+    inputs = assessment.inputs
+    if not inputs:
         return []
-    rows = [
-        [
-            escape_once(memo, i.label),
-            aside(_input_value(i.value), TEXT_MARK if i.read_from_text else None),
-            ", ".join([escape_once(memo, r) for r in i.sources]) or "—",
-            # The value cell marks a text-derived value; its note need only quote the phrase.
-            escape_text(i.note.removeprefix(f"{TEXT_MARK}: ")) if i.note else "",
-        ]
-        for i in assessment.inputs
-    ]
-    return [
-        "### Inputs read from the record",
-        "",
-        table(["Input", "Value", "Source", "Note"], rows),
-        "",
-    ]
+    # Every cell escaped in one batch (`escape_all`), then taken back in the order put in.
+    raw: list[str] = []
+    for i in inputs:
+        raw += (i.label, _value_text(i.value), *i.sources)
+        # The value cell marks a text-derived value; its note need only quote the phrase.
+        raw.append(i.note.removeprefix(f"{TEXT_MARK}: ") if i.note else "")
+    take = iter(escape_all(raw)).__next__
+    lines = ["| Input | Value | Source | Note |", "|---|---|---|---|"]
+    for i in inputs:
+        label, value = take(), take()
+        if i.read_from_text:
+            value = aside(value, TEXT_MARK)
+        sources = ", ".join([take() for _ in i.sources]) or "—"
+        note = take()
+        # As `table` writes a row: an empty cell becomes one space.
+        lines.append(f"| {label or ' '} | {value or ' '} | {sources} | {note or ' '} |")
+    return ["### Inputs read from the record", "", "\n".join(lines), ""]
 
 
 def _report_text_section(assessment: Assessment) -> list[str]:
@@ -227,9 +236,25 @@ def _citation(label: str, url: str) -> str:
     return link(label, url) + (f" — {SEARCH_NOTE}" if is_search_url(url) else "")
 
 
+# The citations of the scores this code defines, rendered once at import (`_citation` parses
+# each URL twice): a table of code constants only; any other citation is rendered per call.
+_RENDERED_CITATIONS: dict[tuple[str, str], str] = {
+    (c, u): _citation(c, u)
+    for c, u in [
+        *((d.citation, d.citation_url) for d in SCORE_DEFINITIONS),
+        (SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL),
+    ]
+}
+
+
+def _rendered_citation(label: str, url: str) -> str:
+    done = _RENDERED_CITATIONS.get((label, url))
+    return done if done is not None else _citation(label, url)
+
+
 def _citations(assessment: Assessment) -> list[str]:
-    items = [_citation(s.citation, s.citation_url) for s in applicable_scores(assessment)]
-    items.append(_citation(SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL))
+    items = [_rendered_citation(s.citation, s.citation_url) for s in applicable_scores(assessment)]
+    items.append(_rendered_citation(SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL))
     return ["### Citations", "", bullets(items), ""]
 
 
@@ -241,9 +266,8 @@ def build_detail(assessment: Assessment) -> str:
     out += _surveillance_section(assessment)
     out += _missing_section(assessment)
     out += _flags_section(assessment)
-    memo: dict[str, str] = {}  # escape_once's, for this build only
-    out += scores_section(assessment, memo)
-    out += _inputs_section(assessment, memo)
+    out += scores_section(assessment)
+    out += _inputs_section(assessment)
     out += _citations(assessment)
     out.append(CONFIRM_SENTENCE)
     # Record text and mapper messages may nest parentheses; the reader gets them flat.

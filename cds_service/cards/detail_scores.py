@@ -3,7 +3,9 @@ table (value, points, source), for checking the tier the card's first lines stat
 
 from __future__ import annotations
 
-from cds_service.cards.markdown import aside, bullets, escape_once, escape_text, table
+from collections.abc import Callable
+
+from cds_service.cards.markdown import aside, bullets, escape_all, escape_text, table
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
 from cds_service.cards.wording import without_codes
@@ -11,6 +13,9 @@ from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatu
 
 SITE_CONFIGURED = "site-configured"
 TEXT_NOTE = "read from the report text"
+
+# `table(["Factor", "Value", "Points", "Source"], ...)`'s first two lines.
+FACTOR_TABLE_HEAD = table(["Factor", "Value", "Points", "Source"], [])
 
 STATUS_WORDS: dict[ScoreStatus, str] = {
     ScoreStatus.SCORED: "scored",
@@ -24,8 +29,11 @@ def tiers_text(tiers: list) -> str:
     return ", ".join(TIER_WORDS[t] for t in sorted_tiers(set(tiers))) or "none"
 
 
+_VALUE_WORDS: dict[bool | None, str] = {True: "present", False: "absent", None: "unknown"}
+
+
 def _value_word(value: bool | None) -> str:
-    return {True: "present", False: "absent", None: "unknown"}[value]
+    return _VALUE_WORDS[value]
 
 
 def _factor_points(factor: FactorResult) -> str:
@@ -36,11 +44,8 @@ def _factor_points(factor: FactorResult) -> str:
     return "—"
 
 
-def _factor_sources(factor: FactorResult, memo: dict[str, str]) -> str:
-    refs = list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
-    if refs:
-        return ", ".join([escape_once(memo, r) for r in refs])
-    return "not in record" if factor.value is None else "—"
+def _factor_refs(factor: FactorResult) -> list[str]:
+    return list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
 
 
 def _points_line(score: ScoreResult) -> str | None:
@@ -90,21 +95,48 @@ def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
     return aside(_value_word(factor.value), TEXT_NOTE if text and not said else None)
 
 
-def _score_section(score: ScoreResult, from_text: set[str], memo: dict[str, str]) -> list[str]:
-    out = [f"#### {escape_text(score.title)}", "", bullets(_facts(score))]
+def _factor_rows(
+    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], take: Callable[[], str]
+) -> list[str]:
+    """The factor table's rows, taking the escaped cells in the order `_cells` put them;
+    `refs_of`: each factor's `_factor_refs`."""
+    rows = []
+    for f, refs in zip(score.factors, refs_of, strict=True):
+        label = take()
+        label = aside(label, take()) if f.detail else label
+        if refs:
+            sources = ", ".join([take() for _ in refs])
+        else:
+            sources = "not in record" if f.value is None else "—"
+        # As `table` writes a row: an empty cell becomes one space.
+        rows.append(
+            f"| {label or ' '} | {_value_cell(f, from_text)} | {_factor_points(f)} "
+            f"| {sources or ' '} |"
+        )
+    return rows
+
+
+def _cells(scores: list[ScoreResult], refs: list[list[list[str]]]) -> list[str]:
+    """The sections' record text, escaped in one batch: per score its title, then each factor's
+    label, detail and references."""
+    raw: list[str] = []
+    for score, refs_of in zip(scores, refs, strict=True):
+        raw.append(score.title)
+        for f, factor_refs in zip(score.factors, refs_of, strict=True):
+            raw.append(f.label)
+            if f.detail:
+                raw.append(f.detail)
+            raw += factor_refs
+    return escape_all(raw)
+
+
+def _score_section(
+    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], take: Callable[[], str]
+) -> list[str]:
+    out = [f"#### {take()}", "", bullets(_facts(score))]
     if score.factors:
-        rows = [
-            [
-                aside(
-                    escape_once(memo, f.label), escape_once(memo, f.detail) if f.detail else None
-                ),
-                _value_cell(f, from_text),
-                _factor_points(f),
-                _factor_sources(f, memo),
-            ]
-            for f in score.factors
-        ]
-        out += ["", table(["Factor", "Value", "Points", "Source"], rows)]
+        rows = _factor_rows(score, refs_of, from_text, take)
+        out += ["", "\n".join([FACTOR_TABLE_HEAD, *rows])]
     if score.missing:
         items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
         out += ["", f"**Missing:** {items}"]
@@ -113,14 +145,14 @@ def _score_section(score: ScoreResult, from_text: set[str], memo: dict[str, str]
     return [*out, ""]
 
 
-def scores_section(assessment: Assessment, memo: dict[str, str] | None = None) -> list[str]:
-    """The score sections; `memo`: the detail build's `escape_once` memo."""
-    memo = {} if memo is None else memo
+def scores_section(assessment: Assessment) -> list[str]:
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
     from_text = text_sources(assessment)
-    for score in applicable:
-        out += _score_section(score, from_text, memo)
+    refs = [[_factor_refs(f) for f in score.factors] for score in applicable]
+    take = iter(_cells(applicable, refs)).__next__
+    for score, refs_of in zip(applicable, refs, strict=True):
+        out += _score_section(score, refs_of, from_text, take)
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
             why = f": {escape_text(score.reason)}" if score.reason else ""

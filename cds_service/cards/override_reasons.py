@@ -8,6 +8,7 @@ so these are codes of our own CodeSystem. Feedback stores the code; keep codes s
 from __future__ import annotations
 
 from cds_service.cards.models import Coding
+from cds_service.cards.wire import wire_constant
 
 OVERRIDE_REASON_SYSTEM = "https://pannet-cds.org/CodeSystem/override-reason"
 
@@ -24,7 +25,7 @@ OVERRIDE_REASONS: tuple[tuple[str, str], ...] = (
 
 # Built once: the codings are frozen models, so every card may share them.
 _CODINGS: tuple[Coding, ...] = tuple(
-    Coding(system=OVERRIDE_REASON_SYSTEM, code=code, display=display)
+    wire_constant(Coding(system=OVERRIDE_REASON_SYSTEM, code=code, display=display))
     for code, display in OVERRIDE_REASONS
 )
 

@@ -6,14 +6,17 @@ from urllib.parse import urlsplit
 
 from cds_service.cards.markdown import safe_url
 from cds_service.cards.models import Coding, Source
+from cds_service.cards.wire import wire_constant
 from scoring.assessment import Assessment, ScoreResult, ScoreStatus
 
 # No standard CDS topic code set exists (https://cds-hooks.hl7.org/2.0/#source) and no SNOMED CT
 # concept for "NET recurrence-risk surveillance" was confirmed, so the topic is a local code.
-TOPIC = Coding(
-    system="https://pannet-cds.org/topics",
-    code="net-recurrence-risk",
-    display="Neuroendocrine tumour recurrence risk and surveillance",
+TOPIC = wire_constant(
+    Coding(
+        system="https://pannet-cds.org/topics",
+        code="net-recurrence-risk",
+        display="Neuroendocrine tumour recurrence risk and surveillance",
+    )
 )
 
 # Short names for labels and summaries, keyed by score id (cds-api.md "Score ids").

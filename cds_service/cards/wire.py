@@ -22,9 +22,11 @@ import types
 import typing
 import weakref
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
+
+M = TypeVar("M", bound=BaseModel)
 
 _FREE_FORM = TypeAdapter(dict[str, Any])
 
@@ -52,6 +54,21 @@ def mark_json_ready(model: BaseModel, *values: object) -> None:
     key = id(model)
     _READY[key] = values
     weakref.finalize(model, _READY.pop, key, None)
+
+
+# id(model) -> (model, its wire dict) for module-level constants (`wire_constant`): the model is
+# held here, so its id is never reused; the dict holds strs only, so a shallow copy is a copy.
+_CONSTANTS: dict[int, tuple[BaseModel, dict[str, str]]] = {}
+
+
+def wire_constant(model: M) -> M:
+    """Declare `model` a constant of the code (a frozen module-level model every card shares,
+    as the override reasons): its wire dict is made once and copied into each card's. Returns
+    the model."""
+    wire = fast_wire(model)
+    if wire is not None and all(type(v) is str for v in wire.values()):
+        _CONSTANTS[id(model)] = (model, wire)
+    return model
 
 
 class _Unusual(Exception):
@@ -113,6 +130,9 @@ def _plan(cls: type[BaseModel]) -> Plan | None:
 
 
 def _wire(model: BaseModel, ready: tuple[object, ...] = ()) -> dict[str, Any]:
+    constant = _CONSTANTS.get(id(model))
+    if constant is not None and constant[0] is model:
+        return dict(constant[1])  # a fresh dict: the response may be edited by its caller
     plan = _plan(type(model))
     if plan is None:
         raise _Unusual
