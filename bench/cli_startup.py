@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> list[Row]:
         "repeat to compare trees (their runs interleaved)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument(
+        "--only", default=None, help="only the commands whose label contains this (e.g. 'text')"
+    )
     args = parser.parse_args(argv)
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -161,6 +164,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
         for label, path in records(Path(tmp)).items():
             commands[f"score: {label}"] = ["score", str(path), "--today", TODAY]
         for name, extra in commands.items():
+            if args.only and args.only not in name:
+                continue
             rows.extend(measure(name, extra, trees, env, args.runs, args.warmup))
     print(f"pannet-cds start to answer, {args.runs} runs each; trees:")
     for tree in trees:

@@ -2,15 +2,15 @@
 (`context_rules`: negation, uncertainty, history, hypothetical, other specimen) per mention.
 
 spaCy and medspaCy are imported only when a report has text to read, and the pipeline is built
-once per process (`pipeline()` is cached). No model is downloaded: `spacy.blank("en")` has only
-the rule-based tokenizer. Each segment (one line or sentence, bounded by
+once per process (`pipeline()` is cached). No model is downloaded: a blank English pipeline has
+only the rule-based tokenizer. Each segment (one line or sentence, bounded by
 `limits.MAX_SEGMENT_CHARS`) is its own Doc and its own sentence, so ConText's work per segment
 is bounded and the whole is linear in the text's length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -39,7 +39,15 @@ class Pipeline:
 
 @lru_cache(maxsize=1)
 def pipeline() -> Pipeline:
-    import spacy
+    return build(blank_english)
+
+
+def build(blank: Callable[[], Any]) -> Pipeline:
+    """The pipeline on the blank English pipeline `blank()` returns (`pipeline()`: `blank_english`;
+    the tests build it on `spacy.blank("en")` too and compare every decision)."""
+    # spaCy before medspaCy, which imports it too: the same modules and instructions, but the
+    # other order takes ~5,000 more page faults and 30-50 ms more CPU time (system) per process
+    import spacy  # noqa: F401
     from medspacy.context import ConText, ConTextRule
     from medspacy.target_matcher import TargetMatcher, TargetRule
     from spacy.language import Language
@@ -52,7 +60,7 @@ def pipeline() -> Pipeline:
                 token.is_sent_start = i == 0
             return doc
 
-    nlp = spacy.blank("en")
+    nlp = blank()
     nlp.add_pipe("pannet_one_sentence")
     matcher: TargetMatcher = nlp.add_pipe("medspacy_target_matcher")
     matcher.add([TargetRule(t.phrase, t.label) for t in TARGETS])
@@ -81,6 +89,16 @@ def pipeline() -> Pipeline:
     return Pipeline(nlp, context, frozenset(_first_words(kept + added)))
 
 
+def blank_english() -> Any:
+    """What `spacy.blank("en")` builds, without its round trip through spaCy's configuration
+    system (filling and validating the whole training configuration, ~30 ms): the English
+    language class's own tokenizer (exceptions, prefix/suffix/infix patterns, URL and token
+    matches) and vocabulary. `tests/test_report_text_pipeline_build.py` compares the two."""
+    from spacy.lang.en import English
+
+    return English()
+
+
 def warm_up() -> None:
     """Build the pipeline now (about 1.5 s of imports and rule compilation), e.g. in a server
     worker before it accepts calls, so the first call with report text does not pay it."""
@@ -100,10 +118,11 @@ def _first_words(rules: list[Any]) -> set[str]:
     return words
 
 
-def mentions(segments: Iterable[str]) -> list[list[Mention] | None]:
-    """Mentions per segment; None for a segment with more than MAX_MENTIONS findings or
-    MAX_CUES cue words (ConText's work grows with their product; no real clause has so many)."""
-    built = pipeline()
+def mentions(segments: Iterable[str], built: Pipeline | None = None) -> list[list[Mention] | None]:
+    """Mentions per segment (by `built`, default `pipeline()`); None for a segment with more than
+    MAX_MENTIONS findings or MAX_CUES cue words (ConText's work grows with their product; no real
+    clause has so many)."""
+    built = built or pipeline()
     out: list[list[Mention] | None] = []
     for doc in built.nlp.pipe(segments):
         cues = sum(1 for token in doc if token.lower_ in built.cue_words)
