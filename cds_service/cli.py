@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cds_service.cli_lazy import LazyGroup
-from cds_service.cli_support import IsoDate, end_process, fail, read_bounded, site_config_option
+from cds_service.cli_support import IsoDate, fail, read_bounded, site_config_option
 
 if TYPE_CHECKING:
     from cds_service.settings import Settings
@@ -65,8 +65,7 @@ def main() -> None:
     help="Date to plan surveillance from (YYYY-MM-DD); default: today.",
 )
 @site_config_option
-@click.pass_context
-def score(ctx: click.Context, file: str, today: date | None, config_path: Path | None) -> None:
+def score(file: str, today: date | None, config_path: Path | None) -> None:
     """Score a FHIR R4 Bundle (any type) or a JSON array of resources read from FILE
     ('-' for standard input, at most 20 MiB) and print the assessment as JSON."""
     # No cyclic garbage collection while the scoring path is imported: the imports create ~30,000
@@ -121,7 +120,6 @@ def score(ctx: click.Context, file: str, today: date | None, config_path: Path |
     except FhirInputError as exc:
         fail(f"{file}: {exc}")
     click.echo(assessment.model_dump_json(indent=2))
-    end_process(ctx)
 
 
 @main.command()

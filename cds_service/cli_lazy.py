@@ -7,7 +7,7 @@ theirs; `tests/test_cli_imports.py` checks that each line matches the group's ow
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -20,21 +20,6 @@ class LazyGroup(click.Group):
     def __init__(self, *args: Any, lazy_commands: LazyCommands | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
-        self.owns_process = False
-
-    def main(
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        # No `args`: the command line is the process's own (the console script, `python -m`),
-        # so the process exists for this one command; a test or CliRunner passes its list.
-        # `cli_support.end_process` asks this before ending the process early.
-        self.owns_process = args is None and standalone_mode
-        return super().main(args, prog_name, complete_var, standalone_mode, **extra)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})

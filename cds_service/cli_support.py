@@ -3,8 +3,6 @@ its options, reading a file within a size limit, and the database a read-only co
 
 from __future__ import annotations
 
-import atexit
-import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -70,28 +68,6 @@ class IsoDateTime(click.ParamType):
             f"{option} {str(value)[:40]!r}: not a date or time, expected YYYY-MM-DD or"
             " YYYY-MM-DDThh:mm:ss (optionally with an offset such as +01:00)"
         )
-
-
-def end_process(ctx: click.Context) -> None:
-    """End a one-shot command's process now that its answer is written, without Python's
-    teardown of the heap (every module, class and object freed one by one, then final garbage
-    collections: ~3 % of a `score` process's instructions, ~4 % with report text) that runs
-    after the answer and changes nothing in it. The exit handlers still run, as at a normal exit
-    (logging's flush, the libraries' clean-ups), and the exit code is 0, as click's would be.
-
-    Only when the process was started for this command (`LazyGroup.owns_process`: not a test's
-    `main([...])` or CliRunner, which go on after it) and nothing traces or profiles it
-    (coverage, cProfile, a debugger write their results at exit), nor was `-i` given."""
-    root = ctx.find_root().command
-    if not getattr(root, "owns_process", False):
-        return
-    if sys.gettrace() is not None or sys.getprofile() is not None or sys.flags.inspect:
-        return
-    # An error here (a closed pipe) reaches click's handling, as from click.echo itself.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    atexit._run_exitfuncs()  # what a normal exit runs first
-    os._exit(0)
 
 
 def read_bounded(stream: BinaryIO, max_bytes: int) -> bytes | None:
