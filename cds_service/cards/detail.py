@@ -158,20 +158,24 @@ def _inputs_section(assessment: Assessment) -> list[str]:
     inputs = assessment.inputs
     if not inputs:
         return []
-    # Every cell escaped in one batch (`escape_all`), then taken back in the order put in.
+    # Every cell escaped in one batch (`escape_all`), then read back by position in the order
+    # put in (a slice per row's sources, not a call per cell).
     raw: list[str] = []
     for i in inputs:
         raw += (i.label, _value_text(i.value), *i.sources)
         # The value cell marks a text-derived value; its note need only quote the phrase.
         raw.append(i.note.removeprefix(f"{TEXT_MARK}: ") if i.note else "")
-    take = iter(escape_all(raw)).__next__
+    cells = escape_all(raw)
     lines = ["| Input | Value | Source | Note |", "|---|---|---|---|"]
+    at = 0
     for i in inputs:
-        label, value = take(), take()
+        count = len(i.sources)
+        label, value = cells[at], cells[at + 1]
         if i.read_from_text:
             value = aside(value, TEXT_MARK)
-        sources = ", ".join([take() for _ in i.sources]) or "—"
-        note = take()
+        sources = ", ".join(cells[at + 2 : at + 2 + count]) or "—"
+        note = cells[at + 2 + count]
+        at += 3 + count
         # As `table` writes a row: an empty cell becomes one space.
         lines.append(f"| {label or ' '} | {value or ' '} | {sources} | {note or ' '} |")
     return ["### Inputs read from the record", "", "\n".join(lines), ""]

@@ -21,7 +21,8 @@ _VALUE_WORDS = {
 
 def without_codes(text: str) -> str:
     """The phrase without the LOINC codes a mapping note carries."""
-    return _LOINC.sub("", text)
+    # Both branches of `_LOINC` hold "LOINC ": text without it has nothing to remove.
+    return _LOINC.sub("", text) if "LOINC " in text else text
 
 
 def value_words(value: object) -> object:
