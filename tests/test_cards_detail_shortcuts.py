@@ -5,11 +5,13 @@ other sources, and a factor row without text-derived inputs takes the value word
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cds_service.cards import detail_scores, wording
+from cds_service.cards.markdown import escape_text
 from scoring.assessment import FactorResult
 
 # Pieces of LOINC notes ("Ki-67 index (LOINC 29593-1)", ", LOINC 9811-1.") and near misses.
@@ -73,3 +75,15 @@ def test_without_text_sources_the_value_cell_is_the_value_word(
         detail=detail,
     )
     assert detail_scores._value_cell(factor, set()) == detail_scores._VALUE_WORDS[value]
+
+
+@given(st.lists(NOTE, max_size=6), st.lists(NOTE, max_size=3))
+def test_missing_words_are_each_phrase_without_codes_escaped(
+    missing: list[str], lighter: list[str]
+) -> None:
+    assessment = SimpleNamespace(
+        scores=[SimpleNamespace(missing=missing), SimpleNamespace(missing=missing[::-1])],
+        surveillance=SimpleNamespace(lighter_if_known=lighter),
+    )
+    words = wording.missing_words(assessment)  # type: ignore[arg-type]
+    assert words == {m: escape_text(wording.without_codes(m)) for m in [*missing, *lighter]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from cds_service.cards.markdown import aside, bullets, escape_all, escape_text, table
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
-from cds_service.cards.wording import without_codes
+from cds_service.cards.wording import missing_words
 from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatus, sorted_tiers
 
 SITE_CONFIGURED = "site-configured"
@@ -138,7 +138,12 @@ def _cells(scores: list[ScoreResult], refs: list[list[list[str]]]) -> list[str]:
 
 
 def _score_section(
-    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], cells: list[str], at: int
+    score: ScoreResult,
+    refs_of: list[list[str]],
+    from_text: set[str],
+    cells: list[str],
+    at: int,
+    words: dict[str, str],
 ) -> tuple[list[str], int]:
     """The score's lines, reading its escaped cells from `cells[at]` on, and the position after
     them."""
@@ -148,14 +153,16 @@ def _score_section(
         rows, at = _factor_rows(score, refs_of, from_text, cells, at)
         out += ["", "\n".join([FACTOR_TABLE_HEAD, *rows])]
     if score.missing:
-        items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
+        items = "; ".join([words[m] for m in score.missing])
         out += ["", f"**Missing:** {items}"]
     for note in score.notes:
         out += ["", f"_Note:_ {escape_text(note)}"]
     return [*out, ""], at
 
 
-def scores_section(assessment: Assessment) -> list[str]:
+def scores_section(assessment: Assessment, words: dict[str, str] | None = None) -> list[str]:
+    """`words`: the assessment's `missing_words`, if the caller has them."""
+    words = missing_words(assessment) if words is None else words
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
     from_text = text_sources(assessment)
@@ -163,7 +170,7 @@ def scores_section(assessment: Assessment) -> list[str]:
     cells = _cells(applicable, refs)
     at = 0
     for score, refs_of in zip(applicable, refs, strict=True):
-        lines, at = _score_section(score, refs_of, from_text, cells, at)
+        lines, at = _score_section(score, refs_of, from_text, cells, at, words)
         out += lines
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
