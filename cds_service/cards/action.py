@@ -12,7 +12,7 @@ from datetime import date
 from cds_service.cards.markdown import bullets, escape_text
 from cds_service.cards.source import SCORE_LONG_NAMES, driving_score, short_name
 from cds_service.cards.summary import TIER_WORDS, score_phrase
-from cds_service.cards.wording import without_codes
+from cds_service.cards.wording import missing_words
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, sorted_tiers
 
 IMAGING = (
@@ -131,22 +131,23 @@ def _due_lines(plan: SurveillancePlan, today: str, recorded: str | None) -> tupl
     return head, lines
 
 
-def _record_line(assessment: Assessment) -> str | None:
+def _record_line(assessment: Assessment, words: dict[str, str]) -> str | None:
     plan = assessment.surveillance
     if plan is not None and plan.lighter_if_known:
-        items = "; ".join(escape_text(without_codes(m)) for m in plan.lighter_if_known)
+        items = "; ".join([words[m] for m in plan.lighter_if_known])
         return f"**Record, as they could allow a lighter schedule:** {items}."
     if assessment.overall_tier is None:
         # Only scores that can give a tier: a factors-only score's missing data settle nothing.
         missing = [m for s in assessment.scores if s.possible_tiers for m in s.missing]
         if missing:
-            items = "; ".join(escape_text(without_codes(m)) for m in dict.fromkeys(missing))
+            items = "; ".join([words[m] for m in dict.fromkeys(missing)])
             return f"**Record, to settle the tier:** {items}."
     return None
 
 
-def action_section(assessment: Assessment) -> list[str]:
-    """The detail's opening: the exam to order and when, then what to record."""
+def action_section(assessment: Assessment, words: dict[str, str] | None = None) -> list[str]:
+    """The detail's opening: the exam to order and when, then what to record. `words`: the
+    assessment's `missing_words`, if the caller has them."""
     plan = assessment.surveillance
     if plan is None:
         head, lines = "**No surveillance schedule could be set: see the missing data below.**", []
@@ -160,7 +161,7 @@ def action_section(assessment: Assessment) -> list[str]:
                 "Serum chromogranin A with the imaging: pre-operative value "
                 "above its reference range, or a functional tumour."
             )
-    record = _record_line(assessment)
+    record = _record_line(assessment, missing_words(assessment) if words is None else words)
     if record:
         lines.append(record)
     if any(w.startswith(UNREAD_WARNINGS) for w in assessment.warnings):

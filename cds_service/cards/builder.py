@@ -90,13 +90,16 @@ def build_suggestions(
     mri_orders: Sequence[dict[str, Any]],
     *,
     orders_json_ready: bool = False,
+    namespace: bytes | None = None,
 ) -> list[Suggestion]:
     """CT and MRI are alternatives (clinical.md §4): one suggestion each, none recommended.
+    `namespace`: `UUID(card_uuid).bytes`, if the caller parsed it already.
 
     `isRecommended` is sent even though CDS Hooks 2.0 makes it optional: some clients'
     response models require it (healthchain's `Suggestion`) and would reject the whole card."""
     suggestions = []
-    namespace = uuid_lib.UUID(card_uuid).bytes if ct_orders or mri_orders else b""
+    if namespace is None:
+        namespace = uuid_lib.UUID(card_uuid).bytes if ct_orders or mri_orders else b""
     for (key, label), orders in zip(_MODALITIES, (ct_orders, mri_orders), strict=True):
         if orders:
             suggestions.append(
@@ -130,9 +133,10 @@ def build_links(smart_launch_url: str, absolute_url: str, app_context: str) -> l
     ]
 
 
-def _check_uuid(card_uuid: str) -> None:
+def _check_uuid(card_uuid: str) -> bytes:
+    """The uuid's 16 bytes (the suggestions' uuid5 namespace), or CardBuildError."""
     try:
-        uuid_lib.UUID(card_uuid)
+        return uuid_lib.UUID(card_uuid).bytes
     except CardBuildError:
         raise
     except ValueError as exc:
@@ -154,7 +158,7 @@ def build_assessment_card(
     """The assessment card. An out-of-scope assessment gives the brief "not assessed" card
     (no suggestions, whatever orders were passed). `orders_json_ready`: the orders hold JSON
     types only (as `suggested_orders` builds them), so `to_wire` passes them through."""
-    _check_uuid(card_uuid)
+    namespace = _check_uuid(card_uuid)
     if not assessment.in_scope:
         return build_out_of_scope_card(
             assessment,
@@ -170,7 +174,11 @@ def build_assessment_card(
         card_uuid=card_uuid,
         detail=build_detail(assessment),
         suggestions=lambda: build_suggestions(
-            card_uuid, ct_orders, mri_orders, orders_json_ready=orders_json_ready
+            card_uuid,
+            ct_orders,
+            mri_orders,
+            orders_json_ready=orders_json_ready,
+            namespace=namespace,
         ),
         links=lambda: build_links(smart_launch_url, absolute_url, app_context),
     )

@@ -34,7 +34,7 @@ from cds_service.cards.source import (
     is_search_url,
 )
 from cds_service.cards.summary import TIER_WORDS
-from cds_service.cards.wording import value_words, without_codes
+from cds_service.cards.wording import missing_words, value_words
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
 from scoring.scope import OutOfScope
 from scoring.site_config import SCORE_DEFINITIONS
@@ -64,9 +64,9 @@ def _value_text(value: str | float | int | bool | None) -> str:
     return str(value_words(value))
 
 
-def _missing_section(assessment: Assessment) -> list[str]:
+def _missing_section(assessment: Assessment, words: dict[str, str]) -> list[str]:
     def line(score: ScoreResult) -> str:
-        items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
+        items = "; ".join([words[m] for m in score.missing])
         return f"{escape_text(score.title)}: {items}"
 
     with_missing = [s for s in applicable_scores(assessment) if s.missing]
@@ -75,7 +75,7 @@ def _missing_section(assessment: Assessment) -> list[str]:
     settle = [line(s) for s in with_missing if s.possible_tiers or not open_tier]
     other = [line(s) for s in with_missing if open_tier and not s.possible_tiers]
     plan = assessment.surveillance
-    lighter = [escape_text(without_codes(m)) for m in plan.lighter_if_known] if plan else []
+    lighter = [words[m] for m in plan.lighter_if_known] if plan else []
     if not settle and not lighter and not other:
         return []
     out = ["### Missing data", ""]
@@ -158,20 +158,24 @@ def _inputs_section(assessment: Assessment) -> list[str]:
     inputs = assessment.inputs
     if not inputs:
         return []
-    # Every cell escaped in one batch (`escape_all`), then taken back in the order put in.
+    # Every cell escaped in one batch (`escape_all`), then read back by position in the order
+    # put in (a slice per row's sources, not a call per cell).
     raw: list[str] = []
     for i in inputs:
         raw += (i.label, _value_text(i.value), *i.sources)
         # The value cell marks a text-derived value; its note need only quote the phrase.
         raw.append(i.note.removeprefix(f"{TEXT_MARK}: ") if i.note else "")
-    take = iter(escape_all(raw)).__next__
+    cells = escape_all(raw)
     lines = ["| Input | Value | Source | Note |", "|---|---|---|---|"]
+    at = 0
     for i in inputs:
-        label, value = take(), take()
+        count = len(i.sources)
+        label, value = cells[at], cells[at + 1]
         if i.read_from_text:
             value = aside(value, TEXT_MARK)
-        sources = ", ".join([take() for _ in i.sources]) or "—"
-        note = take()
+        sources = ", ".join(cells[at + 2 : at + 2 + count]) or "—"
+        note = cells[at + 2 + count]
+        at += 3 + count
         # As `table` writes a row: an empty cell becomes one space.
         lines.append(f"| {label or ' '} | {value or ' '} | {sources} | {note or ' '} |")
     return ["### Inputs read from the record", "", "\n".join(lines), ""]
@@ -259,14 +263,15 @@ def _citations(assessment: Assessment) -> list[str]:
 
 
 def build_detail(assessment: Assessment) -> str:
-    out = action_section(assessment) + risk_section(assessment)
+    words = missing_words(assessment)  # escaped once for the three places that show them
+    out = action_section(assessment, words) + risk_section(assessment)
     out += _report_text_section(assessment)
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
     out += _surveillance_section(assessment)
-    out += _missing_section(assessment)
+    out += _missing_section(assessment, words)
     out += _flags_section(assessment)
-    out += scores_section(assessment)
+    out += scores_section(assessment, words)
     out += _inputs_section(assessment)
     out += _citations(assessment)
     out.append(CONFIRM_SENTENCE)

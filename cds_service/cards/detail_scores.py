@@ -3,12 +3,10 @@ table (value, points, source), for checking the tier the card's first lines stat
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cds_service.cards.markdown import aside, bullets, escape_all, escape_text, table
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
-from cds_service.cards.wording import without_codes
+from cds_service.cards.wording import missing_words
 from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatus, sorted_tiers
 
 SITE_CONFIGURED = "site-configured"
@@ -45,7 +43,11 @@ def _factor_points(factor: FactorResult) -> str:
 
 
 def _factor_refs(factor: FactorResult) -> list[str]:
-    return list(dict.fromkeys([*([factor.source] if factor.source else []), *factor.sources]))
+    """The factor's source, then its other sources, each once."""
+    source, sources = factor.source, factor.sources
+    if not sources:  # most factors: one source or none, nothing to deduplicate
+        return [source] if source else []
+    return list(dict.fromkeys([source, *sources] if source else sources))
 
 
 def _points_line(score: ScoreResult) -> str | None:
@@ -96,24 +98,29 @@ def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
 
 
 def _factor_rows(
-    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], take: Callable[[], str]
-) -> list[str]:
-    """The factor table's rows, taking the escaped cells in the order `_cells` put them;
-    `refs_of`: each factor's `_factor_refs`."""
+    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], cells: list[str], at: int
+) -> tuple[list[str], int]:
+    """The factor table's rows, reading the escaped cells from `cells[at]` on in the order
+    `_cells` put them, and the position after them; `refs_of`: each factor's `_factor_refs`."""
     rows = []
     for f, refs in zip(score.factors, refs_of, strict=True):
-        label = take()
-        label = aside(label, take()) if f.detail else label
+        label = cells[at]
+        if f.detail:
+            label = aside(label, cells[at + 1])
+            at += 2
+        else:
+            at += 1
         if refs:
-            sources = ", ".join([take() for _ in refs])
+            sources = ", ".join(cells[at : at + len(refs)])
+            at += len(refs)
         else:
             sources = "not in record" if f.value is None else "—"
+        # Without text-derived inputs no value cell carries a note: `_value_cell` is its word.
+        value = _value_cell(f, from_text) if from_text else _VALUE_WORDS[f.value]
+        points = str(f.points) if f.points is not None else _factor_points(f)
         # As `table` writes a row: an empty cell becomes one space.
-        rows.append(
-            f"| {label or ' '} | {_value_cell(f, from_text)} | {_factor_points(f)} "
-            f"| {sources or ' '} |"
-        )
-    return rows
+        rows.append(f"| {label or ' '} | {value} | {points} | {sources or ' '} |")
+    return rows, at
 
 
 def _cells(scores: list[ScoreResult], refs: list[list[list[str]]]) -> list[str]:
@@ -131,28 +138,40 @@ def _cells(scores: list[ScoreResult], refs: list[list[list[str]]]) -> list[str]:
 
 
 def _score_section(
-    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], take: Callable[[], str]
-) -> list[str]:
-    out = [f"#### {take()}", "", bullets(_facts(score))]
+    score: ScoreResult,
+    refs_of: list[list[str]],
+    from_text: set[str],
+    cells: list[str],
+    at: int,
+    words: dict[str, str],
+) -> tuple[list[str], int]:
+    """The score's lines, reading its escaped cells from `cells[at]` on, and the position after
+    them."""
+    out = [f"#### {cells[at]}", "", bullets(_facts(score))]
+    at += 1
     if score.factors:
-        rows = _factor_rows(score, refs_of, from_text, take)
+        rows, at = _factor_rows(score, refs_of, from_text, cells, at)
         out += ["", "\n".join([FACTOR_TABLE_HEAD, *rows])]
     if score.missing:
-        items = "; ".join(escape_text(without_codes(m)) for m in score.missing)
+        items = "; ".join([words[m] for m in score.missing])
         out += ["", f"**Missing:** {items}"]
     for note in score.notes:
         out += ["", f"_Note:_ {escape_text(note)}"]
-    return [*out, ""]
+    return [*out, ""], at
 
 
-def scores_section(assessment: Assessment) -> list[str]:
+def scores_section(assessment: Assessment, words: dict[str, str] | None = None) -> list[str]:
+    """`words`: the assessment's `missing_words`, if the caller has them."""
+    words = missing_words(assessment) if words is None else words
     applicable = applicable_scores(assessment)
     out = ["### Scores", ""]
     from_text = text_sources(assessment)
     refs = [[_factor_refs(f) for f in score.factors] for score in applicable]
-    take = iter(_cells(applicable, refs)).__next__
+    cells = _cells(applicable, refs)
+    at = 0
     for score, refs_of in zip(applicable, refs, strict=True):
-        out += _score_section(score, refs_of, from_text, take)
+        lines, at = _score_section(score, refs_of, from_text, cells, at, words)
+        out += lines
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
             why = f": {escape_text(score.reason)}" if score.reason else ""

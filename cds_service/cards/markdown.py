@@ -198,17 +198,27 @@ def flatten_parens(text: str) -> str:
     """Nested parentheses read badly: "G3 (derived from Ki-67 only (no mitotic count))" becomes
     "G3 (derived from Ki-67 only, no mitotic count)". A parenthesis attached to its word, as in
     "node(s)" or "4(11)", and link syntax are left alone."""
-    if _TWO_OPEN.search(text) is None:
+    match = _TWO_OPEN.search(text)
+    if match is None:
         return text
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        if _TWO_OPEN.search(line) is None:
-            continue
+    # Only the lines holding a match are rescanned (a match never spans a "\n"); the text
+    # between them is copied as it is, not split into its ~150 lines and joined again.
+    pieces: list[str] = []
+    done = 0  # text[:done] is in `pieces`
+    while match is not None:
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        if end == -1:
+            end = len(text)
+        line = text[start:end]
         while (span := _nested_group(line)) is not None:
-            start, end = span
-            line = line[: start - 1].rstrip(",") + ", " + line[start + 1 : end] + line[end + 1 :]
-        lines[number] = line
-    return "\n".join(lines)
+            first, last = span
+            line = line[: first - 1].rstrip(",") + ", " + line[first + 1 : last] + line[last + 1 :]
+        pieces += (text[done:start], line)
+        done = end
+        match = _TWO_OPEN.search(text, end)
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def aside(text: str, extra: str | None) -> str:
