@@ -133,7 +133,13 @@ class RecordIndex:
             rtype = quoted(raw["resourceType"], 64)
             known = _known_type(rtype)
         rid = raw.get("id")
-        local = quoted(rid, 64) if isinstance(rid, str) and rid else f"(no id, {where})"
+        if isinstance(rid, str) and rid:
+            # quoted(rid, 64) without the call for the usual id (at most 64 printable
+            # characters, no space: quoted returns such a text as it is)
+            plain = len(rid) <= 64 and rid.isprintable() and " " not in rid
+            local = rid if plain else quoted(rid, 64)
+        else:
+            local = f"(no id, {where})"
         ref = f"{container.ref}#{local}" if container else f"{rtype}/{local}"
         if not known:
             self.warnings.append(
