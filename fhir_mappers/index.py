@@ -266,8 +266,12 @@ class RecordIndex:
             return self._models[key]
         problem: str | None = None
         model: BaseModel | None = None
-        raw = dict(entry.raw)  # validated without its contained resources (their own turn)
-        raw.pop("contained", None)
+        raw = entry.raw
+        if "contained" in raw:  # validated without its contained resources (their own turn)
+            raw = dict(raw)
+            del raw["contained"]
+        # else the caller's dict itself: neither the date check nor model_validate changes its
+        # input (model_validate copies it to drop resourceType; tests/test_mappers_index_*)
         model_class = _MODEL_CLASSES.get(entry.rtype) or get_fhir_model_class(entry.rtype)
         bad_date = non_string_date(model_class, raw)
         if bad_date is not None:
