@@ -133,7 +133,13 @@ class RecordIndex:
             rtype = quoted(raw["resourceType"], 64)
             known = _known_type(rtype)
         rid = raw.get("id")
-        local = quoted(rid, 64) if isinstance(rid, str) and rid else f"(no id, {where})"
+        if isinstance(rid, str) and rid:
+            # quoted(rid, 64) without the call for the usual id (at most 64 printable
+            # characters, no space: quoted returns such a text as it is)
+            plain = len(rid) <= 64 and rid.isprintable() and " " not in rid
+            local = rid if plain else quoted(rid, 64)
+        else:
+            local = f"(no id, {where})"
         ref = f"{container.ref}#{local}" if container else f"{rtype}/{local}"
         if not known:
             self.warnings.append(
@@ -260,8 +266,12 @@ class RecordIndex:
             return self._models[key]
         problem: str | None = None
         model: BaseModel | None = None
-        raw = dict(entry.raw)  # validated without its contained resources (their own turn)
-        raw.pop("contained", None)
+        raw = entry.raw
+        if "contained" in raw:  # validated without its contained resources (their own turn)
+            raw = dict(raw)
+            del raw["contained"]
+        # else the caller's dict itself: neither the date check nor model_validate changes its
+        # input (model_validate copies it to drop resourceType; tests/test_mappers_index_*)
         model_class = _MODEL_CLASSES.get(entry.rtype) or get_fhir_model_class(entry.rtype)
         bad_date = non_string_date(model_class, raw)
         if bad_date is not None:
