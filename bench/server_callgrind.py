@@ -16,18 +16,14 @@ minute or two per run).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench.load import run_level
-from bench.run import ROOT, SERVICE_PATH, bodies, database, signed_env, tokens_for
-from tests.support.jwt_issuer import JwtIssuer
-from tests.support.loopback import free_loopback_port, url_answers
+from bench.one_worker import one_worker_server
+from bench.run import ROOT
 
 WARM_UP_CALLS = 12
 
@@ -65,81 +61,43 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     root = args.service_root.resolve()
-    work = Path(tempfile.mkdtemp(prefix="pannet-callgrind-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PANNET_CDS_", "PROMETHEUS"))}
-    env["PYTHONPATH"] = str(root)
-    issuer = JwtIssuer()
-    jwks = issuer.write_jwks(work / "jwks.json")
-    with database(args.database, work, "callgrind") as url:
-        port = free_loopback_port()
-        app = (
-            ["-m", "bench.work_floor_app", str(port), "1"]
-            if args.floor
-            else ["-m", "cds_service.cli", "serve", "--port", str(port), "--workers", "1"]
-        )
-        cmd = [
+    with one_worker_server(
+        root=root,
+        floor=args.floor,
+        database_kind=args.database,
+        label="callgrind",
+        wrapper=lambda work: (
             "valgrind",
             "--tool=callgrind",
             "--trace-children=yes",
             "--instr-atstart=no",
             f"--callgrind-out-file={work / 'callgrind.%p.out'}",
-            sys.executable,
-            *app,
-        ]
-        with (work / "server.log").open("w") as log:
-            process = subprocess.Popen(
-                cmd,
-                env=signed_env(env, issuer, jwks, url, port),
-                cwd=root,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 900
-            while not url_answers(base + "/healthz", accept=lambda status: status < 500):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit((work / "server.log").read_text()[-3000:])
-                time.sleep(2)
-            tokens = tokens_for(issuer, f"{base}{SERVICE_PATH}", args.calls + WARM_UP_CALLS + 20)
-            payloads = bodies(None)
-
-            def make(n: int, offset: int = 0) -> tuple[str, bytes, dict[str, str]]:
-                headers = {
-                    "Content-Type": "application/json",
-                    "Authorization": f"Bearer {tokens[offset + n]}",
-                }
-                return SERVICE_PATH, payloads[n % len(payloads)], headers
-
-            run_level(
-                base, make, concurrency=1, duration_s=600, max_requests=WARM_UP_CALLS, warmup=0
-            )
-            worker = _worker_pid(port, process.pid)
-            _control("--zero", str(worker))
-            _control("--instr=on", str(worker))
-            result = run_level(
-                base,
-                lambda n: make(n, WARM_UP_CALLS + 10),
-                concurrency=args.concurrency,
-                duration_s=900,
-                max_requests=args.calls,
-                warmup=0,
-            )
-            _control("--instr=off", str(worker))
-            _control("--dump", str(worker))
-            time.sleep(2)
-            calls = result.requests + result.errors
-            print(
-                f"{'work floor' if args.floor else 'pannet-cds'} ({root}, {args.database}, "
-                f"c={args.concurrency}): {_instructions(work, worker) / calls / 1e6:.2f} M "
-                f"instructions per call ({calls} calls, {result.errors} errors)"
-            )
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        ),
+    ) as server:
+        make = server.signed_calls(args.calls + WARM_UP_CALLS + 20)
+        run_level(
+            server.base, make, concurrency=1, duration_s=600, max_requests=WARM_UP_CALLS, warmup=0
+        )
+        worker = _worker_pid(server.port, server.process.pid)
+        _control("--zero", str(worker))
+        _control("--instr=on", str(worker))
+        result = run_level(
+            server.base,
+            lambda n: make(n + WARM_UP_CALLS + 10),
+            concurrency=args.concurrency,
+            duration_s=900,
+            max_requests=args.calls,
+            warmup=0,
+        )
+        _control("--instr=off", str(worker))
+        _control("--dump", str(worker))
+        time.sleep(2)
+        calls = result.requests + result.errors
+        print(
+            f"{'work floor' if args.floor else 'pannet-cds'} ({root}, {args.database}, "
+            f"c={args.concurrency}): {_instructions(server.work, worker) / calls / 1e6:.2f} M "
+            f"instructions per call ({calls} calls, {result.errors} errors)"
+        )
 
 
 if __name__ == "__main__":

@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
 import re
 import subprocess
-import sys
-import tempfile
 import threading
-import time
 from pathlib import Path
 
 from bench.load import run_level
-from bench.run import ROOT, SERVICE_PATH, bodies, database, signed_env, tokens_for
-from tests.support.jwt_issuer import JwtIssuer
-from tests.support.loopback import free_loopback_port, url_answers
+from bench.one_worker import one_worker_server
+from bench.run import ROOT
 
 RATE_HZ = 997
 BATCH = 200
@@ -70,91 +65,56 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=Path("pyspy.txt"))
     parser.add_argument("--top", type=int, default=60)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="pannet-pyspy-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PANNET_CDS_", "PROMETHEUS"))}
-    env["PYTHONPATH"] = str(ROOT)
-    issuer = JwtIssuer()
-    jwks = issuer.write_jwks(work / "jwks.json")
     sent = 0
-    with database(args.database, work, "pyspy") as url:
-        port = free_loopback_port()
-        app = (
-            ["-m", "bench.work_floor_app", str(port), "1"]
-            if args.floor
-            else ["-m", "cds_service.cli", "serve", "--port", str(port), "--workers", "1"]
+    with one_worker_server(
+        root=ROOT, floor=args.floor, database_kind=args.database, label="pyspy"
+    ) as server:
+        count = args.seconds * 1000 + 2 * BATCH
+        make = server.signed_calls(count)
+        run_level(server.base, make, concurrency=1, duration_s=10, max_requests=BATCH, warmup=0)
+        (worker,) = _children(server.process.pid)
+        spy = subprocess.Popen(
+            [
+                args.py_spy,
+                "record",
+                "--rate",
+                str(RATE_HZ),
+                "--format",
+                "raw",
+                "--gil",
+                "--nonblocking",
+                "--duration",
+                str(args.seconds),
+                "--pid",
+                str(worker),
+                "--output",
+                str(args.output),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-        with (work / "server.log").open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, *app],
-                env=signed_env(env, issuer, jwks, url, port),
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            while not url_answers(base + "/healthz", accept=lambda status: status < 500):
-                if process.poll() is not None:
-                    raise SystemExit((work / "server.log").read_text()[-3000:])
-                time.sleep(0.5)
-            count = args.seconds * 1000 + 2 * BATCH
-            tokens = tokens_for(issuer, f"{base}{SERVICE_PATH}", count)
-            payloads = bodies(None)
+        done = threading.Event()
 
-            def make(n: int) -> tuple[str, bytes, dict[str, str]]:
-                headers = {
-                    "Content-Type": "application/json",
-                    "Authorization": f"Bearer {tokens[n]}",
-                }
-                return SERVICE_PATH, payloads[n % len(payloads)], headers
+        def load() -> None:
+            nonlocal sent
+            start = BATCH
+            while not done.is_set() and start + BATCH <= count:
+                result = run_level(
+                    server.base,
+                    lambda n, first=start: make(first + n),
+                    concurrency=1,
+                    duration_s=60,
+                    max_requests=BATCH,
+                    warmup=0,
+                )
+                sent += result.requests
+                start += BATCH
 
-            run_level(base, make, concurrency=1, duration_s=10, max_requests=BATCH, warmup=0)
-            (worker,) = _children(process.pid)
-            spy = subprocess.Popen(
-                [
-                    args.py_spy,
-                    "record",
-                    "--rate",
-                    str(RATE_HZ),
-                    "--format",
-                    "raw",
-                    "--gil",
-                    "--nonblocking",
-                    "--duration",
-                    str(args.seconds),
-                    "--pid",
-                    str(worker),
-                    "--output",
-                    str(args.output),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            done = threading.Event()
-
-            def load() -> None:
-                nonlocal sent
-                start = BATCH
-                while not done.is_set() and start + BATCH <= count:
-                    result = run_level(
-                        base,
-                        lambda n, first=start: make(first + n),
-                        concurrency=1,
-                        duration_s=60,
-                        max_requests=BATCH,
-                        warmup=0,
-                    )
-                    sent += result.requests
-                    start += BATCH
-
-            thread = threading.Thread(target=load, daemon=True)
-            thread.start()
-            spy.wait()
-            done.set()
-            thread.join()
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
+        thread = threading.Thread(target=load, daemon=True)
+        thread.start()
+        spy.wait()
+        done.set()
+        thread.join()
     print(f"{sent} calls while sampling; collapsed stacks in {args.output}")
     print("ms per call (GIL held, inclusive)  function")
     for name, ms in inclusive_ms_per_call(args.output, sent)[: args.top]:
