@@ -25,19 +25,15 @@ Resource = dict[str, Any]
 def render_template(template: str, tokens: Mapping[str, str]) -> str | None:
     """The relative FHIR URL for `template`, or None when a token has no value in this call
     (for example `{{context.encounterId}}` when the hook was called without an encounter)."""
-    parts = _template_parts(template)
-    rendered = [parts[0]]
-    for index in range(1, len(parts), 2):
-        value = tokens.get(parts[index])
-        if value is None:
-            return None
-        rendered.append(quote(value, safe="/"))
-        rendered.append(parts[index + 1])
-    return "".join(rendered)
+    return _render_quoted(_template_parts(template), _quoted_tokens(tokens))
+
+
+def _quoted_tokens(tokens: Mapping[str, str]) -> dict[str, str]:
+    return {name: quote(value, safe="/") for name, value in tokens.items()}
 
 
 def _render_quoted(parts: tuple[str, ...], quoted: Mapping[str, str]) -> str | None:
-    """`render_template` of the split template `parts`, with token values already quoted."""
+    """The split template `parts` filled with the already quoted token values."""
     rendered = [parts[0]]
     for index in range(1, len(parts), 2):
         value = quoted.get(parts[index])
@@ -58,7 +54,7 @@ def render_prefetch(service: ServiceDefinition, tokens: Mapping[str, str]) -> di
     """Relative FHIR URLs for each of the service's prefetch keys that can be rendered (each
     as `render_template` gives it; a call's few token values are quoted once, not once per
     template: a dozen templates name the same patient id)."""
-    quoted = {name: quote(value, safe="/") for name, value in tokens.items()}
+    quoted = _quoted_tokens(tokens)
     rendered = {}
     for key, spec in service.prefetch.items():
         url = _render_quoted(_template_parts(spec.template), quoted)
