@@ -10,6 +10,7 @@ is bounded and the whole is linear in the text's length.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,8 +49,14 @@ def build(blank: Callable[[], Any]) -> Pipeline:
     # spaCy before medspaCy, which imports it too: the same modules and instructions, but the
     # other order takes ~5,000 more page faults and 30-50 ms more CPU time (system) per process
     import spacy  # noqa: F401
-    from medspacy.context import ConText, ConTextRule
-    from medspacy.target_matcher import TargetMatcher, TargetRule
+
+    # medspaCy's import runs warnings.filterwarnings("ignore") (medspacy/common/medspacy_matcher
+    # .py), which would silence every warning in the process for good: a server worker that warms
+    # up this reader would never again log a deprecation or resource warning. The import's
+    # changes to the filters are undone when it ends.
+    with warnings.catch_warnings():
+        from medspacy.context import ConText, ConTextRule
+        from medspacy.target_matcher import TargetMatcher, TargetRule
     from spacy.language import Language
 
     if "pannet_one_sentence" not in Language.factories:
