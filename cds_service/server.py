@@ -25,6 +25,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from cds_service.observability.logs import gunicorn_logconfig
+from cds_service.observability.warning_log import route_warnings_to_log
 from cds_service.settings import ConfigurationError, Settings
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -96,6 +97,7 @@ def settle_worker() -> None:
 
 def _post_worker_init(_worker: Any) -> None:
     # Runs in each worker after the app is loaded and before it accepts connections.
+    route_warnings_to_log()
     warm_up()
     settle_worker()
 
