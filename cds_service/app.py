@@ -19,6 +19,12 @@ from cds_service.state import init_app
 # any number of "s") and the prefix every path it matches starts with.
 _CORS_RESOURCE = r"/cds-services*"
 _CORS_PREFIX = "/cds-service"
+# Where the WSGI environ holds the private-network request header, as werkzeug's request headers
+# look it up: `key in request.environ` answers `header in request.headers` without the
+# BadRequestKeyError (an HTTP exception, costly to build) a missing header raises there.
+_PRIVATE_NETWORK_ENVIRON_KEY = "HTTP_" + ACL_REQUEST_HEADER_PRIVATE_NETWORK.upper().replace(
+    "-", "_"
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -70,8 +76,9 @@ def _answer_simple_cors_directly(app: Flask) -> None:
             request.method == "OPTIONS"
             or not path.startswith(_CORS_PREFIX)
             or "%" in path
-            or ACL_REQUEST_HEADER_PRIVATE_NETWORK in request.headers
-            or ACL_ORIGIN in response.headers
+            or _PRIVATE_NETWORK_ENVIRON_KEY in request.environ
+            # `ACL_ORIGIN in response.headers` without the KeyError an absent header raises
+            or response.headers.getlist(ACL_ORIGIN)
             or hasattr(response, FLASK_CORS_EVALUATED)
         ):
             return flask_cors_after_request(response)

@@ -9,7 +9,13 @@ import logging
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cds_service.observability.logs import _SECRETS, JsonFormatter, redact
+from cds_service.observability.logs import (
+    _SECRET_MARKS,
+    _SECRETS,
+    JsonFormatter,
+    _has_secret_mark,
+    redact,
+)
 
 PIECES = [
     "Bearer ",
@@ -54,3 +60,9 @@ def test_plain_text_is_left_as_it_is() -> None:
     assert redact("hook pannet-cds-patient-view: 1 card(s)") == (
         "hook pannet-cds-patient-view: 1 card(s)"
     )
+
+
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=6), max_size=12).map("".join))
+def test_the_mark_check_is_any_mark_in_the_folded_text(text: str) -> None:
+    folded = text.lower()
+    assert _has_secret_mark(folded) == any(mark in folded for mark in _SECRET_MARKS)

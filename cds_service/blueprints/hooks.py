@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.wsgi import get_content_length
 
 from cds_service.blueprints.request_body import authenticate, json_body, require_json
 from cds_service.call_writes import CallWrites, settle_unrecorded_jti, start_call_writes
@@ -53,7 +54,7 @@ def _json_posts_only() -> None:
     # Every POST under /cds-services (calls and feedback) carries JSON; any other body, such as
     # a cross-origin HTML form's text/plain one, is refused before it is read. A method the path
     # does not serve stays a 405; a POST without a body is answered by the view (400 or 404).
-    has_body = bool(request.content_length) or "Transfer-Encoding" in request.headers
+    has_body = _has_body(request.environ)
     if (
         request.method == "POST"
         and request.path.startswith("/cds-services")
@@ -61,6 +62,14 @@ def _json_posts_only() -> None:
         and has_body
     ):
         require_json()
+
+
+def _has_body(environ: dict[str, object]) -> bool:
+    """`bool(request.content_length) or "Transfer-Encoding" in request.headers`, read from the
+    WSGI environ as those two do (the same Content-Length parsing): `content_length` asked the
+    request's headers for Transfer-Encoding, and an absent one raised and caught werkzeug's
+    BadRequestKeyError on every call (tests/test_server_has_body.py compares the two)."""
+    return bool(get_content_length(environ)) or "HTTP_TRANSFER_ENCODING" in environ
 
 
 @bp.get("/cds-services")

@@ -27,7 +27,7 @@ from cds_service.hooks.context import patient_of
 from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable, TooMuchData
 from cds_service.hooks.fhir_client import DEFAULT_BUDGET_S, MAX_RESOURCES_PER_KEY, FhirFetcher
 from cds_service.hooks.fhir_targets import FhirServerPolicy
-from cds_service.hooks.prefetch import PrefetchState, read_prefetch, render_prefetch
+from cds_service.hooks.prefetch import PrefetchState, read_prefetch, render_template, renders
 from cds_service.hooks.request import HookRequest
 from cds_service.hooks.services import PrefetchTemplate, Requirement, ServiceDefinition
 
@@ -115,14 +115,14 @@ def gather_resources(
     """Gather the call's resources; raises `BadHookRequest` for prefetch data of the wrong type
     or patient, and `RequiredDataUnavailable` when the Patient cannot be had."""
     patient_id = request.context.patient_id
-    queries = render_prefetch(service, request.context.token_values())
+    tokens = request.context.token_values()
     collected: dict[str, tuple[Resource, ...]] = {}
     from_prefetch: list[str] = []
     to_fetch: dict[str, str] = {}
     why_missing: dict[str, str] = {}
 
     for key, spec in service.prefetch.items():
-        if key not in queries:
+        if not renders(spec.template, tokens):
             continue  # a token it needs is absent from this call's context
         try:
             reading = read_prefetch(request.prefetch, spec)
@@ -142,7 +142,8 @@ def gather_resources(
             collected[key] = ()
             from_prefetch.append(key)
         else:
-            to_fetch[key] = queries[key]
+            # Its URL is built only here: a key the client prefetched needs none.
+            to_fetch[key] = render_template(spec.template, tokens)
             why_missing[key] = reading.note
 
     failed: dict[str, str] = {}
@@ -166,7 +167,9 @@ def gather_resources(
     required = [key for key in failed if service.prefetch[key].requirement is Requirement.REQUIRED]
     if required:
         lines = [
-            f"{describe_data(service.prefetch[k], queries.get(k))}: {failed[k]}" for k in required
+            # Every failed key was one to fetch, whose URL is in `to_fetch`.
+            f"{describe_data(service.prefetch[k], to_fetch[k])}: {failed[k]}"
+            for k in required
         ]
         raise RequiredDataUnavailable(lines, keys=required)
 

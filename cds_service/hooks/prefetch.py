@@ -50,6 +50,19 @@ def _template_parts(template: str) -> tuple[str, ...]:
     return tuple(_TOKEN.split(template))
 
 
+@functools.cache
+def _template_tokens(template: str) -> tuple[str, ...]:
+    # The token names a template needs: every other part of its split.
+    return _template_parts(template)[1::2]
+
+
+def renders(template: str, tokens: Mapping[str, str]) -> bool:
+    """Whether `render_template(template, tokens)` gives a URL rather than None: every token
+    the template names has a value (a quoted value is never None). Tells the keys a call can
+    use without building their URLs, which only a fetch or a message needs."""
+    return all(name in tokens for name in _template_tokens(template))
+
+
 def render_prefetch(service: ServiceDefinition, tokens: Mapping[str, str]) -> dict[str, str]:
     """Relative FHIR URLs for each of the service's prefetch keys that can be rendered (each
     as `render_template` gives it; a call's few token values are quoted once, not once per

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    SkipValidation,
     ValidationError,
     field_validator,
     model_validator,
@@ -110,7 +111,11 @@ class _Envelope(BaseModel):
 
 class HookRequest(BaseModel):
     """A validated CDS Hooks request for one service. `prefetch` keeps the difference between
-    an omitted key (absent from the dict) and a key sent as null (present, value None)."""
+    an omitted key (absent from the dict) and a key sent as null (present, value None).
+
+    Built by `parse_hook_request` only, from what `_Envelope` validated: `prefetch` is not
+    validated a second time (that copied every prefetched resource's dict once more, for the
+    same value; tests/test_hook_request_skip.py compares it with the validated field)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -119,7 +124,7 @@ class HookRequest(BaseModel):
     fhir_server: str | None
     fhir_authorization: FhirAuthorization | None
     context: HookContext
-    prefetch: dict[str, Resource | None]
+    prefetch: SkipValidation[dict[str, Resource | None]]
 
 
 def parse_hook_request(body: object, service: ServiceDefinition) -> HookRequest:

@@ -168,9 +168,9 @@ def record_assessment_call(
         log.error("audit record not written (%s)", type(cause.__cause__ or cause).__name__)
         raise
     tier = tier_label(assessment.overall_tier)
-    ext.metrics.assessments.labels(service.id, service.hook, tier).inc()
+    ext.metrics.assessment_count(service.id, service.hook, tier).inc()
     for card in cards:
-        ext.metrics.cards.labels(service.id, tier, card.indicator.value).inc()
+        ext.metrics.card_count(service.id, tier, card.indicator.value).inc()
     # For the call's access line (`_observe_request`): how many cards, which tier (as the
     # hook's own log line said it: the tier's value, or None).
     setattr(g, _OUTCOME, (len(cards), str(assessment.overall_tier)))

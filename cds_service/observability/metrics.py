@@ -110,7 +110,13 @@ class Metrics:
             ["service", "tier", "indicator"],
             registry=r,
         )
+        # Children of the families above, kept after their first use: `labels()` checks and
+        # converts its arguments and takes a lock on every call. Every label value is bounded
+        # (endpoints, service ids and hooks from the definitions, status codes, tiers,
+        # indicators), so these stay small.
         self._request_children: dict[tuple[str, str, str, str], Histogram] = {}
+        self._assessment_children: dict[tuple[str, str, str], Counter] = {}
+        self._card_children: dict[tuple[str, str, str], Counter] = {}
         self.feedback = Counter(
             "pannet_cds_feedback_total",
             "Feedback entries received and stored (a re-sent entry counts again), by outcome",
@@ -119,13 +125,27 @@ class Metrics:
         )
 
     def request_duration(self, endpoint: str, service: str, hook: str, status: str) -> Histogram:
-        """The child of `requests` for these labels, kept after its first use: `labels()`
-        checks and converts its arguments and takes a lock on every call. The label values are
-        bounded (endpoints, service ids and hooks from the definitions, status codes)."""
+        """The child of `requests` for these labels (kept, see `__init__`)."""
         key = (endpoint, service, hook, status)
         child = self._request_children.get(key)
         if child is None:
             child = self._request_children[key] = self.requests.labels(*key)
+        return child
+
+    def assessment_count(self, service: str, hook: str, tier: str) -> Counter:
+        """The child of `assessments` for these labels (kept, see `__init__`)."""
+        key = (service, hook, tier)
+        child = self._assessment_children.get(key)
+        if child is None:
+            child = self._assessment_children[key] = self.assessments.labels(*key)
+        return child
+
+    def card_count(self, service: str, tier: str, indicator: str) -> Counter:
+        """The child of `cards` for these labels (kept, see `__init__`)."""
+        key = (service, tier, indicator)
+        child = self._card_children.get(key)
+        if child is None:
+            child = self._card_children[key] = self.cards.labels(*key)
         return child
 
     def exposition(self) -> tuple[bytes, str]:
