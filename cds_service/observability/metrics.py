@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from prometheus_client import (
@@ -29,6 +30,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_Family = TypeVar("_Family", Counter, Histogram)
 
 # Seconds; dense below 100 ms where the service's own latency target lies.
 REQUEST_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -126,27 +128,15 @@ class Metrics:
 
     def request_duration(self, endpoint: str, service: str, hook: str, status: str) -> Histogram:
         """The child of `requests` for these labels (kept, see `__init__`)."""
-        key = (endpoint, service, hook, status)
-        child = self._request_children.get(key)
-        if child is None:
-            child = self._request_children[key] = self.requests.labels(*key)
-        return child
+        return _child(self.requests, self._request_children, (endpoint, service, hook, status))
 
     def assessment_count(self, service: str, hook: str, tier: str) -> Counter:
         """The child of `assessments` for these labels (kept, see `__init__`)."""
-        key = (service, hook, tier)
-        child = self._assessment_children.get(key)
-        if child is None:
-            child = self._assessment_children[key] = self.assessments.labels(*key)
-        return child
+        return _child(self.assessments, self._assessment_children, (service, hook, tier))
 
     def card_count(self, service: str, tier: str, indicator: str) -> Counter:
         """The child of `cards` for these labels (kept, see `__init__`)."""
-        key = (service, tier, indicator)
-        child = self._card_children.get(key)
-        if child is None:
-            child = self._card_children[key] = self.cards.labels(*key)
-        return child
+        return _child(self.cards, self._card_children, (service, tier, indicator))
 
     def exposition(self) -> tuple[bytes, str]:
         """The text format of every sample: of all gunicorn workers in multiprocess mode."""
@@ -156,3 +146,11 @@ class Metrics:
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=path)
         return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def _child(family: _Family, kept: dict[Any, _Family], key: tuple[str, ...]) -> _Family:
+    """`family.labels(*key)`, made once per key and kept in `kept`."""
+    child = kept.get(key)
+    if child is None:
+        child = kept[key] = family.labels(*key)
+    return child
