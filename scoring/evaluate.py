@@ -207,24 +207,26 @@ def evaluate_compiled(
 def _totals(score: CompiledScore, read: list[FactorValue]) -> set[int]:
     """Every total the unknown factors could still produce, with at most one factor present
     in each exclusive group, built up one factor (or group) at a time (the sums over every
-    combination: tests/scoring_support.achievable_totals)."""
-    totals = {0}
+    combination: tests/scoring_support.achievable_totals). The points of known factors are
+    summed apart and added once at the end: a sum, not a set rebuilt per factor."""
+    known = 0
+    totals = {0}  # what the unknown factors may add
     for index, points in score.singles:
         value = read[index].value
         if value is None:
             totals |= {t + points for t in totals}
         elif value:
-            totals = {t + points for t in totals}
+            known += points
     for members in score.groups:
         present = [points for index, points in members if read[index].value is True]
         if present:
             # Two bands of one input both present can only be a data error: take the worse.
-            worst = max(present)
-            totals = {t + worst for t in totals}
+            known += max(present)
         else:
             options = {0} | {points for index, points in members if read[index].value is None}
-            totals = {t + o for t in totals for o in options}
-    return totals
+            if len(options) > 1:  # {0} alone adds nothing
+                totals = {t + o for t in totals for o in options}
+    return {t + known for t in totals} if known else totals
 
 
 def _tier(score: CompiledScore, total: int) -> Tier:

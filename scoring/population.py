@@ -78,6 +78,8 @@ def _combine(first: Eligibility, second: Eligibility) -> Eligibility:
     for check in (first, second):
         if check.eligible is False:
             return check
+    if first is _IN and second.eligible is True and second.reason is None and not second.missing:
+        return second  # what the lines below would build from it, equal field by field
     missing = first.missing + second.missing
     notes = first.notes + second.notes
     if not missing and not notes:
