@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -155,9 +155,19 @@ class Assessment(_Model):
 
 
 M = TypeVar("M", bound=BaseModel)
-# Per class, what `built` needs: every field's default in field order (None where there is none),
-# the default factories, the number of fields.
-_Shape = tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...], int]
+
+
+class _Shape(NamedTuple):
+    """Per class, what `built` needs."""
+
+    defaults: dict[str, Any]  # every field's default in field order (None where there is none)
+    factories: tuple[tuple[str, Callable[[], Any]], ...]  # the default factories
+    count: int  # the number of fields
+    # Every field's name: the fields set of a result given all of them, copied per result (a
+    # copy of a set is a copy of its table, without hashing every name into a new one).
+    every: frozenset[str]
+
+
 _SHAPES: dict[type, _Shape] = {}
 _new = object.__new__
 _set_dict = BaseModel.__dict__["__dict__"].__set__
@@ -170,7 +180,7 @@ def _shape(cls: type[BaseModel]) -> _Shape:
     fields = cls.model_fields
     defaults = {n: None if f.is_required() else f.get_default() for n, f in fields.items()}
     factories = tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory)
-    shape = _SHAPES[cls] = (defaults, factories, len(fields))  # type: ignore[assignment]
+    shape = _SHAPES[cls] = _Shape(defaults, factories, len(fields), frozenset(fields))  # type: ignore[arg-type]
     return shape
 
 
@@ -186,9 +196,13 @@ def built(cls: type[M], values: dict[str, Any]) -> M:
     shape = _SHAPES.get(cls)
     if shape is None:
         shape = _shape(cls)
-    fields_set = set(values)
-    if len(values) != shape[2]:
-        defaults, factories, _ = shape
+    if len(values) == shape.count:
+        # The keys are field names, as many as there are fields: every field, so the fields
+        # set is the set of every name.
+        fields_set = set(shape.every)
+    else:
+        fields_set = set(values)
+        defaults, factories, _, _ = shape
         values = {**defaults, **values}
         for name, factory in factories:
             if name not in fields_set:

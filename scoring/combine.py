@@ -52,28 +52,26 @@ def guideline_flags(
     if nodes is None:
         nodes = node_positive(inputs)
     ki67 = inputs.ki67_percent
-    ki67_flag = FactorValue(
-        None if ki67.value is None else ki67.value > GUIDELINE_KI67_ABOVE, ki67.sources
-    )
+    above = None if ki67.value is None else ki67.value > GUIDELINE_KI67_ABOVE
     return [
         GuidelineFlag(
-            _flag_text("Lymph-node positive", nodes),
+            _flag_text("Lymph-node positive", nodes.value, nodes.sources),
             nodes.value,
             FACTOR_MISSING_DATA["node_positive"],
         ),
         GuidelineFlag(
-            _flag_text("Ki-67 > 5 %", ki67_flag), ki67_flag.value, FACTOR_MISSING_DATA["ki67_gt_20"]
+            _flag_text("Ki-67 > 5 %", above, ki67.sources), above, FACTOR_MISSING_DATA["ki67_gt_20"]
         ),
     ]
 
 
-def _flag_text(name: str, value: FactorValue) -> str:
-    where = f" ({', '.join(value.sources)})" if value.sources else ""
-    if value.value is None:
+def _flag_text(name: str, value: bool | None, sources: tuple[str, ...]) -> str:
+    where = f" ({', '.join(sources)})" if sources else ""
+    if value is None:
         return f"{name}: unknown{where}; if so, at least intermediate-intensity surveillance"
-    state = "yes" if value.value else "no"
+    state = "yes" if value else "no"
     return f"{name}: {state}{where}" + (
-        " → at least intermediate-intensity surveillance (CommNETS/NANETS)" if value.value else ""
+        " → at least intermediate-intensity surveillance (CommNETS/NANETS)" if value else ""
     )
 
 

@@ -18,7 +18,7 @@ from scoring.assessment import (
 from scoring.definition import Population, ScoreDefinition, max_points
 from scoring.factors import FACTOR_MISSING_DATA, FACTOR_READERS, FactorValue
 from scoring.inputs import ClinicalInputs
-from scoring.population import check_population
+from scoring.population import PopulationCheck, population_check
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class CompiledScore:
     population: Population
     weights_origin: str
     weighted: bool
+    # The fields every result of this score starts with, and its population's check.
+    head: MappingProxyType[str, str]
+    check_population: PopulationCheck
     factors: tuple[_Factor, ...]
     max_points: int
     # Outside exclusive groups: (factor index, points); each group: its members so.
@@ -84,6 +87,15 @@ def compile_score(definition: ScoreDefinition, weights_origin: str = "published"
         population=definition.population,
         weights_origin=weights_origin,
         weighted=weighted,
+        head=MappingProxyType(
+            {
+                "id": definition.id,
+                "title": definition.title,
+                "citation": definition.citation,
+                "citation_url": definition.citation_url,
+            }
+        ),
+        check_population=population_check(definition.population),
         factors=factors,
         max_points=top,
         singles=singles,
@@ -107,19 +119,12 @@ def evaluate_compiled(
 ) -> ScoreResult:
     """`values`: the factor values read so far in this assessment, by factor id; those this
     score reads are added (the scores share factors: each is read once per patient)."""
-    eligibility = check_population(score.population, inputs, nodes=values.get("node_positive"))
-    common = {
-        "id": score.id,
-        "title": score.title,
-        "citation": score.citation,
-        "citation_url": score.citation_url,
-        "eligible": eligibility.eligible,
-    }
+    eligibility = score.check_population(inputs, values.get("node_positive"))
+    common = score.head.copy()  # a copy of a dict's table: cheaper than building it anew
+    common["eligible"] = eligibility.eligible
     if eligibility.eligible is False:
-        return make(
-            ScoreResult,
-            {**common, "status": ScoreStatus.NOT_APPLICABLE, "reason": eligibility.reason},
-        )
+        common.update(status=ScoreStatus.NOT_APPLICABLE, reason=eligibility.reason)
+        return make(ScoreResult, common)
 
     read: list[FactorValue] = []
     factors: list[FactorResult] = []
@@ -175,7 +180,9 @@ def evaluate_compiled(
         )
 
     totals = _totals(score, read)
-    tiers = {_tier(score, total) for total in totals}
+    tiers = set(map(score.tier_of.get, totals))
+    if None in tiers:  # a total no band covers: tier_for's ValueError
+        tiers = {_tier(score, total) for total in totals}
     low, high = min(totals), max(totals)
     return make(
         ScoreResult,
@@ -200,24 +207,26 @@ def evaluate_compiled(
 def _totals(score: CompiledScore, read: list[FactorValue]) -> set[int]:
     """Every total the unknown factors could still produce, with at most one factor present
     in each exclusive group, built up one factor (or group) at a time (the sums over every
-    combination: tests/scoring_support.achievable_totals)."""
-    totals = {0}
+    combination: tests/scoring_support.achievable_totals). The points of known factors are
+    summed apart and added once at the end: a sum, not a set rebuilt per factor."""
+    known = 0
+    totals = {0}  # what the unknown factors may add
     for index, points in score.singles:
         value = read[index].value
         if value is None:
             totals |= {t + points for t in totals}
         elif value:
-            totals = {t + points for t in totals}
+            known += points
     for members in score.groups:
         present = [points for index, points in members if read[index].value is True]
         if present:
             # Two bands of one input both present can only be a data error: take the worse.
-            worst = max(present)
-            totals = {t + worst for t in totals}
+            known += max(present)
         else:
             options = {0} | {points for index, points in members if read[index].value is None}
-            totals = {t + o for t in totals for o in options}
-    return totals
+            if len(options) > 1:  # {0} alone adds nothing
+                totals = {t + o for t in totals for o in options}
+    return {t + known for t in totals} if known else totals
 
 
 def _tier(score: CompiledScore, total: int) -> Tier:

@@ -6,6 +6,7 @@ Scope-wide exclusions (no resection, NEC, metastatic at surgery) are decided in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from scoring.definition import Population
@@ -77,6 +78,8 @@ def _combine(first: Eligibility, second: Eligibility) -> Eligibility:
     for check in (first, second):
         if check.eligible is False:
             return check
+    if first is _IN and second.eligible is True and second.reason is None and not second.missing:
+        return second  # what the lines below would build from it, equal field by field
     missing = first.missing + second.missing
     notes = first.notes + second.notes
     if not missing and not notes:
@@ -101,3 +104,33 @@ def check_population(
             return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs, nodes))
         case Population.GEP_NET:
             return _gep(inputs)
+
+
+def _pannet_nonfunctioning(inputs: ClinicalInputs, nodes: FactorValue | None) -> Eligibility:
+    return _combine(_pancreatic(inputs), _nonfunctioning(inputs))
+
+
+def _pannet_pn0_8_nodes(inputs: ClinicalInputs, nodes: FactorValue | None) -> Eligibility:
+    return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs, nodes))
+
+
+def _gep_net(inputs: ClinicalInputs, nodes: FactorValue | None) -> Eligibility:
+    return _gep(inputs)
+
+
+PopulationCheck = Callable[[ClinicalInputs, FactorValue | None], Eligibility]
+_CHECKS: dict[Population, PopulationCheck] = {
+    Population.PANNET_NONFUNCTIONING: _pannet_nonfunctioning,
+    Population.PANNET_PN0_8_NODES: _pannet_pn0_8_nodes,
+    Population.GEP_NET: _gep_net,
+}
+
+
+def population_check(population: Population) -> PopulationCheck:
+    """`check_population(population, inputs, nodes=nodes)` as a function of (inputs, nodes),
+    chosen once per score definition rather than matched per patient
+    (tests/test_scoring_population.py compares the two)."""
+    check = _CHECKS.get(population)
+    if check is None:
+        return lambda inputs, nodes: check_population(population, inputs, nodes=nodes)
+    return check

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -65,3 +66,29 @@ def add_months(start: date, months: int) -> date:
 
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# "01".."31": a month's or a day's two digits, as `date.isoformat` writes them.
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(32))
+
+
+def due_dates(start: date, months: Sequence[int]) -> tuple[list[date], list[str]]:
+    """`[add_months(start, m) for m in months]` and their `isoformat()`, in one loop: a plan
+    has up to a dozen due dates, and a call plus an `isoformat` per date was most of the
+    plan's cost (tests/test_scoring_schedule.py compares with `add_months`)."""
+    if start.year < 1000:
+        # A year before 1000 is written with leading zeros: `isoformat` does that.
+        early = [add_months(start, m) for m in months]
+        return early, [d.isoformat() for d in early]
+    base_year, base_index, start_day = start.year, start.month - 1, start.day
+    dates: list[date] = []
+    texts: list[str] = []
+    two = _TWO_DIGITS
+    for offset in months:
+        index = base_index + offset
+        year, month = base_year + index // 12, index % 12 + 1
+        day = start_day
+        if day > 28:  # as in add_months
+            day = min(day, 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1])
+        # date() first: a year past 9999 raises its ValueError, as add_months did.
+        dates.append(date(year, month, day))
+        texts.append(f"{year}-{two[month]}-{two[day]}")
+    return dates, texts

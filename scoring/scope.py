@@ -22,6 +22,9 @@ class Scope(NamedTuple):
     reason: str | None = None
 
 
+_IN_SCOPE = Scope(True)  # immutable: made once, not per patient
+
+
 def check_scope(inputs: ClinicalInputs) -> Scope:
     if inputs.diagnosis is None:
         return Scope(
@@ -47,7 +50,7 @@ def check_scope(inputs: ClinicalInputs) -> Scope:
         return Scope(
             False, OutOfScope.RECURRENCE, "recurrence on record" + _named(inputs.recurrence)
         )
-    return Scope(True)
+    return _IN_SCOPE
 
 
 def _named(fact: Fact[bool]) -> str:

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 from scoring.assessment import Make, SurveillancePlan, Tier, validated
 from scoring.inputs import ImagingEvent
-from scoring.schedule import Schedule, add_months
+from scoring.schedule import Schedule, due_dates
 
 # Operational, not clinical: how long before a due date a patient-view card starts to remind.
 DUE_SOON_DAYS = 30
@@ -57,8 +57,8 @@ def plan_surveillance(
         # with a datetime fails).
         raise TypeError("plan_surveillance: anchor and today must be dates, not datetimes")
     relevant = tuple(e for e in imaging if e.when > anchor)
-    due_dates = [add_months(anchor, m) for m in months]
-    dues = [d.toordinal() for d in due_dates]
+    dates, iso = due_dates(anchor, months)
+    dues = [d.toordinal() for d in dates]
     starts = _windows(anchor.toordinal(), dues)
     done = [e.when.toordinal() for e in relevant]
     now = today.toordinal()
@@ -86,7 +86,6 @@ def plan_surveillance(
     else:
         next_due = next((i for i, due in enumerate(dues) if due >= now and not covered[i]), None)
     due_now = overdue or (next_due is not None and now >= dues[next_due] - DUE_SOON_DAYS)
-    iso = [d.isoformat() for d in due_dates]
     return make(
         SurveillancePlan,
         {  # in field order
