@@ -93,19 +93,6 @@ def _gep(inputs: ClinicalInputs) -> Eligibility:
     return _IN
 
 
-def check_population(
-    population: Population, inputs: ClinicalInputs, *, nodes: FactorValue | None = None
-) -> Eligibility:
-    """`nodes`: `node_positive(inputs)` when the caller has it already."""
-    match population:
-        case Population.PANNET_NONFUNCTIONING:
-            return _combine(_pancreatic(inputs), _nonfunctioning(inputs))
-        case Population.PANNET_PN0_8_NODES:
-            return _combine(_pancreatic(inputs), _pn0_with_enough_nodes(inputs, nodes))
-        case Population.GEP_NET:
-            return _gep(inputs)
-
-
 def _pannet_nonfunctioning(inputs: ClinicalInputs, nodes: FactorValue | None) -> Eligibility:
     return _combine(_pancreatic(inputs), _nonfunctioning(inputs))
 
@@ -127,10 +114,16 @@ _CHECKS: dict[Population, PopulationCheck] = {
 
 
 def population_check(population: Population) -> PopulationCheck:
-    """`check_population(population, inputs, nodes=nodes)` as a function of (inputs, nodes),
-    chosen once per score definition rather than matched per patient
-    (tests/test_scoring_population.py compares the two)."""
+    """The check of `population` as a function of (inputs, nodes), chosen once per score
+    definition rather than matched per patient."""
     check = _CHECKS.get(population)
     if check is None:
-        return lambda inputs, nodes: check_population(population, inputs, nodes=nodes)
+        raise ValueError(f"not a score population: {population!r}")
     return check
+
+
+def check_population(
+    population: Population, inputs: ClinicalInputs, *, nodes: FactorValue | None = None
+) -> Eligibility:
+    """`nodes`: `node_positive(inputs)` when the caller has it already."""
+    return population_check(population)(inputs, nodes)

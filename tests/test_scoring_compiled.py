@@ -1,34 +1,59 @@
 """What a compiled score chose once per definition gives what was worked out per patient: its
-population's check is `check_population`, its head is the definition's; and combining two
-population checks gives what it gave before its shortcut for a first check that is `_IN`."""
+population's check is what `check_population` matched per patient, its head is the
+definition's; and combining two population checks gives what it gave before its shortcut for a
+first check that is `_IN`."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring import population
 from scoring.definition import Population
-from scoring.factors import node_positive
+from scoring.factors import FactorValue, node_positive
+from scoring.inputs import ClinicalInputs
 from scoring.population import Eligibility, check_population, population_check
 from scoring.site_config import DEFAULT_SITE_CONFIG
 from tests.scoring_support import make_inputs
 from tests.test_scoring_properties import SITES, clinical_inputs
 
 
+def _check_population_before(
+    kind: Population, inputs: ClinicalInputs, nodes: FactorValue | None
+) -> Eligibility:
+    """`population.check_population` as it was: matched per patient."""
+    match kind:
+        case Population.PANNET_NONFUNCTIONING:
+            return population._combine(
+                population._pancreatic(inputs), population._nonfunctioning(inputs)
+            )
+        case Population.PANNET_PN0_8_NODES:
+            return population._combine(
+                population._pancreatic(inputs), population._pn0_with_enough_nodes(inputs, nodes)
+            )
+        case Population.GEP_NET:
+            return population._gep(inputs)
+    raise AssertionError(kind)
+
+
 @settings(max_examples=300, deadline=None)
 @given(inputs=clinical_inputs(), population=st.sampled_from(list(Population)), read=st.booleans())
-def test_population_check_is_check_population(inputs, population, read):
+def test_population_check_is_the_former_match(inputs, population, read):
     nodes = node_positive(inputs) if read else None
-    expected = check_population(population, inputs, nodes=nodes)
+    expected = _check_population_before(population, inputs, nodes)
     assert population_check(population)(inputs, nodes) == expected
+    assert check_population(population, inputs, nodes=nodes) == expected
 
 
-def test_a_value_that_is_no_population_is_still_matched_as_before():
+def test_a_value_that_is_no_population_is_refused_by_name():
     inputs = make_inputs()
-    assert population_check("no such population")(inputs, None) is None  # type: ignore[arg-type]
-    text = Population.GEP_NET.value  # a plain str equal to a member matched its case
-    assert population_check(text)(inputs, None) == check_population(text, inputs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a score population: 'no such population'"):
+        check_population("no such population", inputs)  # type: ignore[arg-type]
+    text = Population.GEP_NET.value  # a plain str equal to a member is that member
+    assert check_population(text, inputs) == _check_population_before(
+        Population.GEP_NET, inputs, None
+    )  # type: ignore[arg-type]
 
 
 def test_the_head_is_the_definitions():
