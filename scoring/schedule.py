@@ -57,12 +57,16 @@ SCHEDULE_CITATION_URL = "https://doi.org/10.1001/jamaoncol.2018.2428"
 
 def add_months(start: date, months: int) -> date:
     """Calendar months later; the day is clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    day = start.day
+    return date(*_shifted(start.year, start.month - 1, start.day, months))
+
+
+def _shifted(year: int, month_index: int, day: int, months: int) -> tuple[int, int, int]:
+    """(year, month, day) `months` calendar months after (year, month_index + 1, day)."""
+    index = month_index + months
+    year, month = year + index // 12, index % 12 + 1
     if day > 28:  # every month has 28 days: only a later day may need clamping
         day = min(day, 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1])
-    return date(year, month, day)
+    return year, month, day
 
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -72,8 +76,8 @@ _TWO_DIGITS = tuple(f"{n:02d}" for n in range(32))
 
 def due_dates(start: date, months: Sequence[int]) -> tuple[list[date], list[str]]:
     """`[add_months(start, m) for m in months]` and their `isoformat()`, in one loop: a plan
-    has up to a dozen due dates, and a call plus an `isoformat` per date was most of the
-    plan's cost (tests/test_scoring_schedule.py compares with `add_months`)."""
+    has up to a dozen due dates, and a `date.isoformat` per date was much of the plan's cost
+    (tests/test_scoring_due_dates.py compares with `add_months` and `isoformat`)."""
     if start.year < 1000:
         # A year before 1000 is written with leading zeros: `isoformat` does that.
         early = [add_months(start, m) for m in months]
@@ -83,11 +87,7 @@ def due_dates(start: date, months: Sequence[int]) -> tuple[list[date], list[str]
     texts: list[str] = []
     two = _TWO_DIGITS
     for offset in months:
-        index = base_index + offset
-        year, month = base_year + index // 12, index % 12 + 1
-        day = start_day
-        if day > 28:  # as in add_months
-            day = min(day, 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1])
+        year, month, day = _shifted(base_year, base_index, start_day, offset)
         # date() first: a year past 9999 raises its ValueError, as add_months did.
         dates.append(date(year, month, day))
         texts.append(f"{year}-{two[month]}-{two[day]}")
