@@ -40,6 +40,13 @@ _MODALITIES: tuple[tuple[str, str], ...] = (
 )
 
 
+# The enum values the wire dicts carry, read once (`.value` is a property call on each read).
+_CREATE = ActionType.CREATE.value
+_SMART = LinkType.SMART.value
+_ABSOLUTE = LinkType.ABSOLUTE.value
+_AT_MOST_ONE = SelectionBehavior.AT_MOST_ONE.value
+
+
 def uuid5_text(namespace: bytes, name: str) -> str:
     """`str(uuid.uuid5(UUID(bytes=namespace), name))`, without building the UUID object (its
     checks and formatting cost ~25x the SHA-1): the digest's first 16 bytes with the version
@@ -153,7 +160,7 @@ def _action_wires(resources: Sequence[dict[str, Any]], modality: str) -> list[di
             )
         actions.append(
             {
-                "type": ActionType.CREATE.value,
+                "type": _CREATE,
                 "description": _describe(resource),
                 "resource": resource,
             }
@@ -185,7 +192,7 @@ def link_wires(smart_launch_url: str, absolute_url: str, app_context: str) -> li
     smart: dict[str, Any] = {
         "label": SMART_LINK_LABEL,
         "url": smart_launch_url,
-        "type": LinkType.SMART.value,
+        "type": _SMART,
     }
     if app_context is not None:  # as `_drop_absent` leaves an absent appContext out
         smart["appContext"] = app_context
@@ -193,7 +200,7 @@ def link_wires(smart_launch_url: str, absolute_url: str, app_context: str) -> li
     absolute = {
         "label": ABSOLUTE_LINK_LABEL,
         "url": absolute_url,
-        "type": LinkType.ABSOLUTE.value,
+        "type": _ABSOLUTE,
         "autoLaunchable": False,
     }
     return [smart, absolute]
@@ -311,7 +318,7 @@ def _card(
         }
         if built:
             wire["suggestions"] = built
-            wire["selectionBehavior"] = SelectionBehavior.AT_MOST_ONE.value
+            wire["selectionBehavior"] = _AT_MOST_ONE
         wire["overrideReasons"] = override_reason_wires()
         wire["links"] = links()
         wire["extension"] = {EXTENSION_KEY: assessment.model_dump(mode="json")}
