@@ -53,10 +53,22 @@ STEPS: tuple[tuple[Any, str, str], ...] = (
     ),
     (builder, "build_detail", "detail Markdown"),
     (builder, "build_summary", "summary"),
-    (builder, "build_source", "source"),
-    (builder, "build_suggestions", "suggestions"),
-    (builder, "build_links", "links"),
-    (builder, "Card", "Card model"),
+    # Newer trees build the card's wire dict and validate it in one Card.model_validate.
+    *(
+        (
+            (builder, "source_wire", "source"),
+            (builder, "suggestion_wires", "suggestions"),
+            (builder, "link_wires", "links"),
+            (models.Card, "model_validate", "Card model"),
+        )
+        if hasattr(builder, "suggestion_wires")
+        else (
+            (builder, "build_source", "source"),
+            (builder, "build_suggestions", "suggestions"),
+            (builder, "build_links", "links"),
+            (builder, "Card", "Card model"),
+        )
+    ),
     (models.Card, "to_wire", "to_wire (response dict)"),
 )
 

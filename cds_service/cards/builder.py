@@ -23,10 +23,10 @@ from cds_service.cards.models import (
     SelectionBehavior,
     Suggestion,
 )
-from cds_service.cards.override_reasons import override_reason_codings
-from cds_service.cards.source import build_source
+from cds_service.cards.override_reasons import override_reason_codings, override_reason_wires
+from cds_service.cards.source import build_source, source_wire
 from cds_service.cards.summary import build_summary
-from cds_service.cards.wire import mark_json_ready
+from cds_service.cards.wire import mark_built, mark_json_ready
 from scoring.assessment import Assessment
 
 EXTENSION_KEY = "org.pannet-cds.assessment"
@@ -38,6 +38,13 @@ _MODALITIES: tuple[tuple[str, str], ...] = (
     ("ct", "Schedule surveillance with CT"),
     ("mri", "Schedule surveillance with MRI"),
 )
+
+
+# The enum values the wire dicts carry, read once (`.value` is a property call on each read).
+_CREATE = ActionType.CREATE.value
+_SMART = LinkType.SMART.value
+_ABSOLUTE = LinkType.ABSOLUTE.value
+_AT_MOST_ONE = SelectionBehavior.AT_MOST_ONE.value
 
 
 def uuid5_text(namespace: bytes, name: str) -> str:
@@ -143,6 +150,62 @@ def _check_uuid(card_uuid: str) -> bytes:
         raise CardBuildError(f"card_uuid is not a UUID: {card_uuid!r}") from exc
 
 
+def _action_wires(resources: Sequence[dict[str, Any]], modality: str) -> list[dict[str, Any]]:
+    """`_actions`' wire dicts, for JSON-ready resources (passed through as they are)."""
+    actions = []
+    for index, resource in enumerate(resources):
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            raise CardBuildError(
+                f"{modality} order #{index} is not a FHIR resource (no resourceType)"
+            )
+        actions.append(
+            {
+                "type": _CREATE,
+                "description": _describe(resource),
+                "resource": resource,
+            }
+        )
+    return actions
+
+
+def suggestion_wires(
+    namespace: bytes, ct_orders: Sequence[dict[str, Any]], mri_orders: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`build_suggestions`' wire dicts, for JSON-ready orders; `namespace`: the card uuid's
+    bytes."""
+    suggestions = []
+    for (key, label), orders in zip(_MODALITIES, (ct_orders, mri_orders), strict=True):
+        if orders:
+            suggestions.append(
+                {
+                    "label": label,
+                    "uuid": uuid5_text(namespace, f"suggestion/{key}"),
+                    "isRecommended": False,
+                    "actions": _action_wires(orders, key),
+                }
+            )
+    return suggestions
+
+
+def link_wires(smart_launch_url: str, absolute_url: str, app_context: str) -> list[dict[str, Any]]:
+    """`build_links`' wire dicts."""
+    smart: dict[str, Any] = {
+        "label": SMART_LINK_LABEL,
+        "url": smart_launch_url,
+        "type": _SMART,
+    }
+    if app_context is not None:  # as `_drop_absent` leaves an absent appContext out
+        smart["appContext"] = app_context
+    smart["autoLaunchable"] = False
+    absolute = {
+        "label": ABSOLUTE_LINK_LABEL,
+        "url": absolute_url,
+        "type": _ABSOLUTE,
+        "autoLaunchable": False,
+    }
+    return [smart, absolute]
+
+
 def build_assessment_card(
     assessment: Assessment,
     *,
@@ -157,7 +220,8 @@ def build_assessment_card(
 ) -> Card:
     """The assessment card. An out-of-scope assessment gives the brief "not assessed" card
     (no suggestions, whatever orders were passed). `orders_json_ready`: the orders hold JSON
-    types only (as `suggested_orders` builds them), so `to_wire` passes them through."""
+    types only (as `suggested_orders` builds them), so the card's wire dict holds them as they
+    are."""
     namespace = _check_uuid(card_uuid)
     if not assessment.in_scope:
         return build_out_of_scope_card(
@@ -168,19 +232,33 @@ def build_assessment_card(
             app_context=app_context,
             card_uuid=card_uuid,
         )
+    detail = build_detail(assessment)
+
+    def by_models() -> Card:
+        return _card_by_models(
+            assessment,
+            service_id=service_id,
+            card_uuid=card_uuid,
+            detail=detail,
+            suggestions=lambda: build_suggestions(
+                card_uuid,
+                ct_orders,
+                mri_orders,
+                orders_json_ready=orders_json_ready,
+                namespace=namespace,
+            ),
+            links=lambda: build_links(smart_launch_url, absolute_url, app_context),
+        )
+
+    if not orders_json_ready:
+        return by_models()  # only pydantic's dump knows the wire form of the orders
     return _card(
         assessment,
-        service_id=service_id,
         card_uuid=card_uuid,
-        detail=build_detail(assessment),
-        suggestions=lambda: build_suggestions(
-            card_uuid,
-            ct_orders,
-            mri_orders,
-            orders_json_ready=orders_json_ready,
-            namespace=namespace,
-        ),
-        links=lambda: build_links(smart_launch_url, absolute_url, app_context),
+        detail=detail,
+        suggestions=lambda: suggestion_wires(namespace, ct_orders, mri_orders),
+        links=lambda: link_wires(smart_launch_url, absolute_url, app_context),
+        by_models=by_models,
     )
 
 
@@ -194,17 +272,69 @@ def build_out_of_scope_card(
     card_uuid: str,
 ) -> Card:
     _check_uuid(card_uuid)
+    detail = build_out_of_scope_detail(assessment)
     return _card(
         assessment,
-        service_id=service_id,
         card_uuid=card_uuid,
-        detail=build_out_of_scope_detail(assessment),
+        detail=detail,
         suggestions=list,
-        links=lambda: build_links(smart_launch_url, absolute_url, app_context),
+        links=lambda: link_wires(smart_launch_url, absolute_url, app_context),
+        by_models=lambda: _card_by_models(
+            assessment,
+            service_id=service_id,
+            card_uuid=card_uuid,
+            detail=detail,
+            suggestions=list,
+            links=lambda: build_links(smart_launch_url, absolute_url, app_context),
+        ),
     )
 
 
 def _card(
+    assessment: Assessment,
+    *,
+    card_uuid: str,
+    detail: str,
+    suggestions: Callable[[], list[dict[str, Any]]],
+    links: Callable[[], list[dict[str, Any]]],
+    by_models: Callable[[], Card],
+) -> Card:
+    """The card's wire dict, built once and validated by `Card` in one `model_validate` (the
+    nested models are made by pydantic, not one Python call each); `to_wire` then hands out
+    that dict rather than dumping the models again. The dict is in wire form by construction:
+    record text only in str fields, enum values, the orders JSON-ready, the assessment dumped
+    in JSON mode, absent fields left out, each model's fields in their declared order
+    (tests/test_cards_built_wire.py checks it equals pydantic's dump of the card). If it is
+    invalid, `by_models` builds the card model by model, whose CardBuildError names the part
+    at fault as it always did."""
+    try:
+        built = suggestions()
+        wire: dict[str, Any] = {
+            "uuid": card_uuid,
+            "summary": build_summary(assessment),
+            "detail": detail,
+            "indicator": choose_indicator(assessment).value,
+            "source": source_wire(assessment),
+        }
+        if built:
+            wire["suggestions"] = built
+            wire["selectionBehavior"] = _AT_MOST_ONE
+        wire["overrideReasons"] = override_reason_wires()
+        wire["links"] = links()
+        wire["extension"] = {EXTENSION_KEY: assessment.model_dump(mode="json")}
+        # The shared override-reason models themselves, not six new ones per card.
+        card = Card.model_validate({**wire, "overrideReasons": override_reason_codings()})
+    except CardBuildError:
+        raise
+    except ValueError:
+        return by_models()
+    mark_built(card, wire)
+    # A second `to_wire` dumps the models; the extension is the assessment's JSON dump already.
+    mark_json_ready(card, card.extension)
+    return card
+
+
+def _card_by_models(
     assessment: Assessment,
     *,
     service_id: str,

@@ -34,7 +34,7 @@ from cds_service.cards.source import (
     is_search_url,
 )
 from cds_service.cards.summary import TIER_WORDS
-from cds_service.cards.wording import missing_words, value_words
+from cds_service.cards.wording import VALUE_WORDS, missing_words, value_words
 from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
 from scoring.scope import OutOfScope
 from scoring.site_config import SCORE_DEFINITIONS
@@ -57,6 +57,8 @@ def _input_value(value: str | float | int | bool | None) -> str:
 def _value_text(value: str | float | int | bool | None) -> str:
     """An input's value in words, before escaping ("unknown", "yes" and "no" escape to
     themselves)."""
+    if type(value) is str:  # most inputs: `value_words` of a str, which is a str already
+        return VALUE_WORDS.get(value, value)
     if value is None:
         return "unknown"
     if isinstance(value, bool):

@@ -168,7 +168,14 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 def bullets(items: Iterable[str]) -> str:
     """A bullet list. Items must already be escaped."""
-    return "\n".join([f"- {item}" for item in items])
+    listed = items if type(items) is list else list(items)
+    if not listed:
+        return ""
+    try:
+        # One join: the "- " of each item but the first rides on the separator.
+        return "- " + "\n- ".join(listed)
+    except TypeError:  # an item that is not a str: the f-string converts it
+        return "\n".join([f"- {item}" for item in listed])
 
 
 # A parenthetical can only be nested if, at some point, a "(" opens while another is open, and

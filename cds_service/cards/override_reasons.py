@@ -34,6 +34,15 @@ def override_reason_codings() -> list[Coding]:
     return list(_CODINGS)
 
 
+# Their wire dicts, made once; each card gets copies of its own.
+_WIRES: tuple[dict[str, str], ...] = tuple(coding.to_wire() for coding in _CODINGS)
+
+
+def override_reason_wires() -> list[dict[str, str]]:
+    """`[c.to_wire() for c in override_reason_codings()]`."""
+    return [dict(wire) for wire in _WIRES]
+
+
 def is_known_override_reason(system: str | None, code: str | None) -> bool:
     """For the feedback endpoint: was this reason one the card offered?"""
     return system == OVERRIDE_REASON_SYSTEM and any(code == known for known, _ in OVERRIDE_REASONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from cds_service.cards.markdown import safe_url
@@ -87,7 +88,7 @@ def driving_score(assessment: Assessment) -> ScoreResult | None:
     return applicable[0] if applicable else None
 
 
-def build_source(assessment: Assessment) -> Source:
+def _label_and_url(assessment: Assessment) -> tuple[str, str]:
     names = [n for n in (label_name(s) for s in applicable_scores(assessment)) if n]
     if assessment.surveillance is not None:
         names.append(SURVEILLANCE_LABEL)
@@ -98,4 +99,19 @@ def build_source(assessment: Assessment) -> Source:
     driver_url = driver.citation_url if driver and not is_search_url(driver.citation_url) else None
     candidates = [driver_url, SURVEILLANCE_CITATION_URL]
     url = next(u for u in (safe_url(c) for c in candidates) if u is not None)
+    return label, url
+
+
+def build_source(assessment: Assessment) -> Source:
+    label, url = _label_and_url(assessment)
     return Source(label=label, url=url, topic=TOPIC)
+
+
+# The topic's wire dict, made once; each card gets a copy of its own.
+_TOPIC_WIRE = TOPIC.to_wire()
+
+
+def source_wire(assessment: Assessment) -> dict[str, Any]:
+    """`build_source(assessment).to_wire()`, without the model: the card is validated from it."""
+    label, url = _label_and_url(assessment)
+    return {"label": label, "url": url, "topic": dict(_TOPIC_WIRE)}

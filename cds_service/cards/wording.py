@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # " (LOINC 29593-1)" or ", LOINC 9811-1" inside a phrase; the code alone, nothing around it.
 _LOINC = re.compile(r" ?\(LOINC \d{1,7}-\d\)|,? LOINC \d{1,7}-\d(?=[,.;:]|$)")
 
-_VALUE_WORDS = {
+VALUE_WORDS = {
     "other-gep": "gastro-entero-pancreatic site other than the pancreas",
 }
 
@@ -52,4 +52,4 @@ def value_words(value: object) -> object:
     the factor tables say it, not "6.0"); any other value as it is."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return _VALUE_WORDS.get(value, value) if isinstance(value, str) else value
+    return VALUE_WORDS.get(value, value) if isinstance(value, str) else value
