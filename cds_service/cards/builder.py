@@ -78,16 +78,10 @@ def _describe(resource: dict[str, Any]) -> str:
 
 
 def _actions(resources: Sequence[dict[str, Any]], modality: str, json_ready: bool) -> list[Action]:
-    actions = []
-    for index, resource in enumerate(resources):
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-            raise CardBuildError(
-                f"{modality} order #{index} is not a FHIR resource (no resourceType)"
-            )
-        action = Action(type=ActionType.CREATE, description=_describe(resource), resource=resource)
-        if json_ready:
+    actions = [Action.model_validate(wire) for wire in _action_wires(resources, modality)]
+    if json_ready:
+        for action in actions:
             mark_json_ready(action, action.resource)
-        actions.append(action)
     return actions
 
 
@@ -124,19 +118,8 @@ def build_links(smart_launch_url: str, absolute_url: str, app_context: str) -> l
     # autoLaunchable stated, not left to the default: as with isRecommended, some clients'
     # models require it; the app opens only when the clinician chooses to.
     return [
-        Link(
-            label=SMART_LINK_LABEL,
-            url=smart_launch_url,
-            type=LinkType.SMART,
-            app_context=app_context,
-            auto_launchable=False,
-        ),
-        Link(
-            label=ABSOLUTE_LINK_LABEL,
-            url=absolute_url,
-            type=LinkType.ABSOLUTE,
-            auto_launchable=False,
-        ),
+        Link.model_validate(wire)
+        for wire in link_wires(smart_launch_url, absolute_url, app_context)
     ]
 
 
@@ -151,7 +134,8 @@ def _check_uuid(card_uuid: str) -> bytes:
 
 
 def _action_wires(resources: Sequence[dict[str, Any]], modality: str) -> list[dict[str, Any]]:
-    """`_actions`' wire dicts, for JSON-ready resources (passed through as they are)."""
+    """The wire dicts of the actions creating `resources` (passed through as they are; `_actions`
+    validates them into models)."""
     actions = []
     for index, resource in enumerate(resources):
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
@@ -188,7 +172,7 @@ def suggestion_wires(
 
 
 def link_wires(smart_launch_url: str, absolute_url: str, app_context: str) -> list[dict[str, Any]]:
-    """`build_links`' wire dicts."""
+    """The SMART and absolute links' wire dicts (`build_links` validates them into models)."""
     smart: dict[str, Any] = {
         "label": SMART_LINK_LABEL,
         "url": smart_launch_url,
