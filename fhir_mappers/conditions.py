@@ -51,6 +51,8 @@ def registry_diagnoses(index: RecordIndex, warnings: list[str]) -> list[tuple[En
     """Final diagnosis Observations (a cancer registry's ICD-10 code as the value), each with
     its value as the diagnosis concept, for `diagnoses`."""
     out: list[tuple[Entry, Concept]] = []
+    if cc.DIAGNOSIS_OBSERVATION.isdisjoint(index.codings_of("Observation")):
+        return out  # no Observation has such a code (most records): no scan
     for entry in index.of_type("Observation"):
         if not entry.code.has_any(cc.DIAGNOSIS_OBSERVATION):
             continue
@@ -286,6 +288,8 @@ def histology_morphology(index: RecordIndex, warnings: list[str]) -> dict[str, s
     """ICD-O-3 codes of final histology Observations (MII onko 59847-4), keyed by the Condition
     each one focuses on ("" for none)."""
     out: dict[str, set[str]] = {}
+    if cc.HISTOLOGY_OBSERVATION.isdisjoint(index.codings_of("Observation")):
+        return out  # no Observation has such a code (most records): no scan
     for entry in index.of_type("Observation"):
         if not entry.code.has_any(cc.HISTOLOGY_OBSERVATION):
             continue

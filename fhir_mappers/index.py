@@ -98,6 +98,7 @@ class RecordIndex:
         self._models: dict[int, BaseModel | None] = {}
         self._owned: dict[int, bool] = {}
         self._usable_lists: dict[tuple[str, bool], list[Entry]] = {}
+        self._codings: dict[tuple[str, bool], frozenset[tuple[str, str]]] = {}
         self._eager = False  # validate every entry before handing it out (after a bad one)
         full_urls: dict[int, str] = getattr(resources, "full_urls", {})
         contained_ids = {
@@ -188,6 +189,18 @@ class RecordIndex:
         for rtype in rtypes:
             out.extend(self._usable_of(rtype))
         return out
+
+    def codings_of(self, rtype: str) -> frozenset[tuple[str, str]]:
+        """Every (system, code) pair of the codes of `of_type(rtype)`'s entries, gathered once
+        per mode: a mapper that reads only entries whose code is in some table can see at once
+        that none is (`table.isdisjoint(...)`) and skip its scan. The same first-ask effects as
+        `of_type` (the list, and its warnings, are built here when no one asked for them yet)."""
+        key = (rtype, self._eager)
+        found = self._codings.get(key)
+        if found is None:
+            found = frozenset(c for e in self._usable_of(rtype) for c in e.code.codings)
+            self._codings[key] = found
+        return found
 
     def _usable_of(self, rtype: str) -> list[Entry]:
         # ~14 asks per record, most for the same few types: each list is filtered once per

@@ -218,19 +218,27 @@ def pathology_facts(
     extra_codes: ExtraCodes | None = None,
 ) -> dict[str, Fact[Any]]:
     inputs, carriers = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
-    found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
+    # input name -> its candidates, for the inputs some Observation gives a value (most of
+    # the ~11 get none in a record: no empty list is made for them)
+    found: dict[str, list[Candidate[Any]]] = {}
     for entry in index.of_type("Observation"):
         carried = _carried_inputs(entry, inputs, carriers)
         if carried:
             _read_entry(index, evidence, entry, carried, found, warnings)
-    found["lymphovascular_invasion"] += _uicc_lvi(
-        found.pop("lymphatic_invasion_uicc"), found.pop("venous_invasion_uicc"), warnings
-    )
+    lymphatic = found.pop("lymphatic_invasion_uicc", [])
+    venous = found.pop("venous_invasion_uicc", [])
+    if lymphatic or venous:  # `_uicc_lvi` of two empty lists is empty, without a warning
+        lvi = found.get("lymphovascular_invasion", []) + _uicc_lvi(lymphatic, venous, warnings)
+        if lvi:
+            found["lymphovascular_invasion"] = lvi
     return {
-        i.name: select(found[i.name], i.worse, i.label) if found[i.name] else NO_FACT
+        i.name: select(found[i.name], i.worse, i.label) if i.name in found else NO_FACT
         for i in inputs
-        if i.name in found
+        if i.name not in _UICC_HALVES
     }
+
+
+_UICC_HALVES = ("lymphatic_invasion_uicc", "venous_invasion_uicc")  # read into LVI
 
 
 def _uicc_lvi(
@@ -304,7 +312,10 @@ def _read_entry(
         if component is not None:
             code_concept = code | concept(raw["component"][component].get("code"))
         # read as the input's own code, unless only an `also` code carries it (a node ratio)
-        own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+        # (without `also` codes, as most inputs, it is always the input's own)
+        own = (
+            not item.also or code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+        )
         if not final:
             if own:  # the warning is the own input's (one per Observation, not one per reader)
                 is_final(entry, item.label, warnings)
@@ -320,7 +331,12 @@ def _read_entry(
         if when is _UNSET:
             when = observation_time(model)
             from_resection = evidence.observation(entry)
-        found[item.name].append(Candidate(value, entry.ref, from_resection, when, note))
+        candidate = Candidate(value, entry.ref, from_resection, when, note)
+        listed = found.get(item.name)
+        if listed is None:
+            found[item.name] = [candidate]
+        else:
+            listed.append(candidate)
 
 
 _UNSET = object()
