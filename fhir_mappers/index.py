@@ -342,6 +342,8 @@ _MODEL_CLASSES: dict[str, Any] = {}  # the same names -> get_fhir_model_class(na
 
 
 def _type_id(reference: str) -> str | None:
+    if reference.count("/") == 1 and reference[0] != "/" and reference[-1] != "/":
+        return reference  # the usual "Type/id": its two parts, as the cuts below give them
     parts = [p for p in reference.split("/_history/")[0].split("/") if p]
     return f"{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else None
 

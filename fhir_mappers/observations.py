@@ -273,10 +273,17 @@ def _carried_inputs(
     """Which inputs this Observation carries: (input, component index or None for the value)."""
     code = entry.code
     out: list[tuple[PathologyInput, int | None]] = []
-    if code.has_any(codes.NOT_KI67):
+    codings = code.codings
+    if len(codings) == 1:  # the usual code: `has_any` of one coding, without the two calls
+        not_ki67 = codings[0] in codes.NOT_KI67
+        panel = codings[0] in codes.TUMOR_SIZE_PANEL
+    else:
+        not_ki67 = code.has_any(codes.NOT_KI67)
+        panel = code.has_any(codes.TUMOR_SIZE_PANEL)
+    if not_ki67:
         return out
-    if not code.has_any(codes.TUMOR_SIZE_PANEL):
-        out += [(inputs[n], None) for n in carrying(code.codings, carriers.by_value)]
+    if not panel:
+        out += [(inputs[n], None) for n in carrying(codings, carriers.by_value)]
     components = entry.raw.get("component")
     if components and isinstance(components, list):  # `items`, without a call for the many
         for i, component in enumerate(components):  # Observations that have none
