@@ -198,8 +198,10 @@ class RecordIndex:
         key = (rtype, self._eager)
         found = self._codings.get(key)
         if found is None:
-            found = frozenset(c for e in self._usable_of(rtype) for c in e.code.codings)
-            self._codings[key] = found
+            gathered: set[tuple[str, str]] = set()
+            for entry in self._usable_of(rtype):
+                gathered.update(entry.code.codings)
+            found = self._codings[key] = frozenset(gathered)
         return found
 
     def _usable_of(self, rtype: str) -> list[Entry]:
