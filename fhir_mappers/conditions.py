@@ -51,6 +51,8 @@ def registry_diagnoses(index: RecordIndex, warnings: list[str]) -> list[tuple[En
     """Final diagnosis Observations (a cancer registry's ICD-10 code as the value), each with
     its value as the diagnosis concept, for `diagnoses`."""
     out: list[tuple[Entry, Concept]] = []
+    if cc.DIAGNOSIS_OBSERVATION.isdisjoint(index.codings_of("Observation")):
+        return out  # no Observation has such a code (most records): no scan
     for entry in index.of_type("Observation"):
         if not entry.code.has_any(cc.DIAGNOSIS_OBSERVATION):
             continue
@@ -126,14 +128,28 @@ def _icd10_rule(code: Concept) -> cc.DiagnosisRule | None:
     pancreas) is the same in every edition."""
     best: cc.DiagnosisRule | None = None
     for system, icd in icd10_codings(code):
-        for rule in cc.DIAGNOSIS_RULES:
-            if not icd.startswith(rule.prefix):
+        # the rules whose prefix starts the code, by lookups of its own prefixes, longest
+        # first: the first allowed one is the longest (prefixes are unique), and it replaces an
+        # earlier coding's rule only when longer
+        for length in _RULE_PREFIX_LENGTHS:
+            if best is not None and length <= len(best.prefix):
+                break
+            if length > len(icd):
+                continue
+            rule = _RULES_BY_PREFIX.get(icd[:length])
+            if rule is None:
                 continue
             if system != cc.ICD10CM and rule.prefix != cc.ICD10_ENDOCRINE_PANCREAS:
                 continue
-            if best is None or len(rule.prefix) > len(best.prefix):
-                best = rule
+            best = rule
+            break
     return best
+
+
+# DIAGNOSIS_RULES by prefix (unique: tests/test_mappers_condition_rules.py) and the prefix
+# lengths, longest first
+_RULES_BY_PREFIX = {rule.prefix: rule for rule in cc.DIAGNOSIS_RULES}
+_RULE_PREFIX_LENGTHS = tuple(sorted({len(p) for p in _RULES_BY_PREFIX}, reverse=True))
 
 
 def _icd10_site(code: Concept) -> PrimarySite | None:
@@ -286,6 +302,8 @@ def histology_morphology(index: RecordIndex, warnings: list[str]) -> dict[str, s
     """ICD-O-3 codes of final histology Observations (MII onko 59847-4), keyed by the Condition
     each one focuses on ("" for none)."""
     out: dict[str, set[str]] = {}
+    if cc.HISTOLOGY_OBSERVATION.isdisjoint(index.codings_of("Observation")):
+        return out  # no Observation has such a code (most records): no scan
     for entry in index.of_type("Observation"):
         if not entry.code.has_any(cc.HISTOLOGY_OBSERVATION):
             continue

@@ -98,6 +98,7 @@ class RecordIndex:
         self._models: dict[int, BaseModel | None] = {}
         self._owned: dict[int, bool] = {}
         self._usable_lists: dict[tuple[str, bool], list[Entry]] = {}
+        self._codings: dict[tuple[str, bool], frozenset[tuple[str, str]]] = {}
         self._eager = False  # validate every entry before handing it out (after a bad one)
         full_urls: dict[int, str] = getattr(resources, "full_urls", {})
         contained_ids = {
@@ -188,6 +189,20 @@ class RecordIndex:
         for rtype in rtypes:
             out.extend(self._usable_of(rtype))
         return out
+
+    def codings_of(self, rtype: str) -> frozenset[tuple[str, str]]:
+        """Every (system, code) pair of the codes of `of_type(rtype)`'s entries, gathered once
+        per mode: a mapper that reads only entries whose code is in some table can see at once
+        that none is (`table.isdisjoint(...)`) and skip its scan. The same first-ask effects as
+        `of_type` (the list, and its warnings, are built here when no one asked for them yet)."""
+        key = (rtype, self._eager)
+        found = self._codings.get(key)
+        if found is None:
+            gathered: set[tuple[str, str]] = set()
+            for entry in self._usable_of(rtype):
+                gathered.update(entry.code.codings)
+            found = self._codings[key] = frozenset(gathered)
+        return found
 
     def _usable_of(self, rtype: str) -> list[Entry]:
         # ~14 asks per record, most for the same few types: each list is filtered once per
@@ -329,6 +344,8 @@ _MODEL_CLASSES: dict[str, Any] = {}  # the same names -> get_fhir_model_class(na
 
 
 def _type_id(reference: str) -> str | None:
+    if reference.count("/") == 1 and reference[0] != "/" and reference[-1] != "/":
+        return reference  # the usual "Type/id": its two parts, as the cuts below give them
     parts = [p for p in reference.split("/_history/")[0].split("/") if p]
     return f"{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else None
 

@@ -23,6 +23,8 @@ def preop_chromogranin_elevated(
 ) -> Fact[bool]:
     high: list[str] = []
     normal: list[str] = []
+    if CHROMOGRANIN_A.isdisjoint(index.codings_of("Observation")):
+        return NO_FACT  # no chromogranin A Observation (most records): no scan
     for entry in index.of_type("Observation"):
         if not entry.code.has_any(CHROMOGRANIN_A):
             continue

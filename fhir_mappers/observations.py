@@ -218,19 +218,27 @@ def pathology_facts(
     extra_codes: ExtraCodes | None = None,
 ) -> dict[str, Fact[Any]]:
     inputs, carriers = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
-    found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
+    # input name -> its candidates, for the inputs some Observation gives a value (most of
+    # the ~11 get none in a record: no empty list is made for them)
+    found: dict[str, list[Candidate[Any]]] = {}
     for entry in index.of_type("Observation"):
         carried = _carried_inputs(entry, inputs, carriers)
         if carried:
             _read_entry(index, evidence, entry, carried, found, warnings)
-    found["lymphovascular_invasion"] += _uicc_lvi(
-        found.pop("lymphatic_invasion_uicc"), found.pop("venous_invasion_uicc"), warnings
-    )
+    lymphatic = found.pop("lymphatic_invasion_uicc", [])
+    venous = found.pop("venous_invasion_uicc", [])
+    if lymphatic or venous:  # `_uicc_lvi` of two empty lists is empty, without a warning
+        lvi = found.get("lymphovascular_invasion", []) + _uicc_lvi(lymphatic, venous, warnings)
+        if lvi:
+            found["lymphovascular_invasion"] = lvi
     return {
-        i.name: select(found[i.name], i.worse, i.label) if found[i.name] else NO_FACT
+        i.name: select(found[i.name], i.worse, i.label) if i.name in found else NO_FACT
         for i in inputs
-        if i.name in found
+        if i.name not in _UICC_HALVES
     }
+
+
+_UICC_HALVES = ("lymphatic_invasion_uicc", "venous_invasion_uicc")  # read into LVI
 
 
 def _uicc_lvi(
@@ -265,10 +273,17 @@ def _carried_inputs(
     """Which inputs this Observation carries: (input, component index or None for the value)."""
     code = entry.code
     out: list[tuple[PathologyInput, int | None]] = []
-    if code.has_any(codes.NOT_KI67):
+    codings = code.codings
+    if len(codings) == 1:  # the usual code: `has_any` of one coding, without the two calls
+        not_ki67 = codings[0] in codes.NOT_KI67
+        panel = codings[0] in codes.TUMOR_SIZE_PANEL
+    else:
+        not_ki67 = code.has_any(codes.NOT_KI67)
+        panel = code.has_any(codes.TUMOR_SIZE_PANEL)
+    if not_ki67:
         return out
-    if not code.has_any(codes.TUMOR_SIZE_PANEL):
-        out += [(inputs[n], None) for n in carrying(code.codings, carriers.by_value)]
+    if not panel:
+        out += [(inputs[n], None) for n in carrying(codings, carriers.by_value)]
     components = entry.raw.get("component")
     if components and isinstance(components, list):  # `items`, without a call for the many
         for i, component in enumerate(components):  # Observations that have none
@@ -304,7 +319,10 @@ def _read_entry(
         if component is not None:
             code_concept = code | concept(raw["component"][component].get("code"))
         # read as the input's own code, unless only an `also` code carries it (a node ratio)
-        own = code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+        # (without `also` codes, as most inputs, it is always the input's own)
+        own = (
+            not item.also or code_concept.has_any(item.codes) or not code_concept.has_any(item.also)
+        )
         if not final:
             if own:  # the warning is the own input's (one per Observation, not one per reader)
                 is_final(entry, item.label, warnings)
@@ -320,7 +338,12 @@ def _read_entry(
         if when is _UNSET:
             when = observation_time(model)
             from_resection = evidence.observation(entry)
-        found[item.name].append(Candidate(value, entry.ref, from_resection, when, note))
+        candidate = Candidate(value, entry.ref, from_resection, when, note)
+        listed = found.get(item.name)
+        if listed is None:
+            found[item.name] = [candidate]
+        else:
+            listed.append(candidate)
 
 
 _UNSET = object()

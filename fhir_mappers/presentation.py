@@ -44,6 +44,26 @@ def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
     return False
 
 
+# Joins the Observations' code texts for one stem search: no stem holds it, so a stem is in
+# the joined text exactly when it is in one of them (tests/test_mappers_presentation_skip.py)
+_TEXT_JOIN = "\n"
+_PRESENTATION_CODES = cc.SYMPTOMS | cc.ASYMPTOMATIC
+_PRESENTATION_STEMS = (*cc.SYMPTOM_STEMS, *cc.ASYMPTOMATIC_STEMS)
+
+
+def _any_presentation_record(observations: list[Entry]) -> bool:
+    """Whether any of `observations` may be a symptom record (`_is_symptom` or
+    `_is_asymptomatic` of its code): False only when none has a symptom / asymptomatic code, an
+    ICD-10 coding or a stem of their text patterns (both need one), so the scan that would find
+    none is skipped (most records: pathology Observations only)."""
+    for entry in observations:
+        for coding in entry.code.codings:
+            if coding in _PRESENTATION_CODES or coding[0] in cc.ICD10_SYSTEMS:
+                return True
+    text = _TEXT_JOIN.join([entry.code.text for entry in observations])
+    return _holds_any(text, _PRESENTATION_STEMS)
+
+
 def symptomatic(
     index: RecordIndex,
     conditions: list[tuple[Entry, Concept]],
@@ -59,7 +79,8 @@ def symptomatic(
             dated.append((entry, condition_onset(index, entry), True))
         elif _is_asymptomatic(code | Concept(text=notes) if notes else code):
             dated.append((entry, condition_onset(index, entry), False))
-    for entry in index.of_type("Observation"):
+    observations = index.of_type("Observation")
+    for entry in observations if _any_presentation_record(observations) else ():
         code = entry.code
         kind = True if _is_symptom(code) else False if _is_asymptomatic(code) else None
         if kind is None:

@@ -36,6 +36,8 @@ class ResectionEvidence:
                 self._from_reports.update(e.ref for e in report.contained.values())
         self._panels: dict[str, list[Entry]] = {}  # member ref -> Observations listing it
         for panel in index.of_type("Observation"):
+            if not panel.raw.get("hasMember"):
+                continue  # most have none: `items` would give no member
             for member in items(panel.raw, "hasMember"):
                 target = index.resolve(field(member, "reference"), panel)
                 if target is not None:

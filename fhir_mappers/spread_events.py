@@ -178,6 +178,8 @@ def observation_events(
     index: RecordIndex, evidence: ResectionEvidence, warnings: list[str]
 ) -> list[Event]:
     out: list[Event] = []
+    if sc.OBSERVATION_KIND_RANK.keys().isdisjoint(index.codings_of("Observation")):
+        return out  # no Observation has a code of any kind (most records): no scan
     for entry in index.of_type("Observation"):
         code = entry.code
         kind = _observation_kind(code)

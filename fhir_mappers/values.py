@@ -226,6 +226,14 @@ def _whole(value: float, unit: str, comparator: str | None, input_name: str) -> 
 def node_ratio(holder: Any, name: str, part: int) -> Parsed:
     """Part 0 (positive) or 1 (examined) of a "0/14" node ratio; (None, None) when `holder`
     carries no ratio."""
+    if (
+        getattr(holder, "valueRatio", None) is None
+        and getattr(holder, "valueCodeableConcept", None) is None
+        and not isinstance(getattr(holder, "valueString", None), str)
+    ):
+        # a count (valueInteger, the usual node value) or a quantity: `_node_pair` gives None
+        # for it at once, so no per-record memo entry (key, lambda) is made for it
+        return None, None
     pair = per_record("node pair", holder, name, lambda: _node_pair(holder, name))
     if pair is None:
         return None, None
