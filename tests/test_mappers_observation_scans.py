@@ -10,7 +10,6 @@ input), `values.node_ratio` with the memoised read for every value shape.
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +20,13 @@ from fhir_mappers import conditions, labs, observations, spread_events, values
 from fhir_mappers.concepts import one_record
 from fhir_mappers.index import RecordIndex
 from fhir_mappers.observation_codes import clinically_relevant
-from fhir_mappers.payload import resources_from_payload
 from fhir_mappers.procedures import resection_procedures
 from fhir_mappers.provenance import ResectionEvidence
 from fhir_mappers.selection import NO_FACT, Candidate, select
+from tests.test_mappers_index_inputs_kept import _records
 
 DATA = Path(__file__).resolve().parent / "data"
 STATUSES = ("final", "preliminary", "entered-in-error", "amended")
-
-
-def _records() -> list[list[Any]]:
-    records = []
-    for path in sorted(DATA.glob("**/*.json")):
-        try:
-            records.append(list(resources_from_payload(json.loads(path.read_text()))))
-        except Exception:  # not a record
-            continue
-    return [r for r in records if r]
 
 
 def _variants() -> list[list[Any]]:
