@@ -208,6 +208,8 @@ class _Table(NamedTuple):
     # code -> what an Observation with only that coding carries in its value, in table order
     # (`carrying` of one coding): most Observations have one coding
     one_coding: dict[tuple[str, str], tuple[tuple[PathologyInput, None], ...]]
+    fact_names: tuple[str, ...]  # the inputs `pathology_facts` gives, in table order
+    by_name: dict[str, PathologyInput]
 
 
 @lru_cache(maxsize=32)
@@ -219,7 +221,8 @@ def _prepared(extra_codes: frozenset[tuple[str, frozenset[tuple[str, str]]]]) ->
         key: tuple((inputs[n], None) for n in carrying((key,), carriers.by_value))
         for key in carriers.by_value
     }
-    return _Table(inputs, carriers, one_coding)
+    names = tuple(i.name for i in inputs if i.name not in _UICC_HALVES)
+    return _Table(inputs, carriers, one_coding, names, {i.name: i for i in inputs})
 
 
 def pathology_facts(
@@ -229,7 +232,6 @@ def pathology_facts(
     extra_codes: ExtraCodes | None = None,
 ) -> dict[str, Fact[Any]]:
     table = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
-    inputs = table.inputs
     # input name -> its candidates, for the inputs some Observation gives a value (most of
     # the ~11 get none in a record: no empty list is made for them)
     found: dict[str, list[Candidate[Any]]] = {}
@@ -243,11 +245,12 @@ def pathology_facts(
         lvi = found.get("lymphovascular_invasion", []) + _uicc_lvi(lymphatic, venous, warnings)
         if lvi:
             found["lymphovascular_invasion"] = lvi
-    return {
-        i.name: select(found[i.name], i.worse, i.label) if i.name in found else NO_FACT
-        for i in inputs
-        if i.name not in _UICC_HALVES
-    }
+    # in the table's order; most inputs have no candidate and keep the unknown Fact
+    facts = dict.fromkeys(table.fact_names, NO_FACT)
+    for name, candidates in found.items():
+        item = table.by_name[name]
+        facts[name] = select(candidates, item.worse, item.label)
+    return facts
 
 
 _UICC_HALVES = ("lymphatic_invasion_uicc", "venous_invasion_uicc")  # read into LVI
