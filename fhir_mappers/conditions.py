@@ -289,7 +289,7 @@ def _functional(code: Concept, non_functioning: bool) -> bool:
         return True
     if any(m.split("/")[0] in cc.MORPHOLOGY_FUNCTIONAL for m in code.codes_of(ICDO3)):
         return True
-    return not non_functioning and code.says(cc.FUNCTIONAL_TEXT)
+    return not non_functioning and code.says_stemmed(cc.FUNCTIONAL_TEXT, cc.FUNCTIONAL_STEMS)
 
 
 def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:
