@@ -10,7 +10,7 @@ from datetime import date
 
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers.codes import ICDO3
-from fhir_mappers.concepts import Concept, concept, field, items, text_of
+from fhir_mappers.concepts import Concept, concept, field, items, per_record, text_of
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
 from fhir_mappers.selection import NO_FACT
@@ -94,8 +94,14 @@ def uncertain(entry: Entry) -> str | None:
     return None
 
 
-def icd10_codings(code: Concept) -> list[tuple[str, str]]:
+def icd10_codings(code: Concept) -> tuple[tuple[str, str], ...]:
     """(system, code) of every ICD-10 edition (CM, WHO, GM), codes normalised to 'A00.0'."""
+    # a Condition's code is read so by the diagnosis rule, its site, the symptom and the
+    # metastasis checks: normalised once per record
+    return per_record("icd10 codings", code, None, lambda: _icd10_codings(code))
+
+
+def _icd10_codings(code: Concept) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = []
     for system, value in code.codings:
         if system not in cc.ICD10_SYSTEMS:
@@ -104,7 +110,7 @@ def icd10_codings(code: Concept) -> list[tuple[str, str]]:
         if match:
             tail = match.group(2)
             out.append((system, f"{match.group(1)}.{tail}" if tail else match.group(1)))
-    return out
+    return tuple(out)
 
 
 def icd10_codes(code: Concept) -> tuple[str, ...]:
@@ -153,7 +159,7 @@ _RULE_PREFIX_LENGTHS = tuple(sorted({len(p) for p in _RULES_BY_PREFIX}, reverse=
 
 
 def _icd10_site(code: Concept) -> PrimarySite | None:
-    for icd in icd10_codes(code):
+    for _, icd in icd10_codings(code):
         for prefix, site in cc.ICD10_SITE_PREFIXES:
             if icd.startswith(prefix):
                 return site
@@ -283,7 +289,7 @@ def _functional(code: Concept, non_functioning: bool) -> bool:
         return True
     if any(m.split("/")[0] in cc.MORPHOLOGY_FUNCTIONAL for m in code.codes_of(ICDO3)):
         return True
-    return not non_functioning and code.says(cc.FUNCTIONAL_TEXT)
+    return not non_functioning and code.says_stemmed(cc.FUNCTIONAL_TEXT, cc.FUNCTIONAL_STEMS)
 
 
 def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:
@@ -295,7 +301,7 @@ def has_icd10_prefix(code: Concept, prefixes: tuple[str, ...]) -> bool:
             break
     else:
         return False
-    return any(icd.startswith(prefixes) for icd in icd10_codes(code))
+    return any(icd.startswith(prefixes) for _, icd in icd10_codings(code))
 
 
 def histology_morphology(index: RecordIndex, warnings: list[str]) -> dict[str, set[str]]:

@@ -28,6 +28,21 @@ _NOT_SURVEILLANCE = (
     + "|octreoscan|scintigra|angiogra|"
     + word_start(r"cta\b")
 )
+# literal text every match of each pattern above holds: a name without one is not searched
+# (each pattern is asked of every imaging-typed record, pathology reports and resections too)
+_ABDOMEN_STEMS = ("abd", "liver", "hepat", "pancrea")
+_CT_STEMS = ("ct", "computed tomograph", "cat scan")
+_MRI_STEMS = ("mr", "magnetic resonance")
+_NOT_SURVEILLANCE_STEMS = (
+    "pet",
+    "dotatate",
+    "dotatoc",
+    "fdg",
+    "octreoscan",
+    "scintigra",
+    "angiogra",
+    "cta",
+)
 _STATES: dict[str, dict[str, ImagingState]] = {
     "ServiceRequest": {
         "active": ImagingState.ORDERED,
@@ -81,12 +96,15 @@ def _modality(described: Concept) -> str | None:
     coded = described.first_in(IMAGING_MODALITY)
     if coded is not None:
         return str(coded)
-    if not described.says(_ABDOMEN) or described.says(_NOT_SURVEILLANCE):
+    if not described.says_stemmed(_ABDOMEN, _ABDOMEN_STEMS) or described.says_stemmed(
+        _NOT_SURVEILLANCE, _NOT_SURVEILLANCE_STEMS
+    ):
         return None
     dicom = described.first_in(DICOM_MODALITY)
     if dicom is not None:
         return str(dicom)
-    is_ct, is_mri = described.says(_CT), described.says(_MRI)
+    is_ct = described.says_stemmed(_CT, _CT_STEMS)
+    is_mri = described.says_stemmed(_MRI, _MRI_STEMS)
     if is_ct != is_mri:
         return "CT" if is_ct else "MRI"
     return "CT/MRI" if is_ct else None

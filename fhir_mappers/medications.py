@@ -33,6 +33,29 @@ _ANY_DRUG_CODE = frozenset().union(*(codes for codes, _ in cc.DRUG_CLASSES.value
 # (joined flat: `re` scans for the alternatives' first letters, which a group wrapped around
 # each pattern hides from it, halving the search)
 _ANY_DRUG_TEXT = "|".join(text for _, text in cc.DRUG_CLASSES.values())
+# literal text every match of _ANY_DRUG_TEXT holds ("177" of each Lu-177 spelling): a name
+# without one (a resection Procedure's, most drugs') is not searched
+_ANY_DRUG_STEMS = (
+    "reotide",
+    "sandostatin",
+    "somatuline",
+    "mycapssa",
+    "signifor",
+    "everolimus",
+    "afinitor",
+    "sunitinib",
+    "sutent",
+    "capecitabine",
+    "xeloda",
+    "temozolomide",
+    "temod",
+    "lutetium",
+    "177",
+    "dotatate",
+    "lutathera",
+    "prrt",
+    "peptide receptor radionuclide",
+)
 
 
 def adjuvant_therapy(
@@ -41,7 +64,7 @@ def adjuvant_therapy(
     by_class: dict[str, list[str]] = {}
     for entry in index.of_type(*_GIVEN):
         drug = _drug_concept(index, entry)
-        if not (drug.has_any(_ANY_DRUG_CODE) or drug.says(_ANY_DRUG_TEXT)):
+        if not (drug.has_any(_ANY_DRUG_CODE) or drug.says_stemmed(_ANY_DRUG_TEXT, _ANY_DRUG_STEMS)):
             continue  # no class below matches (one search, not one per class)
         classes = [
             name

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from fhir_mappers import coded_values, codes, values
 from fhir_mappers.carriers import Carriers, carrying
@@ -202,13 +202,27 @@ def with_site_codes(extra_codes: ExtraCodes | None) -> tuple[PathologyInput, ...
     )
 
 
+class _Table(NamedTuple):
+    inputs: tuple[PathologyInput, ...]
+    carriers: Carriers
+    # code -> what an Observation with only that coding carries in its value, in table order
+    # (`carrying` of one coding): most Observations have one coding
+    one_coding: dict[tuple[str, str], tuple[tuple[PathologyInput, None], ...]]
+    fact_names: tuple[str, ...]  # the inputs `pathology_facts` gives, in table order
+    by_name: dict[str, PathologyInput]
+
+
 @lru_cache(maxsize=32)
-def _prepared(
-    extra_codes: frozenset[tuple[str, frozenset[tuple[str, str]]]],
-) -> tuple[tuple[PathologyInput, ...], Carriers]:
+def _prepared(extra_codes: frozenset[tuple[str, frozenset[tuple[str, str]]]]) -> _Table:
     """The input table of a site's codes and its lookups: built once per site configuration."""
     inputs = with_site_codes(dict(extra_codes))
-    return inputs, Carriers.of(inputs, codes.NOT_KI67, codes.TUMOR_SIZE_PANEL)
+    carriers = Carriers.of(inputs, codes.NOT_KI67, codes.TUMOR_SIZE_PANEL)
+    one_coding = {
+        key: tuple((inputs[n], None) for n in carrying((key,), carriers.by_value))
+        for key in carriers.by_value
+    }
+    names = tuple(i.name for i in inputs if i.name not in _UICC_HALVES)
+    return _Table(inputs, carriers, one_coding, names, {i.name: i for i in inputs})
 
 
 def pathology_facts(
@@ -217,12 +231,12 @@ def pathology_facts(
     warnings: list[str],
     extra_codes: ExtraCodes | None = None,
 ) -> dict[str, Fact[Any]]:
-    inputs, carriers = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
+    table = _prepared(frozenset(extra_codes.items()) if extra_codes else frozenset())
     # input name -> its candidates, for the inputs some Observation gives a value (most of
     # the ~11 get none in a record: no empty list is made for them)
     found: dict[str, list[Candidate[Any]]] = {}
     for entry in index.of_type("Observation"):
-        carried = _carried_inputs(entry, inputs, carriers)
+        carried = _carried_inputs(entry, table)
         if carried:
             _read_entry(index, evidence, entry, carried, found, warnings)
     lymphatic = found.pop("lymphatic_invasion_uicc", [])
@@ -231,11 +245,12 @@ def pathology_facts(
         lvi = found.get("lymphovascular_invasion", []) + _uicc_lvi(lymphatic, venous, warnings)
         if lvi:
             found["lymphovascular_invasion"] = lvi
-    return {
-        i.name: select(found[i.name], i.worse, i.label) if i.name in found else NO_FACT
-        for i in inputs
-        if i.name not in _UICC_HALVES
-    }
+    # in the table's order; most inputs have no candidate and keep the unknown Fact
+    facts = dict.fromkeys(table.fact_names, NO_FACT)
+    for name, candidates in found.items():
+        item = table.by_name[name]
+        facts[name] = select(candidates, item.worse, item.label)
+    return facts
 
 
 _UICC_HALVES = ("lymphatic_invasion_uicc", "venous_invasion_uicc")  # read into LVI
@@ -267,23 +282,23 @@ def _join(*notes: str | None) -> str | None:
     return "; ".join(n for n in notes if n) or None
 
 
-def _carried_inputs(
-    entry: Entry, inputs: tuple[PathologyInput, ...], carriers: Carriers
-) -> list[tuple[PathologyInput, int | None]]:
+def _carried_inputs(entry: Entry, table: _Table) -> list[tuple[PathologyInput, int | None]]:
     """Which inputs this Observation carries: (input, component index or None for the value)."""
+    inputs, carriers = table.inputs, table.carriers
     code = entry.code
-    out: list[tuple[PathologyInput, int | None]] = []
+    out: list[tuple[PathologyInput, int | None]]
     codings = code.codings
     if len(codings) == 1:  # the usual code: `has_any` of one coding, without the two calls
-        not_ki67 = codings[0] in codes.NOT_KI67
-        panel = codings[0] in codes.TUMOR_SIZE_PANEL
+        key = codings[0]
+        if key in codes.NOT_KI67:
+            return []
+        out = [] if key in codes.TUMOR_SIZE_PANEL else list(table.one_coding.get(key, ()))
+    elif code.has_any(codes.NOT_KI67):
+        return []
+    elif code.has_any(codes.TUMOR_SIZE_PANEL):
+        out = []
     else:
-        not_ki67 = code.has_any(codes.NOT_KI67)
-        panel = code.has_any(codes.TUMOR_SIZE_PANEL)
-    if not_ki67:
-        return out
-    if not panel:
-        out += [(inputs[n], None) for n in carrying(codings, carriers.by_value)]
+        out = [(inputs[n], None) for n in carrying(codings, carriers.by_value)]
     components = entry.raw.get("component")
     if components and isinstance(components, list):  # `items`, without a call for the many
         for i, component in enumerate(components):  # Observations that have none

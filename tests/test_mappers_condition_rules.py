@@ -65,3 +65,25 @@ def test_rule_as_the_scan_over_each_code_and_pair() -> None:
 def test_rule_as_the_scan_for_any_codings(codings: list[tuple[str, str]]) -> None:
     code = Concept(tuple(codings))
     assert conditions._icd10_rule(code) == _scanned_rule(code)
+
+
+def test_icd10_codings_once_per_record_as_read_each_time() -> None:
+    """Within a record (`one_record`) a code's ICD-10 codings are normalised once and kept by
+    the code's identity: the same answer as outside one, and a different code (even an equal
+    one built anew) is read for itself."""
+    from fhir_mappers.concepts import concept, one_record
+
+    raw = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "c25.4 "}]}
+    other = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C78.7+"}]}
+    outside = conditions.icd10_codings(concept(raw))
+    assert outside == (("http://hl7.org/fhir/sid/icd-10-cm", "C25.4"),)
+    with one_record():
+        code = concept(raw)
+        assert conditions.icd10_codings(code) == outside
+        assert conditions.icd10_codings(code) is conditions.icd10_codings(code)
+        assert conditions.icd10_codings(concept(other)) == (
+            ("http://hl7.org/fhir/sid/icd-10", "C78.7"),
+        )
+        assert conditions.has_icd10_prefix(concept(other), ("C78",))
+        assert not conditions.has_icd10_prefix(code, ("C78",))
+        assert conditions.icd10_codings(Concept((("urn:x", "C25.4"),), "")) == ()

@@ -13,7 +13,12 @@ from fhir_mappers import spread_codes as sc
 from fhir_mappers.carriers import Carriers
 from fhir_mappers.concepts import Concept, concept, items
 from fhir_mappers.index import Entry
-from fhir_mappers.observations import PATHOLOGY_INPUTS, _carried_inputs, with_site_codes
+from fhir_mappers.observations import (
+    PATHOLOGY_INPUTS,
+    _carried_inputs,
+    _prepared,
+    with_site_codes,
+)
 from fhir_mappers.selection import Candidate, higher, select
 from fhir_mappers.spread_events import _TEXT_KINDS, _observation_kind, _text_kind, stated
 
@@ -61,7 +66,10 @@ def test_carriers_give_the_scans_answers() -> None:
     combos += [tuple(rng.sample(keys, 3)) for _ in range(500)] + [()]
     for extra in (None, site):
         inputs = with_site_codes(extra)
-        carriers = Carriers.of(inputs, codes.NOT_KI67, codes.TUMOR_SIZE_PANEL)
+        table = _prepared(frozenset(extra.items()) if extra else frozenset())
+        assert table.inputs == inputs
+        carriers = table.carriers
+        assert carriers == Carriers.of(inputs, codes.NOT_KI67, codes.TUMOR_SIZE_PANEL)
         known = frozenset().union(*(i.codes | i.also for i in inputs)) | codes.NOT_KI67
         assert carriers.known == known
         for n, codings in enumerate(combos):
@@ -69,7 +77,7 @@ def test_carriers_give_the_scans_answers() -> None:
             raw = {"resourceType": "Observation", "code": _code(codings), "component": parts}
             entry = Entry(raw, "Observation", f"Observation/{n}")
             want = _plain_carried(entry, inputs, known)
-            assert _carried_inputs(entry, inputs, carriers) == want, codings
+            assert _carried_inputs(entry, table) == want, codings
 
 
 def _plain_kind(code: Concept) -> str | None:

@@ -83,7 +83,8 @@ def _reference_read(
 
 def _pathology_reads(resources: list[Any], extra: Any, fast: bool) -> tuple[object, ...]:
     """Every Observation's candidates and warnings (or the exception) by one of the paths."""
-    inputs, carriers = observations._prepared(frozenset(extra.items()) if extra else frozenset())
+    table = observations._prepared(frozenset(extra.items()) if extra else frozenset())
+    inputs = table.inputs
     with one_record():
         index = RecordIndex(resources)
         index.validate_where(clinically_relevant)
@@ -93,7 +94,7 @@ def _pathology_reads(resources: list[Any], extra: Any, fast: bool) -> tuple[obje
             evidence = ResectionEvidence(index, frozenset(r.source for r in procs))
             found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
             for entry in index.of_type("Observation"):
-                carried = observations._carried_inputs(entry, inputs, carriers)
+                carried = observations._carried_inputs(entry, table)
                 if fast:
                     if carried:
                         observations._read_entry(index, evidence, entry, carried, found, warnings)

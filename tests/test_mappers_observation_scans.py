@@ -137,10 +137,11 @@ def _former_pathology_facts(
     index: RecordIndex, evidence: ResectionEvidence, warnings: list[str]
 ) -> dict[str, Any]:
     """pathology_facts as it was: an empty candidate list per input."""
-    inputs, carriers = observations._prepared(frozenset())
+    table = observations._prepared(frozenset())
+    inputs = table.inputs
     found: dict[str, list[Candidate[Any]]] = {i.name: [] for i in inputs}
     for entry in index.of_type("Observation"):
-        carried = observations._carried_inputs(entry, inputs, carriers)
+        carried = observations._carried_inputs(entry, table)
         if carried:
             observations._read_entry(index, evidence, entry, carried, found, warnings)
     found["lymphovascular_invasion"] += observations._uicc_lvi(
