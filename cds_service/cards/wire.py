@@ -10,10 +10,15 @@ exactly what the field's serializer gives. Any value of another type than its fi
 (possible with `model_construct`) makes `fast_wire` give None: the caller then falls back to
 `model_dump`, whose output is the reference (tests/test_cards_wire.py).
 
-A free-form value its producer made JSON-ready already (the card's extension is
-`Assessment.model_dump(mode="json")`) is marked with `mark_json_ready` and passed through as it
-is: re-dumping such a value through `dict[str, Any]` gives an equal dict, so this only saves the
-second serialisation (~0.05 ms per card).
+A free-form value its producer made JSON-ready already (the orders `suggested_orders` builds) is
+marked with `mark_json_ready` and passed through as it is: re-dumping such a value through
+`dict[str, Any]` gives an equal dict, so this only saves the second serialisation.
+
+A wire dict may also hold `JsonText`: a value already written out as JSON (`model_json`), which
+the response encoder (blueprints/response_json.py) copies into the body as it is. The card's
+extension, the assessment's JSON dump, is one: built as Python dicts (`model_dump`) it cost
+~25 us per card, then orjson walked it again for the body (~5 us); written by orjson straight
+from the models' state it costs ~10 us, with the same bytes (tests/test_cards_wire_json.py).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import weakref
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter
+import orjson
+from pydantic import BaseModel, RootModel, TypeAdapter
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -84,6 +90,88 @@ def wire_constant(model: M) -> M:
     if wire is not None and all(type(v) is str for v in wire.values()):
         _CONSTANTS[id(model)] = (model, wire)
     return model
+
+
+class JsonText:
+    """A JSON value already written out: compact UTF-8 bytes, as orjson writes the value."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json: bytes) -> None:
+        self.json = json
+
+    def __repr__(self) -> str:
+        return f"JsonText({self.json!r})"
+
+    def value(self) -> Any:
+        """The value as JSON types, for a reader that needs them (not the response path)."""
+        return orjson.loads(self.json)
+
+
+# class -> its field count, or None: whether orjson writes its `__dict__` as pydantic dumps it.
+_STATE_PLAIN: dict[type, int | None] = {}
+
+# Dates and dataclasses go to `_state_of`, which refuses them: pydantic writes them its own way.
+_STATE_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _models_in(annotation: Any) -> list[type]:
+    """The model classes a field annotation names, inside lists, unions and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
+
+
+def _plain_fields(cls: type) -> int | None:
+    """The number of fields of a model class whose JSON dump is its `__dict__` as orjson writes
+    it: every field under its own name (no alias), none excluded, no serializer or computed
+    field, no extra fields, the default JSON settings, and no field declared as a model class
+    that has subclasses (pydantic dumps a subclass's value by the declared class's fields);
+    None for any other class."""
+    if cls in _STATE_PLAIN:
+        return _STATE_PLAIN[cls]
+    count: int | None = None
+    if issubclass(cls, BaseModel) and not issubclass(cls, RootModel):
+        decorators = cls.__pydantic_decorators__
+        config = cls.model_config
+        fields = cls.model_fields.values()
+        if (
+            not cls.model_computed_fields
+            and not decorators.field_serializers
+            and not decorators.model_serializers
+            and config.get("extra") in (None, "ignore", "forbid")
+            and not any(key.startswith("ser_json") for key in config)
+            and not any(
+                f.alias or f.serialization_alias or f.exclude or getattr(f, "exclude_if", None)
+                for f in fields
+            )
+            and not any(
+                model.__subclasses__() for f in fields for model in _models_in(f.annotation)
+            )
+        ):
+            count = len(cls.model_fields)
+    _STATE_PLAIN[cls] = count
+    return count
+
+
+def _state_of(value: object) -> dict[str, Any]:
+    """orjson's `default`: a plain model's field values, in field order (the order pydantic
+    validates and `scoring.assessment.built` sets them, the order of its dump)."""
+    count = _plain_fields(type(value))
+    state = getattr(value, "__dict__", None)
+    if count is None or state is None or len(state) != count:
+        raise TypeError
+    return state
+
+
+def model_json(model: BaseModel) -> JsonText | dict[str, Any]:
+    """`model.model_dump(mode="json")` for a free-form field: as `JsonText`, written by orjson
+    from the models' state, or as the dump itself where a value is one only pydantic writes as
+    it dumps it (a date, a big int, a model with a serializer or alias...)."""
+    try:
+        return JsonText(orjson.dumps(model, default=_state_of, option=_STATE_OPTIONS))
+    except TypeError:  # orjson.JSONEncodeError, and `_state_of`'s refusal through it
+        return model.model_dump(mode="json")
 
 
 class _Unusual(Exception):
