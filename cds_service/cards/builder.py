@@ -22,6 +22,7 @@ from cds_service.cards.models import (
     LinkType,
     SelectionBehavior,
     Suggestion,
+    uuid_bytes,
 )
 from cds_service.cards.override_reasons import override_reason_codings, override_reason_wires
 from cds_service.cards.source import build_source, source_wire
@@ -126,7 +127,7 @@ def build_links(smart_launch_url: str, absolute_url: str, app_context: str) -> l
 def _check_uuid(card_uuid: str) -> bytes:
     """The uuid's 16 bytes (the suggestions' uuid5 namespace), or CardBuildError."""
     try:
-        return uuid_lib.UUID(card_uuid).bytes
+        return uuid_bytes(card_uuid)
     except CardBuildError:
         raise
     except ValueError as exc:
