@@ -97,7 +97,9 @@ class _WireModel(BaseModel):
         return {key: value for key, value in handler(self).items() if value is not None}
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready dict with CDS Hooks field names: `wire_by_pydantic`, built faster."""
+        """The dict with CDS Hooks field names, for the response encoder: `wire_by_pydantic`,
+        built faster; a value written out as JSON already may be `JsonText` (cards/wire.py),
+        whose JSON is that of the value `wire_by_pydantic` holds."""
         wire = fast_wire(self)
         return wire if wire is not None else self.wire_by_pydantic()
 

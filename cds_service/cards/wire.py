@@ -79,9 +79,10 @@ _BUILT: dict[int, _Entry] = {}
 
 def mark_built(model: BaseModel, wire: dict[str, Any]) -> None:
     """Declare `wire` the wire dict of `model`: the dict, in wire form (JSON types only, field
-    order, absent fields left out), `model` was validated from, so that dumping `model` gives
-    an equal dict (tests/test_cards_built_wire.py). `fast_wire` returns it once, then dumps
-    the model again: no two callers are handed the same dict."""
+    order, absent fields left out; `JsonText` for a value written out already), `model` was
+    validated from, so that its JSON is that of `model`'s dump (tests/test_cards_built_wire.py).
+    `fast_wire` returns it once, then dumps the model again: no two callers are handed the same
+    dict."""
     _hold(_BUILT, model, wire)
 
 
