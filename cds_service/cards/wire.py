@@ -167,8 +167,10 @@ def _state_of(value: Any) -> dict[str, Any]:
     """orjson's `default`: a plain model's field values, in field order (the order pydantic
     validates and `scoring.assessment.built` sets them, the order of its dump). Called once per
     model (~40 per assessment): the class's verdict is one dict read after the first."""
-    kind = type(value)
-    count = _STATE_PLAIN[kind] if kind in _STATE_PLAIN else _plain_fields(kind)
+    try:
+        count = _STATE_PLAIN[type(value)]
+    except KeyError:
+        count = _plain_fields(type(value))
     if count is None:
         raise TypeError
     state = value.__dict__  # a model's: `_plain_fields` said it is one
