@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+from cds_service.blueprints.response_json import fast_dumps
+from cds_service.cards.models import Card
 from scoring.assessment import (
     Assessment,
     FactorResult,
@@ -229,3 +232,13 @@ def card_args(**overrides: Any) -> dict[str, Any]:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def assert_survives_its_wire_form(card: Card) -> None:
+    """A card parsed back from its wire form (the response's JSON) equals it: the card holds
+    the assessment model in its extension, the parsed card that model's JSON dump."""
+    wire = json.loads(fast_dumps(card.to_wire()) or b"")
+    parsed = Card.model_validate(wire)
+    without_extension = {"extension": None}
+    assert parsed.model_copy(update=without_extension) == card.model_copy(update=without_extension)
+    assert parsed.wire_by_pydantic() == card.wire_by_pydantic() == wire

@@ -1,15 +1,16 @@
 """The card is validated from the wire dict the builder makes (cards/builder.py `_card`), and
-`to_wire` hands that dict out once (cards/wire.py `mark_built`): it must equal pydantic's dump
-of the card, in the same key order, and the card must equal the one built model by model (the
-path taken for orders that are not JSON-ready, and for any invalid card)."""
+`to_wire` hands that dict out once (cards/wire.py `mark_built`): its JSON (the response's, with
+the extension written out already) must be that of pydantic's dump of the card, byte for byte,
+and the card must equal the one built model by model (the path taken for orders that are not
+JSON-ready, and for any invalid card)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
 
+from cds_service.blueprints.response_json import fast_dumps
 from cds_service.cards import wire as wire_module
 from cds_service.cards.builder import build_assessment_card, uuid5_text
 from cds_service.cards.errors import CardBuildError
@@ -54,7 +55,7 @@ def test_built_wire_is_pydantics_dump_in_its_order() -> None:
         assert id(card) in wire_module._BUILT
         fast = card.to_wire()
         reference = card.wire_by_pydantic()
-        assert json.dumps(fast) == json.dumps(reference)
+        assert fast_dumps(fast) == fast_dumps(reference)
         shapes.add((assessment.in_scope, bool(card.suggestions)))
     assert shapes == {(True, True), (True, False), (False, False)}
 
@@ -65,13 +66,13 @@ def test_card_equals_the_card_built_model_by_model() -> None:
         # Out of scope there are no orders: that card is always built from its wire dict.
         assert (id(by_models) in wire_module._BUILT) is not assessment.in_scope
         assert built == by_models
-        assert json.dumps(built.to_wire()) == json.dumps(by_models.to_wire())
+        assert fast_dumps(built.to_wire()) == fast_dumps(by_models.to_wire())
 
 
 def test_built_wire_is_handed_out_once() -> None:
     card = _card(ASSESSMENTS[0], True)
     first, second = card.to_wire(), card.to_wire()
-    assert first is not second and first == second
+    assert first is not second and fast_dumps(first) == fast_dumps(second)
     assert id(card) not in wire_module._BUILT
 
 

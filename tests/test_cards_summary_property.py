@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-from cards_factories import card_args
+from cards_factories import assert_survives_its_wire_form, card_args
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from cds_service.cards.builder import build_assessment_card
-from cds_service.cards.models import Card
 from cds_service.cards.source import SURVEILLANCE_CITATION_URL
 from scoring.assessment import (
     Assessment,
@@ -95,7 +94,7 @@ def test_any_assessment_gives_a_valid_card_with_summary_under_140(a):
     card = build_assessment_card(a, **card_args())
     assert 0 < len(card.summary) < 140
     assert "\n" not in card.summary
-    assert Card.model_validate(card.to_wire()) == card
+    assert_survives_its_wire_form(card)
     if a.overall_tier is None and a.in_scope:
         assert "incomplete data" in card.summary or "tier not determined" in card.summary
     if card.indicator == "critical":

@@ -1,5 +1,6 @@
-"""The JSON-ready pass-through of `to_wire` (cards/wire.py `mark_json_ready`): the card's wire
-dict and its JSON bytes equal pydantic's for every demo patient's card, orders included."""
+"""The JSON-ready pass-through of `to_wire` (cards/wire.py `mark_json_ready`, `JsonText`): the
+card's wire dict and its JSON bytes equal pydantic's for every demo patient's card, orders
+included."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import json
 import uuid
 from datetime import date
 
+from cds_service.blueprints.response_json import fast_dumps
 from cds_service.cards.builder import build_assessment_card
-from cds_service.cards.wire import _READY
+from cds_service.cards.wire import _READY, mark_json_ready
 from cds_service.sandbox.patients import demo_patients
 from cds_service.scoring_pipeline import assess_payload
 from cds_service.suggested_orders import suggested_orders
@@ -37,8 +39,8 @@ def test_pass_through_equals_pydantic() -> None:
         for ready in (True, False):
             card = _card(patient.patient_id, patient.bundle, ready)
             fast, reference = card.to_wire(), card.wire_by_pydantic()
-            assert fast == reference
-            assert json.dumps(fast, sort_keys=True) == json.dumps(reference, sort_keys=True)
+            assert fast_dumps(fast) == fast_dumps(reference)
+            assert json.loads(fast_dumps(fast)) == reference
             seen_orders = seen_orders or bool(card.suggestions)
     assert seen_orders
 
@@ -46,6 +48,7 @@ def test_pass_through_equals_pydantic() -> None:
 def test_marks_leave_with_the_card() -> None:
     patient = demo_patients()[0]
     card = _card(patient.patient_id, patient.bundle, True)
+    mark_json_ready(card, card.source)
     key = id(card)
     assert key in _READY
     del card

@@ -19,6 +19,9 @@ The bytes differ in notation only (pinned by tests/test_server_response_json.py)
   fhir_mappers/plausibility.py).
 Escaping only the non-ASCII characters after orjson, and looking for floats in the bytes, cost
 as much as the stdlib encoding saved (measured): the service sends orjson's bytes as they are.
+
+A `JsonText` in the value (a card's extension, cards/wire.py `model_json`) is JSON orjson wrote
+already: its bytes go into the body as they are; the stdlib path writes the value they hold.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from typing import Any
 import orjson
 from flask import Response
 from flask.json.provider import DefaultJSONProvider
+
+from cds_service.cards.wire import JsonText
 
 # Types orjson would write its own way go to `default`, which sends the value the stdlib way.
 _OPTIONS = (
@@ -41,17 +46,27 @@ class _StdlibOnly(TypeError):
     """A value whose JSON only the stdlib path (with Flask's `default`) writes as it always was."""
 
 
-def _refuse(_value: object) -> Any:
+def _written_or_refused(value: object) -> Any:
+    if type(value) is JsonText:
+        return orjson.Fragment(value.json)
     raise _StdlibOnly
 
 
-def fast_dumps(value: object) -> bytes | None:
+def fast_dumps(value: object, option: int = 0) -> bytes | None:
     """The compact JSON of `value` with keys in insertion order, or None where only the
-    stdlib's `json.dumps` (with Flask's `default`) writes the value the app has always sent."""
+    stdlib's `json.dumps` (with Flask's `default`) writes the value the app has always sent.
+    `option`: further orjson options (orjson.OPT_APPEND_NEWLINE)."""
     try:
-        return orjson.dumps(value, default=_refuse, option=_OPTIONS)
+        return orjson.dumps(value, default=_written_or_refused, option=_OPTIONS | option)
     except TypeError:  # orjson.JSONEncodeError, and _StdlibOnly through it
         return None
+
+
+def _default(value: object) -> Any:
+    """Flask's `default`, and a `JsonText` as the value it holds."""
+    if type(value) is JsonText:
+        return value.value()
+    return DefaultJSONProvider.default(value)
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -60,15 +75,17 @@ class OrjsonProvider(DefaultJSONProvider):
     stdlib writes every byte as before."""
 
     sort_keys = False
+    default = staticmethod(_default)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         if self._fast_applies():
-            body = fast_dumps(self._prepare_response_obj(args, kwargs))
+            # The newline Flask's provider ends the body with, written by orjson (no copy).
+            body = fast_dumps(self._prepare_response_obj(args, kwargs), orjson.OPT_APPEND_NEWLINE)
             if body is not None:
-                return self._app.response_class(body + b"\n", mimetype=self.mimetype)
+                return self._app.response_class(body, mimetype=self.mimetype)
         return super().response(*args, **kwargs)
 
     def _fast_applies(self) -> bool:
         # What `fast_dumps` writes: compact (outside debug), insertion order, Flask's default.
         compact = self.compact is True or (self.compact is None and not self._app.debug)
-        return compact and not self.sort_keys and self.default is DefaultJSONProvider.default
+        return compact and not self.sort_keys and self.default is _default

@@ -22,11 +22,12 @@ from cds_service.cards.models import (
     LinkType,
     SelectionBehavior,
     Suggestion,
+    uuid_bytes,
 )
 from cds_service.cards.override_reasons import override_reason_codings, override_reason_wires
 from cds_service.cards.source import build_source, source_wire
 from cds_service.cards.summary import build_summary
-from cds_service.cards.wire import mark_built, mark_json_ready
+from cds_service.cards.wire import mark_built, mark_json_ready, model_json
 from scoring.assessment import Assessment
 
 EXTENSION_KEY = "org.pannet-cds.assessment"
@@ -126,7 +127,7 @@ def build_links(smart_launch_url: str, absolute_url: str, app_context: str) -> l
 def _check_uuid(card_uuid: str) -> bytes:
     """The uuid's 16 bytes (the suggestions' uuid5 namespace), or CardBuildError."""
     try:
-        return uuid_lib.UUID(card_uuid).bytes
+        return uuid_bytes(card_uuid)
     except CardBuildError:
         raise
     except ValueError as exc:
@@ -286,9 +287,10 @@ def _card(
     """The card's wire dict, built once and validated by `Card` in one `model_validate` (the
     nested models are made by pydantic, not one Python call each); `to_wire` then hands out
     that dict rather than dumping the models again. The dict is in wire form by construction:
-    record text only in str fields, enum values, the orders JSON-ready, the assessment dumped
-    in JSON mode, absent fields left out, each model's fields in their declared order
-    (tests/test_cards_built_wire.py checks it equals pydantic's dump of the card). If it is
+    record text only in str fields, enum values, the orders JSON-ready, the assessment written
+    out as JSON (`model_json`; the card holds the model, which pydantic dumps the same), absent
+    fields left out, each model's fields in their declared order (tests/test_cards_built_wire.py
+    checks its JSON equals that of pydantic's dump of the card). If it is
     invalid, `by_models` builds the card model by model, whose CardBuildError names the part
     at fault as it always did."""
     try:
@@ -305,16 +307,21 @@ def _card(
             wire["selectionBehavior"] = _AT_MOST_ONE
         wire["overrideReasons"] = override_reason_wires()
         wire["links"] = links()
-        wire["extension"] = {EXTENSION_KEY: assessment.model_dump(mode="json")}
-        # The shared override-reason models themselves, not six new ones per card.
-        card = Card.model_validate({**wire, "overrideReasons": override_reason_codings()})
+        wire["extension"] = {EXTENSION_KEY: model_json(assessment)}
+        # The shared override-reason models themselves, not six new ones per card; the
+        # assessment model in the extension, which a second `to_wire` dumps.
+        card = Card.model_validate(
+            {
+                **wire,
+                "overrideReasons": override_reason_codings(),
+                "extension": {EXTENSION_KEY: assessment},
+            }
+        )
     except CardBuildError:
         raise
     except ValueError:
         return by_models()
     mark_built(card, wire)
-    # A second `to_wire` dumps the models; the extension is the assessment's JSON dump already.
-    mark_json_ready(card, card.extension)
     return card
 
 
@@ -340,13 +347,10 @@ def _card_by_models(
             selection_behavior=SelectionBehavior.AT_MOST_ONE if built else None,
             override_reasons=override_reason_codings(),
             links=links(),
-            extension={EXTENSION_KEY: assessment.model_dump(mode="json")},
+            extension={EXTENSION_KEY: assessment},
         )
     except CardBuildError:
         raise
     except ValueError as exc:
         raise CardBuildError(f"card for service {service_id!r} is invalid: {exc}") from exc
-    # The extension is the assessment's JSON dump under one str key: to_wire need not dump it
-    # again. (The orders came from the caller: to_wire still dumps them.)
-    mark_json_ready(card, card.extension)
     return card

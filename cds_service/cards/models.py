@@ -58,6 +58,21 @@ class LinkType(StrEnum):
 _SPACE = re.compile(r"\s")
 
 
+# The canonical 8-4-4-4-12 form (either case) of a UUID, which `uuid.UUID` accepts.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def uuid_bytes(value: str) -> bytes:
+    """`uuid.UUID(value).bytes` (ValueError if `value` is no UUID): for the canonical form, its
+    hex digits read directly, without the UUID object's checks and formatting (~4x faster);
+    any other text as `uuid.UUID` reads it."""
+    if type(value) is str and _CANONICAL_UUID.fullmatch(value) is not None:
+        return bytes.fromhex(value.replace("-", ""))
+    return uuid_lib.UUID(value).bytes
+
+
 def _absolute_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -82,7 +97,9 @@ class _WireModel(BaseModel):
         return {key: value for key, value in handler(self).items() if value is not None}
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready dict with CDS Hooks field names: `wire_by_pydantic`, built faster."""
+        """The dict with CDS Hooks field names, for the response encoder: `wire_by_pydantic`,
+        built faster; a value written out as JSON already may be `JsonText` (cards/wire.py),
+        whose JSON is that of the value `wire_by_pydantic` holds."""
         wire = fast_wire(self)
         return wire if wire is not None else self.wire_by_pydantic()
 
@@ -113,6 +130,10 @@ class Source(_WireModel):
         return None if value is None else _absolute_url(value)
 
 
+# Read once: an enum member read from its class is a slow attribute read on each call.
+_NEEDS_RESOURCE = (ActionType.CREATE, ActionType.UPDATE)
+
+
 class Action(_WireModel):
     """https://cds-hooks.hl7.org/2.0/#action"""
 
@@ -123,7 +144,7 @@ class Action(_WireModel):
 
     @model_validator(mode="after")
     def _target_present(self) -> Action:
-        if self.type in (ActionType.CREATE, ActionType.UPDATE):
+        if self.type in _NEEDS_RESOURCE:
             if self.resource is None:
                 raise ValueError(f"a {self.type} action needs a resource")
             if not isinstance(self.resource.get("resourceType"), str):
@@ -181,7 +202,7 @@ class Card(_WireModel):
     @classmethod
     def _uuid_format(cls, value: str | None) -> str | None:
         if value is not None:
-            uuid_lib.UUID(value)  # raises ValueError with the reason
+            uuid_bytes(value)  # raises ValueError with the reason
         return value
 
     @field_validator("summary")

@@ -47,6 +47,11 @@ SURVEILLANCE_CITATION_URL = "https://doi.org/10.1001/jamaoncol.2018.2428"
 SURVEILLANCE_LABEL = "CommNETS/NANETS 2018"
 
 
+# The fallback link, checked once; a constant safe_url refused would stop the import.
+_SURVEILLANCE_URL: str = safe_url(SURVEILLANCE_CITATION_URL) or ""
+if not _SURVEILLANCE_URL:
+    raise ValueError(f"not a safe URL: {SURVEILLANCE_CITATION_URL!r}")
+
 # The specification gives a DOI or PMID for some articles only; for the others the citation URL
 # is a PubMed search, and the card says so rather than pass a search off as the article.
 SEARCH_NOTE = "a PubMed search: no DOI or PMID is confirmed for this article"
@@ -77,10 +82,14 @@ def applicable_scores(assessment: Assessment) -> list[ScoreResult]:
 def driving_score(assessment: Assessment) -> ScoreResult | None:
     """The score the card leads with: the one that set the overall tier, else the first with
     points, else the first applicable one."""
-    applicable = applicable_scores(assessment)
-    if assessment.overall_tier is not None:
+    return _driver(assessment, applicable_scores(assessment))
+
+
+def _driver(assessment: Assessment, applicable: list[ScoreResult]) -> ScoreResult | None:
+    overall = assessment.overall_tier
+    if overall is not None:
         for score in applicable:
-            if score.tier == assessment.overall_tier:
+            if score.tier == overall:
                 return score
     for score in applicable:
         if score.points is not None or score.points_range:
@@ -89,17 +98,17 @@ def driving_score(assessment: Assessment) -> ScoreResult | None:
 
 
 def _label_and_url(assessment: Assessment) -> tuple[str, str]:
-    names = [n for n in (label_name(s) for s in applicable_scores(assessment)) if n]
+    applicable = applicable_scores(assessment)  # once, for the label and the driving score
+    names = [n for n in [label_name(s) for s in applicable] if n]
     if assessment.surveillance is not None:
         names.append(SURVEILLANCE_LABEL)
     label = f"pannet-cds ({'; '.join(names)})" if names else "pannet-cds"
-    driver = driving_score(assessment)
+    driver = _driver(assessment, applicable)
     # The leading score's article when the specification names it; a search is not a citation,
     # so the surveillance consensus (whose DOI is known) is linked instead.
     driver_url = driver.citation_url if driver and not is_search_url(driver.citation_url) else None
-    candidates = [driver_url, SURVEILLANCE_CITATION_URL]
-    url = next(u for u in (safe_url(c) for c in candidates) if u is not None)
-    return label, url
+    url = safe_url(driver_url) if driver_url is not None else None
+    return label, url or _SURVEILLANCE_URL
 
 
 def build_source(assessment: Assessment) -> Source:

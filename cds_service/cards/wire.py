@@ -10,10 +10,15 @@ exactly what the field's serializer gives. Any value of another type than its fi
 (possible with `model_construct`) makes `fast_wire` give None: the caller then falls back to
 `model_dump`, whose output is the reference (tests/test_cards_wire.py).
 
-A free-form value its producer made JSON-ready already (the card's extension is
-`Assessment.model_dump(mode="json")`) is marked with `mark_json_ready` and passed through as it
-is: re-dumping such a value through `dict[str, Any]` gives an equal dict, so this only saves the
-second serialisation (~0.05 ms per card).
+A free-form value its producer made JSON-ready already (the orders `suggested_orders` builds) is
+marked with `mark_json_ready` and passed through as it is: re-dumping such a value through
+`dict[str, Any]` gives an equal dict, so this only saves the second serialisation.
+
+A wire dict may also hold `JsonText`: a value already written out as JSON (`model_json`), which
+the response encoder (blueprints/response_json.py) copies into the body as it is. The card's
+extension, the assessment's JSON dump, is one: built as Python dicts (`model_dump`) it cost
+~25 us per card, then orjson walked it again for the body (~5 us); written by orjson straight
+from the models' state it costs ~10 us, with the same bytes (tests/test_cards_wire_json.py).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import weakref
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter
+import orjson
+from pydantic import BaseModel, RootModel, TypeAdapter
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,33 +48,42 @@ Plan = tuple[tuple[str, str, str, type], ...]
 _PLANS: dict[type, Plan | None] = {}
 
 
+# An entry of `_READY` or `_BUILT`: the value, and a weak reference to the model whose callback
+# drops the entry with the model (a reference dropped first, with its entry, never calls back).
+# ~5x cheaper than a `weakref.finalize` per mark.
+_Entry = tuple[Any, "weakref.ref[BaseModel]"]
+
+
+def _hold(table: dict[int, _Entry], model: BaseModel, value: object) -> None:
+    key = id(model)
+    table[key] = (value, weakref.ref(model, lambda _ref: table.pop(key, None)))
+
+
 # id(model) -> the free-form values of that live model that are already in wire form. The values
 # are held here as objects (compared by identity), the entry leaves with the model.
-_READY: dict[int, tuple[object, ...]] = {}
+_READY: dict[int, _Entry] = {}
+_NOT_READY: _Entry = ((), None)  # type: ignore[assignment]
 
 
 def mark_json_ready(model: BaseModel, *values: object) -> None:
     """Declare `values` (free-form field values of `model`, the objects it holds) already in
     wire form: JSON types only, as `model_dump(mode="json")` leaves them. Only for values made
     so by construction, never for data received from a caller."""
-    key = id(model)
-    _READY[key] = values
-    weakref.finalize(model, _READY.pop, key, None)
+    _hold(_READY, model, values)
 
 
 # id(model) -> the wire dict its builder made beside it and validated it from (`mark_built`),
 # until `fast_wire` hands it out; the entry leaves with the model.
-_BUILT: dict[int, dict[str, Any]] = {}
+_BUILT: dict[int, _Entry] = {}
 
 
 def mark_built(model: BaseModel, wire: dict[str, Any]) -> None:
     """Declare `wire` the wire dict of `model`: the dict, in wire form (JSON types only, field
-    order, absent fields left out), `model` was validated from, so that dumping `model` gives
-    an equal dict (tests/test_cards_built_wire.py). `fast_wire` returns it once, then dumps
-    the model again: no two callers are handed the same dict."""
-    key = id(model)
-    _BUILT[key] = wire
-    weakref.finalize(model, _BUILT.pop, key, None)
+    order, absent fields left out; `JsonText` for a value written out already), `model` was
+    validated from, so that its JSON is that of `model`'s dump (tests/test_cards_built_wire.py).
+    `fast_wire` returns it once, then dumps the model again: no two callers are handed the same
+    dict."""
+    _hold(_BUILT, model, wire)
 
 
 # id(model) -> (model, its wire dict) for module-level constants (`wire_constant`): the model is
@@ -84,6 +99,94 @@ def wire_constant(model: M) -> M:
     if wire is not None and all(type(v) is str for v in wire.values()):
         _CONSTANTS[id(model)] = (model, wire)
     return model
+
+
+class JsonText:
+    """A JSON value already written out: compact UTF-8 bytes, as orjson writes the value."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json: bytes) -> None:
+        self.json = json
+
+    def __repr__(self) -> str:
+        return f"JsonText({self.json!r})"
+
+    def value(self) -> Any:
+        """The value as JSON types, for a reader that needs them (not the response path)."""
+        return orjson.loads(self.json)
+
+
+# class -> its field count, or None: whether orjson writes its `__dict__` as pydantic dumps it.
+_STATE_PLAIN: dict[type, int | None] = {}
+
+# Dates and dataclasses go to `_state_of`, which refuses them: pydantic writes them its own way.
+_STATE_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _models_in(annotation: Any) -> list[type]:
+    """The model classes a field annotation names, inside lists, unions and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
+
+
+def _plain_fields(cls: type) -> int | None:
+    """The number of fields of a model class whose JSON dump is its `__dict__` as orjson writes
+    it: every field under its own name (no alias), none excluded, no serializer or computed
+    field, no extra fields, the default JSON settings, and no field declared as a model class
+    that has subclasses (pydantic dumps a subclass's value by the declared class's fields);
+    None for any other class."""
+    if cls in _STATE_PLAIN:
+        return _STATE_PLAIN[cls]
+    count: int | None = None
+    if issubclass(cls, BaseModel) and not issubclass(cls, RootModel):
+        decorators = cls.__pydantic_decorators__
+        config = cls.model_config
+        fields = cls.model_fields.values()
+        if (
+            not cls.model_computed_fields
+            and not decorators.field_serializers
+            and not decorators.model_serializers
+            and config.get("extra") in (None, "ignore", "forbid")
+            and not any(key.startswith("ser_json") for key in config)
+            and not any(
+                f.alias or f.serialization_alias or f.exclude or getattr(f, "exclude_if", None)
+                for f in fields
+            )
+            and not any(
+                model.__subclasses__() for f in fields for model in _models_in(f.annotation)
+            )
+        ):
+            count = len(cls.model_fields)
+    _STATE_PLAIN[cls] = count
+    return count
+
+
+def _state_of(value: Any) -> dict[str, Any]:
+    """orjson's `default`: a plain model's field values, in field order (the order pydantic
+    validates and `scoring.assessment.built` sets them, the order of its dump). Called once per
+    model (~40 per assessment): the class's verdict is one dict read after the first."""
+    try:
+        count = _STATE_PLAIN[type(value)]
+    except KeyError:
+        count = _plain_fields(type(value))
+    if count is None:
+        raise TypeError
+    state = value.__dict__  # a model's: `_plain_fields` said it is one
+    if len(state) != count:
+        raise TypeError
+    return state
+
+
+def model_json(model: BaseModel) -> JsonText | dict[str, Any]:
+    """`model.model_dump(mode="json")` for a free-form field: as `JsonText`, written by orjson
+    from the models' state, or as the dump itself where a value is one only pydantic writes as
+    it dumps it (a date, a big int, a model with a serializer or alias...)."""
+    try:
+        return JsonText(orjson.dumps(model, default=_state_of, option=_STATE_OPTIONS))
+    except TypeError:  # orjson.JSONEncodeError, and `_state_of`'s refusal through it
+        return model.model_dump(mode="json")
 
 
 class _Unusual(Exception):
@@ -166,7 +269,7 @@ def _wire(model: BaseModel, ready: tuple[object, ...] = ()) -> dict[str, Any]:
             for item in value:
                 if type(item) is not expected:
                     raise _Unusual
-                items.append(_wire(item, _READY.get(id(item), ())))
+                items.append(_wire(item, _READY.get(id(item), _NOT_READY)[0]))
             out[key] = items
             continue
         if type(value) is not expected:
@@ -176,7 +279,7 @@ def _wire(model: BaseModel, ready: tuple[object, ...] = ()) -> dict[str, Any]:
         elif kind is _ENUM:
             out[key] = value._value_  # what `.value` reads, without the enum property's call
         elif kind is _MODEL:
-            out[key] = _wire(value, _READY.get(id(value), ()))
+            out[key] = _wire(value, _READY.get(id(value), _NOT_READY)[0])
         elif _is_one_of(value, ready):
             out[key] = value
         else:
@@ -197,8 +300,8 @@ def fast_wire(model: BaseModel) -> dict[str, Any] | None:
     call can give it."""
     built = _BUILT.pop(id(model), None)
     if built is not None:
-        return built
+        return built[0]
     try:
-        return _wire(model, _READY.get(id(model), ()))
+        return _wire(model, _READY.get(id(model), _NOT_READY)[0])
     except _Unusual:
         return None

@@ -50,18 +50,22 @@ class IssuedCard:
     def __post_init__(self) -> None:
         if not UUID_PATTERN.match(self.uuid):
             raise ValueError(f"IssuedCard.uuid must be a lower-case UUID, got {self.uuid!r}")
-        if self.tier is not None:
+        # Converted only when not of the enum already (as `IssuedCard.of` passes the indicator).
+        if self.tier is not None and type(self.tier) is not Tier:
             object.__setattr__(self, "tier", Tier(self.tier))
-        object.__setattr__(self, "indicator", Indicator(self.indicator))
+        if type(self.indicator) is not Indicator:
+            object.__setattr__(self, "indicator", Indicator(self.indicator))
 
     @classmethod
     def of(cls, card: Card, tier: Tier | str | None) -> IssuedCard:
         """The record of `card` as it goes to the client."""
         if card.uuid is None:
             raise ValueError("an issued card needs a uuid")
+        # List comprehensions, not generators: a tuple of a list is built without a frame per
+        # item.
         offered = Offered(
-            suggestions=tuple(s.uuid for s in card.suggestions or () if s.uuid is not None),
-            override_reasons=tuple((c.system, c.code) for c in card.override_reasons or ()),
+            suggestions=tuple([s.uuid for s in card.suggestions or () if s.uuid is not None]),
+            override_reasons=tuple([(c.system, c.code) for c in card.override_reasons or ()]),
             at_most_one=card.selection_behavior is SelectionBehavior.AT_MOST_ONE,
         )
         return cls(uuid=card.uuid, tier=tier, indicator=card.indicator, offered=offered)
