@@ -33,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 from fhir_mappers import fhir_core_speedups
 from fhir_mappers.concepts import Concept, concept
 from fhir_mappers.errors import FhirInputError
+from fhir_mappers.fhir_core_fast import one_pass_model, shipped_model
 from fhir_mappers.json_dates import non_string_date
 from fhir_mappers.ownership import PatientIdentity, ownership_problem
 from fhir_mappers.payload import Unreadable
@@ -288,16 +289,19 @@ class RecordIndex:
         # else the caller's dict itself: neither the date check nor model_validate changes its
         # input (model_validate copies it to drop resourceType; tests/test_mappers_index_*)
         model_class = _MODEL_CLASSES.get(entry.rtype) or get_fhir_model_class(entry.rtype)
-        bad_date = non_string_date(model_class, raw)
-        if bad_date is not None:
-            problem = f"{bad_date}: a date or time must be a JSON string"
-        else:
-            try:
-                model = model_class.model_validate(raw)
-            except ValidationError as exc:
-                problem = _describe(exc)
-            except (TypeError, ValueError, KeyError) as exc:  # fhir_core raises these on odd input
-                problem = f"invalid resource ({_cut(str(exc))})"
+        # accepted in one pass: then no date is given as a non-string (`one_pass_model`)
+        model = one_pass_model(model_class, raw)
+        if model is None:
+            bad_date = non_string_date(model_class, raw)
+            if bad_date is not None:
+                problem = f"{bad_date}: a date or time must be a JSON string"
+            else:
+                try:
+                    model = shipped_model(model_class, raw)
+                except ValidationError as exc:
+                    problem = _describe(exc)
+                except (TypeError, ValueError, KeyError) as exc:  # fhir_core's, on odd input
+                    problem = f"invalid resource ({_cut(str(exc))})"
         if problem is not None:
             self.warnings.append(f"{entry.ref}: not valid FHIR R4 ({problem}); not used")
         elif entry.rtype == "Observation" and str(raw.get("status")) not in _OBSERVATION_STATUSES:
