@@ -150,9 +150,11 @@ def one_pass_model(cls: type[FHIRAbstractModel], obj: dict[str, Any]) -> Any:
     """The model of `obj` if `cls`'s one-pass validator accepts it; it then also holds no date
     `json_dates.non_string_date` would report (`json_dates.with_date_check`). None: not
     accepted, or no such validator (yet); `shipped_model` then decides."""
-    entry = _one_pass(cls)
-    if entry is None:
-        return None
+    entry = _FAST.get(cls)
+    if entry is None or entry.generation != _GENERATION[0]:  # else `_one_pass` would return it
+        entry = _one_pass(cls)
+        if entry is None:
+            return None
     data = obj
     if "resourceType" in obj:
         # the custom __init__ pops it and checks it names this class

@@ -105,8 +105,10 @@ class RecordIndex:
         self._by_ref: dict[str, Entry] = {}
         self._by_url: dict[str, Entry] = {}
         self._by_type: dict[str, list[Entry]] = {}
-        self._usable_lists: dict[tuple[str, bool], list[Entry]] = {}
-        self._codings: dict[tuple[str, bool], frozenset[tuple[str, str]]] = {}
+        # per mode (`_eager` indexes them: False 0, True 1), by type: `_usable_of`'s lists and
+        # `codings_of`'s sets (no (type, mode) tuple built and hashed per ask)
+        self._usable_lists: tuple[dict[str, list[Entry]], dict[str, list[Entry]]] = ({}, {})
+        self._codings: tuple[dict[str, frozenset[tuple[str, str]]], ...] = ({}, {})
         self._eager = False  # validate every entry before handing it out (after a bad one)
         full_urls: dict[int, str] = getattr(resources, "full_urls", {})
         contained_ids = {
@@ -200,7 +202,7 @@ class RecordIndex:
         """The entries of these types that are about the record's Patient (and, in eager mode,
         valid)."""
         if len(rtypes) == 1:  # most asks: one type, its list filtered already
-            found = self._usable_lists.get((rtypes[0], self._eager))
+            found = self._usable_lists[self._eager].get(rtypes[0])
             if found is not None:
                 return list(found)
         out: list[Entry] = []
@@ -213,23 +215,22 @@ class RecordIndex:
         per mode: a mapper that reads only entries whose code is in some table can see at once
         that none is (`table.isdisjoint(...)`) and skip its scan. The same first-ask effects as
         `of_type` (the list, and its warnings, are built here when no one asked for them yet)."""
-        key = (rtype, self._eager)
-        found = self._codings.get(key)
+        codings = self._codings[self._eager]
+        found = codings.get(rtype)
         if found is None:
             gathered: set[tuple[str, str]] = set()
             for entry in self._usable_of(rtype):
                 gathered.update(entry.code.codings)
-            found = self._codings[key] = frozenset(gathered)
+            found = codings[rtype] = frozenset(gathered)
         return found
 
     def _usable_of(self, rtype: str) -> list[Entry]:
         # ~14 asks per record, most for the same few types: each list is filtered once per
         # mode (the filter's answers, and the warnings it gives, are each entry's first ones)
-        key = (rtype, self._eager)
-        found = self._usable_lists.get(key)
+        lists = self._usable_lists[self._eager]
+        found = lists.get(rtype)
         if found is None:
-            found = [e for e in self._by_type.get(rtype, []) if self._usable(e)]
-            self._usable_lists[key] = found
+            found = lists[rtype] = [e for e in self._by_type.get(rtype, ()) if self._usable(e)]
         return found
 
     def _usable(self, entry: Entry) -> bool:
