@@ -261,6 +261,14 @@ def _field_check(
 _NO_ELEMENT = core_schema.nullable_schema(core_schema.list_schema(max_length=0, strict=True))
 
 
+_AROUND_FIELDS = frozenset({"model", "function-before", "function-after"})
+# The model before-validators of fhir_core 1.1.12 / fhir.resources 8 (read there): each only
+# checks, and returns its input as it was.
+_CHECKS_BEFORE = frozenset(
+    {"reject_null_complex_elements", "validate_extension_or_fhir_comment_required"}
+)
+
+
 def with_date_check(definitions: dict[type, dict[str, Any]]) -> list[dict[str, Any]]:
     """`definitions` (model -> its one-pass definition, `fhir_core_schema.Builder`) changed
     so that the validator built from them accepts a resource only if `_walk` finds no date
@@ -280,8 +288,13 @@ def _checked(
 ) -> dict[str, Any]:
     """`node` with the checks in its model-fields (the dicts on the way to it copied)."""
     if node.get("type") != "model-fields":
-        if not isinstance(node.get("schema"), dict):
+        # the model, inside its model validators (the null check before, which returns its
+        # input, and the checks after): the fields see the resource's own keys
+        kind = node.get("type")
+        if kind not in _AROUND_FIELDS or not isinstance(node.get("schema"), dict):
             raise NotWritten(model)
+        if kind == "function-before" and _name(node) not in _CHECKS_BEFORE:
+            raise NotWritten(model)  # a before-validator may hand the fields other keys
         return {**node, "schema": _checked(model, node["schema"], by_ref)}
     fields = dict(node["fields"])
     by_key: dict[str, str] = {}
@@ -302,6 +315,11 @@ def _checked(
             check = _NO_ELEMENT
         fields[name] = {**fields[name], "schema": _first(check, fields[name]["schema"])}
     return {**node, "fields": fields}
+
+
+def _name(node: dict[str, Any]) -> str | None:
+    function = node.get("function", {}).get("function")
+    return getattr(getattr(function, "__func__", function), "__name__", None)
 
 
 def _first(shape: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
