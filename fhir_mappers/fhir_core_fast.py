@@ -25,7 +25,11 @@ otherwise:
   (it then only returns the model) is left out; the others stay, as do all field validators
   and the config (extra="forbid");
 - the common date/time strings are parsed in pydantic-core before the wrap validator is asked
-  (`fhir_core_dates`).
+  (`fhir_core_dates`);
+- it refuses every date or time given as other than a JSON string that
+  `json_dates.non_string_date` would report (`json_dates.with_date_check`; it then also refuses
+  any value where an element is left to its wrap validator), so `RecordIndex` walks only the
+  resources it does not accept (`one_pass_model`).
 
 Whenever it does not accept (any error), the shipped `model_validate` runs on the same input
 and its result, or its error, is the answer: the errors are the shipped ones, always.
@@ -79,6 +83,7 @@ def _build(model: type[FHIRAbstractModel]) -> _OnePass | None:
         Unsupported,
         plain_fhir_model,
     )
+    from fhir_mappers.json_dates import NotWritten, with_date_check
 
     if not plain_fhir_model(model):
         return None
@@ -87,10 +92,10 @@ def _build(model: type[FHIRAbstractModel]) -> _OnePass | None:
         root = builder.ref(model)
         validator = SchemaValidator(
             core_schema.definitions_schema(
-                core_schema.definition_reference_schema(root), list(builder.definitions.values())
+                core_schema.definition_reference_schema(root), with_date_check(builder.definitions)
             )
         )
-    except Unsupported:
+    except (Unsupported, NotWritten):
         return None
     return _OnePass(validator, frozenset(builder.missing))
 
@@ -135,21 +140,40 @@ def fast_validator(model: type[FHIRAbstractModel]) -> SchemaValidator | None:
 def model_validate(cls: type[FHIRAbstractModel], obj: Any, **options: Any) -> Any:
     """As `BaseModel.model_validate` (the shipped one, through the custom __init__)."""
     if type(obj) is dict and (not options or all(value is None for value in options.values())):
-        entry = _one_pass(cls)
-        if entry is not None:
-            data = obj
-            if "resourceType" in obj:
-                # the custom __init__ pops it and checks it names this class
-                if obj["resourceType"] != cls.__resource_type__:
-                    return _ORIGINAL_VALIDATE(cls, obj, **options)
-                data = dict(obj)  # the caller's dict is not changed
-                del data["resourceType"]
-            if "resource_type" not in data:
-                try:
-                    return entry.validator.validate_python(data)
-                except Exception:  # any: the shipped path decides, and says why
-                    pass
+        model = one_pass_model(cls, obj)
+        if model is not None:
+            return model
     return _ORIGINAL_VALIDATE(cls, obj, **options)
+
+
+def one_pass_model(cls: type[FHIRAbstractModel], obj: dict[str, Any]) -> Any:
+    """The model of `obj` if `cls`'s one-pass validator accepts it; it then also holds no date
+    `json_dates.non_string_date` would report (`json_dates.with_date_check`). None: not
+    accepted, or no such validator (yet); `shipped_model` then decides."""
+    entry = _FAST.get(cls)
+    if entry is None or entry.generation != _GENERATION[0]:  # else `_one_pass` would return it
+        entry = _one_pass(cls)
+        if entry is None:
+            return None
+    data = obj
+    if "resourceType" in obj:
+        # the custom __init__ pops it and checks it names this class
+        if obj["resourceType"] != cls.__resource_type__:
+            return None
+        data = dict(obj)  # the caller's dict is not changed
+        del data["resourceType"]
+    if "resource_type" in data:
+        return None
+    try:
+        return entry.validator.validate_python(data)
+    except Exception:  # any: the shipped path decides, and says why
+        return None
+
+
+def shipped_model(cls: type[FHIRAbstractModel], obj: dict[str, Any]) -> Any:
+    """`model_validate(obj)` after `one_pass_model(cls, obj)` gave None: the shipped path (not
+    the one-pass validator again, nor counted again towards its build)."""
+    return _ORIGINAL_VALIDATE(cls, obj)
 
 
 _MISSING: Any = object()

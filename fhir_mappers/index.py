@@ -33,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 from fhir_mappers import fhir_core_speedups
 from fhir_mappers.concepts import Concept, concept
 from fhir_mappers.errors import FhirInputError
+from fhir_mappers.fhir_core_fast import one_pass_model, shipped_model
 from fhir_mappers.json_dates import non_string_date
 from fhir_mappers.ownership import PatientIdentity, ownership_problem
 from fhir_mappers.payload import Unreadable
@@ -42,6 +43,9 @@ from fhir_mappers.validation_messages import plain_message
 # Before this module (the one user of the R4B model classes) can build one: a class binds
 # fhir_core's validators when it is created (same checks, per-class work done once).
 fhir_core_speedups.install()
+
+
+_UNSET: Any = object()
 
 
 class RecordNeedsValidation(Exception):
@@ -56,7 +60,11 @@ class Entry:
     ref: str  # "Type/id", or "Container/id#local" for a contained resource
     container: Entry | None = None
     contained: dict[str, Entry] = field(default_factory=dict)
+    # the index's answers about it: about the record's Patient (None: not asked yet), and its
+    # validated model (None: invalid; `_UNSET`: not validated yet)
     _code: Concept | None = field(default=None, init=False, repr=False, compare=False)
+    _owned: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _model: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __init__(
         self,
@@ -73,6 +81,8 @@ class Entry:
         self.container = container
         self.contained = {} if contained is None else contained
         self._code = None
+        self._owned = None
+        self._model = _UNSET
 
     @property
     def code(self) -> Concept:
@@ -95,10 +105,10 @@ class RecordIndex:
         self._by_ref: dict[str, Entry] = {}
         self._by_url: dict[str, Entry] = {}
         self._by_type: dict[str, list[Entry]] = {}
-        self._models: dict[int, BaseModel | None] = {}
-        self._owned: dict[int, bool] = {}
-        self._usable_lists: dict[tuple[str, bool], list[Entry]] = {}
-        self._codings: dict[tuple[str, bool], frozenset[tuple[str, str]]] = {}
+        # per mode (`_eager` indexes them: False 0, True 1), by type: `_usable_of`'s lists and
+        # `codings_of`'s sets (no (type, mode) tuple built and hashed per ask)
+        self._usable_lists: tuple[dict[str, list[Entry]], dict[str, list[Entry]]] = ({}, {})
+        self._codings: tuple[dict[str, frozenset[tuple[str, str]]], ...] = ({}, {})
         self._eager = False  # validate every entry before handing it out (after a bad one)
         full_urls: dict[int, str] = getattr(resources, "full_urls", {})
         contained_ids = {
@@ -107,9 +117,9 @@ class RecordIndex:
             if isinstance(r, dict) and "contained" in r  # most hold none: no call for them
             for c in _contained(r)
         }
-        for i, raw in enumerate(resources):
+        for position, raw in enumerate(resources):
             if id(raw) not in contained_ids:
-                self._add(raw, f"resource [{i}]", None, full_urls.get(id(raw)))
+                self._add(raw, position, None, full_urls.get(id(raw)) if full_urls else None)
         self.patient = self._single_patient()
         pid = self.patient.raw.get("id") if self.patient else None
         url = self._url_of(self.patient)
@@ -121,17 +131,22 @@ class RecordIndex:
             self.patient = None
 
     # --- building ---------------------------------------------------------------------------
-    def _add(self, raw: object, where: str, container: Entry | None, url: str | None) -> None:
-        if isinstance(raw, Unreadable):
-            self.warnings.append(raw.warning)
+    def _add(self, raw: object, position: int, container: Entry | None, url: str | None) -> None:
+        """`raw`, item `position` of the record (or of `container`'s contained)."""
+        name = raw.get("resourceType") if isinstance(raw, dict) else None
+        if not isinstance(name, str):
+            if isinstance(raw, Unreadable):
+                self.warnings.append(raw.warning)
+            else:
+                where = _where(position, container)
+                self.warnings.append(
+                    f"{where}: not a resource object with a resourceType; not used"
+                )
             return
-        if not isinstance(raw, dict) or not isinstance(raw.get("resourceType"), str):
-            self.warnings.append(f"{where}: not a resource object with a resourceType; not used")
-            return
-        rtype = _KNOWN_TYPES.get(raw["resourceType"])
+        rtype = _KNOWN_TYPES.get(name)
         known = rtype is not None
         if rtype is None:
-            rtype = quoted(raw["resourceType"], 64)
+            rtype = quoted(name, 64)
             known = _known_type(rtype)
         rid = raw.get("id")
         if isinstance(rid, str) and rid:
@@ -140,15 +155,16 @@ class RecordIndex:
             plain = len(rid) <= 64 and rid.isprintable() and " " not in rid
             local = rid if plain else quoted(rid, 64)
         else:
-            local = f"(no id, {where})"
+            local = f"(no id, {_where(position, container)})"
         ref = f"{container.ref}#{local}" if container else f"{rtype}/{local}"
         if not known:
             self.warnings.append(
                 f"{_cut(ref)}: '{_cut(rtype)}' is not a FHIR R4 resource type; not used"
             )
             return
-        if ref in self._by_ref:
-            if self._by_ref[ref].raw != raw:
+        first = self._by_ref.get(ref)
+        if first is not None:
+            if first.raw != raw:
                 self.warnings.append(f"{ref}: appears twice with different content; first used")
             return
         entry = Entry(raw, rtype, ref, container)
@@ -156,14 +172,18 @@ class RecordIndex:
         self._by_ref[ref] = entry
         if url:
             self._by_url.setdefault(url, entry)
-        self._by_type.setdefault(rtype, []).append(entry)
+        of_type = self._by_type.get(rtype)
+        if of_type is None:
+            self._by_type[rtype] = [entry]
+        else:
+            of_type.append(entry)
         if container is not None:
             container.contained[local] = entry
         if "contained" in raw:
             if not isinstance(raw["contained"], list):
                 self.warnings.append(f"{ref}: contained is not an array; its content not used")
             for j, child in enumerate(_contained(raw)):
-                self._add(child, f"{ref} contained[{j}]", entry, None)
+                self._add(child, j, entry, None)
 
     def _single_patient(self) -> Entry | None:
         patients = self._by_type.get("Patient", [])
@@ -182,7 +202,7 @@ class RecordIndex:
         """The entries of these types that are about the record's Patient (and, in eager mode,
         valid)."""
         if len(rtypes) == 1:  # most asks: one type, its list filtered already
-            found = self._usable_lists.get((rtypes[0], self._eager))
+            found = self._usable_lists[self._eager].get(rtypes[0])
             if found is not None:
                 return list(found)
         out: list[Entry] = []
@@ -195,28 +215,27 @@ class RecordIndex:
         per mode: a mapper that reads only entries whose code is in some table can see at once
         that none is (`table.isdisjoint(...)`) and skip its scan. The same first-ask effects as
         `of_type` (the list, and its warnings, are built here when no one asked for them yet)."""
-        key = (rtype, self._eager)
-        found = self._codings.get(key)
+        codings = self._codings[self._eager]
+        found = codings.get(rtype)
         if found is None:
             gathered: set[tuple[str, str]] = set()
             for entry in self._usable_of(rtype):
                 gathered.update(entry.code.codings)
-            found = self._codings[key] = frozenset(gathered)
+            found = codings[rtype] = frozenset(gathered)
         return found
 
     def _usable_of(self, rtype: str) -> list[Entry]:
         # ~14 asks per record, most for the same few types: each list is filtered once per
         # mode (the filter's answers, and the warnings it gives, are each entry's first ones)
-        key = (rtype, self._eager)
-        found = self._usable_lists.get(key)
+        lists = self._usable_lists[self._eager]
+        found = lists.get(rtype)
         if found is None:
-            found = [e for e in self._by_type.get(rtype, []) if self._usable(e)]
-            self._usable_lists[key] = found
+            found = lists[rtype] = [e for e in self._by_type.get(rtype, ()) if self._usable(e)]
         return found
 
     def _usable(self, entry: Entry) -> bool:
         """About the patient, and valid when eager (each failure is warned about once)."""
-        owned = self._owned.get(id(entry))  # answered already (None: not yet)
+        owned = entry._owned  # answered already (None: not yet)
         if owned is None:
             owned = self._about_patient(entry)
         if not owned:
@@ -227,8 +246,8 @@ class RecordIndex:
         """The validated R4B model of `entry` (validated once, then cached). For an invalid one:
         RecordNeedsValidation (lazy mode; the index turns eager) or FhirInputError (eager mode,
         for an entry not had from `of_type` / `resolve`)."""
-        model = self._models.get(id(entry))  # validated already (None: not yet, or invalid)
-        if model is None:
+        model = entry._model  # validated already (`_UNSET`: not yet)
+        if model is _UNSET:
             model = self._model(entry)
         if model is not None:
             return model
@@ -265,20 +284,20 @@ class RecordIndex:
 
     # --- checks -----------------------------------------------------------------------------
     def _about_patient(self, entry: Entry) -> bool:
-        key = id(entry)
-        if key in self._owned:
-            return self._owned[key]
-        inherited = self._about_patient(entry.container) if entry.container else None
+        owned = entry._owned
+        if owned is not None:
+            return owned
+        container = entry.container
+        inherited = self._about_patient(container) if container is not None else None
         problem = ownership_problem(entry.raw, self._identity, inherited)
-        self._owned[key] = problem is None
+        owned = entry._owned = problem is None
         if problem is not None:
             self.warnings.append(f"{entry.ref}: {problem}; not used")
-        return problem is None
+        return owned
 
     def _model(self, entry: Entry) -> BaseModel | None:
-        key = id(entry)
-        if key in self._models:
-            return self._models[key]
+        if entry._model is not _UNSET:
+            return entry._model
         problem: str | None = None
         model: BaseModel | None = None
         raw = entry.raw
@@ -288,16 +307,19 @@ class RecordIndex:
         # else the caller's dict itself: neither the date check nor model_validate changes its
         # input (model_validate copies it to drop resourceType; tests/test_mappers_index_*)
         model_class = _MODEL_CLASSES.get(entry.rtype) or get_fhir_model_class(entry.rtype)
-        bad_date = non_string_date(model_class, raw)
-        if bad_date is not None:
-            problem = f"{bad_date}: a date or time must be a JSON string"
-        else:
-            try:
-                model = model_class.model_validate(raw)
-            except ValidationError as exc:
-                problem = _describe(exc)
-            except (TypeError, ValueError, KeyError) as exc:  # fhir_core raises these on odd input
-                problem = f"invalid resource ({_cut(str(exc))})"
+        # accepted in one pass: then no date is given as a non-string (`one_pass_model`)
+        model = one_pass_model(model_class, raw)
+        if model is None:
+            bad_date = non_string_date(model_class, raw)
+            if bad_date is not None:
+                problem = f"{bad_date}: a date or time must be a JSON string"
+            else:
+                try:
+                    model = shipped_model(model_class, raw)
+                except ValidationError as exc:
+                    problem = _describe(exc)
+                except (TypeError, ValueError, KeyError) as exc:  # fhir_core's, on odd input
+                    problem = f"invalid resource ({_cut(str(exc))})"
         if problem is not None:
             self.warnings.append(f"{entry.ref}: not valid FHIR R4 ({problem}); not used")
         elif entry.rtype == "Observation" and str(raw.get("status")) not in _OBSERVATION_STATUSES:
@@ -306,7 +328,7 @@ class RecordIndex:
             self.warnings.append(
                 f"{entry.ref}: status '{status}' is not a FHIR R4 Observation status"
             )
-        self._models[key] = model
+        entry._model = model
         return model
 
 
@@ -348,6 +370,11 @@ def _type_id(reference: str) -> str | None:
         return reference  # the usual "Type/id": its two parts, as the cuts below give them
     parts = [p for p in reference.split("/_history/")[0].split("/") if p]
     return f"{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else None
+
+
+def _where(position: int, container: Entry | None) -> str:
+    """Where item `position` is, for a warning (formatted only when one is given)."""
+    return f"{container.ref} contained[{position}]" if container else f"resource [{position}]"
 
 
 def _contained(raw: dict[str, Any]) -> list[object]:

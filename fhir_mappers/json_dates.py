@@ -1,7 +1,12 @@
 """FHIR JSON writes every date, dateTime, instant and time as a string
 (https://hl7.org/fhir/R4/json.html#primitive). The R4B models would read a JSON number there as a
 Unix timestamp (`performedDateTime: 0` became 1970-01-01, and a surveillance schedule counted
-from it), so such values are refused before validation, naming the element."""
+from it), so such values are refused before validation, naming the element.
+
+Two ways to know a resource holds none: `non_string_date`'s walk (with a pydantic-core
+pre-check that spares it over the resources without), and, as part of validating it,
+`fhir_core_fast`'s one-pass validator, whose definitions `with_date_check` makes refuse at least
+every value the walk reports: a resource it accepts needs no walk (`RecordIndex._model`)."""
 
 from __future__ import annotations
 
@@ -140,8 +145,8 @@ _BUILD_AT = 8  # as fhir_core_fast.BUILD_AT: a one-shot process with one record 
 _UNSET: Any = object()
 
 
-class _NotWritten(Exception):
-    pass
+class NotWritten(Exception):
+    """A model or definition this module's checks are not written for."""
 
 
 def _all_strings_check(model: type[BaseModel]) -> SchemaValidator | None:
@@ -174,7 +179,7 @@ def _all_strings_check(model: type[BaseModel]) -> SchemaValidator | None:
                 )
             )
             check = _Check(validator, frozenset(missing))
-        except _NotWritten:
+        except NotWritten:
             check = None
         _CHECKS[model] = check
     return check.validator if check is not None else None
@@ -189,9 +194,9 @@ def _imported(qualified: str) -> Any:
 
 def _element_of(nested: _Elements, missing: set[str]) -> Any:
     """The one element model of a field, `_UNSET` if it is not imported (it is then added to
-    `missing`); `_NotWritten` if the field has several."""
+    `missing`); `NotWritten` if the field has several."""
     if len(nested._kinds) != 1:
-        raise _NotWritten(nested)
+        raise NotWritten(nested)
     kind = nested._kinds[0]
     if not _is_proxy(kind):
         return kind
@@ -208,30 +213,146 @@ def _check_ref(model: Any, definitions: dict[type, dict[str, Any]], missing: set
     if model in definitions:
         return name
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise _NotWritten(model)
+        raise NotWritten(model)
     definitions[model] = {}  # placeholder: elements nest recursively (Extension)
     fields: dict[str, Any] = {}
-    by_key = {field.alias or name: field for name, field in model.model_fields.items()}
     for key, temporal, nested in _fields(model):
-        if temporal and nested is None:
-            one = core_schema.nullable_schema(core_schema.str_schema(strict=True))
-        elif nested is not None and not temporal:
-            element = _element_of(nested, missing)
-            if element is _UNSET:
-                one = core_schema.none_schema()
-            else:
-                ref = _check_ref(element, definitions, missing)
-                one = core_schema.nullable_schema(core_schema.definition_reference_schema(ref))
-        else:
-            raise _NotWritten(model, key)
-        many = core_schema.list_schema(one, strict=True)
-        # the form the field has first (the other is tried only when it fails)
-        forms = (
-            [many, one] if typing.get_origin(_bare(by_key[key].annotation)) is list else [one, many]
-        )
-        either = core_schema.union_schema(forms, mode="left_to_right")
-        fields[key] = core_schema.typed_dict_field(either, required=False)
+        check = _field_check(model, key, temporal, nested, definitions, missing)
+        fields[key] = core_schema.typed_dict_field(check, required=False)
     schema = core_schema.typed_dict_schema(fields, extra_behavior="ignore", total=False)
     schema["ref"] = name
     definitions[model] = schema
     return name
+
+
+def _field_check(
+    model: Any,
+    key: str,
+    temporal: bool,
+    nested: _Elements | None,
+    definitions: dict[type, dict[str, Any]],
+    missing: set[str],
+) -> dict[str, Any]:
+    """What one of `_fields(model)` may hold for the walk to find no date in it: null, a
+    string (a date/time field) or an object passing its element's check (an element field),
+    or a list of such."""
+    if temporal and nested is None:
+        one = core_schema.nullable_schema(core_schema.str_schema(strict=True))
+    elif nested is not None and not temporal:
+        element = _element_of(nested, missing)
+        if element is _UNSET:
+            one = core_schema.none_schema()
+        else:
+            ref = _check_ref(element, definitions, missing)
+            one = core_schema.nullable_schema(core_schema.definition_reference_schema(ref))
+    else:
+        raise NotWritten(model, key)
+    many = core_schema.list_schema(one, strict=True)
+    annotation = next(f.annotation for n, f in model.model_fields.items() if (f.alias or n) == key)
+    # the form the field has first (the other is tried only when it fails)
+    forms = [many, one] if typing.get_origin(_bare(annotation)) is list else [one, many]
+    return core_schema.union_schema(forms, mode="left_to_right")
+
+
+# What an element field the walk may enter but a one-pass definition does not reach in one
+# pass (an element not built yet, a contained resource) first takes: null, or an empty list. A
+# check that lets more through would have to hand the next schema the value as it was
+# (a typed-dict check rebuilds the object, without the keys it ignores).
+_NO_ELEMENT = core_schema.nullable_schema(core_schema.list_schema(max_length=0, strict=True))
+
+
+_AROUND_FIELDS = frozenset({"model", "function-before", "function-after"})
+# The model before-validators of fhir_core 1.1.12 / fhir.resources 8 (read there): each only
+# checks, and returns its input as it was.
+_CHECKS_BEFORE = frozenset(
+    {"reject_null_complex_elements", "validate_extension_or_fhir_comment_required"}
+)
+
+
+def with_date_check(definitions: dict[type, dict[str, Any]]) -> list[dict[str, Any]]:
+    """`definitions` (model -> its one-pass definition, `fhir_core_schema.Builder`) changed
+    so that the validator built from them accepts a resource only if `_walk` finds no date
+    in it to report, by induction over the walk: in each definition, a date/time field first
+    takes only what the all-strings check lets through (`_field_check`: null, a string, a list
+    of those); a field holding elements is left as it is where it reaches its element's
+    definition (changed the same way) for an object, and first takes only `_NO_ELEMENT` where
+    it does not. Stricter than the walk (no depth limit, ...): a refused resource is walked
+    and validated as shipped. The definitions given are not changed (they share nodes with
+    the classes' own schemas). `NotWritten` for a definition not of the form written for."""
+    by_ref = {schema.get("ref"): model for model, schema in definitions.items()}
+    return [_checked(model, schema, by_ref) for model, schema in definitions.items()]
+
+
+def _checked(
+    model: type[BaseModel], node: dict[str, Any], by_ref: dict[Any, type]
+) -> dict[str, Any]:
+    """`node` with the checks in its model-fields (the dicts on the way to it copied)."""
+    if node.get("type") != "model-fields":
+        # the model, inside its model validators (the null check before, which returns its
+        # input, and the checks after): the fields see the resource's own keys
+        kind = node.get("type")
+        if kind not in _AROUND_FIELDS or not isinstance(node.get("schema"), dict):
+            raise NotWritten(model)
+        if kind == "function-before" and _name(node) not in _CHECKS_BEFORE:
+            raise NotWritten(model)  # a before-validator may hand the fields other keys
+        return {**node, "schema": _checked(model, node["schema"], by_ref)}
+    fields = dict(node["fields"])
+    by_key: dict[str, str] = {}
+    for name, field in fields.items():
+        key = field.get("validation_alias", name)
+        if field.get("type") != "model-field" or not isinstance(key, str):
+            raise NotWritten(model, name)
+        by_key[key] = name
+    for key, temporal, nested in _fields(model):
+        name = by_key.get(key)
+        if name is None or (temporal and nested is not None):
+            raise NotWritten(model, key)
+        if temporal:
+            check = _field_check(model, key, temporal, None, {}, set())
+        elif _reaches(fields[name]["schema"], nested, by_ref):
+            continue
+        else:
+            check = _NO_ELEMENT
+        fields[name] = {**fields[name], "schema": _first(check, fields[name]["schema"])}
+    return {**node, "fields": fields}
+
+
+def _name(node: dict[str, Any]) -> str | None:
+    function = node.get("function", {}).get("function")
+    return getattr(getattr(function, "__func__", function), "__name__", None)
+
+
+def _first(shape: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` (a field's) taking only `shape` first; its default kept outermost (a chain
+    has none, and an absent field must still get it)."""
+    if schema.get("type") == "default":
+        return {**schema, "schema": _first(shape, schema["schema"])}
+    return core_schema.chain_schema([shape, schema])
+
+
+def _reaches(schema: dict[str, Any], nested: _Elements | None, by_ref: dict[Any, type]) -> bool:
+    """`schema` (an element field's) validates an object, alone or in a list, only with the
+    definition of the one element model the walk enters for it (as `Builder.element` writes
+    it: an is-instance test, then a reference to that definition)."""
+    if nested is None or len(nested._kinds) != 1:
+        return False
+    while schema.get("type") in ("default", "nullable"):
+        schema = schema["schema"]
+    if schema.get("type") == "list":
+        schema = schema["items_schema"]
+        while schema.get("type") == "nullable":
+            schema = schema["schema"]
+    steps = schema.get("steps") if schema.get("type") == "chain" else None
+    if not isinstance(steps, list) or len(steps) != 2:
+        return False
+    test, target = steps
+    if test.get("type") != "is-instance" or test.get("cls") is not dict:
+        return False
+    if target.get("type") != "definition-ref":
+        return False
+    model = by_ref.get(target.get("schema_ref"))
+    kind = nested._kinds[0]
+    if _is_proxy(kind):
+        qualified = getattr(kind, "_model_klass", None)
+        kind = _imported(qualified) if isinstance(qualified, str) else None
+    return model is not None and model is kind

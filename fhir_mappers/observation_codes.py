@@ -62,4 +62,7 @@ def clinically_relevant(raw: object) -> bool:
     grouper (TNM classification, checklist section) whose members they may read."""
     if not isinstance(raw, dict) or raw.get("resourceType") != "Observation":
         return False
-    return concept(raw.get("code")).has_any(_RELEVANT_CODES) or bool(items(raw, "hasMember"))
+    # `Concept.has_any`, as one C-level set test (no method call per Observation)
+    if not _RELEVANT_CODES.isdisjoint(concept(raw.get("code")).codings):
+        return True
+    return bool(items(raw, "hasMember"))

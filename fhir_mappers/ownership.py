@@ -15,8 +15,7 @@ Medication, Location, ...) are not patient data and are not checked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from fhir_mappers.quoting import quoted
 
@@ -50,30 +49,42 @@ SUBJECT_ELEMENT: dict[str, str] = {
 SUBJECT_OPTIONAL = frozenset({"Specimen"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PatientIdentity:
     """How the record's Patient may be referenced."""
 
     patient_id: str
     full_urls: frozenset[str] = frozenset()
     bases: frozenset[str] = frozenset()  # known server bases, without a trailing "/"
+    # "Patient/<id>", the usual spelling of a reference to it
+    _relative: str = field(default="", repr=False, compare=False)
+
+    def __init__(
+        self,
+        patient_id: str,
+        full_urls: frozenset[str] = frozenset(),
+        bases: frozenset[str] = frozenset(),
+    ) -> None:
+        # the frozen dataclass's __init__ (an object.__setattr__ per field) in one step, one
+        # identity per record: the instance dict written directly, as `concepts.Concept` does
+        self.__dict__.update(
+            patient_id=patient_id,
+            full_urls=full_urls,
+            bases=bases,
+            _relative=f"Patient/{patient_id}",
+        )
 
     @classmethod
     def of(cls, patient_id: str, full_url: str | None, fhir_base: str | None) -> PatientIdentity:
-        urls: set[str] = set()
-        bases: set[str] = set()
-        if fhir_base:
-            bases.add(fhir_base.rstrip("/"))
+        if not full_url and not fhir_base:  # the usual prefetch: only the id
+            return cls(patient_id)
+        bases = [fhir_base.rstrip("/")] if fhir_base else []
         if full_url:
-            urls.add(full_url)
             tail = f"/Patient/{patient_id}"
             if patient_id and "://" in full_url and full_url.rstrip("/").endswith(tail):
-                bases.add(full_url.rstrip("/")[: -len(tail)])
-        return cls(patient_id, frozenset(urls), frozenset(bases))
-
-    @cached_property
-    def _relative(self) -> str:
-        return f"Patient/{self.patient_id}"
+                bases.append(full_url.rstrip("/")[: -len(tail)])
+        urls = frozenset((full_url,)) if full_url else frozenset()
+        return cls(patient_id, urls, frozenset(bases))
 
     def is_referenced_by(self, reference: str) -> bool:
         if reference in self.full_urls:

@@ -75,6 +75,10 @@ def test_keys_by_alias_or_name_decide_as_shipped(raw: dict[str, Any]) -> None:
     """The one-pass validator itself (not the shipped fallback it hands a refusal to) accepts
     what the shipped path accepts, building the same model, and refuses what it refuses."""
     model = get_fhir_model_class("Observation")
+    # the models of its elements built first: where the one-pass validator leaves an element
+    # to its wrap validator it refuses any value (`json_dates.with_date_check`)
+    for _ in range(fhir_core_fast.BUILD_AT + 1):
+        _outcome(lambda: model.model_validate(raw))
     validator = fhir_core_fast.fast_validator(model)
     assert validator is not None
     fhir_core_fast.uninstall()
