@@ -21,7 +21,7 @@ from fhir_mappers.order_codes import (
     ImagingModality,
     OrderableService,
 )
-from scoring.assessment import SurveillancePlan
+from scoring.assessment import SurveillancePlan, Tier, fields_of
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -94,24 +94,31 @@ def _check_refs(patient_ref: str, reason_ref: str | None) -> None:
         raise OrderDraftError(f"reason_ref: {reason_ref!r} is not a Condition/<id> reference")
 
 
-def _note(plan: SurveillancePlan, next_due: date | None) -> str:
+def _note(plan: dict[str, Any], next_due: date | None) -> str:
     """The order's note, as the EHR shows it to whoever books the exam. It names the schedule
     followed, not a risk: an undetermined tier is scheduled by its highest possible tier, and
     the note must not state that risk as established. Overdue says since when (the first exam
-    missed since the last imaging), not the latest missed due date."""
-    words = plan.tier.value.replace("-", " ") if plan.tier is not None else "undetermined"
-    if plan.overdue and plan.overdue_since:
-        missed = len(plan.missed_dates)
+    missed since the last imaging), not the latest missed due date. `plan`: the plan's fields
+    (`fields_of`)."""
+    tier = plan["tier"]
+    if tier is None:
+        words = "undetermined"
+    else:
+        # `.value` is a Python-level property of the enum
+        words = (tier._value_ if type(tier) is Tier else tier.value).replace("-", " ")
+    overdue, since = plan["overdue"], plan["overdue_since"]
+    if overdue and since:
+        missed = len(plan["missed_dates"])
         exams = f"{missed} scheduled exam{'s' if missed != 1 else ''} missed"
-        due = f" Surveillance imaging is overdue since {plan.overdue_since} ({exams})."
-    elif plan.overdue:
+        due = f" Surveillance imaging is overdue since {since} ({exams})."
+    elif overdue:
         due = " Surveillance imaging is overdue."
     elif next_due is not None:
         due = f" Next imaging due {next_due.isoformat()}."
     else:
         due = ""
     return (
-        f"Default surveillance schedule of the {words} tier ({plan.basis}).{due}"
+        f"Default surveillance schedule of the {words} tier ({plan['basis']}).{due}"
         " This is a default schedule to be confirmed by the treating team."
     )
 
@@ -152,42 +159,59 @@ class _Schedule:
     window: tuple[str, str] | None  # the imaging request's occurrence period; None: none due
     events: tuple[tuple[str, str, int | None], ...]  # (date, status, month) per exam, by date
     period: tuple[str, str] | None  # the CarePlan's period; None: no CarePlan
+    chromogranin: bool  # the plan suggests a chromogranin A request
+
+
+def _iso_texts(values: list[str], dates: list[date]) -> list[str]:
+    """`[d.isoformat() for d in dates]`, `dates` parsed from `values`: a value already in that
+    form (YYYY-MM-DD: `fromisoformat` takes no other 10-character form with dashes there) is
+    its own text, without formatting the date again."""
+    return [
+        value if len(value) == 10 and value[4] == "-" == value[7] else parsed.isoformat()
+        for value, parsed in zip(values, dates, strict=True)
+    ]
 
 
 def _schedule(
     plan: SurveillancePlan, *, today: date, window: OrderWindow, care_plan: bool
 ) -> _Schedule:
-    next_due = _parse_date(plan.next_due, "SurveillancePlan.next_due") if plan.next_due else None
-    dates = _parse_dates(plan.schedule_dates)
+    fields = fields_of(plan)  # ten fields are read: not through the slow attribute path
+    next_text = fields["next_due"]
+    next_due = _parse_date(next_text, "SurveillancePlan.next_due") if next_text else None
+    texts = fields["schedule_dates"]
+    dates = _parse_dates(texts)
     occurrence = None
     if next_due is not None:
-        start, end = order_window(next_due, today=today, overdue=plan.overdue, window=window)
+        start, end = order_window(next_due, today=today, overdue=fields["overdue"], window=window)
         occurrence = (start.isoformat(), end.isoformat())
     events: tuple[tuple[str, str, int | None], ...] = ()
     period = None
     if dates and care_plan:
-        dates.sort()
+        if dates == sorted(dates):  # the plan's own order (a sort is stable)
+            texts = _iso_texts(texts, dates)
+        else:
+            dates.sort()
+            texts = [planned.isoformat() for planned in dates]
         # exams before the next due one may or may not have been done: "unknown", not "done"
         pending_from = next_due if next_due is not None else today
-        months = (
-            plan.schedule_months if len(plan.schedule_months) == len(dates) else [None] * len(dates)
-        )
+        months = fields["schedule_months"]
+        if len(months) != len(dates):
+            months = [None] * len(dates)
         events = tuple(
-            (planned.isoformat(), "not-started" if planned >= pending_from else "unknown", month)
-            for planned, month in zip(dates, months, strict=True)
+            (text, "not-started" if planned >= pending_from else "unknown", month)
+            for text, planned, month in zip(texts, dates, months, strict=True)
         )
-        anchor = (
-            _parse_date(plan.anchor_date, "SurveillancePlan.anchor_date")
-            if plan.anchor_date
-            else None
-        )
-        period = ((anchor or dates[0]).isoformat(), events[-1][0])
+        anchor_text = fields["anchor_date"]
+        anchor = _parse_date(anchor_text, "SurveillancePlan.anchor_date") if anchor_text else None
+        first = texts[0] if anchor is None else _iso_texts([anchor_text], [anchor])[0]
+        period = (first, events[-1][0])
     return _Schedule(
-        note=_note(plan, next_due),
+        note=_note(fields, next_due),
         today=today.isoformat(),
         window=occurrence,
         events=events,
         period=period,
+        chromogranin=fields["suggest_chromogranin"],
     )
 
 
@@ -231,7 +255,6 @@ def _care_plan(
 
 
 def _drafts(
-    plan: SurveillancePlan,
     schedule: _Schedule,
     service: OrderableService,
     *,
@@ -241,7 +264,7 @@ def _drafts(
     # Fresh dicts for each modality (a caller may edit its drafts); only the strs are shared.
     drafts: list[dict[str, Any]] = []
     if schedule.window is not None:
-        services = [service, CHROMOGRANIN_A] if plan.suggest_chromogranin else [service]
+        services = [service, CHROMOGRANIN_A] if schedule.chromogranin else [service]
         drafts += [
             _service_request(
                 each,
@@ -279,11 +302,14 @@ def surveillance_orders_by_modality(
     """`surveillance_orders` for each of `modalities`, the plan's dates and note worked out
     once for all of them (the card offers CT and MRI: half the parsing and formatting)."""
     _check_refs(patient_ref, reason_ref)
-    services = [(m, IMAGING_SERVICES[ImagingModality(m)]) for m in modalities]
+    services = [
+        # an ImagingModality already: without the enum's Python-level call
+        (m, IMAGING_SERVICES[m if type(m) is ImagingModality else ImagingModality(m)])
+        for m in modalities
+    ]
     schedule = _schedule(plan, today=today, window=window, care_plan=include_care_plan)
     return {
         m: _drafts(
-            plan,
             schedule,
             service,
             patient_ref=patient_ref,

@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from operator import attrgetter
+from typing import Any
 
 from scoring.assessment import (
     Assessment,
     InputResult,
     Make,
-    ScoreResult,
+    Maker,
     Tier,
     built,
+    fields_of,
     sorted_tiers,
     tier_rank,
     validated,
@@ -45,35 +47,33 @@ def assess(
     scope = check_scope(inputs)
     future = _future_resection(inputs, today)
     grade = derive_grade(inputs)
-    common = {
-        "patient": inputs.patient,
-        "today": today.isoformat(),
-        "inputs": input_results(inputs, future, make=make, facts=facts, grade=grade),
-        "warnings": list(inputs.warnings) + ([future] if future else []),
-    }
+    common = (
+        inputs.patient,
+        today.isoformat(),
+        input_results(inputs, future, make=make, facts=facts, grade=grade),
+        list(inputs.warnings) + ([future] if future else []),
+    )
     if not scope.in_scope:
-        return make(
-            Assessment,
-            {
-                **common,
-                "overall_tier": None,
-                "possible_tiers": [],
-                "in_scope": False,
-                "scope_code": scope.code.value if scope.code else None,
-                "scope_reason": scope.reason,
-                "scores": [],
-                "surveillance": None,
-            },
+        return _OUT_OF_SCOPE.using(make)(
+            *common,
+            None,
+            [],
+            False,
+            scope.code.value if scope.code else None,
+            scope.reason,
+            [],
+            None,
         )
 
     # Factor values by id, read once for all scores (they share some).
     values: dict[str, FactorValue] = {}
     scores = [evaluate_compiled(s, inputs, values, make) for s in site.compiled_scores()]
-    established = {s.id for s in scores if s.eligible is True}
+    results = list(map(fields_of, scores))  # their fields: a result's attribute read is slow
+    established = {s["id"] for s in results if s["eligible"] is True}
     overall = overall_tiers(scores, established=established)
     nodes = values.get("node_positive") or node_positive(inputs)
     flags = guideline_flags(inputs, nodes=nodes)
-    maybe_untiered = not any(s.possible_tiers for s in scores if s.id in established)
+    maybe_untiered = not any(s["possible_tiers"] for s in results if s["id"] in established)
     needed = surveillance_tiers(overall, flags, maybe_untiered=maybe_untiered)
     scheduled = max(needed, key=tier_rank)
     if is_very_low(inputs, needed, grade=grade, nodes=nodes):
@@ -103,21 +103,25 @@ def assess(
         suggest_chromogranin=bool(
             inputs.preop_chromogranin_elevated.value or inputs.functional.value
         ),
-        lighter_if_known=_lighter_if_known(scores, flags, needed, established),
+        lighter_if_known=_lighter_if_known(results, flags, needed, established),
         make=make,
     )
-    return make(
-        Assessment,
-        {
-            **common,
-            "overall_tier": next(iter(overall)) if len(overall) == 1 else None,
-            "possible_tiers": sorted_tiers(overall),
-            "in_scope": True,
-            "scores": scores,
-            "guideline_flags": [f.text for f in flags],
-            "surveillance": plan,
-        },
+    return _IN_SCOPE.using(make)(
+        *common,
+        next(iter(overall)) if len(overall) == 1 else None,
+        sorted_tiers(overall),
+        True,
+        scores,
+        [f.text for f in flags],
+        plan,
     )
+
+
+_COMMON = ("patient", "today", "inputs", "warnings", "overall_tier", "possible_tiers", "in_scope")
+_OUT_OF_SCOPE = Maker(
+    Assessment, (*_COMMON, "scope_code", "scope_reason", "scores", "surveillance")
+)
+_IN_SCOPE = Maker(Assessment, (*_COMMON, "scores", "guideline_flags", "surveillance"))
 
 
 _NONE = type(None)
@@ -154,18 +158,20 @@ def _plain_record(inputs: ClinicalInputs, facts: Sequence[Fact]) -> bool:
 
 
 def _lighter_if_known(
-    scores: list[ScoreResult],
+    scores: list[dict[str, Any]],
     flags: list[GuidelineFlag],
     needed: set[Tier],
     established: set[str],
 ) -> list[str]:
+    """`scores`: the fields of each score's result (`fields_of`)."""
     if len(needed) <= 1:
         return []
     out: list[str] = []
     for score in scores:
-        uncertain = score.possible_tiers and score.id not in established
-        if len(score.possible_tiers) > 1 or uncertain:
-            out.extend(m for m in score.missing if m not in out)
+        possible = score["possible_tiers"]
+        uncertain = possible and score["id"] not in established
+        if len(possible) > 1 or uncertain:
+            out.extend(m for m in score["missing"] if m not in out)
     out.extend(f.settled_by for f in flags if f.value is None and f.settled_by not in out)
     return out
 
@@ -209,6 +215,12 @@ def _future_resection(inputs: ClinicalInputs, today: date) -> str | None:
     )
 
 
+_INPUT = Maker(
+    InputResult,
+    ("id", "label", "value", "sources", "note", "read_from_text", "quote", "text_disagreement"),
+)
+
+
 def input_results(
     inputs: ClinicalInputs,
     future: str | None = None,
@@ -221,6 +233,7 @@ def input_results(
     caller has them already."""
     if facts is None:
         facts = _read_facts(inputs)
+    new_input = _INPUT.using(make)
     out = []
     for (field_name, label), fact in zip(_INPUT_LABELS, facts, strict=True):
         value = fact.value
@@ -229,19 +242,17 @@ def input_results(
             value = value._value_  # its `.value`, without the enum's Python-level property
         elif kind not in _PLAIN_VALUES and hasattr(value, "value"):
             value = value.value
+        quote = fact.quote
         out.append(
-            make(
-                InputResult,
-                {
-                    "id": field_name,
-                    "label": label,
-                    "value": value,
-                    "sources": list(fact.sources),
-                    "note": fact.note,
-                    "read_from_text": fact.quote is not None,
-                    "quote": fact.quote,
-                    "text_disagreement": fact.text_disagreement,
-                },
+            new_input(
+                field_name,
+                label,
+                value,
+                list(fact.sources),
+                fact.note,
+                quote is not None,
+                quote,
+                fact.text_disagreement,
             )
         )
     if grade is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import NamedTuple
 
-from scoring.assessment import ScoreResult, Tier, sorted_tiers, tier_rank
+from scoring.assessment import ScoreResult, Tier, fields_of, sorted_tiers, tier_rank
 from scoring.factors import FACTOR_MISSING_DATA, FactorValue, node_positive
 from scoring.grade import GradeFinding, derive_grade
 from scoring.inputs import ClinicalInputs, Grade
@@ -27,16 +27,17 @@ def overall_tiers(
     `established` names the scores whose population the patient is known to be in (default:
     all). A score whose eligibility is still uncertain may yet drop out, so its tiers are
     possible but do not raise the floor: the known data cannot establish them (§3.2)."""
-    tiered = [s for s in scores if s.possible_tiers]
+    # The fields read from the results' dicts (a result's attribute read is slow).
+    tiered = [s for s in map(fields_of, scores) if s["possible_tiers"]]
     if not tiered:
         return set()
     floors = [
-        min(tier_rank(t) for t in s.possible_tiers)
+        min(map(tier_rank, s["possible_tiers"]))
         for s in tiered
-        if established is None or s.id in established
+        if established is None or s["id"] in established
     ]
     floor = max(floors, default=0)
-    return {t for s in tiered for t in s.possible_tiers if tier_rank(t) >= floor}
+    return {t for s in tiered for t in s["possible_tiers"] if tier_rank(t) >= floor}
 
 
 class GuidelineFlag(NamedTuple):

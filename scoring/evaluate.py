@@ -9,6 +9,7 @@ from types import MappingProxyType
 from scoring.assessment import (
     FactorResult,
     Make,
+    Maker,
     ScoreResult,
     ScoreStatus,
     Tier,
@@ -44,6 +45,7 @@ class CompiledScore:
     weighted: bool
     # The fields every result of this score starts with, and its population's check.
     head: MappingProxyType[str, str]
+    head_values: tuple[str, ...]  # its values, in `_HEAD` order
     check_population: PopulationCheck
     factors: tuple[_Factor, ...]
     max_points: int
@@ -74,6 +76,12 @@ def compile_score(definition: ScoreDefinition, weights_origin: str = "published"
         if f.exclusive_group is not None:
             members.setdefault(f.exclusive_group, []).append((i, f.points or 0))
     top = max_points(definition.factors)
+    head = {
+        "id": definition.id,
+        "title": definition.title,
+        "citation": definition.citation,
+        "citation_url": definition.citation_url,
+    }
     tier_of = {}
     for total in range(top + 1):
         band = next((b for b in definition.tiers if b.contains(total)), None)
@@ -87,14 +95,8 @@ def compile_score(definition: ScoreDefinition, weights_origin: str = "published"
         population=definition.population,
         weights_origin=weights_origin,
         weighted=weighted,
-        head=MappingProxyType(
-            {
-                "id": definition.id,
-                "title": definition.title,
-                "citation": definition.citation,
-                "citation_url": definition.citation_url,
-            }
-        ),
+        head=MappingProxyType(head),
+        head_values=tuple(head.values()),
         check_population=population_check(definition.population),
         factors=factors,
         max_points=top,
@@ -111,6 +113,31 @@ def evaluate(
     return evaluate_compiled(compile_score(definition, weights_origin), inputs, {})
 
 
+_FACTOR = Maker(
+    FactorResult, ("id", "label", "value", "weight", "points", "source", "sources", "detail")
+)
+_HEAD = ("id", "title", "citation", "citation_url", "eligible", "status")
+_NOT_APPLICABLE = Maker(ScoreResult, (*_HEAD, "reason"))
+_FACTORS_ONLY = Maker(ScoreResult, (*_HEAD, "factors", "present", "unknown", "missing", "notes"))
+_WEIGHTED = Maker(
+    ScoreResult,
+    (
+        *_HEAD,
+        "weights_origin",
+        "points",
+        "points_range",
+        "max_points",
+        "tier",
+        "possible_tiers",
+        "factors",
+        "present",
+        "unknown",
+        "missing",
+        "notes",
+    ),
+)
+
+
 def evaluate_compiled(
     score: CompiledScore,
     inputs: ClinicalInputs,
@@ -120,12 +147,14 @@ def evaluate_compiled(
     """`values`: the factor values read so far in this assessment, by factor id; those this
     score reads are added (the scores share factors: each is read once per patient)."""
     eligibility = score.check_population(inputs, values.get("node_positive"))
-    common = score.head.copy()  # a copy of a dict's table: cheaper than building it anew
-    common["eligible"] = eligibility.eligible
-    if eligibility.eligible is False:
-        common.update(status=ScoreStatus.NOT_APPLICABLE, reason=eligibility.reason)
-        return make(ScoreResult, common)
+    eligible = eligibility.eligible
+    head = score.head_values
+    if eligible is False:
+        return _NOT_APPLICABLE.using(make)(
+            *head, eligible, ScoreStatus.NOT_APPLICABLE, eligibility.reason
+        )
 
+    new_factor = _FACTOR.using(make)
     read: list[FactorValue] = []
     factors: list[FactorResult] = []
     missing = list(eligibility.missing)
@@ -147,36 +176,24 @@ def evaluate_compiled(
                 present += 1
             points = None if weight is None else (weight if known else 0)
         factors.append(
-            make(
-                FactorResult,
-                {
-                    "id": factor.id,
-                    "label": factor.label,
-                    "value": known,
-                    "weight": weight,
-                    "points": points,
-                    "source": sources[0] if sources else None,
-                    "sources": list(sources),
-                    "detail": detail,
-                },
+            new_factor(
+                factor.id,
+                factor.label,
+                known,
+                weight,
+                points,
+                sources[0] if sources else None,
+                list(sources),
+                detail,
             )
         )
     notes = list(eligibility.notes)
-    if eligibility.eligible is None:
+    if eligible is None:
         notes.append("Eligibility not established: see missing data.")
 
     if not score.weighted:
-        return make(
-            ScoreResult,
-            {
-                **common,
-                "status": ScoreStatus.FACTORS_ONLY,
-                "factors": factors,
-                "present": present,
-                "unknown": unknown,
-                "missing": missing,
-                "notes": notes,
-            },
+        return _FACTORS_ONLY.using(make)(
+            *head, eligible, ScoreStatus.FACTORS_ONLY, factors, present, unknown, missing, notes
         )
 
     totals = _totals(score, read)
@@ -184,23 +201,21 @@ def evaluate_compiled(
     if None in tiers:  # a total no band covers: tier_for's ValueError
         tiers = {_tier(score, total) for total in totals}
     low, high = min(totals), max(totals)
-    return make(
-        ScoreResult,
-        {
-            **common,
-            "status": ScoreStatus.SCORED if unknown == 0 else ScoreStatus.PARTIAL,
-            "weights_origin": score.weights_origin,
-            "points": low if len(totals) == 1 else None,
-            "points_range": [low, high],
-            "max_points": score.max_points,
-            "tier": next(iter(tiers)) if len(tiers) == 1 else None,
-            "possible_tiers": sorted_tiers(tiers),
-            "factors": factors,
-            "present": present,
-            "unknown": unknown,
-            "missing": missing,
-            "notes": notes,
-        },
+    return _WEIGHTED.using(make)(
+        *head,
+        eligible,
+        ScoreStatus.SCORED if unknown == 0 else ScoreStatus.PARTIAL,
+        score.weights_origin,
+        low if len(totals) == 1 else None,
+        [low, high],
+        score.max_points,
+        next(iter(tiers)) if len(tiers) == 1 else None,
+        sorted_tiers(tiers),
+        factors,
+        present,
+        unknown,
+        missing,
+        notes,
     )
 
 

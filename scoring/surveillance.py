@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime
 from itertools import pairwise
 
-from scoring.assessment import Make, SurveillancePlan, Tier, validated
+from scoring.assessment import Make, Maker, SurveillancePlan, Tier, validated
 from scoring.inputs import ImagingEvent
 from scoring.schedule import Schedule, due_dates
 
@@ -22,6 +22,12 @@ def _windows(anchor: int, dues: list[int]) -> list[int]:
     starts = [anchor + (dues[0] - anchor) // 2]
     starts += [prev + (cur - prev) // 2 for prev, cur in pairwise(dues)]
     return starts
+
+
+_UNANCHORED = Maker(
+    SurveillancePlan,
+    ("tier", "basis", "schedule_months", "suggest_chromogranin", "lighter_if_known", "anchor_date"),
+)
 
 
 def plan_surveillance(
@@ -40,31 +46,29 @@ def plan_surveillance(
     of its field's type)."""
     months = schedule.months()
     if anchor is None:
-        return make(
-            SurveillancePlan,
-            {
-                "tier": tier,
-                "basis": basis,
-                "schedule_months": months,
-                "suggest_chromogranin": suggest_chromogranin,
-                "lighter_if_known": lighter_if_known,
-                "anchor_date": None,
-            },
+        return _UNANCHORED.using(make)(
+            tier, basis, months, suggest_chromogranin, lighter_if_known, None
         )
 
     if isinstance(anchor, datetime) or isinstance(today, datetime):
         # The plan counts whole days: a time of day is a caller's mistake (and date arithmetic
         # with a datetime fails).
         raise TypeError("plan_surveillance: anchor and today must be dates, not datetimes")
-    relevant = tuple(e for e in imaging if e.when > anchor)
+    # One pass over the imaging: the exams after the anchor, as day numbers, and their sources.
+    done: list[int] = []
+    imaging_sources: list[str] = []
+    for event in imaging:
+        when = event.when
+        if when > anchor:
+            done.append(when.toordinal())
+            imaging_sources.append(event.source)
     dates, iso = due_dates(anchor, months)
-    dues = [d.toordinal() for d in dates]
+    dues = list(map(date.toordinal, dates))
     starts = _windows(anchor.toordinal(), dues)
-    done = [e.when.toordinal() for e in relevant]
     now = today.toordinal()
     # The months rise (each phase step is > 0), so the due dates and the windows' starts rise
     # too: the windows tile the days from the first start on, and an imaging day falls in the
-    # window of the last start on or before it.
+    # window of the last start on or before it. The scans below are bisections of those runs.
     covered = [False] * len(dues)
     for day in done:
         index = bisect_right(starts, day) - 1
@@ -72,19 +76,19 @@ def plan_surveillance(
             covered[index] = True
 
     # An exam is overdue from the day after its due date; on the due date it is due now.
-    past = [i for i, due in enumerate(dues) if due < now]
+    past = bisect_left(dues, now)  # the exams due before today: dues[:past]
     latest = max(done, default=None)
-    overdue = bool(past) and not any(day >= starts[past[-1]] for day in done)
-    missed = [i for i in past if not covered[i]]
+    # No imaging on or after the window of the last exam due.
+    overdue = past > 0 and (latest is None or latest < starts[past - 1])
+    missed = [iso[i] for i in range(past) if not covered[i]]
     # The run of exams missed since the last imaging: "no CT/MRI since <that exam>", not only
-    # the latest missed exam (a patient unimaged for years must be told exactly that).
-    overdue_since = (
-        next(i for i in past if latest is None or starts[i] > latest) if overdue else None
-    )
+    # the latest missed exam (a patient unimaged for years must be told exactly that): the
+    # first exam whose window starts after the last imaging.
+    overdue_since = (0 if latest is None else bisect_right(starts, latest)) if overdue else None
     if overdue:
-        next_due: int | None = past[-1]
+        next_due: int | None = past - 1
     else:
-        next_due = next((i for i, due in enumerate(dues) if due >= now and not covered[i]), None)
+        next_due = next((i for i in range(past, len(dues)) if not covered[i]), None)
     due_now = overdue or (next_due is not None and now >= dues[next_due] - DUE_SOON_DAYS)
     return make(
         SurveillancePlan,
@@ -99,9 +103,9 @@ def plan_surveillance(
             "overdue": overdue,
             "overdue_since": iso[overdue_since] if overdue_since is not None else None,
             "days_overdue": now - dues[overdue_since] if overdue_since is not None else None,
-            "missed_dates": [iso[i] for i in missed],
+            "missed_dates": missed,
             "last_imaging": date.fromordinal(latest).isoformat() if latest is not None else None,
-            "imaging_sources": [e.source for e in relevant],
+            "imaging_sources": imaging_sources,
             "suggest_chromogranin": suggest_chromogranin,
             "lighter_if_known": lighter_if_known,
         },

@@ -15,6 +15,7 @@ from fhir_mappers.orders import (
     ImagingModality,
     OrderDraftError,
     OrderWindow,
+    _iso_texts,
     order_window,
     surveillance_orders,
 )
@@ -280,3 +281,36 @@ def test_every_plan_gives_resources_that_validate_as_fhir_r4(
         model = get_fhir_model_class(resource["resourceType"])
         parsed = model.model_validate(resource)
         assert json.loads(parsed.model_dump_json(exclude_none=True)) == resource
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    day=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+    form=st.sampled_from(["iso", "basic", "week", "week-day"]),
+)
+def test_a_date_text_is_kept_only_when_it_is_the_iso_form(day, form):
+    # Every form `fromisoformat` reads: the text kept must be what `isoformat` would write.
+    year, week, weekday = day.isocalendar()
+    text = {
+        "iso": day.isoformat(),
+        "basic": day.isoformat().replace("-", ""),
+        "week": f"{year:04d}-W{week:02d}",
+        "week-day": f"{year:04d}-W{week:02d}-{weekday}",
+    }[form]
+    parsed = date.fromisoformat(text)
+    assert _iso_texts([text], [parsed]) == [parsed.isoformat()]
+
+
+def test_drafts_of_a_plan_with_dates_in_another_form_are_those_of_the_iso_form():
+    basic = plan(
+        schedule_dates=["20240904", "2025-W36-4", "2026-09-04"],
+        anchor_date="20240304",
+        next_due="20260904",
+    )
+    kwargs = {"patient_ref": PATIENT, "reason_ref": DIAGNOSIS, "today": TODAY}
+    for modality in ImagingModality:
+        assert surveillance_orders(basic, modality=modality, **kwargs) == surveillance_orders(
+            plan(schedule_dates=["2024-09-04", "2025-09-04", "2026-09-04"]),
+            modality=modality,
+            **kwargs,
+        )

@@ -25,7 +25,7 @@ from fhir_mappers.orders import (
     surveillance_orders,
     surveillance_orders_by_modality,
 )
-from scoring.assessment import SurveillancePlan, Tier
+from scoring.assessment import SurveillancePlan, Tier, fields_of
 
 # The reference: fhir_mappers/orders.py's builder before the shared schedule (commit c7830ff).
 
@@ -127,7 +127,7 @@ def reference_orders(
         _parse_date(d, f"SurveillancePlan.schedule_dates[{i}]")
         for i, d in enumerate(plan.schedule_dates)
     ]
-    note = _note(plan, next_due)
+    note = _note(fields_of(plan), next_due)
     drafts: list[dict[str, Any]] = []
     if next_due is not None:
         period = order_window(next_due, today=today, overdue=plan.overdue, window=window)

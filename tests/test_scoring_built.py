@@ -17,7 +17,18 @@ from pydantic import BaseModel, ValidationError
 
 import scoring.assess as assess_module
 from scoring.assess import assess
-from scoring.assessment import Tier
+from scoring.assessment import (
+    FactorResult,
+    InputResult,
+    Maker,
+    ScoreResult,
+    ScoreStatus,
+    SurveillancePlan,
+    Tier,
+    built,
+    fields_of,
+    validated,
+)
 from scoring.evaluate import _totals
 from scoring.inputs import Fact, ImagingEvent, ImagingState
 from scoring.schedule import DEFAULT_SCHEDULES, add_months
@@ -166,3 +177,57 @@ def test_plan_dates_are_those_of_date_arithmetic(tier, anchor_days, today_days, 
     )
     expected = _reference_dates(schedule, anchor, today, imaging)
     assert {k: getattr(plan, k) for k in expected} == expected
+
+
+_MAKER_CASES = [
+    (FactorResult, ("id", "label", "value", "weight", "points", "source", "sources", "detail")),
+    (ScoreResult, ("id", "title", "citation", "citation_url", "eligible", "status", "reason")),
+    (SurveillancePlan, ("tier", "basis", "anchor_date", "schedule_months")),
+    (InputResult, ("sources", "id", "label", "value")),  # not in field order
+]
+
+
+_EXAMPLES: dict[str, Any] = {
+    "status": ScoreStatus.PARTIAL,
+    "tier": Tier.LOW,
+    "eligible": None,
+    "value": True,
+    "weight": 2,
+    "points": 0,
+    "detail": None,
+    "sources": ["Observation/a"],
+    "schedule_months": [6, 12],
+}
+
+
+def _example(name: str) -> Any:
+    return _EXAMPLES.get(name, f"text of {name}")
+
+
+@pytest.mark.parametrize(("cls", "names"), _MAKER_CASES)
+def test_a_maker_builds_what_built_builds(cls, names):
+    values = [_example(n) for n in names]
+    maker = Maker(cls, names)
+    fast = maker.built(*values)
+    reference = built(cls, dict(zip(names, values, strict=True)))
+    assert _state(fast) == _state(reference)
+    assert tuple(fast.__dict__) == tuple(cls.model_fields)  # field order, as JSON follows it
+    assert fast.model_fields_set is not maker.built(*values).model_fields_set
+    assert maker.using(built) is maker.built
+    assert _state(maker.using(validated)(*values)) == _state(reference)
+
+
+def test_a_maker_refuses_what_built_would_leave_wrong():
+    with pytest.raises(TypeError):
+        Maker(FactorResult, ("id", "label"))  # required fields missing
+    with pytest.raises(TypeError):
+        Maker(FactorResult, ("id", "id"))
+    with pytest.raises(TypeError):
+        Maker(FactorResult, ("nope",))
+
+
+def test_fields_of_is_the_attribute_values():
+    assessment = assess(make_inputs(), today=TODAY)
+    for result in [assessment, *assessment.scores, *assessment.inputs]:
+        fields = fields_of(result)
+        assert fields == {name: getattr(result, name) for name in type(result).model_fields}
