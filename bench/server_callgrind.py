@@ -1,7 +1,7 @@
 """Instructions per hook call of the real server, counted by callgrind (not part of CI):
 
     PYTHONPATH=. .venv/bin/python -m bench.server_callgrind [--service-root TREE] [--floor]
-        [--calls 40] [--concurrency 1] [--database sqlite|postgresql]
+        [--calls 40] [--concurrency 1] [--database sqlite|postgresql] [--keep FILE]
 
 Starts `pannet-cds serve --workers 1` (or the work floor with one worker) under
 `valgrind --tool=callgrind --trace-children=yes --instr-atstart=no`, warms it up with 12 calls,
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -59,6 +60,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="copy the worker's callgrind output here (read it with callgrind_annotate)",
+    )
     args = parser.parse_args()
     root = args.service_root.resolve()
     with one_worker_server(
@@ -92,6 +98,9 @@ def main() -> None:
         _control("--instr=off", str(worker))
         _control("--dump", str(worker))
         time.sleep(2)
+        if args.keep is not None:
+            for path in server.work.glob(f"callgrind.{worker}.out*"):
+                shutil.copyfile(path, args.keep)
         calls = result.requests + result.errors
         print(
             f"{'work floor' if args.floor else 'pannet-cds'} ({root}, {args.database}, "
