@@ -13,6 +13,7 @@ import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Literal
 
 LogFormat = Literal["json", "text"]
@@ -43,6 +44,23 @@ _SECRET_MARKS = ("bearer", "eyj", "_token")
 _NUMBERS = (int, float)
 # One encoder for every line (json.dumps with an option builds a new one per call).
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+# The C encoder `_ENCODER.encode` builds anew for every line, built once: a line is a flat
+# object of strings and numbers, so it needs no check for circular references (`markers`).
+_encode_line = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None,
+        _ENCODER.default,
+        encode_basestring,
+        None,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        False,
+        False,
+        True,
+    )
+)
 
 
 def redact(text: str) -> str:
@@ -93,7 +111,9 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value if isinstance(value, _NUMBERS) else redact(str(value))
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
-        return _ENCODER.encode(entry)
+        if _encode_line is None:
+            return _ENCODER.encode(entry)
+        return "".join(_encode_line(entry, 0))
 
 
 class _OurHandler(logging.StreamHandler):
