@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import random
+import time
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 from cds_service.observability import logs
@@ -49,3 +53,32 @@ def test_without_the_c_encoder_the_line_is_the_same(monkeypatch):
     fast = JsonFormatter().format(record)
     monkeypatch.setattr(logs, "_encode_line", None)
     assert JsonFormatter().format(record) == fast
+
+
+def _reference_time(created: float) -> str:
+    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+
+
+def test_the_time_is_what_datetime_writes():
+    rng = random.Random(3)
+    now = time.time()
+    stamps = [now + rng.uniform(-1e6, 1e6) for _ in range(50_000)]
+    for second in (0, 1, 59, 946684799, 1700000000, int(now)):
+        for fraction in (
+            0.0,
+            0.0004999,
+            0.0005,
+            0.9994999,
+            0.9995,
+            0.9999994,
+            0.9999995,
+            0.9999999,
+        ):
+            stamps.append(second + fraction)
+            stamps.append(math.nextafter(second + fraction, math.inf))
+            stamps.append(math.nextafter(second + fraction, -math.inf))
+    stamps += [rng.randrange(0, 2**31) + rng.randrange(0, 10**6) / 1e6 for _ in range(20_000)]
+    for created in stamps:
+        assert logs._iso_time(created) == _reference_time(created), created
+    record = _record()
+    assert json.loads(JsonFormatter().format(record))["time"] == _reference_time(record.created)

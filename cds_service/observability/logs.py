@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import sys
 from contextvars import ContextVar
@@ -63,6 +64,32 @@ _encode_line = (
 )
 
 
+# The last second `_iso_time` wrote, and its date and time of day: lines come many a second.
+_last_second: tuple[int, str] = (-1, "")
+
+
+def _iso_time(created: float) -> str:
+    """`datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`, with the date
+    and time of day worked out once per second. The microseconds are rounded as `fromtimestamp`
+    rounds them (half to even, a carry into the next second), then cut to milliseconds as
+    `isoformat` cuts them (tests/test_logs_line_encoder.py compares the two)."""
+    global _last_second
+    fraction, whole = math.modf(created)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        whole += 1.0
+        micro -= 1_000_000
+    elif micro < 0:
+        whole -= 1.0
+        micro += 1_000_000
+    second = int(whole)
+    cached, prefix = _last_second
+    if cached != second:
+        prefix = datetime.fromtimestamp(second, UTC).isoformat()[:19]
+        _last_second = (second, prefix)
+    return f"{prefix}.{micro // 1000:03d}+00:00"
+
+
 def redact(text: str) -> str:
     if not _has_secret_mark(text.lower()):
         return text
@@ -98,7 +125,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _iso_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),
