@@ -71,18 +71,21 @@ def _answer_simple_cors_directly(app: Flask) -> None:
     flask_cors_after_request = functions[index]
 
     def cors_after_request(response: Response) -> Response:
-        path = request.path
+        # The request once, not through its proxy at every use.
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        path = req.path
+        headers = response.headers
         if (
-            request.method == "OPTIONS"
+            req.method == "OPTIONS"
             or not path.startswith(_CORS_PREFIX)
             or "%" in path
-            or _PRIVATE_NETWORK_ENVIRON_KEY in request.environ
+            or _PRIVATE_NETWORK_ENVIRON_KEY in req.environ
             # `ACL_ORIGIN in response.headers` without the KeyError an absent header raises
-            or response.headers.getlist(ACL_ORIGIN)
+            or headers.getlist(ACL_ORIGIN)
             or hasattr(response, FLASK_CORS_EVALUATED)
         ):
             return flask_cors_after_request(response)
-        response.headers.add(ACL_ORIGIN, "*")
+        headers.add(ACL_ORIGIN, "*")
         return response
 
     functions[index] = cors_after_request

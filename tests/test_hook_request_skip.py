@@ -74,3 +74,14 @@ def test_the_request_equals_the_fully_validated_one(body: dict[str, object]) -> 
     assert dict(request) == dict(reference)
     assert request.model_dump_json() == reference.model_dump_json()
     assert list(request.prefetch) == list(reference.prefetch)  # omitted keys stay omitted
+
+
+@pytest.mark.parametrize("body", _bodies())
+def test_the_request_built_without_validation_is_the_validated_one(body: dict[str, object]):
+    request = parse_hook_request(body, SERVICE)
+    validated = HookRequest(**dict(request))
+    assert dict(request) == dict(validated)
+    assert all(getattr(request, k) is getattr(validated, k) for k in HookRequest.model_fields)
+    assert request.model_fields_set == validated.model_fields_set
+    assert request.model_dump_json() == validated.model_dump_json()
+    assert request == validated

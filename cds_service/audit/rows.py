@@ -33,7 +33,8 @@ def hook_audit_row(
     cards: Sequence[AuditCard],
 ) -> dict[str, object]:
     """`audit_row(audit_record(**arguments))`, built directly when every value is plain."""
-    if recorded_at.tzinfo is None or not _plain(assessment):
+    inputs = _plain_inputs(assessment.inputs)
+    if recorded_at.tzinfo is None or inputs is None:
         record = audit_record(
             recorded_at=recorded_at,
             service_id=service_id,
@@ -46,26 +47,48 @@ def hook_audit_row(
         )
         return audit_row(record)
     versions = {definition.id: definition.version for definition, _origin in site.definitions()}
+    # The models' fields read from their `__dict__`: pydantic's `__getattr__` puts every
+    # attribute read of a model on CPython's slow generic path.
+    fields = assessment.__dict__
     return {
         "recorded_at": recorded_at.astimezone(UTC),
         "service_id": service_id,
         "hook": hook,
         "hook_instance": hook_instance,
-        "patient_ref": patient_ref or assessment.patient,
-        "assessed_on": assessment.today,
-        "overall_tier": _tier(assessment.overall_tier),
-        "possible_tiers": [_tier(tier) for tier in assessment.possible_tiers],
-        "in_scope": assessment.in_scope,
-        "scope_code": assessment.scope_code,
-        "score_versions": [_score_version(score, versions) for score in assessment.scores],
-        "inputs": [_input(item) for item in assessment.inputs],
-        "warnings": list(assessment.warnings),
+        "patient_ref": patient_ref or fields["patient"],
+        "assessed_on": fields["today"],
+        "overall_tier": _tier(fields["overall_tier"]),
+        "possible_tiers": [_tier(tier) for tier in fields["possible_tiers"]],
+        "in_scope": fields["in_scope"],
+        "scope_code": fields["scope_code"],
+        "score_versions": [_score_version(score, versions) for score in fields["scores"]],
+        "inputs": inputs,
+        "warnings": list(fields["warnings"]),
         "cards": [{"uuid": c.uuid, "indicator": c.indicator, "summary": c.summary} for c in cards],
     }
 
 
-def _plain(assessment: Assessment) -> bool:
-    return all(type(item.value) in _PLAIN_VALUES for item in assessment.inputs)
+def _plain_inputs(items: Sequence[InputResult]) -> list[dict[str, object]] | None:
+    """The rows of `items`, or None if a value is not exactly of a type `AuditInput.value`
+    declares (such a value takes the model path, which validates it)."""
+    rows: list[dict[str, object]] = []
+    for item in items:
+        fields = item.__dict__
+        value = fields["value"]
+        if type(value) not in _PLAIN_VALUES:
+            return None
+        rows.append(
+            {
+                "id": fields["id"],
+                "value": value,
+                "sources": list(fields["sources"]),
+                "note": fields["note"],
+                "read_from_text": fields["read_from_text"],
+                "quote": fields["quote"],
+                "text_disagreement": fields["text_disagreement"],
+            }
+        )
+    return rows
 
 
 def _tier(tier: Tier | None) -> str | None:
@@ -75,23 +98,13 @@ def _tier(tier: Tier | None) -> str | None:
 
 
 def _score_version(score: ScoreResult, versions: dict[str, str]) -> dict[str, object]:
+    fields = score.__dict__
+    score_id = fields["id"]
     return {
-        "id": score.id,
+        "id": score_id,
         # A score the site's definitions do not list cannot have run; "unknown" says so.
-        "version": versions.get(score.id, "unknown"),
-        "weights_origin": score.weights_origin,
-        "status": score.status.value,
-        "tier": _tier(score.tier),
-    }
-
-
-def _input(item: InputResult) -> dict[str, object]:
-    return {
-        "id": item.id,
-        "value": item.value,
-        "sources": list(item.sources),
-        "note": item.note,
-        "read_from_text": item.read_from_text,
-        "quote": item.quote,
-        "text_disagreement": item.text_disagreement,
+        "version": versions.get(score_id, "unknown"),
+        "weights_origin": fields["weights_origin"],
+        "status": fields["status"].value,
+        "tier": _tier(fields["tier"]),
     }

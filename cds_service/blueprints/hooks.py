@@ -54,11 +54,12 @@ def _json_posts_only() -> None:
     # Every POST under /cds-services (calls and feedback) carries JSON; any other body, such as
     # a cross-origin HTML form's text/plain one, is refused before it is read. A method the path
     # does not serve stays a 405; a POST without a body is answered by the view (400 or 404).
-    has_body = _has_body(request.environ)
+    req = request._get_current_object()  # type: ignore[attr-defined]  # once, not per use
+    has_body = _has_body(req.environ)
     if (
-        request.method == "POST"
-        and request.path.startswith("/cds-services")
-        and request.routing_exception is None
+        req.method == "POST"
+        and req.path.startswith("/cds-services")
+        and req.routing_exception is None
         and has_body
     ):
         require_json()

@@ -27,7 +27,13 @@ from cds_service.hooks.context import patient_of
 from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable, TooMuchData
 from cds_service.hooks.fhir_client import DEFAULT_BUDGET_S, MAX_RESOURCES_PER_KEY, FhirFetcher
 from cds_service.hooks.fhir_targets import FhirServerPolicy
-from cds_service.hooks.prefetch import PrefetchState, read_prefetch, render_template, renders
+from cds_service.hooks.prefetch import (
+    OTHER_PATIENT,
+    PrefetchState,
+    read_prefetch,
+    render_template,
+    renders,
+)
 from cds_service.hooks.request import HookRequest
 from cds_service.hooks.services import PrefetchTemplate, Requirement, ServiceDefinition
 
@@ -125,8 +131,9 @@ def gather_resources(
         if not renders(spec.template, tokens):
             continue  # a token it needs is absent from this call's context
         try:
-            reading = read_prefetch(request.prefetch, spec)
-            if reading.state is PrefetchState.PROVIDED:
+            # A search's patient check is made in `read_prefetch`'s pass over its entries.
+            reading = read_prefetch(request.prefetch, spec, patient_id)
+            if reading.state is PrefetchState.PROVIDED and spec.is_read:
                 _check_patient(reading.resources, spec, patient_id)
         except ValueError as exc:
             raise BadHookRequest(f"prefetch.{key}: {exc}") from None
@@ -203,7 +210,7 @@ def _check_patient(
     for resource in resources:
         other = patient_of(resource)
         if other is not None and other != patient_id:
-            raise ValueError("holds a resource of another patient than context.patientId")
+            raise ValueError(OTHER_PATIENT)
 
 
 def _reference(resource: Resource) -> str | None:

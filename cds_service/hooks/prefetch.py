@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
+from cds_service.hooks.context import patient_of
 from cds_service.hooks.services import PrefetchTemplate, ServiceDefinition
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")
@@ -56,11 +57,17 @@ def _template_tokens(template: str) -> tuple[str, ...]:
     return _template_parts(template)[1::2]
 
 
+@functools.cache
+def _template_token_set(template: str) -> frozenset[str]:
+    return frozenset(_template_tokens(template))
+
+
 def renders(template: str, tokens: Mapping[str, str]) -> bool:
     """Whether `render_template(template, tokens)` gives a URL rather than None: every token
     the template names has a value (a quoted value is never None). Tells the keys a call can
     use without building their URLs, which only a fetch or a message needs."""
-    return all(name in tokens for name in _template_tokens(template))
+    # A subset test of the keys (in C), not a generator over the names: once per key per call.
+    return _template_token_set(template) <= tokens.keys()
 
 
 def render_prefetch(service: ServiceDefinition, tokens: Mapping[str, str]) -> dict[str, str]:
@@ -91,22 +98,33 @@ class PrefetchReading:
     note: str = ""
 
 
+# The readings without resources, made once (they are frozen): most keys of a call get one.
+_NOT_PREFETCHED = PrefetchReading(PrefetchState.MISSING, note="not prefetched")
+_NULL = PrefetchReading(PrefetchState.NO_DATA, note="client has no data (null)")
+_OUTCOME = PrefetchReading(PrefetchState.MISSING, note="client reported an OperationOutcome")
+OTHER_PATIENT = "holds a resource of another patient than context.patientId"
+
+
 def _is_outcome(resource: Resource) -> bool:
     return resource.get("resourceType") == "OperationOutcome"
 
 
 def read_prefetch(
-    prefetch: Mapping[str, Resource | None], spec: PrefetchTemplate
+    prefetch: Mapping[str, Resource | None],
+    spec: PrefetchTemplate,
+    patient_id: str | None = None,
 ) -> PrefetchReading:
     """Classify the prefetch value for `spec.key`; raises ValueError if it is the wrong kind
-    of resource for its template (the caller names the key in a 400)."""
+    of resource for its template (the caller names the key in a 400). With `patient_id`, a
+    search's data about another patient raises ValueError (`OTHER_PATIENT`) too, checked in the
+    same pass over its entries, but only once they are all well formed (their errors first)."""
     if spec.key not in prefetch:
-        return PrefetchReading(PrefetchState.MISSING, note="not prefetched")
+        return _NOT_PREFETCHED
     value = prefetch[spec.key]
     if value is None:
-        return PrefetchReading(PrefetchState.NO_DATA, note="client has no data (null)")
+        return _NULL
     if _is_outcome(value):
-        return PrefetchReading(PrefetchState.MISSING, note="client reported an OperationOutcome")
+        return _OUTCOME
     if spec.is_read:
         if value.get("resourceType") != spec.resource_type:
             raise ValueError(f"must be a {spec.resource_type}, got {value.get('resourceType')}")
@@ -118,6 +136,7 @@ def read_prefetch(
         raise ValueError("Bundle.entry must be an array")
     resources = []
     outcomes = 0
+    other_patient = False
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
@@ -129,6 +148,11 @@ def read_prefetch(
             outcomes += 1
         else:
             resources.append(resource)
+            if patient_id is not None and not other_patient:
+                other = patient_of(resource)
+                other_patient = other is not None and other != patient_id
     if outcomes and not resources:
-        return PrefetchReading(PrefetchState.MISSING, note="client reported an OperationOutcome")
+        return _OUTCOME
+    if other_patient:
+        raise ValueError(OTHER_PATIENT)
     return PrefetchReading(PrefetchState.PROVIDED, tuple(resources))

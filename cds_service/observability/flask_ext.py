@@ -25,7 +25,7 @@ from cds_service.hooks.services import ServiceDefinition
 from cds_service.observability.fhir_timing import instrument_session
 from cds_service.observability.logs import bind_hook_instance
 from cds_service.observability.metrics import Metrics, tier_label
-from cds_service.state import ServiceState, service_state
+from cds_service.state import ServiceState
 from scoring.assessment import Assessment
 
 log = logging.getLogger("cds_service.access")
@@ -51,6 +51,49 @@ class AuditUnavailable(ServiceError):
 class Observability:
     metrics: Metrics
     audit: AuditRecorder
+    state: ServiceState
+
+    def _observe_request(self, response: Response) -> Response:
+        """The app's after-request function: the request's duration metric and access line.
+        A method of the app's own `Observability`, so neither it nor the service state is
+        looked up through `current_app` on every request."""
+        # The request and `g` objects once, not through their proxies at every use.
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        app_g = g._get_current_object()  # type: ignore[attr-defined]
+        started = app_g.get("pannet_cds_started")
+        if started is None:
+            return response
+        elapsed = time.perf_counter() - started
+        endpoint = req.endpoint or "unmatched"
+        service, hook = _service_labels(self.state, req.view_args)
+        status_code = response.status_code
+        status = str(status_code)
+        self.metrics.request_duration(endpoint, service, hook, status).observe(elapsed)
+        if endpoint in _LOGGED_ENDPOINTS:
+            fields = {
+                "endpoint": endpoint,
+                "service": service,
+                "status": status_code,
+                "durationMs": round(elapsed * 1000, 2),
+            }
+            outcome: tuple[int, str] | None = app_g.get(_OUTCOME)
+            if outcome is None:
+                log.info("%s %s -> %s", req.method, endpoint, status, extra=fields)
+            else:
+                # An assessment recorded: its line and the access line are one (one write per
+                # call).
+                cards, tier = outcome
+                fields["cards"], fields["tier"] = cards, tier
+                log.info(
+                    "%s %s -> %s: %d card(s), tier %s",
+                    req.method,
+                    endpoint,
+                    status,
+                    cards,
+                    tier,
+                    extra=fields,
+                )
+        return response
 
 
 def observability() -> Observability:
@@ -67,11 +110,13 @@ def init_observability(app: Flask, state: ServiceState) -> Observability:
     metrics = Metrics()
     instrument_session(state.http, metrics)
     ext = Observability(
-        metrics=metrics, audit=AuditRecorder(state.engine, state.settings.audit_retention_days)
+        metrics=metrics,
+        audit=AuditRecorder(state.engine, state.settings.audit_retention_days),
+        state=state,
     )
     app.extensions[_EXTENSION] = ext
     app.before_request(_start_timer)
-    app.after_request(_observe_request)
+    app.after_request(ext._observe_request)
     app.register_blueprint(bp)
     return ext
 
@@ -82,48 +127,13 @@ def _start_timer() -> None:
     bind_hook_instance(None)
 
 
-def _service_labels(state: ServiceState) -> tuple[str, str]:
-    service_id = (request.view_args or {}).get("service_id")
+def _service_labels(state: ServiceState, view_args: dict[str, object] | None) -> tuple[str, str]:
+    service_id = (view_args or {}).get("service_id")
     if service_id is None:
         return "", ""
-    service = state.services.get(service_id)
+    service = state.services.get(service_id)  # type: ignore[call-overload]
     # Unknown ids are caller-chosen text: one bounded label value for all of them.
     return (service.id, service.hook) if service is not None else ("unknown", "")
-
-
-def _observe_request(response: Response) -> Response:
-    started = g.get("pannet_cds_started")
-    if started is None:
-        return response
-    elapsed = time.perf_counter() - started
-    endpoint = request.endpoint or "unmatched"
-    service, hook = _service_labels(service_state())
-    status = str(response.status_code)
-    observability().metrics.request_duration(endpoint, service, hook, status).observe(elapsed)
-    if endpoint in _LOGGED_ENDPOINTS:
-        fields = {
-            "endpoint": endpoint,
-            "service": service,
-            "status": response.status_code,
-            "durationMs": round(elapsed * 1000, 2),
-        }
-        outcome: tuple[int, str] | None = g.get(_OUTCOME)
-        if outcome is None:
-            log.info("%s %s -> %s", request.method, endpoint, status, extra=fields)
-        else:
-            # An assessment recorded: its line and the access line are one (one write per call).
-            cards, tier = outcome
-            fields["cards"], fields["tier"] = cards, tier
-            log.info(
-                "%s %s -> %s: %d card(s), tier %s",
-                request.method,
-                endpoint,
-                status,
-                cards,
-                tier,
-                extra=fields,
-            )
-    return response
 
 
 def record_assessment_call(

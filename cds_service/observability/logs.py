@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Literal
 
 LogFormat = Literal["json", "text"]
@@ -43,6 +45,49 @@ _SECRET_MARKS = ("bearer", "eyj", "_token")
 _NUMBERS = (int, float)
 # One encoder for every line (json.dumps with an option builds a new one per call).
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+# The C encoder `_ENCODER.encode` builds anew for every line, built once: a line is a flat
+# object of strings and numbers, so it needs no check for circular references (`markers`).
+_encode_line = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None,
+        _ENCODER.default,
+        encode_basestring,
+        None,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        False,
+        False,
+        True,
+    )
+)
+
+
+# The last second `_iso_time` wrote, and its date and time of day: lines come many a second.
+_last_second: tuple[int, str] = (-1, "")
+
+
+def _iso_time(created: float) -> str:
+    """`datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`, with the date
+    and time of day worked out once per second. The microseconds are rounded as `fromtimestamp`
+    rounds them (half to even, a carry into the next second), then cut to milliseconds as
+    `isoformat` cuts them (tests/test_logs_line_encoder.py compares the two)."""
+    global _last_second
+    fraction, whole = math.modf(created)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        whole += 1.0
+        micro -= 1_000_000
+    elif micro < 0:
+        whole -= 1.0
+        micro += 1_000_000
+    second = int(whole)
+    cached, prefix = _last_second
+    if cached != second:
+        prefix = datetime.fromtimestamp(second, UTC).isoformat()[:19]
+        _last_second = (second, prefix)
+    return f"{prefix}.{micro // 1000:03d}+00:00"
 
 
 def redact(text: str) -> str:
@@ -80,7 +125,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _iso_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),
@@ -93,7 +138,9 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value if isinstance(value, _NUMBERS) else redact(str(value))
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
-        return _ENCODER.encode(entry)
+        if _encode_line is None:
+            return _ENCODER.encode(entry)
+        return "".join(_encode_line(entry, 0))
 
 
 class _OurHandler(logging.StreamHandler):
