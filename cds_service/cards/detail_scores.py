@@ -160,12 +160,19 @@ def _score_section(
     return [*out, ""], at
 
 
-def scores_section(assessment: Assessment, words: dict[str, str] | None = None) -> list[str]:
-    """`words`: the assessment's `missing_words`, if the caller has them."""
+def scores_section(
+    assessment: Assessment,
+    words: dict[str, str] | None = None,
+    *,
+    applicable: list[ScoreResult] | None = None,
+    from_text: set[str] | None = None,
+) -> list[str]:
+    """`words`, `applicable`, `from_text`: the assessment's `missing_words`, `applicable_scores`
+    and `text_sources`, if the caller has them."""
     words = missing_words(assessment) if words is None else words
-    applicable = applicable_scores(assessment)
+    applicable = applicable_scores(assessment) if applicable is None else applicable
     out = ["### Scores", ""]
-    from_text = text_sources(assessment)
+    from_text = text_sources(assessment) if from_text is None else from_text
     refs = [[_factor_refs(f) for f in score.factors] for score in applicable]
     cells = _cells(applicable, refs)
     at = 0
