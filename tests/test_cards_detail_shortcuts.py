@@ -58,7 +58,7 @@ def test_factor_refs_equals_the_deduplicated_union(source: str | None, sources: 
         id="f", label="F", value=True, weight=1, points=1, source=source, sources=sources
     )
     reference = list(dict.fromkeys([*([source] if source else []), *sources]))
-    assert detail_scores._factor_refs(factor) == reference
+    assert detail_scores._factor_refs(detail_scores.fields_of(factor)) == reference
 
 
 @given(st.sampled_from([True, False, None]), st.one_of(st.none(), st.just("report text x")))
@@ -74,7 +74,10 @@ def test_without_text_sources_the_value_cell_is_the_value_word(
         source="Observation/a",
         detail=detail,
     )
-    assert detail_scores._value_cell(factor, set()) == detail_scores._VALUE_WORDS[value]
+    assert (
+        detail_scores._value_cell(detail_scores.fields_of(factor), set())
+        == (detail_scores._VALUE_WORDS[value])
+    )
 
 
 @given(st.lists(NOTE, max_size=6), st.lists(NOTE, max_size=3))
