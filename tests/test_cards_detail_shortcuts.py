@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cds_service.cards import detail_scores, wording
+from cds_service.cards import detail, detail_scores, wording
 from cds_service.cards.markdown import escape_text
 from scoring.assessment import FactorResult
 
@@ -90,3 +90,21 @@ def test_missing_words_are_each_phrase_without_codes_escaped(
     )
     words = wording.missing_words(assessment)  # type: ignore[arg-type]
     assert words == {m: escape_text(wording.without_codes(m)) for m in [*missing, *lighter]}
+
+
+def _once_reference(match: re.Match[str]) -> str:
+    """`detail._once` before its shortcut for a group without a comma."""
+    refs = [r.strip() for r in match.group(1).split(",")]
+    return f"({', '.join(dict.fromkeys(refs))})" if all("/" in r for r in refs) else match.group(0)
+
+
+FLAG = st.lists(
+    st.sampled_from(["(", ")", ",", ", ", " ", "/", "Observation/a", "Observation/b", "x", "→"]),
+    max_size=12,
+).map("".join)
+
+
+@given(FLAG)
+def test_flag_references_once_agrees_with_the_reference(text: str) -> None:
+    assert detail._REFS.sub(detail._once, text) == detail._REFS.sub(_once_reference, text)
+    assert detail._REFS.sub(detail._once, "a ( Observation/a ) (x)") == "a (Observation/a) (x)"

@@ -224,7 +224,11 @@ def _report_text_section(assessment: Assessment, read: list[InputResult]) -> lis
 
 
 def _once(match: re.Match[str]) -> str:
-    refs = [r.strip() for r in match.group(1).split(",")]
+    inner = match.group(1)
+    if "," not in inner:  # one reference (most groups): nothing to deduplicate
+        ref = inner.strip()
+        return f"({ref})" if "/" in ref else match.group(0)
+    refs = [r.strip() for r in inner.split(",")]
     return f"({', '.join(dict.fromkeys(refs))})" if all("/" in r for r in refs) else match.group(0)
 
 
@@ -239,7 +243,7 @@ def _flags_section(assessment: Assessment, read: list[InputResult]) -> list[str]
         f"{f} — {TEXT_MARK}" if from_text & _FLAG_INPUTS.get(f.split(":", 1)[0], set()) else f
         for f in flags
     ]
-    out = ["### Guideline flags", "", bullets(escape_text(f) for f in flags)]
+    out = ["### Guideline flags", "", bullets(escape_all(flags))]
     plan = assessment.surveillance
     raised = any("at least intermediate" in f for f in assessment.guideline_flags)
     if raised and plan is not None and plan.tier is not None and tier_rank(plan.tier) >= FLOOR_RANK:
