@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cds_service.cards import detail_scores, wording
+from cds_service.cards import detail, detail_scores, wording
 from cds_service.cards.markdown import escape_text
 from scoring.assessment import FactorResult
 
@@ -58,7 +58,7 @@ def test_factor_refs_equals_the_deduplicated_union(source: str | None, sources: 
         id="f", label="F", value=True, weight=1, points=1, source=source, sources=sources
     )
     reference = list(dict.fromkeys([*([source] if source else []), *sources]))
-    assert detail_scores._factor_refs(factor) == reference
+    assert detail_scores._factor_refs(detail_scores.fields_of(factor)) == reference
 
 
 @given(st.sampled_from([True, False, None]), st.one_of(st.none(), st.just("report text x")))
@@ -74,7 +74,10 @@ def test_without_text_sources_the_value_cell_is_the_value_word(
         source="Observation/a",
         detail=detail,
     )
-    assert detail_scores._value_cell(factor, set()) == detail_scores._VALUE_WORDS[value]
+    assert (
+        detail_scores._value_cell(detail_scores.fields_of(factor), set())
+        == (detail_scores._VALUE_WORDS[value])
+    )
 
 
 @given(st.lists(NOTE, max_size=6), st.lists(NOTE, max_size=3))
@@ -87,3 +90,21 @@ def test_missing_words_are_each_phrase_without_codes_escaped(
     )
     words = wording.missing_words(assessment)  # type: ignore[arg-type]
     assert words == {m: escape_text(wording.without_codes(m)) for m in [*missing, *lighter]}
+
+
+def _once_reference(match: re.Match[str]) -> str:
+    """`detail._once` before its shortcut for a group without a comma."""
+    refs = [r.strip() for r in match.group(1).split(",")]
+    return f"({', '.join(dict.fromkeys(refs))})" if all("/" in r for r in refs) else match.group(0)
+
+
+FLAG = st.lists(
+    st.sampled_from(["(", ")", ",", ", ", " ", "/", "Observation/a", "Observation/b", "x", "→"]),
+    max_size=12,
+).map("".join)
+
+
+@given(FLAG)
+def test_flag_references_once_agrees_with_the_reference(text: str) -> None:
+    assert detail._REFS.sub(detail._once, text) == detail._REFS.sub(_once_reference, text)
+    assert detail._REFS.sub(detail._once, "a ( Observation/a ) (x)") == "a (Observation/a) (x)"

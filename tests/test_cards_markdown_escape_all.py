@@ -69,3 +69,21 @@ def test_the_shortcut_is_not_taken_where_a_piece_needs_escaping():
 def test_escape_text_agrees_with_the_full_escape_on_entities_and_tags(text):
     # escape_text's own shortcut lets an inert "<", ">" or "&" through: never a real one.
     assert escape_text(text) == escape_fully(text)
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from([*"ab 1.#-", *map(chr, range(0x20)), "\x7f", "\x85", "\xa0", "\u2028"]),
+            max_size=6,
+        ).map("".join),
+        max_size=6,
+    )
+)
+@settings(max_examples=2000)
+def test_batch_agrees_on_control_characters_and_other_whitespace(texts):
+    # The batch finds ASCII whitespace with one `in` per character and other whitespace with
+    # `isprintable`: a control character that is not whitespace may take the shortcut.
+    assert escape_all(texts) == reference(texts)
+    assert escape_all(["a\x00b", "c"]) == ["a\x00b", "c"]
+    assert escape_all(["a\x1fb", "c"]) == ["a b", "c"]

@@ -206,6 +206,11 @@ def schedule_words(assessment: Assessment) -> str | None:
 
 def risk_section(assessment: Assessment) -> list[str]:
     """The tier, its leading score spelled out, and the schedule in the same words."""
+    return risk_lines(assessment, schedule_words(assessment))
+
+
+def risk_lines(assessment: Assessment, schedule: str | None) -> list[str]:
+    """`risk_section` with the assessment's `schedule_words` the caller has already."""
     if assessment.overall_tier is not None:
         tier = f"**Risk tier:** {TIER_WORDS[assessment.overall_tier]}"
     elif assessment.possible_tiers:
@@ -218,7 +223,6 @@ def risk_section(assessment: Assessment) -> list[str]:
         )
     score = _score_words(driving_score(assessment))
     lines = [tier + (f". {score}." if score else ".")]
-    schedule = schedule_words(assessment)
     if schedule:
         lines.append(f"**Schedule:** {schedule}.")
     caveat = metastasis_unknown_caveat(assessment)

@@ -14,7 +14,7 @@ from cds_service.cards.action import (
     UNREAD_WARNINGS,
     action_section,
     only_ordered,
-    risk_section,
+    risk_lines,
     schedule_words,
 )
 from cds_service.cards.detail_scores import scores_section
@@ -35,7 +35,14 @@ from cds_service.cards.source import (
 )
 from cds_service.cards.summary import TIER_WORDS
 from cds_service.cards.wording import VALUE_WORDS, missing_words, value_words
-from scoring.assessment import Assessment, ScoreResult, SurveillancePlan, Tier, tier_rank
+from scoring.assessment import (
+    Assessment,
+    InputResult,
+    ScoreResult,
+    SurveillancePlan,
+    Tier,
+    tier_rank,
+)
 from scoring.scope import OutOfScope
 from scoring.site_config import SCORE_DEFINITIONS
 
@@ -66,12 +73,14 @@ def _value_text(value: str | float | int | bool | None) -> str:
     return str(value_words(value))
 
 
-def _missing_section(assessment: Assessment, words: dict[str, str]) -> list[str]:
+def _missing_section(
+    assessment: Assessment, words: dict[str, str], applicable: list[ScoreResult]
+) -> list[str]:
     def line(score: ScoreResult) -> str:
         items = "; ".join([words[m] for m in score.missing])
         return f"{escape_text(score.title)}: {items}"
 
-    with_missing = [s for s in applicable_scores(assessment) if s.missing]
+    with_missing = [s for s in applicable if s.missing]
     # While the tier is open, only a score that can give a tier is settled by its missing data.
     open_tier = assessment.overall_tier is None
     settle = [line(s) for s in with_missing if s.possible_tiers or not open_tier]
@@ -121,12 +130,13 @@ def _schedule_line(plan: SurveillancePlan) -> str:
     return "**Abdominal CT or MRI at:** " + "; ".join(pairs)
 
 
-def _surveillance_section(assessment: Assessment) -> list[str]:
+def _surveillance_section(assessment: Assessment, schedule: str | None) -> list[str]:
+    """`schedule`: the assessment's `schedule_words`."""
     out = ["### Surveillance schedule", ""]
     plan = assessment.surveillance
     if plan is None:
         return [*out, "No schedule could be set (see missing data).", ""]
-    facts = [f"**Schedule tier:** {schedule_words(assessment) or 'not determined'}"]
+    facts = [f"**Schedule tier:** {schedule or 'not determined'}"]
     if plan.anchor_date:
         facts.append(f"**Counted from resection on:** {escape_text(plan.anchor_date)}")
     if plan.schedule_months:
@@ -162,18 +172,21 @@ def _inputs_section(assessment: Assessment) -> list[str]:
         return []
     # Every cell escaped in one batch (`escape_all`), then read back by position in the order
     # put in (a slice per row's sources, not a call per cell).
+    # Each input's fields read from its vars once (a pydantic attribute read is slow on 3.11).
+    fields = [vars(i) for i in inputs]
     raw: list[str] = []
-    for i in inputs:
-        raw += (i.label, _value_text(i.value), *i.sources)
+    for i in fields:
+        note = i["note"]
+        raw += (i["label"], _value_text(i["value"]), *i["sources"])
         # The value cell marks a text-derived value; its note need only quote the phrase.
-        raw.append(i.note.removeprefix(f"{TEXT_MARK}: ") if i.note else "")
+        raw.append(note.removeprefix(f"{TEXT_MARK}: ") if note else "")
     cells = escape_all(raw)
     lines = ["| Input | Value | Source | Note |", "|---|---|---|---|"]
     at = 0
-    for i in inputs:
-        count = len(i.sources)
+    for i in fields:
+        count = len(i["sources"])
         label, value = cells[at], cells[at + 1]
-        if i.read_from_text:
+        if i["read_from_text"]:
             value = aside(value, TEXT_MARK)
         sources = ", ".join(cells[at + 2 : at + 2 + count]) or "—"
         note = cells[at + 2 + count]
@@ -183,10 +196,9 @@ def _inputs_section(assessment: Assessment) -> list[str]:
     return ["### Inputs read from the record", "", "\n".join(lines), ""]
 
 
-def _report_text_section(assessment: Assessment) -> list[str]:
-    """Every value read from report text, with its exact phrase, and every disagreement between
-    text and discrete data (clinical.md §3.2, §3.3)."""
-    read = [i for i in assessment.inputs if i.read_from_text]
+def _report_text_section(assessment: Assessment, read: list[InputResult]) -> list[str]:
+    """Every value read from report text (`read`), with its exact phrase, and every disagreement
+    between text and discrete data (clinical.md §3.2, §3.3)."""
     disagreed = [i for i in assessment.inputs if i.text_disagreement]
     if not read and not disagreed:
         return []
@@ -215,21 +227,26 @@ def _report_text_section(assessment: Assessment) -> list[str]:
 
 
 def _once(match: re.Match[str]) -> str:
-    refs = [r.strip() for r in match.group(1).split(",")]
+    inner = match.group(1)
+    if "," not in inner:  # one reference (most groups): nothing to deduplicate
+        ref = inner.strip()
+        return f"({ref})" if "/" in ref else match.group(0)
+    refs = [r.strip() for r in inner.split(",")]
     return f"({', '.join(dict.fromkeys(refs))})" if all("/" in r for r in refs) else match.group(0)
 
 
-def _flags_section(assessment: Assessment) -> list[str]:
+def _flags_section(assessment: Assessment, read: list[InputResult]) -> list[str]:
+    """`read`: the inputs read from report text."""
     if not assessment.guideline_flags:
         return []
     # Two inputs read from one report name it twice in the flag's sources: once is enough.
     flags = [_REFS.sub(_once, f) for f in assessment.guideline_flags]
-    from_text = {i.id for i in assessment.inputs if i.read_from_text}
+    from_text = {i.id for i in read}
     flags = [
         f"{f} — {TEXT_MARK}" if from_text & _FLAG_INPUTS.get(f.split(":", 1)[0], set()) else f
         for f in flags
     ]
-    out = ["### Guideline flags", "", bullets(escape_text(f) for f in flags)]
+    out = ["### Guideline flags", "", bullets(escape_all(flags))]
     plan = assessment.surveillance
     raised = any("at least intermediate" in f for f in assessment.guideline_flags)
     if raised and plan is not None and plan.tier is not None and tier_rank(plan.tier) >= FLOOR_RANK:
@@ -258,24 +275,29 @@ def _rendered_citation(label: str, url: str) -> str:
     return done if done is not None else _citation(label, url)
 
 
-def _citations(assessment: Assessment) -> list[str]:
-    items = [_rendered_citation(s.citation, s.citation_url) for s in applicable_scores(assessment)]
+def _citations(applicable: list[ScoreResult]) -> list[str]:
+    items = [_rendered_citation(s.citation, s.citation_url) for s in applicable]
     items.append(_rendered_citation(SURVEILLANCE_CITATION, SURVEILLANCE_CITATION_URL))
     return ["### Citations", "", bullets(items), ""]
 
 
 def build_detail(assessment: Assessment) -> str:
+    # Worked out once for the sections that each need them (pydantic attribute reads are slow).
     words = missing_words(assessment)  # escaped once for the three places that show them
-    out = action_section(assessment, words) + risk_section(assessment)
-    out += _report_text_section(assessment)
+    applicable = applicable_scores(assessment)
+    read = [i for i in assessment.inputs if i.read_from_text]
+    schedule = schedule_words(assessment)
+    out = action_section(assessment, words) + risk_lines(assessment, schedule)
+    out += _report_text_section(assessment, read)
     if assessment.warnings:
         out += ["### Warnings", "", bullets(escape_text(w) for w in assessment.warnings), ""]
-    out += _surveillance_section(assessment)
-    out += _missing_section(assessment, words)
-    out += _flags_section(assessment)
-    out += scores_section(assessment, words)
+    out += _surveillance_section(assessment, schedule)
+    out += _missing_section(assessment, words, applicable)
+    out += _flags_section(assessment, read)
+    from_text = {r for i in read for r in i.sources}
+    out += scores_section(assessment, words, applicable=applicable, from_text=from_text)
     out += _inputs_section(assessment)
-    out += _citations(assessment)
+    out += _citations(applicable)
     out.append(CONFIRM_SENTENCE)
     # Record text and mapper messages may nest parentheses; the reader gets them flat.
     return flatten_parens("\n".join(out))

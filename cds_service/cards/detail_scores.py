@@ -3,6 +3,9 @@ table (value, points, source), for checking the tier the card's first lines stat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from cds_service.cards.markdown import aside, bullets, escape_all, escape_text, table
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
@@ -34,17 +37,27 @@ def _value_word(value: bool | None) -> str:
     return _VALUE_WORDS[value]
 
 
-def _factor_points(factor: FactorResult) -> str:
-    if factor.points is not None:
-        return str(factor.points)
-    if factor.value is None and factor.weight is not None:
-        return f"0 or {factor.weight}"
+# A factor's fields, read from its `vars` once per factor: each pydantic attribute read takes
+# CPython 3.11's slow generic path (BaseModel defines `__getattr__`), ~400 instructions.
+Fields = Mapping[str, Any]
+
+
+def fields_of(factor: FactorResult) -> Fields:
+    return vars(factor)
+
+
+def _factor_points(factor: Fields) -> str:
+    points = factor["points"]
+    if points is not None:
+        return str(points)
+    if factor["value"] is None and factor["weight"] is not None:
+        return f"0 or {factor['weight']}"
     return "—"
 
 
-def _factor_refs(factor: FactorResult) -> list[str]:
+def _factor_refs(factor: Fields) -> list[str]:
     """The factor's source, then its other sources, each once."""
-    source, sources = factor.source, factor.sources
+    source, sources = factor["source"], factor["sources"]
     if not sources:  # most factors: one source or none, nothing to deduplicate
         return [source] if source else []
     return list(dict.fromkeys([source, *sources] if source else sources))
@@ -88,24 +101,24 @@ def text_sources(assessment: Assessment) -> set[str]:
     return {r for i in assessment.inputs if i.read_from_text for r in i.sources}
 
 
-def _value_cell(factor: FactorResult, from_text: set[str]) -> str:
+def _value_cell(factor: Fields, from_text: set[str]) -> str:
+    source, detail = factor["source"], factor["detail"]
     text = from_text and (
-        (factor.source and factor.source in from_text)
-        or any(source in from_text for source in factor.sources)
+        (source and source in from_text) or any(s in from_text for s in factor["sources"])
     )
-    said = factor.detail and "report text" in factor.detail  # the detail already says so
-    return aside(_value_word(factor.value), TEXT_NOTE if text and not said else None)
+    said = detail and "report text" in detail  # the detail already says so
+    return aside(_value_word(factor["value"]), TEXT_NOTE if text and not said else None)
 
 
 def _factor_rows(
-    score: ScoreResult, refs_of: list[list[str]], from_text: set[str], cells: list[str], at: int
+    factors: list[Fields], refs_of: list[list[str]], from_text: set[str], cells: list[str], at: int
 ) -> tuple[list[str], int]:
     """The factor table's rows, reading the escaped cells from `cells[at]` on in the order
     `_cells` put them, and the position after them; `refs_of`: each factor's `_factor_refs`."""
     rows = []
-    for f, refs in zip(score.factors, refs_of, strict=True):
+    for f, refs in zip(factors, refs_of, strict=True):
         label = cells[at]
-        if f.detail:
+        if f["detail"]:
             label = aside(label, cells[at + 1])
             at += 2
         else:
@@ -114,31 +127,34 @@ def _factor_rows(
             sources = ", ".join(cells[at : at + len(refs)])
             at += len(refs)
         else:
-            sources = "not in record" if f.value is None else "—"
+            sources = "not in record" if f["value"] is None else "—"
         # Without text-derived inputs no value cell carries a note: `_value_cell` is its word.
-        value = _value_cell(f, from_text) if from_text else _VALUE_WORDS[f.value]
-        points = str(f.points) if f.points is not None else _factor_points(f)
+        value = _value_cell(f, from_text) if from_text else _VALUE_WORDS[f["value"]]
+        points = str(f["points"]) if f["points"] is not None else _factor_points(f)
         # As `table` writes a row: an empty cell becomes one space.
         rows.append(f"| {label or ' '} | {value} | {points} | {sources or ' '} |")
     return rows, at
 
 
-def _cells(scores: list[ScoreResult], refs: list[list[list[str]]]) -> list[str]:
+def _cells(
+    scores: list[ScoreResult], factors: list[list[Fields]], refs: list[list[list[str]]]
+) -> list[str]:
     """The sections' record text, escaped in one batch: per score its title, then each factor's
     label, detail and references."""
     raw: list[str] = []
-    for score, refs_of in zip(scores, refs, strict=True):
+    for score, fields, refs_of in zip(scores, factors, refs, strict=True):
         raw.append(score.title)
-        for f, factor_refs in zip(score.factors, refs_of, strict=True):
-            raw.append(f.label)
-            if f.detail:
-                raw.append(f.detail)
+        for f, factor_refs in zip(fields, refs_of, strict=True):
+            raw.append(f["label"])
+            if f["detail"]:
+                raw.append(f["detail"])
             raw += factor_refs
     return escape_all(raw)
 
 
 def _score_section(
     score: ScoreResult,
+    factors: list[Fields],
     refs_of: list[list[str]],
     from_text: set[str],
     cells: list[str],
@@ -149,8 +165,8 @@ def _score_section(
     them."""
     out = [f"#### {cells[at]}", "", bullets(_facts(score))]
     at += 1
-    if score.factors:
-        rows, at = _factor_rows(score, refs_of, from_text, cells, at)
+    if factors:
+        rows, at = _factor_rows(factors, refs_of, from_text, cells, at)
         out += ["", "\n".join([FACTOR_TABLE_HEAD, *rows])]
     if score.missing:
         items = "; ".join([words[m] for m in score.missing])
@@ -160,17 +176,25 @@ def _score_section(
     return [*out, ""], at
 
 
-def scores_section(assessment: Assessment, words: dict[str, str] | None = None) -> list[str]:
-    """`words`: the assessment's `missing_words`, if the caller has them."""
+def scores_section(
+    assessment: Assessment,
+    words: dict[str, str] | None = None,
+    *,
+    applicable: list[ScoreResult] | None = None,
+    from_text: set[str] | None = None,
+) -> list[str]:
+    """`words`, `applicable`, `from_text`: the assessment's `missing_words`, `applicable_scores`
+    and `text_sources`, if the caller has them."""
     words = missing_words(assessment) if words is None else words
-    applicable = applicable_scores(assessment)
+    applicable = applicable_scores(assessment) if applicable is None else applicable
     out = ["### Scores", ""]
-    from_text = text_sources(assessment)
-    refs = [[_factor_refs(f) for f in score.factors] for score in applicable]
-    cells = _cells(applicable, refs)
+    from_text = text_sources(assessment) if from_text is None else from_text
+    factors = [[fields_of(f) for f in score.factors] for score in applicable]
+    refs = [[_factor_refs(f) for f in fields] for fields in factors]
+    cells = _cells(applicable, factors, refs)
     at = 0
-    for score, refs_of in zip(applicable, refs, strict=True):
-        lines, at = _score_section(score, refs_of, from_text, cells, at, words)
+    for score, fields, refs_of in zip(applicable, factors, refs, strict=True):
+        lines, at = _score_section(score, fields, refs_of, from_text, cells, at, words)
         out += lines
     for score in assessment.scores:
         if score.status is ScoreStatus.NOT_APPLICABLE:
