@@ -99,8 +99,9 @@ def main() -> None:
         _control("--dump", str(worker))
         time.sleep(2)
         if args.keep is not None:
-            for path in server.work.glob(f"callgrind.{worker}.out*"):
-                shutil.copyfile(path, args.keep)
+            # the dump of the measured calls, not the (empty) file written at exit
+            parts = server.work.glob(f"callgrind.{worker}.out*")
+            shutil.copyfile(max(parts, key=lambda path: path.stat().st_size), args.keep)
         calls = result.requests + result.errors
         print(
             f"{'work floor' if args.floor else 'pannet-cds'} ({root}, {args.database}, "
