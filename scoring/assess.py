@@ -47,22 +47,22 @@ def assess(
     scope = check_scope(inputs)
     future = _future_resection(inputs, today)
     grade = derive_grade(inputs)
-    common = (
-        inputs.patient,
-        today.isoformat(),
-        input_results(inputs, future, make=make, facts=facts, grade=grade),
-        list(inputs.warnings) + ([future] if future else []),
-    )
+    common = {
+        "patient": inputs.patient,
+        "today": today.isoformat(),
+        "inputs": input_results(inputs, future, make=make, facts=facts, grade=grade),
+        "warnings": list(inputs.warnings) + ([future] if future else []),
+    }
     if not scope.in_scope:
         return _OUT_OF_SCOPE.using(make)(
-            *common,
-            None,
-            [],
-            False,
-            scope.code.value if scope.code else None,
-            scope.reason,
-            [],
-            None,
+            **common,
+            overall_tier=None,
+            possible_tiers=[],
+            in_scope=False,
+            scope_code=scope.code.value if scope.code else None,
+            scope_reason=scope.reason,
+            scores=[],
+            surveillance=None,
         )
 
     # Factor values by id, read once for all scores (they share some).
@@ -107,13 +107,13 @@ def assess(
         make=make,
     )
     return _IN_SCOPE.using(make)(
-        *common,
-        next(iter(overall)) if len(overall) == 1 else None,
-        sorted_tiers(overall),
-        True,
-        scores,
-        [f.text for f in flags],
-        plan,
+        **common,
+        overall_tier=next(iter(overall)) if len(overall) == 1 else None,
+        possible_tiers=sorted_tiers(overall),
+        in_scope=True,
+        scores=scores,
+        guideline_flags=[f.text for f in flags],
+        surveillance=plan,
     )
 
 
@@ -245,14 +245,14 @@ def input_results(
         quote = fact.quote
         out.append(
             new_input(
-                field_name,
-                label,
-                value,
-                list(fact.sources),
-                fact.note,
-                quote is not None,
-                quote,
-                fact.text_disagreement,
+                id=field_name,
+                label=label,
+                value=value,
+                sources=list(fact.sources),
+                note=fact.note,
+                read_from_text=quote is not None,
+                quote=quote,
+                text_disagreement=fact.text_disagreement,
             )
         )
     if grade is None:

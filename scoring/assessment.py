@@ -225,11 +225,12 @@ def validated(cls: type[M], values: dict[str, Any]) -> M:
 
 
 class Maker(Generic[M]):
-    """`built(cls, dict(zip(names, values)))` and `validated(...)` as functions of the values
-    alone, in the order of `names`: the built one is generated once per call site's field list
-    (no dict to merge with the defaults, no shape lookup per result), with the defaults and the
-    default factories of the fields left out, the dict in field order and the fields set of
-    `names` (tests/test_scoring_built.py compares it with `built`)."""
+    """`built(cls, values)` and `validated(cls, values)` as functions of the fields in `names`,
+    given by keyword (a result has up to 16 fields, several of one type: keywords keep a call
+    site readable and a swap visible): the built one is generated once per call site's field
+    list (no dict to merge with the defaults, no shape lookup per result), with the defaults
+    and the default factories of the fields left out, the dict in field order and the fields
+    set of `names` (tests/test_scoring_built.py compares it with `built`)."""
 
     def __init__(self, cls: type[M], names: tuple[str, ...]) -> None:
         fields = cls.model_fields
@@ -248,7 +249,7 @@ class Maker(Generic[M]):
         entries = []
         for index, (name, field) in enumerate(fields.items()):
             if name in names:
-                entries.append(f"{name!r}: _{names.index(name)}")
+                entries.append(f"{name!r}: {name}")
             elif field.is_required():
                 raise TypeError(f"{cls.__name__}.{name}: required")
             elif field.default_factory is not None:
@@ -257,9 +258,8 @@ class Maker(Generic[M]):
             else:
                 namespace[f"_default{index}"] = field.get_default()
                 entries.append(f"{name!r}: _default{index}")
-        params = ", ".join(f"_{i}" for i in range(len(names)))
         source = (
-            f"def built({params}):\n"
+            f"def built(*, {', '.join(names)}):\n"
             "    model = _new(_cls)\n"
             f"    _set_dict(model, {{{', '.join(entries)}}})\n"
             "    _set_fields_set(model, set(_given))\n"
@@ -272,8 +272,9 @@ class Maker(Generic[M]):
         self.cls = cls
         self.names = names
 
-    def validated(self, *values: Any) -> M:
-        return self.cls(**dict(zip(self.names, values, strict=True)))
+    def validated(self, **values: Any) -> M:
+        self._check(values)
+        return self.cls(**values)
 
     def using(self, make: Make) -> Callable[..., M]:
         """The function that makes results as `make` would."""
@@ -281,7 +282,17 @@ class Maker(Generic[M]):
             return self.built
         if make is validated:
             return self.validated
-        return lambda *values: make(self.cls, dict(zip(self.names, values, strict=True)))
+
+        def made(**values: Any) -> M:
+            self._check(values)
+            return make(self.cls, values)
+
+        return made
+
+    def _check(self, values: dict[str, Any]) -> None:
+        # as the generated `built` refuses a missing or an unknown keyword
+        if values.keys() != set(self.names):
+            raise TypeError(f"{self.cls.__name__}: fields {sorted(values)}, not {self.names}")
 
 
 # How results are made: `built` when every value is known to have its field's type,

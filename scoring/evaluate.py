@@ -45,7 +45,6 @@ class CompiledScore:
     weighted: bool
     # The fields every result of this score starts with, and its population's check.
     head: MappingProxyType[str, str]
-    head_values: tuple[str, ...]  # its values, in `_HEAD` order
     check_population: PopulationCheck
     factors: tuple[_Factor, ...]
     max_points: int
@@ -96,7 +95,6 @@ def compile_score(definition: ScoreDefinition, weights_origin: str = "published"
         weights_origin=weights_origin,
         weighted=weighted,
         head=MappingProxyType(head),
-        head_values=tuple(head.values()),
         check_population=population_check(definition.population),
         factors=factors,
         max_points=top,
@@ -148,10 +146,10 @@ def evaluate_compiled(
     score reads are added (the scores share factors: each is read once per patient)."""
     eligibility = score.check_population(inputs, values.get("node_positive"))
     eligible = eligibility.eligible
-    head = score.head_values
+    head = score.head
     if eligible is False:
         return _NOT_APPLICABLE.using(make)(
-            *head, eligible, ScoreStatus.NOT_APPLICABLE, eligibility.reason
+            **head, eligible=eligible, status=ScoreStatus.NOT_APPLICABLE, reason=eligibility.reason
         )
 
     new_factor = _FACTOR.using(make)
@@ -177,14 +175,14 @@ def evaluate_compiled(
             points = None if weight is None else (weight if known else 0)
         factors.append(
             new_factor(
-                factor.id,
-                factor.label,
-                known,
-                weight,
-                points,
-                sources[0] if sources else None,
-                list(sources),
-                detail,
+                id=factor.id,
+                label=factor.label,
+                value=known,
+                weight=weight,
+                points=points,
+                source=sources[0] if sources else None,
+                sources=list(sources),
+                detail=detail,
             )
         )
     notes = list(eligibility.notes)
@@ -193,7 +191,14 @@ def evaluate_compiled(
 
     if not score.weighted:
         return _FACTORS_ONLY.using(make)(
-            *head, eligible, ScoreStatus.FACTORS_ONLY, factors, present, unknown, missing, notes
+            **head,
+            eligible=eligible,
+            status=ScoreStatus.FACTORS_ONLY,
+            factors=factors,
+            present=present,
+            unknown=unknown,
+            missing=missing,
+            notes=notes,
         )
 
     totals = _totals(score, read)
@@ -202,20 +207,20 @@ def evaluate_compiled(
         tiers = {_tier(score, total) for total in totals}
     low, high = min(totals), max(totals)
     return _WEIGHTED.using(make)(
-        *head,
-        eligible,
-        ScoreStatus.SCORED if unknown == 0 else ScoreStatus.PARTIAL,
-        score.weights_origin,
-        low if len(totals) == 1 else None,
-        [low, high],
-        score.max_points,
-        next(iter(tiers)) if len(tiers) == 1 else None,
-        sorted_tiers(tiers),
-        factors,
-        present,
-        unknown,
-        missing,
-        notes,
+        **head,
+        eligible=eligible,
+        status=ScoreStatus.SCORED if unknown == 0 else ScoreStatus.PARTIAL,
+        weights_origin=score.weights_origin,
+        points=low if len(totals) == 1 else None,
+        points_range=[low, high],
+        max_points=score.max_points,
+        tier=next(iter(tiers)) if len(tiers) == 1 else None,
+        possible_tiers=sorted_tiers(tiers),
+        factors=factors,
+        present=present,
+        unknown=unknown,
+        missing=missing,
+        notes=notes,
     )
 
 

@@ -47,7 +47,12 @@ def plan_surveillance(
     months = schedule.months()
     if anchor is None:
         return _UNANCHORED.using(make)(
-            tier, basis, months, suggest_chromogranin, lighter_if_known, None
+            tier=tier,
+            basis=basis,
+            schedule_months=months,
+            suggest_chromogranin=suggest_chromogranin,
+            lighter_if_known=lighter_if_known,
+            anchor_date=None,
         )
 
     if isinstance(anchor, datetime) or isinstance(today, datetime):

@@ -206,15 +206,22 @@ def _example(name: str) -> Any:
 
 @pytest.mark.parametrize(("cls", "names"), _MAKER_CASES)
 def test_a_maker_builds_what_built_builds(cls, names):
-    values = [_example(n) for n in names]
+    values = {n: _example(n) for n in names}
     maker = Maker(cls, names)
-    fast = maker.built(*values)
-    reference = built(cls, dict(zip(names, values, strict=True)))
+    fast = maker.built(**values)
+    reference = built(cls, dict(values))
     assert _state(fast) == _state(reference)
     assert tuple(fast.__dict__) == tuple(cls.model_fields)  # field order, as JSON follows it
-    assert fast.model_fields_set is not maker.built(*values).model_fields_set
+    assert fast.model_fields_set is not maker.built(**values).model_fields_set
     assert maker.using(built) is maker.built
-    assert _state(maker.using(validated)(*values)) == _state(reference)
+    assert _state(maker.using(validated)(**values)) == _state(reference)
+    # keywords in another order make the same result; a missing or unknown one is refused
+    assert _state(maker.built(**dict(reversed(values.items())))) == _state(reference)
+    for make in (built, validated, lambda cls, given: cls(**given)):
+        with pytest.raises(TypeError):
+            maker.using(make)(**{k: v for k, v in values.items() if k != names[0]})
+        with pytest.raises(TypeError):
+            maker.using(make)(**values, nope=1)
 
 
 def test_a_maker_refuses_what_built_would_leave_wrong():
