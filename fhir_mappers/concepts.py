@@ -68,10 +68,7 @@ class Concept:
         text): a text holding none is not searched (substring checks instead of a regex pass
         that may try every word start)."""
         text = self.text
-        for stem in stems:
-            if stem in text:
-                return _regex(pattern).search(text) is not None
-        return False
+        return holds_any(text, stems) and _regex(pattern).search(text) is not None
 
     def groups(self, pattern: str) -> set[str]:
         """Group 1 of every match of `pattern` in the text."""
@@ -101,6 +98,16 @@ class Concept:
 
 
 EMPTY = Concept()
+
+
+def holds_any(text: str, stems: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `stems` (literal text): a few substring checks before a
+    search of a pattern every match of which holds a stem."""
+    # a plain loop, not any(<genexpr>): asked for every Observation's and Condition's name
+    for stem in stems:  # noqa: SIM110
+        if stem in text:
+            return True
+    return False
 
 
 @lru_cache(maxsize=512)

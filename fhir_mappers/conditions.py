@@ -10,7 +10,15 @@ from datetime import date
 
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers.codes import ICDO3
-from fhir_mappers.concepts import Concept, concept, field, items, per_record, text_of
+from fhir_mappers.concepts import (
+    Concept,
+    concept,
+    field,
+    holds_any,
+    items,
+    per_record,
+    text_of,
+)
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
 from fhir_mappers.selection import NO_FACT
@@ -213,12 +221,12 @@ def _site(
 
 
 def _nec(code: Concept, rule: cc.DiagnosisRule | None, morphology: set[str]) -> bool | None:
-    well = _holds_any(code.text, cc.WELL_DIFFERENTIATED_STEMS) and code.says(
+    well = holds_any(code.text, cc.WELL_DIFFERENTIATED_STEMS) and code.says(
         cc.WELL_DIFFERENTIATED_TEXT
     )
     if morphology & cc.MORPHOLOGY_NEC or (rule and rule.poorly_differentiated):
         return True
-    if _holds_any(code.text, cc.NEC_STEMS) and code.says(cc.NEC_TEXT) and not well:
+    if holds_any(code.text, cc.NEC_STEMS) and code.says(cc.NEC_TEXT) and not well:
         return True
     well_coded = morphology & cc.MORPHOLOGY_WELL_DIFFERENTIATED
     if well_coded or (rule and rule.poorly_differentiated is False):
@@ -272,16 +280,7 @@ def functional(conditions: list[tuple[Entry, Concept]]) -> Fact[bool]:
 
 
 def _non_functioning(code: Concept) -> bool:
-    return _holds_any(code.text, cc.NON_FUNCTIONING_STEMS) and code.says(cc.NON_FUNCTIONING_TEXT)
-
-
-def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
-    # a few substring checks before a search (every match of the pattern holds a stem)
-    # a plain loop, not any(<genexpr>): asked for every Observation's and Condition's name
-    for stem in stems:  # noqa: SIM110
-        if stem in text:
-            return True
-    return False
+    return holds_any(code.text, cc.NON_FUNCTIONING_STEMS) and code.says(cc.NON_FUNCTIONING_TEXT)
 
 
 def _functional(code: Concept, non_functioning: bool) -> bool:

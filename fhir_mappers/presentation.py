@@ -12,7 +12,7 @@ from datetime import date
 
 from fhir_mappers import clinical_codes as cc
 from fhir_mappers import values
-from fhir_mappers.concepts import Concept, field, items, text_of
+from fhir_mappers.concepts import Concept, field, holds_any, items, text_of
 from fhir_mappers.conditions import condition_onset, has_icd10_prefix
 from fhir_mappers.index import Entry, RecordIndex
 from fhir_mappers.observations import is_final, observation_time
@@ -25,23 +25,14 @@ def _is_symptom(code: Concept) -> bool:
     return (
         code.has_any(cc.SYMPTOMS)
         or has_icd10_prefix(code, cc.SYMPTOM_ICD10_PREFIXES)
-        or (_holds_any(code.text, cc.SYMPTOM_STEMS) and code.says(cc.SYMPTOM_TEXT))
+        or (holds_any(code.text, cc.SYMPTOM_STEMS) and code.says(cc.SYMPTOM_TEXT))
     )
 
 
 def _is_asymptomatic(code: Concept) -> bool:
     return code.has_any(cc.ASYMPTOMATIC) or (
-        _holds_any(code.text, cc.ASYMPTOMATIC_STEMS) and code.says(cc.ASYMPTOMATIC_TEXT)
+        holds_any(code.text, cc.ASYMPTOMATIC_STEMS) and code.says(cc.ASYMPTOMATIC_TEXT)
     )
-
-
-def _holds_any(text: str, stems: tuple[str, ...]) -> bool:
-    # a few substring checks instead of a regex search over every Observation's code name
-    # a plain loop, not any(<genexpr>): asked for every Observation's and Condition's name
-    for stem in stems:  # noqa: SIM110
-        if stem in text:
-            return True
-    return False
 
 
 # Joins the Observations' code texts for one stem search: no stem holds it, so a stem is in
@@ -61,7 +52,7 @@ def _any_presentation_record(observations: list[Entry]) -> bool:
             if coding in _PRESENTATION_CODES or coding[0] in cc.ICD10_SYSTEMS:
                 return True
     text = _TEXT_JOIN.join([entry.code.text for entry in observations])
-    return _holds_any(text, _PRESENTATION_STEMS)
+    return holds_any(text, _PRESENTATION_STEMS)
 
 
 def symptomatic(

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fhir_mappers import presentation
-from fhir_mappers.concepts import Concept, one_record
+from fhir_mappers.concepts import Concept, holds_any, one_record
 from fhir_mappers.conditions import usable_conditions
 from fhir_mappers.procedures import resection_procedures
 from tests.test_mappers_observation_scans import VARIANTS, _index
@@ -28,8 +28,8 @@ _PIECES = [*presentation._PRESENTATION_STEMS, "\n", " ", "a", "in", "ja", "undic
 @given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=5).map("".join), max_size=5))
 def test_joined_search_is_a_search_of_each(texts: list[str]) -> None:
     stems = presentation._PRESENTATION_STEMS
-    joined = presentation._holds_any(presentation._TEXT_JOIN.join(texts), stems)
-    assert joined == any(presentation._holds_any(t, stems) for t in texts)
+    joined = holds_any(presentation._TEXT_JOIN.join(texts), stems)
+    assert joined == any(holds_any(t, stems) for t in texts)
 
 
 def test_no_presentation_record_means_none_is_one() -> None:

@@ -1,4 +1,4 @@
-"""Every stem table a mapper uses to skip a text search (`Concept.says_stemmed`, `_holds_any`)
+"""Every stem table a mapper uses to skip a text search (`Concept.says_stemmed`, `holds_any`)
 covers its pattern: each way through the pattern's syntax tree spells out one of the stems as
 literal text. A search skipped for a name without a stem then never misses a match; a pattern
 given a new alternative without a stem fails here, whatever the words of the other tests.
