@@ -17,7 +17,7 @@ from cds_service.cards.action import (
     risk_lines,
     schedule_words,
 )
-from cds_service.cards.detail_scores import scores_section
+from cds_service.cards.detail_scores import scores_section, text_sources
 from cds_service.cards.markdown import (
     aside,
     bullets,
@@ -294,7 +294,7 @@ def build_detail(assessment: Assessment) -> str:
     out += _surveillance_section(assessment, schedule)
     out += _missing_section(assessment, words, applicable)
     out += _flags_section(assessment, read)
-    from_text = {r for i in read for r in i.sources}
+    from_text = text_sources(assessment, read)
     out += scores_section(assessment, words, applicable=applicable, from_text=from_text)
     out += _inputs_section(assessment)
     out += _citations(applicable)

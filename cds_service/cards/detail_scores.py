@@ -10,7 +10,14 @@ from cds_service.cards.markdown import aside, bullets, escape_all, escape_text, 
 from cds_service.cards.source import applicable_scores
 from cds_service.cards.summary import TIER_WORDS
 from cds_service.cards.wording import missing_words
-from scoring.assessment import Assessment, FactorResult, ScoreResult, ScoreStatus, sorted_tiers
+from scoring.assessment import (
+    Assessment,
+    FactorResult,
+    InputResult,
+    ScoreResult,
+    ScoreStatus,
+    sorted_tiers,
+)
 
 SITE_CONFIGURED = "site-configured"
 TEXT_NOTE = "read from the report text"
@@ -96,9 +103,12 @@ def _facts(score: ScoreResult) -> list[str]:
     return facts
 
 
-def text_sources(assessment: Assessment) -> set[str]:
-    """The resources values were read from as report text: a factor from one of them is marked."""
-    return {r for i in assessment.inputs if i.read_from_text for r in i.sources}
+def text_sources(assessment: Assessment, read: list[InputResult] | None = None) -> set[str]:
+    """The resources values were read from as report text: a factor from one of them is marked.
+    `read`: the assessment's inputs read from report text, if the caller has them."""
+    if read is None:
+        read = [i for i in assessment.inputs if i.read_from_text]
+    return {r for i in read for r in i.sources}
 
 
 def _value_cell(factor: Fields, from_text: set[str]) -> str:
