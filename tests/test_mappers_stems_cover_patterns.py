@@ -19,6 +19,7 @@ import pytest
 
 import fhir_mappers
 from fhir_mappers import clinical_codes, imaging, medications, resection_codes, spread_codes
+from fhir_mappers.observations import PATHOLOGY_INPUTS
 
 # pattern, its stems: every pair the mappers search with
 PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -49,6 +50,8 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "MRI": (imaging._MRI, imaging._MRI_STEMS),
     "not surveillance": (imaging._NOT_SURVEILLANCE, imaging._NOT_SURVEILLANCE_STEMS),
 }
+# each pathology input's name search (`_carried_inputs`, for Observations of unknown codes)
+PAIRS.update({f"pathology {i.name}": (i.text, i.stems) for i in PATHOLOGY_INPUTS})
 # stem tables that are not searched with a pattern of their own: why each is covered
 COVERED_OTHERWISE = {
     # the symptom and asymptomatic stems together (presentation's pre-check of both searches)
