@@ -36,6 +36,7 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
         clinical_codes.WELL_DIFFERENTIATED_TEXT,
         clinical_codes.WELL_DIFFERENTIATED_STEMS,
     ),
+    "NET": (clinical_codes.NET_TEXT, clinical_codes.NET_STEMS),
     "NEC": (clinical_codes.NEC_TEXT, clinical_codes.NEC_STEMS),
     "functional": (clinical_codes.FUNCTIONAL_TEXT, clinical_codes.FUNCTIONAL_STEMS),
     "non-functioning": (
