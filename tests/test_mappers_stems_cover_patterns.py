@@ -27,6 +27,10 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "recurrence": (spread_codes.RECURRENCE_TEXT, spread_codes.RECURRENCE_STEMS),
     "progression": (spread_codes.PROGRESSION_TEXT, spread_codes.PROGRESSION_STEMS),
     "resection": (resection_codes.RESECTION_TEXT, resection_codes.RESECTION_STEMS),
+    "generic resection": (
+        resection_codes.GENERIC_RESECTION_TEXT,
+        resection_codes.GENERIC_RESECTION_STEMS,
+    ),
     "not curative": (resection_codes.NOT_CURATIVE_TEXT, resection_codes.NOT_CURATIVE_STEMS),
     "specimen resection": (
         resection_codes.SPECIMEN_RESECTION_TEXT,
