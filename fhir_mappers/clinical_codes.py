@@ -131,6 +131,18 @@ NET_TEXT = (
     r"islet cell|inselzell|\bp?an?net\b|\bnet des\b|\bnet (?:of|der|du|del)\b|insulinom|"
     r"gastrinom|glucagonom|glukagonom|somatostatinom|vipom"
 )
+# literal text every NET_TEXT match holds: most Condition names hold none and are not searched
+NET_STEMS = (
+    "neuro",
+    "carcino",
+    "karzinoid",
+    "islet cell",
+    "inselzell",
+    "net",
+    "inom",
+    "agonom",
+    "vipom",
+)
 NEC_TEXT = (
     r"poorly[- ]differentiated|small[- ]cell carcinoma|large[- ]cell neuroendocrine|"
     + word_start(r"nec\b")

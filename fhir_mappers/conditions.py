@@ -190,7 +190,11 @@ def diagnoses(
         morphology = set(code.codes_of(ICDO3)) | histology.get(entry.ref, set())
         if _icd10_site(code) is not None:
             morphology |= histology.get("", set())
-        if rule is None and not morphology & cc.MORPHOLOGY_NET and not code.says(cc.NET_TEXT):
+        if (
+            rule is None
+            and not morphology & cc.MORPHOLOGY_NET
+            and not code.says_stemmed(cc.NET_TEXT, cc.NET_STEMS)
+        ):
             continue
         index.model(entry)
         site, note = _site(entry, code, rule)

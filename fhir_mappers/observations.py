@@ -38,6 +38,9 @@ class PathologyInput:
     label: str
     codes: frozenset[tuple[str, str]]  # the input's own codes (a site may add to them, §6c)
     text: str  # used only when the Observation carries none of the known codes
+    # literal text every match of `text` holds: a name holding none is not searched (most
+    # unknown codes are site-local codes of other tests; tests/test_mappers_stems_cover_patterns)
+    stems: tuple[str, ...]
     # (holder, code concept, whether the code is one of `codes`) -> value, problem or note
     parse: Callable[[Any, Concept, bool], values.Parsed]
     worse: Callable[[Any, Any], Any]
@@ -98,6 +101,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "Ki-67 index",
         codes.KI67,
         r"ki[- ]?67|mib[- ]?1",
+        ("67", "mib"),
         lambda h, c, own: values.percent(h, c.text),
         higher,
     ),
@@ -106,6 +110,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "mitotic count",
         frozenset(),
         r"mitos|mitotic",
+        ("mito",),
         lambda h, c, own: values.mitoses(h, c.text),
         higher,
     ),
@@ -114,6 +119,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "perineural invasion",
         codes.PERINEURAL_INVASION,
         r"perineural",
+        ("perineural",),
         lambda h, c, own: coded_values.uicc_category(h, codes.UICC_PERINEURAL, "Pn"),
         true_wins,
     ),
@@ -122,6 +128,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "lymphovascular invasion",
         codes.LYMPHOVASCULAR_INVASION,
         _INVASION_TEXT,
+        ("vascular", "lymphatic", "lvi", "vessel"),
         lambda h, c, own: coded_values.presence(h),
         true_wins,
     ),
@@ -131,6 +138,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "lymphatic invasion (UICC L)",
         codes.LYMPHATIC_INVASION,
         _LYMPHATIC_TEXT,
+        ("lymphatic", "lymphgef"),
         lambda h, c, own: coded_values.uicc_category(h, codes.UICC_LYMPHATIC, "L"),
         true_wins,
     ),
@@ -139,6 +147,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "venous invasion (UICC V)",
         codes.VENOUS_INVASION,
         _VENOUS_TEXT,
+        ("venous", "veneninvasion"),
         lambda h, c, own: coded_values.uicc_category(h, codes.UICC_VENOUS, "V"),
         true_wins,
     ),
@@ -149,6 +158,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         r"nodes? (?:positive|involved)|positive (?:lymph )?nodes|nodes? with (?:tumou?r|metasta)"
         r"|nodes? involved by tumou?r|nodes? containing metasta"
         r"|befallene (?:regionäre )?lymphknoten",
+        ("node", "lymphknoten"),
         _nodes(0, "nodes_positive"),
         higher,
         also=codes.NODES_EXAMINED | codes.PN_CATEGORY,
@@ -159,6 +169,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "regional nodes examined",
         codes.NODES_EXAMINED,
         r"nodes? (?:examined|retrieved)|untersuchte (?:regionäre )?lymphknoten",
+        ("node", "lymphknoten"),
         _nodes(1, "nodes_examined"),
         lower,
         also=codes.NODES_POSITIVE | codes.PN_CATEGORY,
@@ -168,6 +179,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "pN category",
         codes.PN_CATEGORY,
         r"\bpn (?:category|stage)|regional lymph nodes\.pathology",
+        ("pn ", "node"),
         _n_category,
         true_wins,
         also=codes.CLINICAL_N_CATEGORY,
@@ -177,6 +189,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         "histologic grade",
         codes.HISTOLOGIC_GRADE,
         r"histologic(?:al)? grade|tumou?r grade|who grade|\bgrading\b",
+        ("grad",),
         lambda h, c, own: coded_values.grade(h),
         higher,
     ),
@@ -186,6 +199,7 @@ PATHOLOGY_INPUTS: tuple[PathologyInput, ...] = (
         codes.TUMOR_SIZE | codes.TUMOR_SIZE_PANEL,
         r"tumou?r size|size of (?:the )?tumou?r|(?:greatest|maximum|largest) dimension"
         r"|tumorgr(?:ö|oe)(?:ß|ss)e|gr(?:ö|oe)(?:ß|ss)te ausdehnung",
+        ("size", "dimension", "tumorgr", "ausdehnung"),
         lambda h, c, own: values.size_cm(h, c.text),
         higher,
     ),
@@ -306,7 +320,7 @@ def _carried_inputs(entry: Entry, table: _Table) -> list[tuple[PathologyInput, i
             out += [(inputs[n], i) for n in carrying(component_code.codings, carriers.by_component)]
     if not out and not code.has_any(carriers.known):
         for item in inputs:
-            if item.text and code.says(item.text):
+            if item.text and code.says_stemmed(item.text, item.stems):
                 out.append((item, None))
                 break
     return out

@@ -34,13 +34,14 @@ def is_resection(code: Concept, body_site: Concept) -> bool:
             return True
         if system in rc.OPS_SYSTEMS and bare.split(".")[0] in rc.OPS_RESECTION_PREFIXES:
             return True
-    generic = code.says(rc.GENERIC_RESECTION_TEXT)
-    organ = (
+    # a generic resection counts on a GEP organ; the body site is read only for one
+    if not code.says_stemmed(rc.GENERIC_RESECTION_TEXT, rc.GENERIC_RESECTION_STEMS):
+        return False
+    return (
         body_site.has_any(rc.PANCREAS_BODY_SITE)
         or body_site.says(PANCREAS_TEXT)
         or body_site.says(OTHER_GEP_TEXT)
     )
-    return generic and organ
 
 
 def resection_procedures(index: RecordIndex, warnings: list[str]) -> list[Resection]:

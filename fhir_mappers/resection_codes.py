@@ -182,6 +182,17 @@ GENERIC_RESECTION_TEXT = (
     r"\bresection|\bexcision|\bresektion|\bexzision|\br[eé]section|\bresecci[oó]n|"
     r"\bresezione|\bremoval\b|\bentfernung\b"
 )
+# literal text every GENERIC_RESECTION_TEXT match holds ("section" for both r[eé]section)
+GENERIC_RESECTION_STEMS = (
+    "section",
+    "excision",
+    "resektion",
+    "exzision",
+    "resecci",
+    "resezione",
+    "removal",
+    "entfernung",
+)
 # A specimen (or report) of a resection: any of the above, or a generic resection / excision /
 # "-ectomy" word (e.g. "Pancreas, distal pancreatectomy specimen"; German "Resektat").
 SPECIMEN_RESECTION_TEXT = (

@@ -19,6 +19,7 @@ import pytest
 
 import fhir_mappers
 from fhir_mappers import clinical_codes, imaging, medications, resection_codes, spread_codes
+from fhir_mappers.observations import PATHOLOGY_INPUTS
 
 # pattern, its stems: every pair the mappers search with
 PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -26,6 +27,10 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "recurrence": (spread_codes.RECURRENCE_TEXT, spread_codes.RECURRENCE_STEMS),
     "progression": (spread_codes.PROGRESSION_TEXT, spread_codes.PROGRESSION_STEMS),
     "resection": (resection_codes.RESECTION_TEXT, resection_codes.RESECTION_STEMS),
+    "generic resection": (
+        resection_codes.GENERIC_RESECTION_TEXT,
+        resection_codes.GENERIC_RESECTION_STEMS,
+    ),
     "not curative": (resection_codes.NOT_CURATIVE_TEXT, resection_codes.NOT_CURATIVE_STEMS),
     "specimen resection": (
         resection_codes.SPECIMEN_RESECTION_TEXT,
@@ -35,6 +40,7 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
         clinical_codes.WELL_DIFFERENTIATED_TEXT,
         clinical_codes.WELL_DIFFERENTIATED_STEMS,
     ),
+    "NET": (clinical_codes.NET_TEXT, clinical_codes.NET_STEMS),
     "NEC": (clinical_codes.NEC_TEXT, clinical_codes.NEC_STEMS),
     "functional": (clinical_codes.FUNCTIONAL_TEXT, clinical_codes.FUNCTIONAL_STEMS),
     "non-functioning": (
@@ -49,6 +55,8 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "MRI": (imaging._MRI, imaging._MRI_STEMS),
     "not surveillance": (imaging._NOT_SURVEILLANCE, imaging._NOT_SURVEILLANCE_STEMS),
 }
+# each pathology input's name search (`_carried_inputs`, for Observations of unknown codes)
+PAIRS.update({f"pathology {i.name}": (i.text, i.stems) for i in PATHOLOGY_INPUTS})
 # stem tables that are not searched with a pattern of their own: why each is covered
 COVERED_OTHERWISE = {
     # the symptom and asymptomatic stems together (presentation's pre-check of both searches)
