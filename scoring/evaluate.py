@@ -43,8 +43,7 @@ class CompiledScore:
     population: Population
     weights_origin: str
     weighted: bool
-    # The fields every result of this score starts with, and its population's check.
-    head: MappingProxyType[str, str]
+    # Its population's check.
     check_population: PopulationCheck
     factors: tuple[_Factor, ...]
     max_points: int
@@ -75,12 +74,6 @@ def compile_score(definition: ScoreDefinition, weights_origin: str = "published"
         if f.exclusive_group is not None:
             members.setdefault(f.exclusive_group, []).append((i, f.points or 0))
     top = max_points(definition.factors)
-    head = {
-        "id": definition.id,
-        "title": definition.title,
-        "citation": definition.citation,
-        "citation_url": definition.citation_url,
-    }
     tier_of = {}
     for total in range(top + 1):
         band = next((b for b in definition.tiers if b.contains(total)), None)
@@ -94,7 +87,6 @@ def compile_score(definition: ScoreDefinition, weights_origin: str = "published"
         population=definition.population,
         weights_origin=weights_origin,
         weighted=weighted,
-        head=MappingProxyType(head),
         check_population=population_check(definition.population),
         factors=factors,
         max_points=top,
@@ -146,10 +138,15 @@ def evaluate_compiled(
     score reads are added (the scores share factors: each is read once per patient)."""
     eligibility = score.check_population(inputs, values.get("node_positive"))
     eligible = eligibility.eligible
-    head = score.head
     if eligible is False:
         return _NOT_APPLICABLE.using(make)(
-            **head, eligible=eligible, status=ScoreStatus.NOT_APPLICABLE, reason=eligibility.reason
+            id=score.id,
+            title=score.title,
+            citation=score.citation,
+            citation_url=score.citation_url,
+            eligible=eligible,
+            status=ScoreStatus.NOT_APPLICABLE,
+            reason=eligibility.reason,
         )
 
     new_factor = _FACTOR.using(make)
@@ -191,7 +188,10 @@ def evaluate_compiled(
 
     if not score.weighted:
         return _FACTORS_ONLY.using(make)(
-            **head,
+            id=score.id,
+            title=score.title,
+            citation=score.citation,
+            citation_url=score.citation_url,
             eligible=eligible,
             status=ScoreStatus.FACTORS_ONLY,
             factors=factors,
@@ -207,7 +207,10 @@ def evaluate_compiled(
         tiers = {_tier(score, total) for total in totals}
     low, high = min(totals), max(totals)
     return _WEIGHTED.using(make)(
-        **head,
+        id=score.id,
+        title=score.title,
+        citation=score.citation,
+        citation_url=score.citation_url,
         eligible=eligible,
         status=ScoreStatus.SCORED if unknown == 0 else ScoreStatus.PARTIAL,
         weights_origin=score.weights_origin,

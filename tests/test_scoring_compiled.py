@@ -60,12 +60,12 @@ def test_the_head_is_the_definitions():
     for site in (DEFAULT_SITE_CONFIG, *SITES):
         for score in site.compiled_scores():
             definition = score.definition
-            assert dict(score.head) == {
-                "id": definition.id,
-                "title": definition.title,
-                "citation": definition.citation,
-                "citation_url": definition.citation_url,
-            }
+            assert (score.id, score.title, score.citation, score.citation_url) == (
+                definition.id,
+                definition.title,
+                definition.citation,
+                definition.citation_url,
+            )
             assert score.check_population is population_check(definition.population)
 
 
