@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from cds_service.auth.errors import AuthConfigError
 from cds_service.auth.settings import auth_enabled
 from cds_service.db import DEFAULT_DATABASE_URL
 from cds_service.observability.logs import LogFormat
+from scoring.fast_reads import FastReadModel
 
 DEFAULT_PATHOLOGY_HOOK = "org.pannet-cds.pathology-report-sign"
 DEFAULT_RATE_LIMIT = 100
@@ -24,7 +25,7 @@ class ConfigurationError(ValueError):
     """A configuration value is invalid; the message names the variable."""
 
 
-class Settings(BaseModel):
+class Settings(FastReadModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     trusted_issuers_json: str = "{}"

@@ -10,6 +10,8 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoring.fast_reads import FastReadModel
+
 
 class Tier(StrEnum):
     VERY_LOW = "very-low"
@@ -49,7 +51,7 @@ class ScoreStatus(StrEnum):
     NOT_APPLICABLE = "not-applicable"
 
 
-class _Model(BaseModel):
+class _Model(FastReadModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

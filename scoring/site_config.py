@@ -11,7 +11,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from scoring.assessment import Tier
 from scoring.definition import (
@@ -25,6 +25,7 @@ from scoring.definitions.ventin_2025 import VENTIN_2025
 from scoring.definitions.zaidi_rrs_2019 import ZAIDI_RRS_2019
 from scoring.definitions.zheng_lms_2025 import ZHENG_LMS_2025
 from scoring.evaluate import CompiledScore, compile_score
+from scoring.fast_reads import FastReadModel
 from scoring.schedule import DEFAULT_SCHEDULES, Schedule, SchedulePhase
 
 SCORE_DEFINITIONS: tuple[ScoreDefinition, ...] = (ZAIDI_RRS_2019, VENTIN_2025, ZHENG_LMS_2025)
@@ -36,7 +37,7 @@ class SiteConfigError(ValueError):
     """The site configuration file is invalid; the message names the entry."""
 
 
-class _Strict(BaseModel):
+class _Strict(FastReadModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from scoring.assessment import Assessment, Tier
+from scoring.fast_reads import FastReadModel
 from scoring.site_config import SiteConfig
 
 
-class _Strict(BaseModel):
+class _Strict(FastReadModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from cds_service.cards.wire import fast_wire
+from scoring.fast_reads import FastReadModel
 
 SUMMARY_LIMIT = 140
 """The spec says "<140-character": a summary must be strictly shorter than this."""
@@ -82,7 +82,7 @@ def _absolute_url(value: str) -> str:
     return value
 
 
-class _WireModel(BaseModel):
+class _WireModel(FastReadModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,

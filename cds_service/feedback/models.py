@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -29,6 +28,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from cds_service.feedback.errors import FeedbackValidationError
+from scoring.fast_reads import FastReadModel
 
 MAX_FEEDBACK_ITEMS = 100
 MAX_ACCEPTED_SUGGESTIONS = 10
@@ -68,7 +68,7 @@ Uuid = Annotated[str, Field(max_length=36), AfterValidator(_require_uuid)]
 Instant = Annotated[AwareDatetime, BeforeValidator(_require_rfc3339), AfterValidator(_to_utc)]
 
 
-class _WireModel(BaseModel):
+class _WireModel(FastReadModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,

@@ -11,9 +11,10 @@ import functools
 import re
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from cds_service.hooks.services import ContextKind
+from scoring.fast_reads import FastReadModel
 
 FHIR_ID = r"[A-Za-z0-9\-.]{1,64}"
 _USER_ID = re.compile(rf"^(Practitioner|PractitionerRole|Patient|RelatedPerson)/({FHIR_ID})$")
@@ -56,7 +57,7 @@ def _bundle_resources(bundle: Resource) -> list[Resource]:
     return resources
 
 
-class HookContext(BaseModel):
+class HookContext(FastReadModel):
     """Fields shared by every hook this project serves; subclasses add the hook's own."""
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True, populate_by_name=False)

@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -27,6 +26,7 @@ from cds_service.hooks.context import CONTEXT_MODELS, FHIR_ID, HookContext, Reso
 from cds_service.hooks.errors import BadHookRequest
 from cds_service.hooks.fhir_server_url import MAX_LENGTH, fhir_server_problem
 from cds_service.hooks.services import ServiceDefinition
+from scoring.fast_reads import FastReadModel
 
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 
@@ -38,7 +38,7 @@ def _integral(value: object) -> object:
     return value
 
 
-class FhirAuthorization(BaseModel):
+class FhirAuthorization(FastReadModel):
     """`fhirAuthorization`: an OAuth 2.0 bearer token for the client's FHIR server (spec §
     "Passing the Access Token"). The token is a SecretStr so no repr, log or error shows it."""
 
@@ -61,7 +61,7 @@ class FhirAuthorization(BaseModel):
         return value
 
 
-class _Envelope(BaseModel):
+class _Envelope(FastReadModel):
     """The request with `context` still raw: its model depends on the service called."""
 
     model_config = ConfigDict(strict=True, extra="ignore")
@@ -109,7 +109,7 @@ class _Envelope(BaseModel):
         return self
 
 
-class HookRequest(BaseModel):
+class HookRequest(FastReadModel):
     """A validated CDS Hooks request for one service. `prefetch` keeps the difference between
     an omitted key (absent from the dict) and a key sent as null (present, value None).
 
