@@ -19,6 +19,10 @@ class built earlier keeps the originals, which decide exactly the same (only slo
 tests/test_fhir_core_speedups.py checks both against the originals on valid and invalid
 elements, and that the installed models use them; a fhir_core upgrade goes through
 requirements.lock and that test.
+
+`install()` also gives every FHIR model class CPython's generic attribute lookup in place of
+pydantic's `__getattr__` hook (`scoring.fast_reads.generic_reads_below`: the mappers read
+elements as attributes; the same values and errors, tests/test_fast_reads.py).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from fhir_core.utils import is_list_type, is_primitive_type
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from scoring.fast_reads import generic_reads_below
 
 # The originals, for the equivalence tests and as the fallback for a class whose facts cannot
 # be derived up front (its original would then fail the same way on every instance).
@@ -178,6 +184,7 @@ def install() -> None:
     fhir_core_fast.install()
     FHIRAbstractModel.reject_null_complex_elements = classmethod(reject_null_complex_elements)  # type: ignore[method-assign, assignment]
     FHIRAbstractModel.validate_after_model_construction = validate_after_model_construction  # type: ignore[method-assign]
+    generic_reads_below(FHIRAbstractModel)
 
 
 def installed_in(model_class: type[FHIRAbstractModel]) -> bool:

@@ -11,7 +11,8 @@ ever raises the AttributeError the ordinary lookup raises (pydantic 2.14
 generic lookup (`PyObject_GenericGetAttr`) directly: same values, same errors, fewer
 instructions. Anything else (another interpreter, a type layout this module does not recognise,
 a class with private attributes, extra fields or its own `__getattr__`/`__getattribute__`) is
-left exactly as pydantic made it.
+left exactly as pydantic made it. `FastReadModel` is the base of the project's own models;
+`generic_reads_below` does the same for another library's model classes (fhir.resources').
 """
 
 from __future__ import annotations
@@ -87,12 +88,50 @@ def has_generic_reads(cls: type) -> bool:
     return _OFFSET is not None and _slot(cls, _OFFSET).value == _GENERIC
 
 
-def _use_generic_reads(cls: type[BaseModel]) -> None:
+def use_generic_reads(cls: type[BaseModel]) -> bool:
+    """Give `cls` the generic lookup if pydantic's hook can only raise for it; returns whether
+    it has it now."""
     if _OFFSET is None or not _reads_only_fields(cls):
-        return
+        return False
     _slot(cls, _OFFSET).value = _GENERIC
     # the type's method cache may hold lookups made under the old slot
     ctypes.pythonapi.PyType_Modified(ctypes.py_object(cls))
+    return True
+
+
+_BASES_DONE: set[type[BaseModel]] = set()
+
+
+def _subclasses(base: type) -> list[type]:
+    found, todo = [], [base]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.append(sub)
+                todo.append(sub)
+    return found
+
+
+def generic_reads_below(base: type[BaseModel]) -> None:
+    """Give every subclass of another library's model base (fhir.resources' `FHIRAbstractModel`)
+    the generic lookup where it allows it: those that exist now and, through the base's
+    `__pydantic_init_subclass__`, those created later (idempotent)."""
+    if base in _BASES_DONE or _OFFSET is None:
+        return
+    _BASES_DONE.add(base)
+    previous = base.__dict__.get("__pydantic_init_subclass__")
+
+    def init_subclass(cls: type[BaseModel], **kwargs: Any) -> None:
+        if previous is not None:
+            previous.__func__(cls, **kwargs)
+        else:
+            super(base, cls).__pydantic_init_subclass__(**kwargs)
+        use_generic_reads(cls)
+
+    base.__pydantic_init_subclass__ = classmethod(init_subclass)  # type: ignore[assignment]
+    for sub in _subclasses(base):
+        if issubclass(sub, BaseModel):
+            use_generic_reads(sub)
 
 
 class FastReadModel(BaseModel):
@@ -101,4 +140,4 @@ class FastReadModel(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        _use_generic_reads(cls)
+        use_generic_reads(cls)

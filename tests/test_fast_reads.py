@@ -5,11 +5,14 @@ from __future__ import annotations
 import platform
 
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.coding import Coding
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from cds_service.cards.models import Card
 from cds_service.hooks.request import HookRequest
 from cds_service.settings import Settings
+from fhir_mappers import index  # noqa: F401 - installs it on the FHIR models, as the service does
 from scoring.assessment import FactorResult, ScoreResult
 from scoring.fast_reads import FastReadModel, has_generic_reads
 
@@ -127,3 +130,29 @@ def test_classes_that_need_the_hook_keep_it() -> None:
     assert extra.colour == "red"
     assert _error(extra, "size") == "'_AllowsExtra' object has no attribute 'size'"
     assert _OwnGetattr(name="o").anything == "computed anything"
+
+
+@needs_cpython
+def test_fhir_models_get_it_once_the_mappers_are_loaded() -> None:
+    observation_class = get_fhir_model_class("Observation")
+    assert has_generic_reads(observation_class)
+    assert has_generic_reads(Coding)
+
+    class _LaterSubclass(Coding):  # created after the install: through the base's hook
+        pass
+
+    assert has_generic_reads(_LaterSubclass)
+    assert _LaterSubclass.model_validate({"code": "1"}).code == "1"
+
+
+def test_fhir_model_reads_and_errors_are_unchanged() -> None:
+    observation = get_fhir_model_class("Observation").model_validate(
+        {"resourceType": "Observation", "status": "final", "code": {"text": "Ki-67"}}
+    )
+    assert (observation.status, observation.code.text, observation.valueQuantity) == (
+        "final",
+        "Ki-67",
+        None,
+    )
+    assert _error(observation, "nope") == "'Observation' object has no attribute 'nope'"
+    assert getattr(observation.code, "coding", "unset") is None
