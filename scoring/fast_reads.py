@@ -102,12 +102,13 @@ def use_generic_reads(cls: type[BaseModel]) -> bool:
 _BASES_DONE: set[type[BaseModel]] = set()
 
 
-def _subclasses(base: type) -> list[type]:
-    found, todo = [], [base]
+def _subclasses(base: type) -> set[type]:
+    found: set[type] = set()
+    todo = [base]
     while todo:
         for sub in todo.pop().__subclasses__():
-            if sub not in found:
-                found.append(sub)
+            if sub not in found:  # a class under two bases of `base` is visited once
+                found.add(sub)
                 todo.append(sub)
     return found
 
