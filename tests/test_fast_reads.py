@@ -21,35 +21,30 @@ needs_cpython = pytest.mark.skipif(
 )
 
 
-class _Plain(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
-    count: int = 0
+def _sample(base: type[BaseModel]) -> type[BaseModel]:
+    """The same model on `base`: pydantic's `BaseModel` (the reference) or `FastReadModel`."""
 
-    @property
-    def doubled(self) -> int:
-        return self.count * 2
+    class Sample(base):  # type: ignore[misc, valid-type]
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        name: str
+        count: int = 0
 
-    @property
-    def broken(self) -> int:
-        raise AttributeError("broken on purpose")
+        @property
+        def doubled(self) -> int:
+            return self.count * 2
 
+        @property
+        def broken(self) -> int:
+            raise AttributeError("broken on purpose")
 
-class _Fast(FastReadModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
-    count: int = 0
-
-    @property
-    def doubled(self) -> int:
-        return self.count * 2
-
-    @property
-    def broken(self) -> int:
-        raise AttributeError("broken on purpose")
+    return Sample
 
 
-class _FastChild(_Fast):
+_Plain = _sample(BaseModel)
+_Fast = _sample(FastReadModel)
+
+
+class _FastChild(_Fast):  # type: ignore[misc, valid-type]
     extra_field: str = "x"
 
 
@@ -98,7 +93,7 @@ def test_reads_and_errors_equal_pydantics() -> None:
         else:
             assert left == right
     for missing in ("nope", "_private", "__nope__"):
-        assert _error(fast, missing) == _error(plain, missing).replace("_Plain", "_Fast")
+        assert _error(fast, missing) == _error(plain, missing)
     assert _error(fast, "broken") == _error(plain, "broken") == "broken on purpose"
     assert not hasattr(fast, "nope")
     assert getattr(fast, "nope", "default") == "default"
