@@ -175,7 +175,7 @@ def _iso_texts(values: list[str], dates: list[date]) -> list[str]:
 def _schedule(
     plan: SurveillancePlan, *, today: date, window: OrderWindow, care_plan: bool
 ) -> _Schedule:
-    fields = fields_of(plan)  # ten fields are read: not through the slow attribute path
+    fields = fields_of(plan)  # ten fields are read: one dict for them
     next_text = fields["next_due"]
     next_due = _parse_date(next_text, "SurveillancePlan.next_due") if next_text else None
     texts = fields["schedule_dates"]

@@ -68,7 +68,7 @@ def assess(
     # Factor values by id, read once for all scores (they share some).
     values: dict[str, FactorValue] = {}
     scores = [evaluate_compiled(s, inputs, values, make) for s in site.compiled_scores()]
-    results = list(map(fields_of, scores))  # their fields: a result's attribute read is slow
+    results = list(map(fields_of, scores))  # their fields (`fields_of`)
     established = {s["id"] for s in results if s["eligible"] is True}
     overall = overall_tiers(scores, established=established)
     nodes = values.get("node_positive") or node_positive(inputs)

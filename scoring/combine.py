@@ -27,7 +27,7 @@ def overall_tiers(
     `established` names the scores whose population the patient is known to be in (default:
     all). A score whose eligibility is still uncertain may yet drop out, so its tiers are
     possible but do not raise the floor: the known data cannot establish them (§3.2)."""
-    # The fields read from the results' dicts (a result's attribute read is slow).
+    # The fields read from the results' dicts (`fields_of`).
     tiered = [s for s in map(fields_of, scores) if s["possible_tiers"]]
     if not tiered:
         return set()

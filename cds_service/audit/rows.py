@@ -47,8 +47,8 @@ def hook_audit_row(
         )
         return audit_row(record)
     versions = {definition.id: definition.version for definition, _origin in site.definitions()}
-    # The models' fields read from their `__dict__`: pydantic's `__getattr__` puts every
-    # attribute read of a model on CPython's slow generic path.
+    # The models' fields read from their `__dict__`, one dict for all of them (an attribute
+    # read runs pydantic's `__getattr__` hook wherever `scoring.fast_reads` cannot remove it).
     fields = assessment.__dict__
     return {
         "recorded_at": recorded_at.astimezone(UTC),

@@ -172,7 +172,7 @@ def _inputs_section(assessment: Assessment) -> list[str]:
         return []
     # Every cell escaped in one batch (`escape_all`), then read back by position in the order
     # put in (a slice per row's sources, not a call per cell).
-    # Each input's fields read from its vars once (a pydantic attribute read is slow on 3.11).
+    # Each input's fields read from its vars once (`scoring.assessment.fields_of`).
     fields = [vars(i) for i in inputs]
     raw: list[str] = []
     for i in fields:
@@ -282,7 +282,7 @@ def _citations(applicable: list[ScoreResult]) -> list[str]:
 
 
 def build_detail(assessment: Assessment) -> str:
-    # Worked out once for the sections that each need them (pydantic attribute reads are slow).
+    # Worked out once for the sections that each need them.
     words = missing_words(assessment)  # escaped once for the three places that show them
     applicable = applicable_scores(assessment)
     read = [i for i in assessment.inputs if i.read_from_text]
