@@ -30,6 +30,7 @@ from cds_service.feedback.stats import feedback_stats
 from cds_service.feedback.store import (
     IssuedCard,
     StoreResult,
+    add_issued_cards,
     record_issued_cards,
     store_feedback,
 )
@@ -316,6 +317,31 @@ def test_issued_cards_are_recorded_once(engine):
     with engine.connect() as connection:
         rows = connection.execute(select(issued_table.c.tier, issued_table.c.issuer)).all()
         assert sorted(rows, key=lambda r: str(r.tier)) == [(None, ISSUER), ("low", ISSUER)]
+
+
+def _issued_rows(engine: Engine) -> list[tuple]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(issued_table).order_by(issued_table.c.card_uuid)).all()
+    return [tuple(row[:-1]) for row in rows]  # all but issued_at
+
+
+def test_the_hook_paths_writer_stores_the_same_rows_and_ignores_repeats(engine):
+    """`add_issued_cards` (the hook call's: no RETURNING) writes what `record_issued_cards`
+    writes, and a repeated card uuid (a retried call) is a no-op there too."""
+    offered = Offered(suggestions=(new_uuid(),), override_reasons=((REASON_SYSTEM, "a"),))
+    cards = [IssuedCard(new_uuid(), "high", "warning", offered=offered)]
+    cards.append(IssuedCard(new_uuid(), None, "info"))
+    kwargs = {"service_id": SERVICE, "hook": "patient-view", "hook_instance": new_uuid()}
+    assert record_issued_cards(engine, cards=cards, issuer=ISSUER, **kwargs) == 2
+    counted = _issued_rows(engine)
+    with engine.begin() as connection:
+        connection.execute(issued_table.delete())
+    for _ in range(2):
+        with engine.begin() as connection:
+            add_issued_cards(connection, cards=cards, issuer=ISSUER, **kwargs)
+    assert _issued_rows(engine) == counted
+    with engine.begin() as connection, pytest.raises(FeedbackValidationError):
+        add_issued_cards(connection, cards=cards, **{**kwargs, "hook": ""})
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from cds_service.errors import (
     TooManyRequests,
     quoted,
 )
-from cds_service.feedback.store import IssuedCard, record_issued_cards
+from cds_service.feedback.store import IssuedCard, add_issued_cards
 from cds_service.hooks.errors import BadHookRequest, RequiredDataUnavailable, TooMuchData
 from cds_service.hooks.gather import describe_data, gather_resources, make_fetcher
 from cds_service.hooks.request import HookRequest, parse_hook_request
@@ -194,14 +194,13 @@ def _cards(
     issued = [IssuedCard.of(card, tier=_tier_word(assessment))]
     # Committed with the audit record: a card is issued only with its audit record.
     writes.add(
-        lambda connection: record_issued_cards(
-            state.engine,
+        lambda connection: add_issued_cards(
+            connection,
             service_id=service.id,
             hook=hook.hook,
             hook_instance=hook.hook_instance,
             cards=issued,
             issuer=issuer,
-            connection=connection,
         )
     )
     return [card]
