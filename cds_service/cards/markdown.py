@@ -109,7 +109,9 @@ def escape_all(texts: list[str]) -> list[str]:
         # "<", ">" and "&" as `escape_fully` treats them: a ">" only at a block start (below)
         or ("<" in flat and _MARKUP_OPEN.search(flat) is not None)
         or ("&" in flat and _ENTITY_START.search(flat) is not None)
-        or not (flat.isascii() or flat.isprintable())  # so no piece holds a "\n" (the joins)
+        # Whitespace beyond ASCII is not printable; only the pieces beyond ASCII can hold it
+        # (a few labels with "²" or "≥": each alone, not the whole batch, is read char by char).
+        or not (flat.isascii() or all([t.isprintable() for t in texts if not t.isascii()]))
         or "  " in flat
         or "://" in flat
         or "w." in flat
