@@ -192,7 +192,7 @@ def add_issued_cards(
 ) -> None:
     """`record_issued_cards` on `connection`'s open transaction, for a caller that needs no
     count (the hook call): the same rows and duplicate handling, without RETURNING, so no
-    result row is fetched per card (~5 us of a call)."""
+    result row is fetched per card (~7 us of a call on SQLite)."""
     rows = _issued_rows(
         service_id=service_id,
         hook=hook,
