@@ -2,6 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python -m bench.server_callgrind [--service-root TREE] [--floor]
         [--calls 40] [--concurrency 1] [--database sqlite|postgresql] [--keep FILE]
+        [--by-object]
 
 Starts `pannet-cds serve --workers 1` (or the work floor with one worker) under
 `valgrind --tool=callgrind --trace-children=yes --instr-atstart=no`, warms it up with 12 calls,
@@ -53,6 +54,28 @@ def _instructions(work: Path, pid: int) -> int:
     return total
 
 
+def _by_object(path: Path, calls: int) -> list[tuple[str, float]]:
+    """Instructions per call by the shared object that ran them (callgrind's self cost): the
+    interpreter, cryptography's Rust module, pydantic-core, orjson, libc, SQLite..."""
+    listing = subprocess.run(
+        ["callgrind_annotate", "--inclusive=no", "--threshold=100", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    totals: dict[str, int] = {}
+    for line in listing.splitlines():
+        match = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*)$", line)
+        if match is None or "PROGRAM TOTALS" in line:
+            continue
+        where = re.search(r"\[([^\]]+)\]\s*$", match.group(2))
+        # Inlined interpreter code is listed under its source file, without the object.
+        name = Path(where.group(1)).name if where else "libpython (inlined)"
+        totals[name] = totals.get(name, 0) + int(match.group(1).replace(",", ""))
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    return [(name, count / calls) for name, count in ranked]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--service-root", type=Path, default=ROOT)
@@ -64,6 +87,9 @@ def main() -> None:
         "--keep",
         type=Path,
         help="copy the worker's callgrind output here (read it with callgrind_annotate)",
+    )
+    parser.add_argument(
+        "--by-object", action="store_true", help="also print instructions per shared object"
     )
     args = parser.parse_args()
     root = args.service_root.resolve()
@@ -98,16 +124,21 @@ def main() -> None:
         _control("--instr=off", str(worker))
         _control("--dump", str(worker))
         time.sleep(2)
+        # the dump of the measured calls, not the (empty) file written at exit
+        parts = server.work.glob(f"callgrind.{worker}.out*")
+        measured = max(parts, key=lambda path: path.stat().st_size)
         if args.keep is not None:
-            # the dump of the measured calls, not the (empty) file written at exit
-            parts = server.work.glob(f"callgrind.{worker}.out*")
-            shutil.copyfile(max(parts, key=lambda path: path.stat().st_size), args.keep)
+            shutil.copyfile(measured, args.keep)
         calls = result.requests + result.errors
         print(
             f"{'work floor' if args.floor else 'pannet-cds'} ({root}, {args.database}, "
             f"c={args.concurrency}): {_instructions(server.work, worker) / calls / 1e6:.2f} M "
             f"instructions per call ({calls} calls, {result.errors} errors)"
         )
+        if args.by_object:
+            for name, count in _by_object(measured, calls):
+                if count >= 1_000:
+                    print(f"  {count / 1e3:10,.0f} K  {name}")
 
 
 if __name__ == "__main__":
